@@ -1,0 +1,1 @@
+"""Running the model: replications, seeds, result folders, plots and the CLI."""

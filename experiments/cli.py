@@ -1,0 +1,157 @@
+"""The command line: parse arguments, call the library, map errors to exit codes.
+
+Exit status: 0 success; 2 bad input (usage, scenario, data file), reported as
+one line on stderr; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from model.config import MAX_FIRMS, MAX_REPLICATIONS
+from model.errors import InputError
+from model.scenario import load_scenario
+from model.world import world_for
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+COMMANDS = ("run", "validate", "plot")
+MAX_WORKERS = 256
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError("command line", self.prog.split()[-1], message, "see --help")
+
+
+def _int_in(lo: int, hi: int, what: str) -> type:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ({what}: {lo} to {hi})") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({what}: {lo} to {hi})")
+        return value
+
+    parse.__name__ = what
+    return parse  # type: ignore[return-value]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="relocsim",
+        description="Agent-based simulation of industry relocation from southern Jiangsu.",
+        epilog="`relocsim SCENARIO.yaml` is short for `relocsim run SCENARIO.yaml`.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the model does")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its result folder")
+    run.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
+    run.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="results go to DIR/<name>/ (default: outputs)")
+    run.add_argument("--replications", type=_int_in(1, MAX_REPLICATIONS, "replications"), metavar="R", help="override the scenario's replications")
+    run.add_argument("--seed", type=_int_in(0, 2**63 - 1, "seed"), metavar="S", help="override the scenario's master seed")
+    run.add_argument("--firms", type=_int_in(1, MAX_FIRMS, "firms"), metavar="N", help="override firms.count")
+    run.add_argument("--workers", type=_int_in(1, MAX_WORKERS, "workers"), default=1, metavar="W", help="processes for replications (default 1)")
+    run.add_argument("--no-plots", action="store_true", help="skip the plots/ folder")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+    val = sub.add_parser("validate", help="check scenario files without running them")
+    val.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    plot = sub.add_parser("plot", help="(re)draw the plots of a result folder")
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from experiments.outputs import write_run
+    from experiments.plots import plot_results
+    from experiments.runner import draw_master_seed, run_replications
+
+    overrides: dict[str, object] = {}
+    if args.replications is not None:
+        overrides["replications"] = args.replications
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if args.firms is not None:
+        overrides["firms.count"] = args.firms
+    scenario = load_scenario(args.scenario, overrides)
+    data = world_for(scenario, args.scenario)
+    if scenario.seed is None:
+        scenario = scenario.model_copy(update={"seed": draw_master_seed()})
+    outcome = run_replications(scenario, data, workers=args.workers, progress=not args.quiet)
+    folder = write_run(outcome, data, args.out, plot=None if args.no_plots else plot_results)
+    if not args.quiet:
+        _print_summary(outcome, folder)
+    return EXIT_OK
+
+
+def _print_summary(outcome: object, folder: Path) -> None:
+    from experiments.outputs import summarise
+
+    summary = summarise(outcome)  # type: ignore[arg-type]
+    print(f"{summary['scenario']}: {summary['replications']} replication(s) in {outcome.wall_seconds:.1f} s -> {folder}")  # type: ignore[attr-defined]
+    for name in ("north_share_jobs", "outside_share_jobs", "relocated_jobs", "fiscal_cost_yuan", "cost_per_north_job_yuan"):
+        m = summary["metrics"][name]
+        ci = m["ci95"]
+        mean = m["mean"]
+        text = "n/a" if mean is None else f"{mean:,.3f}" if abs(mean) < 10 else f"{mean:,.0f}"
+        if ci and None not in ci:
+            lo, hi = ci
+            text += f"  (95% CI {lo:,.3f} to {hi:,.3f})" if abs(mean) < 10 else f"  (95% CI {lo:,.0f} to {hi:,.0f})"
+        print(f"  {name:26s} {text}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+            world_for(scenario, path)
+        except InputError as exc:
+            print(f"relocsim: {exc.message}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        else:
+            print(f"ok: {path} (scenario {scenario.name})")
+    return status
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from experiments.plots import plot_results
+
+    written = plot_results(args.results)
+    print(f"wrote {len(written)} plot(s) to {args.results / 'plots'}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in COMMANDS and first.endswith((".yaml", ".yml")):
+        argv.insert(argv.index(first), "run")
+    try:
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_BAD_INPUT
+        return {"run": cmd_run, "validate": cmd_validate, "plot": cmd_plot}[args.command](args)
+    except InputError as exc:
+        print(f"relocsim: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("relocsim: interrupted; no results were written", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception:  # noqa: BLE001 - the last line of defence maps bugs to exit 1
+        traceback.print_exc()
+        print("relocsim: internal error (the traceback above is a bug; please report it)", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,177 @@
+"""Result folders, written whole or not at all.
+
+Everything goes into a hidden temporary folder beside the target, which is
+renamed into place only when complete; a run that fails leaves the previous
+results untouched and no half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from experiments.runner import RunOutcome
+from experiments.stats import mean_ci95
+from model.metrics import FLOW_COLUMNS, SUMMARY_METRICS, TIMESERIES_COLUMNS
+from model.scenario import dump_resolved
+from model.world import WorldData, data_paths
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fmt(value: float | int | str) -> str:
+    """Numbers as short, exact-enough text; the same value always gives the same bytes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    v = float(value)
+    if math.isnan(v):
+        return "nan"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return format(v, ".10g")
+
+
+def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(list(columns))
+        for row in rows:
+            w.writerow([fmt(v) for v in row])
+
+
+def _json_number(v: float) -> float | None:
+    return None if not math.isfinite(v) else float(v)
+
+
+def summarise(outcome: RunOutcome) -> dict[str, Any]:
+    """summary.json: mean, 95% CI and per-replication values of each headline metric."""
+    metrics: dict[str, Any] = {}
+    for name in SUMMARY_METRICS:
+        values = [float(r.metrics[name]) for r in outcome.results]
+        mean, lo, hi = mean_ci95(values)
+        metrics[name] = {
+            "mean": _json_number(mean),
+            "ci95": [_json_number(lo), _json_number(hi)] if lo is not None and hi is not None else None,
+            "values": [_json_number(v) for v in values],
+        }
+    return {"scenario": outcome.scenario.name, "replications": len(outcome.results), "metrics": metrics}
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(outcome: RunOutcome, resolved_yaml: str, data_files: Iterable[Path]) -> dict[str, Any]:
+    sc = outcome.scenario
+    return {
+        "scenario": sc.name,
+        "seed": outcome.master_seed,
+        "replication_seeds": outcome.seeds,
+        "replications": len(outcome.results),
+        "years": [sc.years.start, sc.years.end],
+        "firms": sc.firms.count,
+        "versions": {
+            "python": platform.python_version(),
+            "mesa": mesa.__version__,
+            "numpy": np.__version__,
+            "relocsim": _version("relocsim"),
+        },
+        "git_commit": _git_commit(),
+        "config_hash": "sha256:" + hashlib.sha256(resolved_yaml.encode()).hexdigest(),
+        "data_files": {str(p): "sha256:" + _sha256(p) for p in data_files},
+        "command": sys.argv,
+        "start_time": datetime.fromtimestamp(outcome.started_at, UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(outcome.wall_seconds, 3),
+    }
+
+
+@contextmanager
+def atomic_dir(final: Path):  # noqa: ANN201 - a context manager yielding the temp folder
+    """Yield a temporary folder that replaces `final` only if the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        old = None
+        if final.exists():
+            old = final.parent / f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+            final.rename(old)
+        tmp.rename(final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_run(
+    outcome: RunOutcome,
+    data: WorldData,
+    out_root: Path,
+    plot: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write DIR/<scenario name>/ with every file of DESIGN §5."""
+    sc = outcome.scenario
+    final = out_root / sc.name
+    resolved = dump_resolved(sc)
+    with atomic_dir(final) as tmp:
+        (tmp / "scenario.resolved.yaml").write_text(resolved, encoding="utf-8")
+        write_csv(
+            tmp / "places.csv",
+            data.place_columns,
+            ([row[c] for c in data.place_columns] for row in data.place_rows),
+        )
+        write_csv(
+            tmp / "timeseries.csv",
+            TIMESERIES_COLUMNS,
+            ([rep] + [row[c] for c in TIMESERIES_COLUMNS[1:]] for rep, res in enumerate(outcome.results) for row in res.timeseries),
+        )
+        write_csv(
+            tmp / "flows.csv",
+            FLOW_COLUMNS,
+            ((rep, *flow) for rep, res in enumerate(outcome.results) for flow in res.flows),
+        )
+        (tmp / "summary.json").write_text(json.dumps(summarise(outcome), indent=2) + "\n", encoding="utf-8")
+        if plot is not None:
+            plot(tmp)
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest(outcome, resolved, data_paths(sc)), indent=2) + "\n", encoding="utf-8"
+        )
+    return final

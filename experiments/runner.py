@@ -1,0 +1,113 @@
+"""Replications of one scenario: seeds, workers, progress.
+
+Replication seeds come from `SeedSequence(master).spawn(R)`, so replication r
+of every scenario run with the same master seed uses the same generator: the
+basis of common random numbers when scenarios are compared. Results are
+ordered by replication, so the worker count never changes the output.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.config import Scenario
+from model.metrics import Results
+from model.model import RelocationModel
+from model.world import WorldData
+
+logger = logging.getLogger(__name__)
+
+MASTER_SEED_BITS = 63
+
+
+def draw_master_seed() -> int:
+    """A master seed from OS entropy, for scenarios that give none (it is recorded)."""
+    return secrets.randbits(MASTER_SEED_BITS)
+
+
+def replication_seeds(master: int, replications: int) -> list[int]:
+    """One integer seed per replication, spawned from the master seed."""
+    children = np.random.SeedSequence(master).spawn(replications)
+    return [int(c.generate_state(1, np.uint64)[0]) for c in children]
+
+
+@dataclass
+class RunOutcome:
+    scenario: Scenario
+    master_seed: int
+    seeds: list[int]
+    results: list[Results]
+    wall_seconds: float
+    started_at: float
+
+
+def _run_one(scenario: Scenario, seed: int, data: WorldData | None, on_year: Callable[[], None] | None = None) -> Results:
+    model = RelocationModel(scenario, seed, data)
+    while model.year < scenario.years.end:
+        model.step()
+        if on_year is not None:
+            on_year()
+    return model.run()
+
+
+def _run_one_in_worker(scenario: Scenario, seed: int) -> Results:
+    """Process-pool entry point: a module-level function so that it pickles."""
+    return _run_one(scenario, seed, None)
+
+
+def run_replications(
+    scenario: Scenario,
+    data: WorldData,
+    workers: int = 1,
+    progress: bool = True,
+) -> RunOutcome:
+    """Run every replication of a scenario (its `seed` must already be set)."""
+    if scenario.seed is None:
+        raise ValueError("scenario.seed must be set before running (draw_master_seed)")
+    seeds = replication_seeds(scenario.seed, scenario.replications)
+    years = scenario.years.end - scenario.years.start + 1
+    started_at = time.time()
+    t0 = time.perf_counter()
+    bar = _progress_bar(len(seeds) * years if workers <= 1 else len(seeds), scenario.name, progress)
+    try:
+        if workers <= 1 or len(seeds) == 1:
+            results = [_run_one(scenario, s, data, bar.update if bar else None) for s in seeds]
+        else:
+            results = []
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for res in pool.map(_run_one_in_worker, [scenario] * len(seeds), seeds):
+                    results.append(res)
+                    if bar:
+                        bar.update()
+    finally:
+        if bar:
+            bar.close()
+    wall = time.perf_counter() - t0
+    logger.info("%s: %d replications in %.2f s", scenario.name, len(seeds), wall)
+    return RunOutcome(scenario, scenario.seed, seeds, results, wall, started_at)
+
+
+class _Bar:
+    """Thin wrapper so that tqdm stays an implementation detail."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=desc, unit="step", delay=2.0, leave=False, dynamic_ncols=True)
+
+    def update(self) -> None:
+        self._bar.update(1)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _progress_bar(total: int, desc: str, enabled: bool) -> _Bar | None:
+    return _Bar(total, desc) if enabled else None

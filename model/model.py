@@ -1,0 +1,243 @@
+"""RelocationModel: the yearly schedule, nothing else.
+
+A year: (1) levers and cost trends update the world; (2) every active firm
+draws whether it moves (push); (3) movers choose a destination by conditional
+logit, in `batches_per_year` random batches with jobs, congestion and budgets
+updated between batches; (4) movers settle (subsidies paid while budgets last,
+productivity shocks from talent, skills and thin clusters) and other firms may
+close; (5) the year is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import mesa
+import numpy as np
+
+from model.choice import (
+    Context,
+    Movers,
+    choice_probabilities,
+    effective_prices,
+    push_probability,
+    sample_choice,
+    utilities,
+)
+from model.config import Scenario
+from model.firms import Firm, FirmArrays
+from model.levers import build_levers
+from model.metrics import Results, YearRecord
+from model.state import WorldState
+from model.world import WorldData, world_for
+
+logger = logging.getLogger(__name__)
+
+DRAWS_PER_FIRM_YEAR = 4  # push, choice, batch order, closure
+MOVE_COST_UNIT_YUAN = 100_000.0
+
+
+class RelocationModel(mesa.Model):
+    """Firms in southern origins deciding each year whether and where to move.
+
+    Args:
+        scenario: the validated scenario.
+        seed: the seed of this run's one random generator.
+        data: the world tables (loaded from the scenario's data files if None).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, data: WorldData | None = None) -> None:
+        super().__init__(rng=seed)
+        self.config = scenario
+        self.seed = seed
+        self.data = data if data is not None else world_for(scenario)
+        self.weight = scenario.firms.represented / scenario.firms.count
+        self.state = WorldState(self.data, scenario)
+        self.levers = build_levers(scenario, self.data)
+        self.destinations = np.flatnonzero(np.isin(self.data.kinds, scenario.world.destination_kinds))
+        self.is_north = self.data.kinds == "north_park"
+        self.is_outside = self.data.kinds == "outside_city"
+        self.firms = self._draw_firms()
+        self.jobs_pk = self.data.base_jobs.copy()
+        self._add_jobs(np.flatnonzero(self.firms.active), +1.0)
+        self.jobs_total_start = self.jobs_pk.sum(axis=1)
+        self.year = scenario.years.start - 1
+        self.records: list[YearRecord] = []
+        Firm.create_agents(self, len(self.firms), np.arange(len(self.firms)))
+
+    # --- set-up -----------------------------------------------------------
+
+    def _draw_firms(self) -> FirmArrays:
+        """Firms' origin, industry, size, age and productivity, drawn in a fixed order."""
+        sc, d, rng = self.config.firms, self.data, self.rng
+        n = sc.count
+        origins = d.of_kind("origin")
+        size = d.place_num["gdp2022_trn_cny"][origins]
+        origin_share = size / size.sum() if size.sum() > 0 else np.full(len(origins), 1 / len(origins))
+        share = d.industry_num["share_of_firms"] / d.industry_num["share_of_firms"].sum()
+        u_origin, u_industry = rng.random(n), rng.random(n)
+        home = origins[np.searchsorted(np.cumsum(origin_share), u_origin, side="right").clip(0, len(origins) - 1)]
+        industry = np.searchsorted(np.cumsum(share), u_industry, side="right").clip(0, len(share) - 1)
+        z = rng.standard_normal(n)
+        mean_jobs = d.industry_num["mean_jobs_per_firm"][industry]
+        jobs = np.maximum(1.0, np.round(mean_jobs * np.exp(sc.size_sigma * z - sc.size_sigma**2 / 2)))
+        age = rng.exponential(sc.age_mean_years, n).round()
+        productivity = sc.productivity_sigma * rng.standard_normal(n)
+        return FirmArrays(
+            industry=industry,
+            home=home,
+            place=home.copy(),
+            jobs=jobs,
+            age_years=age,
+            log_productivity=productivity,
+            move_shock=np.zeros(n),
+            active=np.ones(n, dtype=bool),
+            moves=np.zeros(n, dtype=np.int32),
+        )
+
+    def _add_jobs(self, firms: np.ndarray, sign: float, place: np.ndarray | None = None) -> None:
+        f = self.firms
+        where = f.place[firms] if place is None else place
+        np.add.at(self.jobs_pk, (where, f.industry[firms]), sign * self.weight * f.jobs[firms])
+
+    # --- one year ----------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one year."""
+        self.year += 1
+        st, f, beh = self.state, self.firms, self.config.behaviour
+        st.begin_year(self.year)
+        spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
+        # Every firm draws every year, moving or not: common random numbers.
+        u = self.rng.random((DRAWS_PER_FIRM_YEAR, len(f)))
+        alive = np.flatnonzero(f.active)
+        start_jobs = self.weight * f.jobs[alive].sum()
+
+        ctx = self._context()
+        p_move = push_probability(beh.push, ctx, self._movers(alive), f.age_years[alive])
+        movers = alive[u[0, alive] < p_move]
+        order = movers[np.argsort(u[2, movers], kind="stable")]
+        n_p, n_k = self.data.n_places, self.data.n_industries
+        flow_firms = np.zeros((n_p, n_p, n_k))
+        flow_jobs = np.zeros((n_p, n_p, n_k))
+        for batch in np.array_split(order, beh.batches_per_year):
+            if len(batch):
+                self._move_batch(batch, u[1, batch], spend, flow_firms, flow_jobs)
+
+        moved = np.zeros(len(f), dtype=bool)
+        moved[movers] = True
+        closed = self._close(alive[~moved[alive]], u[3])
+        f.move_shock *= 1.0 - self.config.world.settlement.recovery_per_year
+        f.age_years[f.active] += 1
+        self.records.append(self._record(start_jobs, movers, closed, spend, flow_firms, flow_jobs, p_move))
+
+    def _context(self) -> Context:
+        wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
+        return Context(self.state, self.destinations, self.jobs_pk, wage, land, self.state.offered_yuan_per_job())
+
+    def _movers(self, firms: np.ndarray) -> Movers:
+        f = self.firms
+        return Movers(f.industry[firms], f.place[firms], f.home[firms], f.jobs[firms])
+
+    def _move_batch(
+        self,
+        batch: np.ndarray,
+        u_choice: np.ndarray,
+        spend: dict[str, float],
+        flow_firms: np.ndarray,
+        flow_jobs: np.ndarray,
+    ) -> None:
+        """Choose destinations for one batch, pay subsidies, move jobs."""
+        f, st = self.firms, self.state
+        ctx = self._context()
+        m = self._movers(batch)
+        prob = choice_probabilities(utilities(self.config.behaviour.choice, ctx, m))
+        dest = self.destinations[sample_choice(prob, u_choice)]
+        jobs_real = self.weight * m.jobs
+
+        received = np.zeros(len(batch))
+        retention = np.zeros(len(batch))
+        for offer in st.offers:
+            per_job = offer.yuan_per_job[m.place, m.industry, dest]
+            pay = per_job * jobs_real
+            eligible = pay > 0
+            paid = eligible & (np.cumsum(np.where(eligible, pay, 0.0)) <= offer.remaining_yuan)
+            total = float(pay[paid].sum())
+            offer.remaining_yuan -= total
+            spend[offer.lever] = spend.get(offer.lever, 0.0) + total
+            received += np.where(paid, per_job, 0.0)
+            retention = np.maximum(retention, np.where(paid, offer.worker_retention, 0.0))
+
+        s = self.config.world.settlement
+        num = self.data.industry_num
+        skill = num["skill_intensity"][m.industry]
+        talent_gain = np.log1p(st.talent_k[dest]) - np.log1p(st.talent_k[m.place])
+        thin = np.maximum(0.0, 1.0 - self.jobs_pk[dest, m.industry] / s.cluster_threshold_jobs)
+        supply_penalty = num["supply_chain_intensity"][m.industry] * thin * (1.0 - st.supplier_support[dest])
+        net_cost = np.maximum(0.0, num["move_cost_yuan_per_job"][m.industry] - received)
+        f.move_shock[batch] += (
+            s.talent_effect * skill * talent_gain
+            - s.skill_loss * skill * (1.0 - retention)
+            - s.supply_chain_penalty * supply_penalty
+            - s.move_cost_burden * net_cost / MOVE_COST_UNIT_YUAN
+        )
+
+        self._add_jobs(batch, -1.0)
+        self._add_jobs(batch, +1.0, place=dest)
+        np.add.at(flow_firms, (m.place, dest, m.industry), self.weight)
+        np.add.at(flow_jobs, (m.place, dest, m.industry), jobs_real)
+        f.place[batch] = dest
+        f.moves[batch] += 1
+
+    def _close(self, candidates: np.ndarray, u_close: np.ndarray) -> np.ndarray:
+        """Firms that close this year; low productivity raises the hazard."""
+        s = self.config.world.settlement
+        f = self.firms
+        phi = f.log_productivity[candidates] + f.move_shock[candidates]
+        hazard = np.clip(s.closure_rate_per_year * np.exp(-s.closure_productivity * phi), 0.0, 1.0)
+        closed = candidates[u_close[candidates] < hazard]
+        self._add_jobs(closed, -1.0)
+        f.active[closed] = False
+        return closed
+
+    def _record(
+        self,
+        start_jobs: float,
+        movers: np.ndarray,
+        closed: np.ndarray,
+        spend: dict[str, float],
+        flow_firms: np.ndarray,
+        flow_jobs: np.ndarray,
+        p_move: np.ndarray,
+    ) -> YearRecord:
+        f, w = self.firms, self.weight
+        moved_jobs = w * f.jobs[movers].sum()
+        to_dest = flow_jobs.sum(axis=(0, 2))
+        north_stock = w * f.jobs[f.active & self.is_north[f.place]].sum()
+        return YearRecord(
+            year=self.year,
+            firms_active=w * int(f.active.sum()),
+            relocations=w * len(movers),
+            relocated_jobs=moved_jobs,
+            to_north_jobs=float(to_dest[self.is_north].sum()),
+            to_outside_jobs=float(to_dest[self.is_outside].sum()),
+            closures=w * len(closed),
+            closed_jobs=w * f.jobs[closed].sum(),
+            start_jobs=start_jobs,
+            jobs_in_north_parks=north_stock,
+            mean_move_probability=float(p_move.mean()) if len(p_move) else 0.0,
+            fiscal_by_lever={lever.key: spend.get(lever.key, 0.0) for lever in self.levers},
+            flow_firms=flow_firms,
+            flow_jobs=flow_jobs,
+        )
+
+    def run(self) -> Results:
+        """Run every year of the scenario and return the recorded results."""
+        while self.year < self.config.years.end:
+            self.step()
+        return Results.from_records(self.records, self.data, self.seed)
+
+
+def simulate(scenario: Scenario, seed: int, data: WorldData | None = None) -> Results:
+    """Run one replication: the single entry point for CLI, experiments and tools."""
+    return RelocationModel(scenario, seed, data).run()

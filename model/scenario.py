@@ -1,0 +1,234 @@
+"""Reading scenario YAML: safe loading, `extends`, and one-line error messages.
+
+The YAML is read with a safe loader that also refuses duplicate keys and
+alias bombs, merged with its parents key by key, and validated into the frozen
+`Scenario` before anything else is built.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from model.config import Scenario
+from model.errors import InputError, short
+
+MAX_FILE_BYTES = 1_000_000
+MAX_ALIASES = 100
+MAX_EXTENDS_DEPTH = 10
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys and counts aliases."""
+
+    aliases_seen = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.YAMLError(
+                    f"more than {MAX_ALIASES} aliases (line {event.start_mark.line + 1}); "
+                    "alias-heavy files are refused"
+                )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # noqa: ANN401
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.YAMLError(
+                    f"duplicate key {key!r} at line {key_node.start_mark.line + 1}"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one YAML mapping safely, with errors as InputError."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read file: {exc.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(path, "", f"file is {size} bytes", f"at most {MAX_FILE_BYTES} bytes")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except UnicodeDecodeError:
+        raise InputError(path, "", "file is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, "", f"not valid YAML: {' '.join(str(exc).split())}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(path, "", f"top level is {type(data).__name__}", "a mapping of keys")
+    return data
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Child overrides parent key by key, recursing into mappings."""
+    out = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _absolutise_data_paths(data: dict[str, Any], base: Path) -> None:
+    """Make `world.data.*` paths absolute relative to the file that names them."""
+    files = data.get("world", {}).get("data") if isinstance(data.get("world"), dict) else None
+    if isinstance(files, dict):
+        for key, value in files.items():
+            if isinstance(value, str) and value:
+                files[key] = str((base / value).resolve())
+
+
+def load_raw(path: Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario mapping after `extends` is followed and merged."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _chain:
+        raise InputError(path, "extends", "cycle in extends chain", "a chain that ends")
+    if _depth > MAX_EXTENDS_DEPTH:
+        raise InputError(path, "extends", "extends chain too deep", f"at most {MAX_EXTENDS_DEPTH}")
+    data = read_yaml(path)
+    _absolutise_data_paths(data, resolved.parent)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise InputError(path, "extends", f"{short(parent_ref)} is not a path", "a relative file path")
+    parent_path = resolved.parent / parent_ref
+    if not parent_path.is_file():
+        raise InputError(path, "extends", f"{parent_ref!r} not found", "an existing scenario file")
+    parent = load_raw(parent_path, _depth + 1, (*_chain, resolved))
+    parent.pop("name", None)
+    parent.pop("description", None)
+    return _merge(parent, data)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, merge and validate a scenario file; overrides are dotted key paths."""
+    path = Path(path)
+    data = load_raw(path)
+    for dotted, value in (overrides or {}).items():
+        set_path(data, dotted, value)
+    return validate_mapping(data, path)
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:  # noqa: ANN401
+    """Set `a.b.c` in nested mappings, creating levels as needed."""
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def validate_mapping(data: dict[str, Any], path: str | Path | None) -> Scenario:
+    """Validate a merged mapping; the first problem becomes an InputError."""
+    try:
+        payload = json.dumps(data, default=str, allow_nan=True)
+        return Scenario.model_validate_json(payload, strict=True)
+    except ValidationError as exc:
+        raise _to_input_error(exc, path) from None
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class that holds the key at loc[-1], for listing allowed keys."""
+    cls: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = cls.model_fields.get(str(part))
+        if field is None:
+            return None
+        sub = _model_in(field.annotation)
+        if sub is None:
+            return None
+        cls = sub
+    return cls
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:  # noqa: ANN401
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "finite_number": "a finite number",
+    "string_type": "a text string",
+    "bool_type": "true or false",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "model_type": "a mapping of keys",
+    "model_attributes_type": "a mapping of keys",
+    "dict_type": "a mapping of keys",
+    "none_required": "null",
+}
+
+
+def _to_input_error(exc: ValidationError, path: str | Path | None) -> InputError:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.endswith("]")))
+    # Pydantic adds union-branch labels (e.g. 'tuple[str, ...]'); drop them.
+    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in {"str", "int"})))
+    key = _key_path(loc) or "(top level)"
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        cls = _model_at(loc)
+        allowed = ", ".join(cls.model_fields) if cls else ""
+        return InputError(path, key, "unknown key", allowed)
+    if kind == "missing":
+        return InputError(path, key, "required key is missing")
+    bounds = [f"{word} {ctx[k]}" for k, word in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")) if k in ctx]
+    if bounds:
+        return InputError(path, key, f"{short(value)} is out of range", " and ".join(bounds))
+    if kind == "string_pattern_mismatch":
+        return InputError(path, key, f"{short(value)} is not allowed", "letters, digits, '_' and '-' (1-64 characters)")
+    if kind in _TYPE_WORDS:
+        return InputError(path, key, f"{short(value)} has the wrong type", _TYPE_WORDS[kind])
+    message = err.get("msg", "invalid value").removeprefix("Value error, ")
+    return InputError(path, key, f"{short(value)}: {message}")
+
+
+def dump_resolved(scenario: Scenario) -> str:
+    """The full scenario after extends and defaults, as YAML."""
+    data = scenario.model_dump(mode="json", exclude={"extends"})
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

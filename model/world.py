@@ -1,0 +1,260 @@
+"""Places, industries, ties and distances: the world a run starts from.
+
+Data files are read once (cached by path), checked row by row, and turned into
+arrays indexed by place and industry. Nothing here changes during a run; the
+year-by-year state lives in `model.state.WorldState`.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.config import Scenario
+from model.errors import InputError, short
+
+DATA_DIR = Path(__file__).parent / "data"
+EARTH_RADIUS_KM = 6371.0
+KINDS = ("origin", "north_park", "outside_city")
+
+PLACE_NUMBERS = {
+    # column: (minimum, maximum)
+    "lat": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "wage_index": (1e-3, 100.0),
+    "land_price_index": (1e-3, 100.0),
+    "power_price_index": (1e-3, 100.0),
+    "infrastructure": (0.0, 1.0),
+    "environment": (0.0, 1.0),
+    "talent_pool_k": (0.0, 1e6),
+    "capacity_jobs": (1.0, 1e9),
+    "gdp2022_trn_cny": (0.0, 1e3),
+}
+PLACE_TEXT = ("id", "name", "name_zh", "kind", "province", "prefecture", "partner", "focus_industries")
+INDUSTRY_NUMBERS = {
+    "labour_intensity": (0.0, 1.0),
+    "land_intensity": (0.0, 1.0),
+    "energy_intensity": (0.0, 1.0),
+    "skill_intensity": (0.0, 1.0),
+    "supply_chain_intensity": (0.0, 1.0),
+    "move_cost_yuan_per_job": (0.0, 1e8),
+    "mean_jobs_per_firm": (1.0, 1e6),
+    "share_of_firms": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class WorldData:
+    """Static tables as arrays; index p for places, k for industries."""
+
+    place_ids: tuple[str, ...]
+    kinds: np.ndarray  # (P,) str
+    lat: np.ndarray
+    lon: np.ndarray
+    partner: np.ndarray  # (P,) int, index of partner origin or -1
+    focus: np.ndarray  # (P, K) bool
+    place_num: dict[str, np.ndarray]  # PLACE_NUMBERS columns, (P,)
+    place_rows: tuple[dict[str, str], ...]  # the rows as read, for places.csv
+    place_columns: tuple[str, ...]
+    industry_ids: tuple[str, ...]
+    industry_num: dict[str, np.ndarray]  # INDUSTRY_NUMBERS columns, (K,)
+    ties: np.ndarray  # (P, P) strength origin -> destination
+    base_jobs: np.ndarray  # (P, K) jobs already there, not simulated firms
+    distance_km: np.ndarray  # (P, P)
+
+    @property
+    def n_places(self) -> int:
+        return len(self.place_ids)
+
+    @property
+    def n_industries(self) -> int:
+        return len(self.industry_ids)
+
+    def place_index(self, place_id: str) -> int:
+        return self.place_ids.index(place_id)
+
+    def of_kind(self, kind: str) -> np.ndarray:
+        return np.flatnonzero(self.kinds == kind)
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            columns = reader.fieldnames or []
+            missing = [c for c in required if c not in columns]
+            if missing:
+                raise InputError(path, "header", f"missing column(s) {', '.join(missing)}", ", ".join(required))
+            rows = list(reader)
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read data file: {exc.strerror}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(path, "", f"not a readable UTF-8 CSV file ({exc})") from None
+    for i, row in enumerate(rows):
+        if None in row or any(v is None for v in row.values()):
+            raise InputError(path, f"row {i + 2}", "wrong number of fields", f"{len(columns)} fields per row")
+    return rows
+
+
+def _number(path: Path, row_no: int, column: str, text: str, bounds: tuple[float, float]) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, f"row {row_no}, column {column}", f"{short(text)} is not a number", "a number") from None
+    lo, hi = bounds
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise InputError(path, f"row {row_no}, column {column}", f"{short(value)} is out of range", f"{lo} to {hi}")
+    return value
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance on a sphere of radius 6371 km (DESIGN §1)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+@functools.lru_cache(maxsize=16)
+def load_world(
+    places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path
+) -> WorldData:
+    """Read and check the five data files; cached because replications share them."""
+    ind_rows = _read_csv(industries, ("id", *INDUSTRY_NUMBERS, "source"))
+    industry_ids = _unique_ids(industries, ind_rows)
+    if not industry_ids:
+        raise InputError(industries, "rows", "no industries", "at least one row")
+    industry_num = {
+        col: np.array([_number(industries, i + 2, col, r[col], b) for i, r in enumerate(ind_rows)])
+        for col, b in INDUSTRY_NUMBERS.items()
+    }
+    if industry_num["share_of_firms"].sum() <= 0:
+        raise InputError(industries, "column share_of_firms", "shares sum to 0", "a positive sum")
+    k_of = {k: i for i, k in enumerate(industry_ids)}
+
+    pl_rows = _read_csv(places, (*PLACE_TEXT, *PLACE_NUMBERS, "source"))
+    place_ids = _unique_ids(places, pl_rows)
+    p_of = {p: i for i, p in enumerate(place_ids)}
+    kinds = np.array([r["kind"] for r in pl_rows], dtype=object)
+    for i, r in enumerate(pl_rows):
+        if r["kind"] not in KINDS:
+            raise InputError(places, f"row {i + 2}, column kind", f"{short(r['kind'])} is not a kind", ", ".join(KINDS))
+    if not np.any(kinds == "origin"):
+        raise InputError(places, "column kind", "no place of kind 'origin'", "at least one origin row")
+    place_num = {
+        col: np.array([_number(places, i + 2, col, r[col], b) for i, r in enumerate(pl_rows)])
+        for col, b in PLACE_NUMBERS.items()
+    }
+    partner = np.full(len(place_ids), -1)
+    focus = np.zeros((len(place_ids), len(industry_ids)), dtype=bool)
+    for i, r in enumerate(pl_rows):
+        if r["partner"]:
+            j = p_of.get(r["partner"])
+            if j is None or kinds[j] != "origin":
+                raise InputError(places, f"row {i + 2}, column partner", f"{short(r['partner'])} is not an origin id", "an id of a row of kind origin, or empty")
+            partner[i] = j
+        for ind in filter(None, (s.strip() for s in r["focus_industries"].split(";"))):
+            if ind not in k_of:
+                raise InputError(places, f"row {i + 2}, column focus_industries", f"{short(ind)} is not an industry id", ", ".join(industry_ids))
+            focus[i, k_of[ind]] = True
+
+    tie = np.zeros((len(place_ids), len(place_ids)))
+    for i, r in enumerate(_read_csv(ties, ("origin", "destination", "strength", "source"))):
+        a, b = _pair(ties, i + 2, r, p_of)
+        tie[a, b] = _number(ties, i + 2, "strength", r["strength"], (-100.0, 100.0))
+
+    base = np.zeros((len(place_ids), len(industry_ids)))
+    for i, r in enumerate(_read_csv(industry_base, ("place", "industry", "jobs", "source"))):
+        if r["place"] not in p_of:
+            raise InputError(industry_base, f"row {i + 2}, column place", f"{short(r['place'])} is not a place id", "ids from places.csv")
+        if r["industry"] not in k_of:
+            raise InputError(industry_base, f"row {i + 2}, column industry", f"{short(r['industry'])} is not an industry id", ", ".join(industry_ids))
+        base[p_of[r["place"]], k_of[r["industry"]]] = _number(industry_base, i + 2, "jobs", r["jobs"], (0.0, 1e9))
+
+    lat, lon = place_num["lat"], place_num["lon"]
+    dist = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    for i, r in enumerate(_read_csv(distances, ("origin", "destination", "km", "source"))):
+        a, b = _pair(distances, i + 2, r, p_of)
+        dist[a, b] = dist[b, a] = _number(distances, i + 2, "km", r["km"], (0.001, 1e5))
+    for arr in (lat, lon, partner, focus, tie, base, dist, kinds):
+        arr.flags.writeable = False
+
+    return WorldData(
+        place_ids=place_ids,
+        kinds=kinds,
+        lat=lat,
+        lon=lon,
+        partner=partner,
+        focus=focus,
+        place_num=place_num,
+        place_rows=tuple(pl_rows),
+        place_columns=tuple(pl_rows[0].keys()) if pl_rows else (),
+        industry_ids=industry_ids,
+        industry_num=industry_num,
+        ties=tie,
+        base_jobs=base,
+        distance_km=dist,
+    )
+
+
+def _unique_ids(path: Path, rows: list[dict[str, str]]) -> tuple[str, ...]:
+    ids: list[str] = []
+    for i, r in enumerate(rows):
+        pid = r["id"].strip()
+        if not pid or pid in ids:
+            raise InputError(path, f"row {i + 2}, column id", f"{short(pid)} is empty or repeated", "a unique non-empty id")
+        ids.append(pid)
+    return tuple(ids)
+
+
+def _pair(path: Path, row_no: int, row: dict[str, str], p_of: dict[str, int]) -> tuple[int, int]:
+    for col in ("origin", "destination"):
+        if row[col] not in p_of:
+            raise InputError(path, f"row {row_no}, column {col}", f"{short(row[col])} is not a place id", "ids from places.csv")
+    return p_of[row["origin"]], p_of[row["destination"]]
+
+
+def data_paths(scenario: Scenario) -> tuple[Path, Path, Path, Path, Path]:
+    """The five data files a scenario uses: its own where named, else the shipped ones."""
+    files = scenario.world.data
+    return tuple(  # type: ignore[return-value]
+        Path(getattr(files, name) or DATA_DIR / f"{name}.csv").resolve()
+        for name in ("places", "industries", "ties", "industry_base", "distances")
+    )
+
+
+def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> WorldData:
+    """Load the scenario's world and check every id the scenario names against it."""
+    world = load_world(*data_paths(scenario))
+    check_references(scenario, world, scenario_file)
+    return world
+
+
+def check_references(scenario: Scenario, world: WorldData, file: str | Path | None) -> None:
+    """Every place, park and industry id a lever names must exist in the data."""
+    places = set(world.place_ids)
+    parks = {p for p, k in zip(world.place_ids, world.kinds, strict=True) if k == "north_park"}
+    origins = {p for p, k in zip(world.place_ids, world.kinds, strict=True) if k == "origin"}
+    industries = set(world.industry_ids)
+    for kind in scenario.world.destination_kinds:
+        if kind not in KINDS or kind == "origin":
+            raise InputError(file, "world.destination_kinds", f"{short(kind)} is not a destination kind", "north_park, outside_city")
+    lists = {"places": places, "destinations": places, "origins": origins, "parks": parks,
+             "industries": industries, "encouraged": industries, "restricted": industries}
+    for lever_key, lever in scenario.policies:
+        if lever is None:
+            continue
+        for field, allowed in lists.items():
+            ids = getattr(lever, field, None)
+            for i, value in enumerate(ids or ()):
+                if value not in allowed:
+                    raise InputError(
+                        file, f"policies.{lever_key}.{field}[{i}]", f"{short(value)} is not known",
+                        ", ".join(sorted(allowed)),
+                    )
