@@ -106,7 +106,7 @@ class World(Frozen):
 class Push(Frozen):
     """Coefficients of the yearly move hazard η = intercept + Σ push.k z_k."""
 
-    intercept: Coef = -4.6
+    intercept: Coef = -4.3
     cost_pressure: Coef = 2.0
     size: Coef = -0.2
     age: Coef = -0.3
@@ -123,7 +123,7 @@ class Choice(Frozen):
     energy: Coef = -3.0
     infrastructure: Coef = 1.5
     environment: Coef = 1.5
-    talent: Coef = 0.3
+    talent: Coef = 1.0
     agglomeration: Coef = 0.25
     focus: Coef = 0.5
     pairing: Coef = 0.8
@@ -201,7 +201,7 @@ class IndustryGuidanceLever(Timed):
 class TalentLever(Timed):
     places: Targets = None
     annual_budget_yuan: Yuan = 0.0
-    yuan_per_talent: Annotated[float, Field(gt=0, le=1e9)] = 200_000.0
+    yuan_per_talent: Annotated[float, Field(gt=0, le=1e9)] = 150_000.0
     retention_per_year: Fraction = 0.85
 
 
