@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from experiments.outputs import summarise, write_run
+from experiments.runner import RunOutcome, draw_master_seed, run_replications
 from model.config import MAX_FIRMS, MAX_REPLICATIONS
 from model.errors import InputError
 from model.scenario import load_scenario
@@ -56,11 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write its result folder")
     run.add_argument("scenario", type=Path, metavar="SCENARIO.yaml")
-    run.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="results go to DIR/<name>/ (default: outputs)")
-    run.add_argument("--replications", type=_int_in(1, MAX_REPLICATIONS, "replications"), metavar="R", help="override the scenario's replications")
-    run.add_argument("--seed", type=_int_in(0, 2**63 - 1, "seed"), metavar="S", help="override the scenario's master seed")
+    run.add_argument(
+        "--out", type=Path, default=Path("outputs"), metavar="DIR", help="results go to DIR/<name>/ (default: outputs)"
+    )
+    run.add_argument(
+        "--replications",
+        type=_int_in(1, MAX_REPLICATIONS, "replications"),
+        metavar="R",
+        help="override the scenario's replications",
+    )
+    run.add_argument(
+        "--seed", type=_int_in(0, 2**63 - 1, "seed"), metavar="S", help="override the scenario's master seed"
+    )
     run.add_argument("--firms", type=_int_in(1, MAX_FIRMS, "firms"), metavar="N", help="override firms.count")
-    run.add_argument("--workers", type=_int_in(1, MAX_WORKERS, "workers"), default=1, metavar="W", help="processes for replications (default 1)")
+    run.add_argument(
+        "--workers",
+        type=_int_in(1, MAX_WORKERS, "workers"),
+        default=1,
+        metavar="W",
+        help="processes for replications (default 1)",
+    )
     run.add_argument("--no-plots", action="store_true", help="skip the plots/ folder")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
@@ -73,9 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from experiments.outputs import write_run
     from experiments.plots import plot_results
-    from experiments.runner import draw_master_seed, run_replications
 
     overrides: dict[str, object] = {}
     if args.replications is not None:
@@ -95,20 +110,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_summary(outcome: object, folder: Path) -> None:
-    from experiments.outputs import summarise
+HEADLINE = ("north_share_jobs", "outside_share_jobs", "relocated_jobs", "fiscal_cost_yuan", "cost_per_north_job_yuan")
 
-    summary = summarise(outcome)  # type: ignore[arg-type]
-    print(f"{summary['scenario']}: {summary['replications']} replication(s) in {outcome.wall_seconds:.1f} s -> {folder}")  # type: ignore[attr-defined]
-    for name in ("north_share_jobs", "outside_share_jobs", "relocated_jobs", "fiscal_cost_yuan", "cost_per_north_job_yuan"):
+
+def _print_summary(outcome: RunOutcome, folder: Path) -> None:
+    """The headline figures with their 95% confidence intervals, for the terminal."""
+    summary = summarise(outcome)
+    print(f"{outcome.scenario.name}: {len(outcome.results)} replication(s) in {outcome.wall_seconds:.1f} s -> {folder}")
+    for name in HEADLINE:
         m = summary["metrics"][name]
-        ci = m["ci95"]
-        mean = m["mean"]
-        text = "n/a" if mean is None else f"{mean:,.3f}" if abs(mean) < 10 else f"{mean:,.0f}"
-        if ci and None not in ci:
-            lo, hi = ci
-            text += f"  (95% CI {lo:,.3f} to {hi:,.3f})" if abs(mean) < 10 else f"  (95% CI {lo:,.0f} to {hi:,.0f})"
-        print(f"  {name:26s} {text}")
+        print(f"  {name:26s} {_figure(m['mean'], m['ci95'])}")
+
+
+def _figure(mean: float | None, ci: list[float | None] | None) -> str:
+    if mean is None:
+        return "n/a"
+    spec = ",.3f" if abs(mean) < 10 else ",.0f"
+    text = format(mean, spec)
+    if ci and ci[0] is not None and ci[1] is not None:
+        text += f"  (95% CI {format(ci[0], spec)} to {format(ci[1], spec)})"
+    return text
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

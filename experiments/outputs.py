@@ -161,7 +161,11 @@ def write_run(
         write_csv(
             tmp / "timeseries.csv",
             TIMESERIES_COLUMNS,
-            ([rep] + [row[c] for c in TIMESERIES_COLUMNS[1:]] for rep, res in enumerate(outcome.results) for row in res.timeseries),
+            (
+                [rep] + [row[c] for c in TIMESERIES_COLUMNS[1:]]
+                for rep, res in enumerate(outcome.results)
+                for row in res.timeseries
+            ),
         )
         write_csv(
             tmp / "flows.csv",

@@ -48,7 +48,9 @@ class RunOutcome:
     started_at: float
 
 
-def _run_one(scenario: Scenario, seed: int, data: WorldData | None, on_year: Callable[[], None] | None = None) -> Results:
+def _run_one(
+    scenario: Scenario, seed: int, data: WorldData | None, on_year: Callable[[], None] | None = None
+) -> Results:
     model = RelocationModel(scenario, seed, data)
     while model.year < scenario.years.end:
         model.step()

@@ -47,14 +47,18 @@ class Context:
     offered: np.ndarray  # (P_from, K, P_to) yuan per job
 
 
-def effective_prices(state: WorldState, jobs_total: np.ndarray, jobs_total_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def effective_prices(
+    state: WorldState, jobs_total: np.ndarray, jobs_total_start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Congestion: wages and land prices rise with the jobs a place has gained."""
     cong = state.scenario.world.congestion
     gain = np.maximum(0.0, jobs_total - jobs_total_start) / state.data.place_num["capacity_jobs"]
     return state.wage * (1 + gain) ** cong.wage_elasticity, state.land * (1 + gain) ** cong.land_elasticity
 
 
-def cost_pressure(state: WorldState, industry: np.ndarray, place: np.ndarray, wage: np.ndarray, land: np.ndarray) -> np.ndarray:
+def cost_pressure(
+    state: WorldState, industry: np.ndarray, place: np.ndarray, wage: np.ndarray, land: np.ndarray
+) -> np.ndarray:
     """Σ intensity × ln(price index) at the firm's current place."""
     num = state.data.industry_num
     return (
@@ -94,7 +98,9 @@ def push_probability(
 
 
 def _term_wage(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.data.industry_num["labour_intensity"][m.industry, None] * np.log(ctx.wage[ctx.destinations])[None, :]
+    return (
+        ctx.state.data.industry_num["labour_intensity"][m.industry, None] * np.log(ctx.wage[ctx.destinations])[None, :]
+    )
 
 
 def _term_land(ctx: Context, m: Movers) -> np.ndarray:
@@ -102,7 +108,10 @@ def _term_land(ctx: Context, m: Movers) -> np.ndarray:
 
 
 def _term_energy(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.data.industry_num["energy_intensity"][m.industry, None] * np.log(ctx.state.power[ctx.destinations])[None, :]
+    return (
+        ctx.state.data.industry_num["energy_intensity"][m.industry, None]
+        * np.log(ctx.state.power[ctx.destinations])[None, :]
+    )
 
 
 def _term_infrastructure(ctx: Context, m: Movers) -> np.ndarray:
@@ -114,7 +123,10 @@ def _term_environment(ctx: Context, m: Movers) -> np.ndarray:
 
 
 def _term_talent(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.data.industry_num["skill_intensity"][m.industry, None] * np.log1p(ctx.state.talent_k[ctx.destinations])[None, :]
+    return (
+        ctx.state.data.industry_num["skill_intensity"][m.industry, None]
+        * np.log1p(ctx.state.talent_k[ctx.destinations])[None, :]
+    )
 
 
 def _term_agglomeration(ctx: Context, m: Movers) -> np.ndarray:
@@ -144,6 +156,15 @@ def _term_subsidy(ctx: Context, m: Movers) -> np.ndarray:
     return np.log1p(ctx.offered[m.place, m.industry][:, ctx.destinations] / SUBSIDY_UNIT_YUAN)
 
 
+def _term_supply_chain(ctx: Context, m: Movers) -> np.ndarray:
+    """Supporting-cost gap of a thin cluster: intensity × (1 − own jobs / threshold)⁺ × (1 − support)."""
+    st = ctx.state
+    threshold = st.scenario.world.settlement.cluster_threshold_jobs
+    own = ctx.jobs_by_place_industry[ctx.destinations][:, m.industry].T
+    thin = np.maximum(0.0, 1.0 - own / threshold) * (1.0 - st.supplier_support[ctx.destinations])[None, :]
+    return st.data.industry_num["supply_chain_intensity"][m.industry, None] * thin
+
+
 def _term_guidance(ctx: Context, m: Movers) -> np.ndarray:
     return ctx.state.guidance_pull[m.place, m.industry][:, ctx.destinations]
 
@@ -162,6 +183,7 @@ TERMS: dict[str, Callable[[Context, Movers], np.ndarray]] = {
     "distance": _term_distance,
     "subsidy": _term_subsidy,
     "guidance": _term_guidance,
+    "supply_chain": _term_supply_chain,
 }
 
 

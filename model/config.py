@@ -131,6 +131,7 @@ class Choice(Frozen):
     distance: Coef = -0.6
     subsidy: Coef = 0.4
     guidance: Coef = 0.5
+    supply_chain: Coef = -1.0
 
 
 class Behaviour(Frozen):
@@ -152,9 +153,7 @@ class Timed(Frozen):
         return self
 
     def active(self, year: int) -> bool:
-        return (self.start_year is None or year >= self.start_year) and (
-            self.end_year is None or year <= self.end_year
-        )
+        return (self.start_year is None or year >= self.start_year) and (self.end_year is None or year <= self.end_year)
 
 
 Targets = tuple[str, ...] | None  # place or industry ids; None = the lever's default set
@@ -164,7 +163,7 @@ class InfrastructureLever(Timed):
     places: Targets = None
     annual_budget_yuan: Yuan = 0.0
     max_gain: Annotated[float, Field(ge=0, le=1)] = 0.2
-    saturation_yuan: Annotated[float, Field(gt=0, le=1e14)] = 5e9
+    saturation_yuan: Annotated[float, Field(gt=0, le=1e14)] = 2e9
     lag_years: Annotated[int, Field(ge=0, le=20)] = 2
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 class InputError(Exception):
     """Bad input, reported as one line: file, key path, bad value, what is allowed."""
 
-    def __init__(
-        self, file: str | Path | None, key: str, problem: str, allowed: str = ""
-    ) -> None:
+    def __init__(self, file: str | Path | None, key: str, problem: str, allowed: str = "") -> None:
         self.file = str(file) if file is not None else None
         self.key = key
         self.problem = problem

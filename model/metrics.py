@@ -56,6 +56,7 @@ class YearRecord:
     closures: float
     closed_jobs: float
     start_jobs: float
+    stayed_jobs: float
     jobs_in_north_parks: float
     mean_move_probability: float
     fiscal_by_lever: dict[str, float]
@@ -79,7 +80,7 @@ class YearRecord:
             "north_share_jobs": share,
             "fiscal_cost_yuan": self.fiscal_cost_yuan,
             "start_jobs": self.start_jobs,
-            "stayed_jobs": self.start_jobs - self.relocated_jobs - self.closed_jobs,
+            "stayed_jobs": self.stayed_jobs,
             "closures": self.closures,
             "closed_jobs": self.closed_jobs,
             "jobs_in_north_parks": self.jobs_in_north_parks,
@@ -105,8 +106,14 @@ class Results:
         for rec in records:
             for a, b, k in zip(*np.nonzero(rec.flow_firms), strict=True):
                 flows.append(
-                    (rec.year, data.place_ids[a], data.place_ids[b], data.industry_ids[k],
-                     float(rec.flow_firms[a, b, k]), float(rec.flow_jobs[a, b, k]))
+                    (
+                        rec.year,
+                        data.place_ids[a],
+                        data.place_ids[b],
+                        data.industry_ids[k],
+                        float(rec.flow_firms[a, b, k]),
+                        float(rec.flow_jobs[a, b, k]),
+                    )
                 )
         return cls(seed=seed, timeseries=[r.row() for r in records], flows=flows, metrics=horizon_metrics(records))
 

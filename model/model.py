@@ -129,7 +129,8 @@ class RelocationModel(mesa.Model):
         closed = self._close(alive[~moved[alive]], u[3])
         f.move_shock *= 1.0 - self.config.world.settlement.recovery_per_year
         f.age_years[f.active] += 1
-        self.records.append(self._record(start_jobs, movers, closed, spend, flow_firms, flow_jobs, p_move))
+        stayed_jobs = self.weight * f.jobs[f.active & ~moved].sum()
+        self.records.append(self._record(start_jobs, stayed_jobs, movers, closed, spend, flow_firms, flow_jobs, p_move))
 
     def _context(self) -> Context:
         wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
@@ -203,6 +204,7 @@ class RelocationModel(mesa.Model):
     def _record(
         self,
         start_jobs: float,
+        stayed_jobs: float,
         movers: np.ndarray,
         closed: np.ndarray,
         spend: dict[str, float],
@@ -224,6 +226,7 @@ class RelocationModel(mesa.Model):
             closures=w * len(closed),
             closed_jobs=w * f.jobs[closed].sum(),
             start_jobs=start_jobs,
+            stayed_jobs=stayed_jobs,
             jobs_in_north_parks=north_stock,
             mean_move_probability=float(p_move.mean()) if len(p_move) else 0.0,
             fiscal_by_lever={lever.key: spend.get(lever.key, 0.0) for lever in self.levers},

@@ -30,25 +30,22 @@ class _StrictLoader(yaml.SafeLoader):
 
     aliases_seen = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self.aliases_seen += 1
             if self.aliases_seen > MAX_ALIASES:
                 event = self.peek_event()
                 raise yaml.YAMLError(
-                    f"more than {MAX_ALIASES} aliases (line {event.start_mark.line + 1}); "
-                    "alias-heavy files are refused"
+                    f"more than {MAX_ALIASES} aliases (line {event.start_mark.line + 1}); alias-heavy files are refused"
                 )
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:  # noqa: ANN401
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.YAMLError(
-                    f"duplicate key {key!r} at line {key_node.start_mark.line + 1}"
-                )
+                raise yaml.YAMLError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -148,7 +145,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return validate_mapping(data, path)
 
 
-def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:  # noqa: ANN401
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set `a.b.c` in nested mappings, creating levels as needed."""
     keys = dotted.split(".")
     node = data
@@ -196,7 +193,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return cls
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:  # noqa: ANN401
+def _model_in(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:

@@ -122,9 +122,7 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
 
 
 @functools.lru_cache(maxsize=16)
-def load_world(
-    places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path
-) -> WorldData:
+def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path) -> WorldData:
     """Read and check the five data files; cached because replications share them."""
     ind_rows = _read_csv(industries, ("id", *INDUSTRY_NUMBERS, "source"))
     industry_ids = _unique_ids(industries, ind_rows)
@@ -157,11 +155,21 @@ def load_world(
         if r["partner"]:
             j = p_of.get(r["partner"])
             if j is None or kinds[j] != "origin":
-                raise InputError(places, f"row {i + 2}, column partner", f"{short(r['partner'])} is not an origin id", "an id of a row of kind origin, or empty")
+                raise InputError(
+                    places,
+                    f"row {i + 2}, column partner",
+                    f"{short(r['partner'])} is not an origin id",
+                    "an id of a row of kind origin, or empty",
+                )
             partner[i] = j
         for ind in filter(None, (s.strip() for s in r["focus_industries"].split(";"))):
             if ind not in k_of:
-                raise InputError(places, f"row {i + 2}, column focus_industries", f"{short(ind)} is not an industry id", ", ".join(industry_ids))
+                raise InputError(
+                    places,
+                    f"row {i + 2}, column focus_industries",
+                    f"{short(ind)} is not an industry id",
+                    ", ".join(industry_ids),
+                )
             focus[i, k_of[ind]] = True
 
     tie = np.zeros((len(place_ids), len(place_ids)))
@@ -172,9 +180,19 @@ def load_world(
     base = np.zeros((len(place_ids), len(industry_ids)))
     for i, r in enumerate(_read_csv(industry_base, ("place", "industry", "jobs", "source"))):
         if r["place"] not in p_of:
-            raise InputError(industry_base, f"row {i + 2}, column place", f"{short(r['place'])} is not a place id", "ids from places.csv")
+            raise InputError(
+                industry_base,
+                f"row {i + 2}, column place",
+                f"{short(r['place'])} is not a place id",
+                "ids from places.csv",
+            )
         if r["industry"] not in k_of:
-            raise InputError(industry_base, f"row {i + 2}, column industry", f"{short(r['industry'])} is not an industry id", ", ".join(industry_ids))
+            raise InputError(
+                industry_base,
+                f"row {i + 2}, column industry",
+                f"{short(r['industry'])} is not an industry id",
+                ", ".join(industry_ids),
+            )
         base[p_of[r["place"]], k_of[r["industry"]]] = _number(industry_base, i + 2, "jobs", r["jobs"], (0.0, 1e9))
 
     lat, lon = place_num["lat"], place_num["lon"]
@@ -208,7 +226,9 @@ def _unique_ids(path: Path, rows: list[dict[str, str]]) -> tuple[str, ...]:
     for i, r in enumerate(rows):
         pid = r["id"].strip()
         if not pid or pid in ids:
-            raise InputError(path, f"row {i + 2}, column id", f"{short(pid)} is empty or repeated", "a unique non-empty id")
+            raise InputError(
+                path, f"row {i + 2}, column id", f"{short(pid)} is empty or repeated", "a unique non-empty id"
+            )
         ids.append(pid)
     return tuple(ids)
 
@@ -216,7 +236,9 @@ def _unique_ids(path: Path, rows: list[dict[str, str]]) -> tuple[str, ...]:
 def _pair(path: Path, row_no: int, row: dict[str, str], p_of: dict[str, int]) -> tuple[int, int]:
     for col in ("origin", "destination"):
         if row[col] not in p_of:
-            raise InputError(path, f"row {row_no}, column {col}", f"{short(row[col])} is not a place id", "ids from places.csv")
+            raise InputError(
+                path, f"row {row_no}, column {col}", f"{short(row[col])} is not a place id", "ids from places.csv"
+            )
     return p_of[row["origin"]], p_of[row["destination"]]
 
 
@@ -244,9 +266,18 @@ def check_references(scenario: Scenario, world: WorldData, file: str | Path | No
     industries = set(world.industry_ids)
     for kind in scenario.world.destination_kinds:
         if kind not in KINDS or kind == "origin":
-            raise InputError(file, "world.destination_kinds", f"{short(kind)} is not a destination kind", "north_park, outside_city")
-    lists = {"places": places, "destinations": places, "origins": origins, "parks": parks,
-             "industries": industries, "encouraged": industries, "restricted": industries}
+            raise InputError(
+                file, "world.destination_kinds", f"{short(kind)} is not a destination kind", "north_park, outside_city"
+            )
+    lists = {
+        "places": places,
+        "destinations": places,
+        "origins": origins,
+        "parks": parks,
+        "industries": industries,
+        "encouraged": industries,
+        "restricted": industries,
+    }
     for lever_key, lever in scenario.policies:
         if lever is None:
             continue
@@ -255,6 +286,8 @@ def check_references(scenario: Scenario, world: WorldData, file: str | Path | No
             for i, value in enumerate(ids or ()):
                 if value not in allowed:
                     raise InputError(
-                        file, f"policies.{lever_key}.{field}[{i}]", f"{short(value)} is not known",
+                        file,
+                        f"policies.{lever_key}.{field}[{i}]",
+                        f"{short(value)} is not known",
                         ", ".join(sorted(allowed)),
                     )

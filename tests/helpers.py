@@ -1,0 +1,38 @@
+"""Small builders shared by the model tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from model.config import Choice, Scenario
+from model.scenario import load_scenario, set_path, validate_mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+ZERO_CHOICE = {name: 0.0 for name in Choice.model_fields}
+
+
+def scenario(overrides: dict[str, Any] | None = None, name: str = "test") -> Scenario:
+    """A scenario from defaults plus dotted-key overrides, validated like a file."""
+    data: dict[str, Any] = {"name": name, "seed": 7, "replications": 1}
+    for key, value in (overrides or {}).items():
+        set_path(data, key, value)
+    return validate_mapping(data, "test")
+
+
+def shipped(name: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    return load_scenario(SCENARIOS / f"{name}.yaml", overrides)
+
+
+def one_year_everyone_moves(firms: int, choice: dict[str, float]) -> Scenario:
+    """Push forced to 1 (intercept 50 gives p = 1 − 2e−22), one year, given choice coefficients."""
+    return scenario(
+        {
+            "years": {"start": 2023, "end": 2023},
+            "firms.count": firms,
+            "firms.represented": firms,
+            "behaviour.push.intercept": 50.0,
+            "behaviour.choice": {**ZERO_CHOICE, **choice},
+        }
+    )

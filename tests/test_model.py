@@ -1,0 +1,187 @@
+"""Invariants, comparative statics, determinism and common random numbers."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+import pytest
+
+from experiments.stats import mean_ci95
+from model import RelocationModel, simulate
+from model.levers import REGISTRY
+from tests.helpers import scenario, shipped
+
+LEVER_SCENARIOS = [
+    "infrastructure",
+    "business_environment",
+    "relocation_aid",
+    "labour_resettlement",
+    "industry_guidance",
+    "talent",
+    "pairing",
+    "cluster_parks",
+    "article_package",
+]
+
+
+def test_firms_are_mesa_agents_backed_by_arrays() -> None:
+    sc = shipped("baseline", {"firms.count": 500})
+    model = RelocationModel(sc, seed=1)
+    assert isinstance(model, mesa.Model)
+    assert len(model.agents) == 500
+    firm = next(iter(model.agents))
+    assert isinstance(firm, mesa.Agent)
+    assert firm.place == firm.home
+    assert model.data.kinds[model.data.place_index(firm.place)] == "origin"
+    assert firm.jobs == model.firms.jobs[firm.index]
+
+
+@pytest.mark.parametrize("name", ["baseline", "article_package"])
+def test_jobs_are_conserved_every_year(name: str) -> None:
+    sc = shipped(name, {"firms.count": 3_000})
+    model = RelocationModel(sc, seed=5)
+    base_total = model.data.base_jobs.sum()
+    previous_end = None
+    while model.year < sc.years.end:
+        model.step()
+        row = model.records[-1].row()
+        start, stayed, moved, closed = row["start_jobs"], row["stayed_jobs"], row["relocated_jobs"], row["closed_jobs"]
+        assert stayed + moved + closed == pytest.approx(start, rel=1e-12)
+        if previous_end is not None:
+            assert start == pytest.approx(previous_end, rel=1e-12)
+        previous_end = start - closed
+        active_jobs = model.weight * model.firms.jobs[model.firms.active].sum()
+        assert active_jobs == pytest.approx(previous_end, rel=1e-12)
+        # the place x industry job table follows the firms exactly
+        assert model.jobs_pk.sum() - base_total == pytest.approx(active_jobs, rel=1e-9)
+        assert row["to_north_jobs"] + row["to_outside_jobs"] == pytest.approx(moved, rel=1e-12)
+
+
+def test_budgets_are_never_exceeded() -> None:
+    sc = shipped("article_package", {"firms.count": 5_000})
+    res = simulate(sc, seed=2)
+    for row in res.timeseries:
+        for key in REGISTRY:
+            lever = getattr(sc.policies, key)
+            budget = getattr(lever, "annual_budget_yuan", getattr(lever, "annual_cost_yuan", 0.0))
+            assert row[f"fiscal_{key}_yuan"] <= budget * (1 + 1e-12)
+        assert row["fiscal_cost_yuan"] == pytest.approx(sum(row[f"fiscal_{k}_yuan"] for k in REGISTRY))
+
+
+def test_a_binding_budget_is_spent_but_not_exceeded() -> None:
+    budget = 2.0e7
+    sc = shipped("relocation_aid", {"firms.count": 5_000, "policies.relocation_aid.annual_budget_yuan": budget})
+    res = simulate(sc, seed=2)
+    paid = [row["fiscal_relocation_aid_yuan"] for row in res.timeseries if row["year"] >= 2024]
+    assert max(paid) <= budget
+    # the aid binds: at least one year spends more than 90% of its budget
+    assert max(paid) > 0.9 * budget
+
+
+def test_shares_sum_to_one() -> None:
+    res = simulate(shipped("baseline", {"firms.count": 3_000}), seed=4)
+    assert res.metrics["north_share_jobs"] + res.metrics["outside_share_jobs"] == pytest.approx(1.0)
+
+
+def test_same_seed_same_results_other_seed_differs() -> None:
+    sc = shipped("article_package", {"firms.count": 2_000})
+    a, b, c = simulate(sc, 9), simulate(sc, 9), simulate(sc, 10)
+    assert a.timeseries == b.timeseries and a.flows == b.flows
+    assert a.flows != c.flows
+
+
+def test_common_random_numbers_until_a_lever_starts() -> None:
+    """A lever that starts in 2030 leaves every earlier year exactly as in the baseline."""
+    late = shipped("relocation_aid", {"firms.count": 3_000, "policies.relocation_aid.start_year": 2030})
+    base = shipped("baseline", {"firms.count": 3_000})
+    a, b = simulate(late, 8), simulate(base, 8)
+    early = [r for r in a.timeseries if r["year"] < 2030]
+    assert early == [r for r in b.timeseries if r["year"] < 2030]
+    assert a.timeseries[-1] != b.timeseries[-1]
+
+
+def paired_north_share_gain(name: str, replications: int = 6, firms: int = 6_000) -> list[float]:
+    seeds = list(range(100, 100 + replications))
+    lever, base = shipped(name, {"firms.count": firms}), shipped("baseline", {"firms.count": firms})
+    return [
+        simulate(lever, s).metrics["north_share_jobs"] - simulate(base, s).metrics["north_share_jobs"] for s in seeds
+    ]
+
+
+@pytest.mark.parametrize("name", LEVER_SCENARIOS)
+def test_each_lever_raises_the_north_share(name: str) -> None:
+    """Paired on the same seeds: the 95% CI of the mean gain lies above zero."""
+    gains = paired_north_share_gain(name)
+    mean, lo, _hi = mean_ci95(gains)
+    assert mean > 0
+    assert lo is not None and lo > 0, f"{name}: gain {mean:.4f}, CI low {lo:.4f}"
+
+
+def test_outside_competition_lowers_the_north_share() -> None:
+    gains = paired_north_share_gain("outside_competition")
+    _mean, _lo, hi = mean_ci95(gains)
+    assert hi is not None and hi < 0
+
+
+def test_baseline_reproduces_the_article() -> None:
+    """Headline fact: most relocated jobs leave the province, 2023-2035; the package turns this."""
+    sc = shipped("baseline", {"firms.count": 10_000})
+    shares = [simulate(sc, s).metrics["outside_share_jobs"] for s in range(3)]
+    assert min(shares) > 0.5
+    gains = paired_north_share_gain("article_package", replications=3, firms=10_000)
+    assert min(gains) > 0.2
+
+
+def test_costlier_south_pushes_more_firms_out() -> None:
+    """Comparative static of the push: faster southern wage growth ⇒ more relocations."""
+    slow = shipped("baseline", {"firms.count": 5_000, "world.south.wage_per_year": 0.02})
+    fast = shipped("baseline", {"firms.count": 5_000, "world.south.wage_per_year": 0.10})
+    assert simulate(fast, 1).metrics["relocated_jobs"] > 1.2 * simulate(slow, 1).metrics["relocated_jobs"]
+
+
+def test_results_do_not_depend_on_sample_size_in_expectation() -> None:
+    """Firm counts scale to `represented`, so 2,000 and 8,000 firms estimate the same shares."""
+    small = [simulate(shipped("baseline", {"firms.count": 2_000}), s).metrics["north_share_jobs"] for s in range(8)]
+    large = [simulate(shipped("baseline", {"firms.count": 8_000}), s).metrics["north_share_jobs"] for s in range(8)]
+    m_s, lo_s, hi_s = mean_ci95(small)
+    m_l, lo_l, hi_l = mean_ci95(large)
+    assert lo_s is not None and hi_s is not None and lo_l is not None and hi_l is not None
+    half = math.hypot(hi_s - m_s, hi_l - m_l)
+    assert abs(m_s - m_l) < half
+
+
+def test_all_choice_terms_reach_the_utility() -> None:
+    """Each named coefficient changes choices: a model that ignored one would pass silently otherwise."""
+    from model.config import Choice
+
+    for name in Choice.model_fields:
+        bumped = scenario(
+            {
+                "firms.count": 2_000,
+                "years": {"start": 2023, "end": 2024},
+                "behaviour.push.intercept": 0.0,
+                f"behaviour.choice.{name}": getattr(Choice(), name) + 2.0,
+                "policies.industry_guidance": {"encouraged": ["textiles"]},
+                "policies.relocation_aid": {"yuan_per_job": 1e4, "annual_budget_yuan": 1e12},
+            }
+        )
+        with_lever = scenario(
+            {
+                "firms.count": 2_000,
+                "years": {"start": 2023, "end": 2024},
+                "behaviour.push.intercept": 0.0,
+                "policies.industry_guidance": {"encouraged": ["textiles"]},
+                "policies.relocation_aid": {"yuan_per_job": 1e4, "annual_budget_yuan": 1e12},
+            }
+        )
+        assert simulate(bumped, 1).flows != simulate(with_lever, 1).flows, name
+
+
+def test_closure_rises_with_thin_clusters() -> None:
+    """Supply-chain penalty: a harsher penalty closes more relocated firms."""
+    mild = shipped("baseline", {"firms.count": 5_000, "world.settlement.supply_chain_penalty": 0.0})
+    harsh = shipped("baseline", {"firms.count": 5_000, "world.settlement.supply_chain_penalty": 3.0})
+    assert simulate(harsh, 3).metrics["closed_jobs"] > simulate(mild, 3).metrics["closed_jobs"]
+    assert np.isfinite(simulate(mild, 3).metrics["north_share_jobs"])

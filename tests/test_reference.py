@@ -1,0 +1,66 @@
+"""scenarios/reference.yaml documents exactly the schema, with the true defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from model.config import LEVER_KEYS, Policies, Scenario
+from model.scenario import _model_in, load_scenario
+from tests.helpers import SCENARIOS
+
+SCENARIO_ONLY_KEYS = {"extends"}  # documented as a comment: it cannot be set in a file that has no parent
+
+
+def schema_paths(cls: type[BaseModel], prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    for name, field in cls.model_fields.items():
+        path = f"{prefix}{name}"
+        paths.add(path)
+        sub = _model_in(field.annotation)
+        if sub is not None:
+            paths |= schema_paths(sub, path + ".")
+    return paths
+
+
+def yaml_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        paths.add(path)
+        if isinstance(value, dict):
+            paths |= yaml_paths(value, path + ".")
+    return paths
+
+
+def reference_mapping() -> dict[str, Any]:
+    return yaml.safe_load((SCENARIOS / "reference.yaml").read_text(encoding="utf-8"))
+
+
+def test_every_schema_key_is_documented_and_every_documented_key_exists() -> None:
+    documented = yaml_paths(reference_mapping())
+    schema = schema_paths(Scenario) - SCENARIO_ONLY_KEYS
+    assert documented - schema == set(), "keys in reference.yaml that the schema does not know"
+    assert schema - documented == set(), "schema keys missing from reference.yaml"
+    text = (SCENARIOS / "reference.yaml").read_text(encoding="utf-8")
+    assert "# extends:" in text
+
+
+def test_reference_values_are_the_defaults() -> None:
+    ref = load_scenario(SCENARIOS / "reference.yaml")
+    defaults = Scenario(name=ref.name, description=ref.description, seed=ref.seed)
+    for section in ("replications", "years", "firms", "world", "behaviour"):
+        assert getattr(ref, section) == getattr(defaults, section), section
+    for key in LEVER_KEYS:
+        lever = getattr(ref.policies, key)
+        lever_cls = _model_in(Policies.model_fields[key].annotation)
+        assert lever_cls is not None and lever == lever_cls(), key
+
+
+def test_every_documented_key_has_a_comment() -> None:
+    """Each key line of reference.yaml carries a comment (unit, range, default, source)."""
+    lines = (SCENARIOS / "reference.yaml").read_text(encoding="utf-8").splitlines()
+    bare = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#") and "#" not in ln]
+    assert bare == []
