@@ -70,7 +70,7 @@ def summarise(outcome: RunOutcome) -> dict[str, Any]:
         mean, lo, hi = mean_ci95(values)
         metrics[name] = {
             "mean": _json_number(mean),
-            "ci95": [_json_number(lo), _json_number(hi)] if lo is not None and hi is not None else None,
+            "ci95": [None if lo is None else _json_number(lo), None if hi is None else _json_number(hi)],
             "values": [_json_number(v) for v in values],
         }
     return {"scenario": outcome.scenario.name, "replications": len(outcome.results), "metrics": metrics}

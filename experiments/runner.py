@@ -9,6 +9,7 @@ ordered by replication, so the worker count never changes the output.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import secrets
 import time
 from collections.abc import Callable
@@ -83,7 +84,8 @@ def run_replications(
             results = [_run_one(scenario, s, data, bar.update if bar else None) for s in seeds]
         else:
             results = []
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # forkserver: forking a process that may have threads (BLAS, tqdm) can deadlock.
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
                 for res in pool.map(_run_one_in_worker, [scenario] * len(seeds), seeds):
                     results.append(res)
                     if bar:

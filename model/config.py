@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 MAX_FIRMS = 2_000_000
 MAX_REPLICATIONS = 10_000
@@ -34,13 +34,15 @@ class Years(Frozen):
     start: Year = 2023
     end: Year = 2035
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Years:
-        if self.end < self.start:
-            raise ValueError(f"end ({self.end}) must be ≥ start ({self.start})")
-        if self.end - self.start + 1 > MAX_YEARS:
-            raise ValueError(f"at most {MAX_YEARS} years may be simulated")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: int, info: ValidationInfo) -> int:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"must be ≥ years.start ({start})")
+        if start is not None and end - start + 1 > MAX_YEARS:
+            raise ValueError(f"at most {MAX_YEARS} years may be simulated (years.start is {start})")
+        return end
 
 
 class Firms(Frozen):
@@ -146,11 +148,13 @@ class Timed(Frozen):
     start_year: Year | None = None
     end_year: Year | None = None
 
-    @model_validator(mode="after")
-    def _window(self) -> Timed:
-        if self.start_year and self.end_year and self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) must be ≥ start_year ({self.start_year})")
-        return self
+    @field_validator("end_year")
+    @classmethod
+    def _window(cls, end: int | None, info: ValidationInfo) -> int | None:
+        start = info.data.get("start_year")
+        if start is not None and end is not None and end < start:
+            raise ValueError(f"must be ≥ start_year ({start})")
+        return end
 
     def active(self, year: int) -> bool:
         return (self.start_year is None or year >= self.start_year) and (self.end_year is None or year <= self.end_year)

@@ -21,24 +21,27 @@ from model.config import Scenario
 from model.errors import InputError, short
 
 MAX_FILE_BYTES = 1_000_000
-MAX_ALIASES = 100
+MAX_NODES = 100_000  # values after alias expansion; real scenarios have a few hundred
 MAX_EXTENDS_DEPTH = 10
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and counts aliases."""
+    """SafeLoader that rejects duplicate keys and alias bombs."""
 
-    aliases_seen = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.aliases_seen += 1
-            if self.aliases_seen > MAX_ALIASES:
-                event = self.peek_event()
-                raise yaml.YAMLError(
-                    f"more than {MAX_ALIASES} aliases (line {event.start_mark.line + 1}); alias-heavy files are refused"
-                )
-        return super().compose_node(parent, index)
+    def get_single_node(self) -> Any:
+        """The document's node graph, refused if aliases expand it past MAX_NODES or make it cyclic."""
+        root = super().get_single_node()
+        stack, count = ([root] if root is not None else []), 0
+        while stack:
+            node = stack.pop()
+            count += 1
+            if count > MAX_NODES:
+                raise yaml.YAMLError(f"expands to more than {MAX_NODES} values (through aliases?); refused")
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(v for pair in node.value for v in pair)
+        return root
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: set[Any] = set()
@@ -79,8 +82,12 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if size > MAX_FILE_BYTES:
         raise InputError(path, "", f"file is {size} bytes", f"at most {MAX_FILE_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+        loader = _StrictLoader(path.read_text(encoding="utf-8"))
+        loader.name = str(path)  # marks in YAML errors name the file, not "<unicode string>"
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except UnicodeDecodeError:
         raise InputError(path, "", "file is not UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -131,6 +138,8 @@ def load_raw(path: Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -> dict
     if not parent_path.is_file():
         raise InputError(path, "extends", f"{parent_ref!r} not found", "an existing scenario file")
     parent = load_raw(parent_path, _depth + 1, (*_chain, resolved))
+    # Check the parent on its own first, so that its mistakes are reported against its file.
+    validate_mapping({"name": "parent", **parent}, parent_path)
     parent.pop("name", None)
     parent.pop("description", None)
     return _merge(parent, data)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.config import Scenario
+from model.config import DataFiles, Scenario
 from model.errors import InputError, short
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -246,14 +246,17 @@ def data_paths(scenario: Scenario) -> tuple[Path, Path, Path, Path, Path]:
     """The five data files a scenario uses: its own where named, else the shipped ones."""
     files = scenario.world.data
     return tuple(  # type: ignore[return-value]
-        Path(getattr(files, name) or DATA_DIR / f"{name}.csv").resolve()
-        for name in ("places", "industries", "ties", "industry_base", "distances")
+        Path(getattr(files, name) or DATA_DIR / f"{name}.csv").resolve() for name in DataFiles.model_fields
     )
 
 
 def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> WorldData:
     """Load the scenario's world and check every id the scenario names against it."""
-    world = load_world(*data_paths(scenario))
+    paths = data_paths(scenario)
+    for name, path in zip(DataFiles.model_fields, paths, strict=True):
+        if not path.is_file():
+            raise InputError(scenario_file, f"world.data.{name}", f"{str(path)!r} not found", "an existing CSV file")
+    world = load_world(*paths)
     check_references(scenario, world, scenario_file)
     return world
 
