@@ -1,0 +1,394 @@
+"""The command line and the result folder: DESIGN §5 contracts, determinism, atomic writes."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+import experiments.outputs
+import experiments.plots
+from experiments.cli import main
+from model.scenario import load_scenario
+from tests.conftest import RESULT_FILES, SCENARIOS, SHIPPED_PLACES, SMALL_YAML, CliResult, read_csv, read_json, run_py
+
+TIMESERIES_CONTRACT = (
+    "replication",
+    "year",
+    "firms_active",
+    "relocations",
+    "relocated_jobs",
+    "to_north_jobs",
+    "to_outside_jobs",
+    "north_share_jobs",
+    "fiscal_cost_yuan",
+)
+FLOWS_CONTRACT = ("replication", "year", "origin", "destination", "industry", "firms", "jobs")
+SUMMARY_CONTRACT = (
+    "north_share_jobs",
+    "outside_share_jobs",
+    "relocated_firms",
+    "relocated_jobs",
+    "fiscal_cost_yuan",
+    "cost_per_north_job_yuan",
+)
+DETERMINISTIC_FILES = ("timeseries.csv", "flows.csv", "summary.json", "places.csv", "scenario.resolved.yaml")
+
+# A parent with a lever, a child that extends it, adds a lever and points at its own (copied) places file:
+# the resolved scenario then has to carry extends, policies and a data override.
+PARENT_YAML = """\
+name: parent
+description: levers shared by the CLI tests
+seed: 424242
+replications: 2
+years: {start: 2023, end: 2025}
+firms: {count: 200}
+policies:
+  talent: {places: [suzhou_suqian, nanjing_huaian], annual_budget_yuan: 2.0e8, start_year: 2024}
+"""
+CHILD_YAML = """\
+name: cli_small
+extends: parent.yaml
+description: "child: 中文 and a colon"
+world:
+  data: {places: my_places.csv}
+behaviour: {batches_per_year: 4}
+policies:
+  relocation_aid: {yuan_per_job: 30000, annual_budget_yuan: 5.0e8}
+"""
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in DETERMINISTIC_FILES}
+
+
+def _ok(result: CliResult) -> CliResult:
+    assert result.code == 0, result.err
+    return result
+
+
+@pytest.fixture(scope="module")
+def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One full run (with plots) of CHILD_YAML, shared by the read-only checks of its folder."""
+    base = tmp_path_factory.mktemp("cli_run")
+    (base / "parent.yaml").write_text(PARENT_YAML, encoding="utf-8")
+    (base / "child.yaml").write_text(CHILD_YAML, encoding="utf-8")
+    shutil.copyfile(SHIPPED_PLACES, base / "my_places.csv")
+    assert main(["run", str(base / "child.yaml"), "--out", str(base / "out"), "-q"]) == 0
+    return base / "child.yaml", base / "out" / "cli_small"
+
+
+@pytest.fixture
+def small(write: Callable[[str, str], Path]) -> Path:
+    return write("small.yaml", SMALL_YAML)
+
+
+# --- help and validate ---------------------------------------------------------------------------
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "validate", "plot"):
+        assert f"  {command}" in out, f"{command} missing from --help:\n{out}"
+
+
+def test_run_help_lists_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--out", "--replications", "--seed", "--firms", "--workers"):
+        assert option in out
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_validate_accepts_every_shipped_scenario(path: Path, cli: Callable[..., CliResult]) -> None:
+    result = _ok(cli("validate", path))
+    assert result.err == ""
+    assert f"ok: {path}" in result.out
+
+
+def test_shipped_scenarios_exist() -> None:
+    names = {p.stem for p in SCENARIOS.glob("*.yaml")}
+    assert {"baseline", "reference"} <= names
+
+
+# --- the result folder (DESIGN §5) ---------------------------------------------------------------
+
+
+def test_run_writes_exactly_the_contract_files(shipped_run: tuple[Path, Path]) -> None:
+    _, folder = shipped_run
+    assert {p.name for p in folder.iterdir()} == RESULT_FILES
+    assert (folder / "plots").is_dir()
+    pngs = list((folder / "plots").glob("*.png"))
+    assert pngs, "plots/ has no PNG"
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in folder.parent.iterdir()] == ["cli_small"], "temporary folders left beside the result"
+
+
+def test_timeseries_has_contract_columns_and_one_row_per_replication_year(shipped_run: tuple[Path, Path]) -> None:
+    _, folder = shipped_run
+    columns, rows = read_csv(folder / "timeseries.csv")
+    assert columns[:2] == ["replication", "year"]
+    assert set(TIMESERIES_CONTRACT) <= set(columns)
+    assert [(int(r["replication"]), int(r["year"])) for r in rows] == [
+        (rep, year) for rep in (0, 1) for year in (2023, 2024, 2025)
+    ]
+    for r in rows:
+        moved, north, outside = (float(r[c]) for c in ("relocated_jobs", "to_north_jobs", "to_outside_jobs"))
+        assert north >= 0 and outside >= 0
+        assert math.isclose(north + outside, moved, rel_tol=1e-9, abs_tol=1e-6)
+        if moved > 0:
+            assert math.isclose(float(r["north_share_jobs"]), north / moved, rel_tol=1e-6)
+
+
+def test_flows_have_contract_columns_and_add_up_to_the_timeseries(shipped_run: tuple[Path, Path]) -> None:
+    _, folder = shipped_run
+    columns, flows = read_csv(folder / "flows.csv")
+    assert columns[: len(FLOWS_CONTRACT)] == list(FLOWS_CONTRACT)
+    assert flows, "a 3-year run of 200 firms should move someone"
+    _, places = read_csv(folder / "places.csv")
+    kind = {p["id"]: p["kind"] for p in places}
+    _, series = read_csv(folder / "timeseries.csv")
+    for r in series:
+        key = (r["replication"], r["year"])
+        mine = [f for f in flows if (f["replication"], f["year"]) == key]
+        assert math.isclose(sum(float(f["jobs"]) for f in mine), float(r["relocated_jobs"]), abs_tol=1e-6)
+        assert math.isclose(sum(float(f["firms"]) for f in mine), float(r["relocations"]), abs_tol=1e-6)
+        to_north = sum(float(f["jobs"]) for f in mine if kind[f["destination"]] == "north_park")
+        assert math.isclose(to_north, float(r["to_north_jobs"]), abs_tol=1e-6)
+    for f in flows:
+        assert f["origin"] != f["destination"]
+        assert kind[f["destination"]] in ("north_park", "outside_city")
+        assert float(f["firms"]) > 0 and float(f["jobs"]) > 0
+
+
+def test_places_csv_is_the_place_table_used(shipped_run: tuple[Path, Path]) -> None:
+    _, folder = shipped_run
+    columns, rows = read_csv(folder / "places.csv")
+    assert {"id", "kind", "lat", "lon", "wage_index"} <= set(columns)
+    _, shipped = read_csv(SHIPPED_PLACES)
+    assert [r["id"] for r in rows] == [r["id"] for r in shipped]
+
+
+def test_summary_has_contract_keys_with_ci_and_one_value_per_replication(shipped_run: tuple[Path, Path]) -> None:
+    _, folder = shipped_run
+    summary = read_json(folder / "summary.json")
+    assert summary["scenario"] == "cli_small"
+    assert summary["replications"] == 2
+    assert set(SUMMARY_CONTRACT) <= set(summary["metrics"])
+    for name in SUMMARY_CONTRACT:
+        m = summary["metrics"][name]
+        assert isinstance(m["ci95"], list) and len(m["ci95"]) == 2, name
+        assert len(m["values"]) == 2, name
+        finite = [v for v in m["values"] if v is not None]
+        if len(finite) == 2:
+            assert math.isclose(m["mean"], sum(finite) / 2, rel_tol=1e-9, abs_tol=1e-9), name
+            lo, hi = m["ci95"]
+            assert lo <= m["mean"] <= hi, name
+
+
+def test_summary_agrees_with_the_timeseries(shipped_run: tuple[Path, Path]) -> None:
+    _, folder = shipped_run
+    metrics = read_json(folder / "summary.json")["metrics"]
+    _, series = read_csv(folder / "timeseries.csv")
+    for rep in (0, 1):
+        rows = [r for r in series if r["replication"] == str(rep)]
+        moved = sum(float(r["relocated_jobs"]) for r in rows)
+        north = sum(float(r["to_north_jobs"]) for r in rows)
+        outside = sum(float(r["to_outside_jobs"]) for r in rows)
+        cost = sum(float(r["fiscal_cost_yuan"]) for r in rows)
+        assert math.isclose(metrics["relocated_jobs"]["values"][rep], moved, rel_tol=1e-9)
+        assert math.isclose(metrics["relocated_firms"]["values"][rep], sum(float(r["relocations"]) for r in rows))
+        assert math.isclose(metrics["fiscal_cost_yuan"]["values"][rep], cost, rel_tol=1e-9, abs_tol=1e-6)
+        assert math.isclose(metrics["north_share_jobs"]["values"][rep], north / moved, rel_tol=1e-9)
+        assert math.isclose(metrics["outside_share_jobs"]["values"][rep], outside / moved, rel_tol=1e-9)
+
+
+def test_manifest_records_seeds_versions_and_data(shipped_run: tuple[Path, Path]) -> None:
+    scenario_file, folder = shipped_run
+    m = read_json(folder / "manifest.json")
+    assert m["scenario"] == "cli_small"
+    assert m["seed"] == 424242
+    assert m["replications"] == 2
+    seeds = m["replication_seeds"]
+    assert len(seeds) == 2 and len(set(seeds)) == 2 and all(isinstance(s, int) for s in seeds)
+    for package in ("python", "mesa", "numpy", "relocsim"):
+        assert m["versions"][package], package
+    assert m["config_hash"].startswith("sha256:")
+    assert m["wall_seconds"] >= 0 and m["start_time"]
+    assert "git_commit" in m
+    data_files = {Path(p).name: p for p in m["data_files"]}
+    assert Path(data_files["my_places.csv"]) == (scenario_file.parent / "my_places.csv").resolve()
+
+
+def test_resolved_scenario_loads_back_equal(shipped_run: tuple[Path, Path]) -> None:
+    scenario_file, folder = shipped_run
+    original = load_scenario(scenario_file)
+    resolved_path = folder / "scenario.resolved.yaml"
+    again = load_scenario(resolved_path)
+    assert again == original
+    assert again.policies.talent is not None and again.policies.relocation_aid is not None
+    raw = yaml.safe_load(resolved_path.read_text(encoding="utf-8"))
+    assert "extends" not in raw
+    assert raw["behaviour"]["choice"], "defaults are written out in full"
+
+
+def test_single_replication_summary_keeps_the_ci95_shape(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path
+) -> None:
+    """`ci95` is a two-element list even when one replication gives no interval (scripts unpack it)."""
+    _ok(cli("run", small, "--out", tmp_path / "out", "--replications", "1", "-q", "--no-plots"))
+    summary = read_json(tmp_path / "out" / "small" / "summary.json")
+    for name in SUMMARY_CONTRACT:
+        m = summary["metrics"][name]
+        assert isinstance(m["ci95"], list) and len(m["ci95"]) == 2, f"{name}: ci95 = {m['ci95']!r}"
+        assert len(m["values"]) == 1
+
+
+def test_command_line_overrides_reach_the_outputs(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "--replications", "3", "--firms", "150", "--seed", "99", "-q", "--no-plots"))
+    m = read_json(out / "small" / "manifest.json")
+    assert (m["replications"], m["firms"], m["seed"], len(m["replication_seeds"])) == (3, 150, 99, 3)
+    resolved = load_scenario(out / "small" / "scenario.resolved.yaml")
+    assert (resolved.replications, resolved.firms.count, resolved.seed) == (3, 150, 99)
+    _, rows = read_csv(out / "small" / "timeseries.csv")
+    assert {r["replication"] for r in rows} == {"0", "1", "2"}
+
+
+def test_run_prints_a_summary_unless_quiet(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    loud = _ok(cli("run", small, "--out", tmp_path / "a", "--no-plots"))
+    assert "north_share_jobs" in loud.out and str(tmp_path / "a" / "small") in loud.out
+    quiet = _ok(cli("run", small, "--out", tmp_path / "b", "--no-plots", "-q"))
+    assert quiet.out == ""
+
+
+# --- shorthand and subprocess --------------------------------------------------------------------
+
+
+def test_yaml_shorthand_is_run(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    _ok(cli("run", small, "--out", tmp_path / "a", "-q", "--no-plots"))
+    _ok(cli(small, "--out", tmp_path / "b", "-q", "--no-plots"))
+    assert _files(tmp_path / "a" / "small") == _files(tmp_path / "b" / "small")
+
+
+def test_python_run_py_shorthand_in_a_subprocess(tmp_path: Path, small: Path) -> None:
+    proc = run_py([small, "--out", tmp_path / "out", "-q", "--no-plots"])
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert {p.name for p in (tmp_path / "out" / "small").iterdir()} == RESULT_FILES - {"plots"}
+
+
+# --- determinism ---------------------------------------------------------------------------------
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path
+) -> None:
+    for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        _ok(cli("run", small, "--out", tmp_path / name, "--seed", seed, "-q", "--no-plots"))
+    a, b, c = (_files(tmp_path / n / "small") for n in "abc")
+    assert a == b
+    assert a["flows.csv"].count(b"\n") > 2, "too few flows for the comparison to mean anything"
+    assert a["timeseries.csv"] != c["timeseries.csv"]
+    assert a["flows.csv"] != c["flows.csv"]
+
+
+def test_two_workers_give_the_same_bytes_as_one(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    _ok(cli("run", small, "--out", tmp_path / "w1", "--workers", "1", "-q", "--no-plots"))
+    _ok(cli("run", small, "--out", tmp_path / "w2", "--workers", "2", "-q", "--no-plots"))
+    assert _files(tmp_path / "w1" / "small") == _files(tmp_path / "w2" / "small")
+    m1, m2 = (read_json(tmp_path / w / "small" / "manifest.json") for w in ("w1", "w2"))
+    assert m1["replication_seeds"] == m2["replication_seeds"]
+
+
+def test_drawn_seed_is_recorded_and_reproduces_the_run(
+    tmp_path: Path, cli: Callable[..., CliResult], write: Callable[[str, str], Path]
+) -> None:
+    unseeded = write("unseeded.yaml", SMALL_YAML.replace("seed: 20230101\n", ""))
+    assert load_scenario(unseeded).seed is None
+    _ok(cli("run", unseeded, "--out", tmp_path / "first", "-q", "--no-plots"))
+    first = tmp_path / "first" / "small"
+    seed = read_json(first / "manifest.json")["seed"]
+    assert isinstance(seed, int) and 0 <= seed < 2**63
+    assert load_scenario(first / "scenario.resolved.yaml").seed == seed
+    _ok(cli("run", unseeded, "--out", tmp_path / "again", "--seed", str(seed), "-q", "--no-plots"))
+    _ok(cli("run", first / "scenario.resolved.yaml", "--out", tmp_path / "resolved", "-q", "--no-plots"))
+    for other in ("again", "resolved"):
+        other_files = _files(tmp_path / other / "small")
+        for name in ("timeseries.csv", "flows.csv", "summary.json"):
+            assert other_files[name] == (first / name).read_bytes(), f"{other}/{name}"
+    _ok(cli("run", unseeded, "--out", tmp_path / "second", "-q", "--no-plots"))
+    assert read_json(tmp_path / "second" / "small" / "manifest.json")["seed"] != seed, "seeds must be drawn afresh"
+
+
+# --- replacing and failing atomically ------------------------------------------------------------
+
+
+def test_rerun_replaces_the_existing_folder(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    (out / "small" / "stale.txt").write_text("from an older run")
+    _ok(cli("run", small, "--out", out, "--seed", "2", "-q", "--no-plots"))
+    assert {p.name for p in (out / "small").iterdir()} == RESULT_FILES - {"plots"}
+    assert read_json(out / "small" / "manifest.json")["seed"] == 2
+    assert [p.name for p in out.iterdir()] == ["small"]
+
+
+def _raise_on_second_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = experiments.outputs.write_csv
+    calls: list[Path] = []
+
+    def flaky(path: Path, columns: object, rows: object) -> None:
+        if calls:
+            raise OSError(28, "No space left on device")
+        calls.append(path)
+        real(path, columns, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(experiments.outputs, "write_csv", flaky)
+
+
+def _raise_in_plots(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(folder: Path) -> list[Path]:
+        (folder / "plots").mkdir(exist_ok=True)
+        (folder / "plots" / "half.png").write_bytes(b"\x89PNG")
+        raise RuntimeError("plotting failed half-way")
+
+    monkeypatch.setattr(experiments.plots, "plot_results", broken)
+
+
+@pytest.mark.parametrize("breakage", [_raise_on_second_csv, _raise_in_plots], ids=["csv", "plots"])
+def test_failed_run_keeps_previous_results_and_leaves_no_temp_folder(
+    breakage: Callable[[pytest.MonkeyPatch], None],
+    tmp_path: Path,
+    cli: Callable[..., CliResult],
+    small: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    breakage(monkeypatch)
+    failed = cli("run", small, "--out", out, "--seed", "2", "-q")
+    assert failed.code == 1
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in out.iterdir()] == ["small"], "a hidden temporary folder was left behind"
+
+
+def test_failed_first_run_leaves_nothing(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _raise_on_second_csv(monkeypatch)
+    out = tmp_path / "out"
+    assert cli("run", small, "--out", out, "-q", "--no-plots").code == 1
+    assert not out.exists() or list(out.iterdir()) == []
