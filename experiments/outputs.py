@@ -145,7 +145,7 @@ def write_run(
     outcome: RunOutcome,
     data: WorldData,
     out_root: Path,
-    plot: Callable[[Path], None] | None = None,
+    plot: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write DIR/<scenario name>/ with every file of DESIGN §5."""
     sc = outcome.scenario
