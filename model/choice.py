@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -59,13 +60,14 @@ def effective_prices(
 def cost_pressure(
     state: WorldState, industry: np.ndarray, place: np.ndarray, wage: np.ndarray, land: np.ndarray
 ) -> np.ndarray:
-    """Σ intensity × ln(price index) at the firm's current place."""
+    """Σ intensity × ln(price index) at the firm's current place (a K × P table, then looked up)."""
     num = state.data.industry_num
-    return (
-        num["labour_intensity"][industry] * np.log(wage[place])
-        + num["land_intensity"][industry] * np.log(land[place])
-        + num["energy_intensity"][industry] * np.log(state.power[place])
+    table = (
+        num["labour_intensity"][:, None] * np.log(wage)[None, :]
+        + num["land_intensity"][:, None] * np.log(land)[None, :]
+        + num["energy_intensity"][:, None] * np.log(state.power)[None, :]
     )
+    return table[industry, place]
 
 
 def push_probability(
@@ -97,103 +99,143 @@ def push_probability(
     return 1.0 / (1.0 + np.exp(-eta))
 
 
-def _term_wage(ctx: Context, m: Movers) -> np.ndarray:
-    return (
-        ctx.state.data.industry_num["labour_intensity"][m.industry, None] * np.log(ctx.wage[ctx.destinations])[None, :]
-    )
+# Each choice term is a table over what it depends on, computed once per batch on
+# small arrays (D destinations, K industries, P places) and then gathered for
+# the movers: V = T_dest + T_industry[k] + T_home[home] + T_place[place] + T_pk[place, k].
+By = Literal["destination", "industry", "home", "place", "place_industry"]
 
 
-def _term_land(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.data.industry_num["land_intensity"][m.industry, None] * np.log(ctx.land[ctx.destinations])[None, :]
+def _dest(ctx: Context, values: np.ndarray) -> np.ndarray:
+    return values[ctx.destinations]
 
 
-def _term_energy(ctx: Context, m: Movers) -> np.ndarray:
-    return (
-        ctx.state.data.industry_num["energy_intensity"][m.industry, None]
-        * np.log(ctx.state.power[ctx.destinations])[None, :]
-    )
+def _by_industry(ctx: Context, intensity: str, per_destination: np.ndarray) -> np.ndarray:
+    """(K, D): an industry's intensity times a destination attribute."""
+    return ctx.state.data.industry_num[intensity][:, None] * per_destination[None, :]
 
 
-def _term_infrastructure(ctx: Context, m: Movers) -> np.ndarray:
-    return np.broadcast_to(ctx.state.infrastructure[ctx.destinations], (len(m.industry), len(ctx.destinations)))
+def _term_wage(ctx: Context) -> np.ndarray:
+    return _by_industry(ctx, "labour_intensity", np.log(_dest(ctx, ctx.wage)))
 
 
-def _term_environment(ctx: Context, m: Movers) -> np.ndarray:
-    return np.broadcast_to(ctx.state.environment[ctx.destinations], (len(m.industry), len(ctx.destinations)))
+def _term_land(ctx: Context) -> np.ndarray:
+    return _by_industry(ctx, "land_intensity", np.log(_dest(ctx, ctx.land)))
 
 
-def _term_talent(ctx: Context, m: Movers) -> np.ndarray:
-    return (
-        ctx.state.data.industry_num["skill_intensity"][m.industry, None]
-        * np.log1p(ctx.state.talent_k[ctx.destinations])[None, :]
-    )
+def _term_energy(ctx: Context) -> np.ndarray:
+    return _by_industry(ctx, "energy_intensity", np.log(_dest(ctx, ctx.state.power)))
 
 
-def _term_agglomeration(ctx: Context, m: Movers) -> np.ndarray:
-    return np.log1p(ctx.jobs_by_place_industry[ctx.destinations][:, m.industry].T)
+def _term_infrastructure(ctx: Context) -> np.ndarray:
+    return _dest(ctx, ctx.state.infrastructure)
 
 
-def _term_focus(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.focus[ctx.destinations][:, m.industry].T.astype(float)
+def _term_environment(ctx: Context) -> np.ndarray:
+    return _dest(ctx, ctx.state.environment)
 
 
-def _term_pairing(ctx: Context, m: Movers) -> np.ndarray:
-    d = ctx.destinations
-    partner = ctx.state.data.partner[d]
-    return (partner[None, :] == m.home[:, None]) * ctx.state.pairing_strength[d][None, :]
+def _term_talent(ctx: Context) -> np.ndarray:
+    return _by_industry(ctx, "skill_intensity", np.log1p(_dest(ctx, ctx.state.talent_k)))
 
 
-def _term_ties(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.data.ties[m.home][:, ctx.destinations]
+def _term_agglomeration(ctx: Context) -> np.ndarray:
+    return np.log1p(ctx.jobs_by_place_industry[ctx.destinations].T)
 
 
-def _term_distance(ctx: Context, m: Movers) -> np.ndarray:
-    km = ctx.state.data.distance_km[m.place][:, ctx.destinations]
-    return np.log(np.maximum(km, 1.0))
+def _term_focus(ctx: Context) -> np.ndarray:
+    return ctx.state.focus[ctx.destinations].T.astype(float)
 
 
-def _term_subsidy(ctx: Context, m: Movers) -> np.ndarray:
-    return np.log1p(ctx.offered[m.place, m.industry][:, ctx.destinations] / SUBSIDY_UNIT_YUAN)
-
-
-def _term_supply_chain(ctx: Context, m: Movers) -> np.ndarray:
+def _term_supply_chain(ctx: Context) -> np.ndarray:
     """Supporting-cost gap of a thin cluster: intensity × (1 − own jobs / threshold)⁺ × (1 − support)."""
     st = ctx.state
     threshold = st.scenario.world.settlement.cluster_threshold_jobs
-    own = ctx.jobs_by_place_industry[ctx.destinations][:, m.industry].T
-    thin = np.maximum(0.0, 1.0 - own / threshold) * (1.0 - st.supplier_support[ctx.destinations])[None, :]
-    return st.data.industry_num["supply_chain_intensity"][m.industry, None] * thin
+    own = ctx.jobs_by_place_industry[ctx.destinations].T  # (K, D)
+    thin = np.maximum(0.0, 1.0 - own / threshold) * (1.0 - _dest(ctx, st.supplier_support))[None, :]
+    return st.data.industry_num["supply_chain_intensity"][:, None] * thin
 
 
-def _term_guidance(ctx: Context, m: Movers) -> np.ndarray:
-    return ctx.state.guidance_pull[m.place, m.industry][:, ctx.destinations]
+def _term_pairing(ctx: Context) -> np.ndarray:
+    """(P_home, D): pairing strength where the destination is the home origin's partner park."""
+    d = ctx.destinations
+    partner = ctx.state.data.partner[d]
+    homes = np.arange(ctx.state.data.n_places)
+    return (partner[None, :] == homes[:, None]) * ctx.state.pairing_strength[d][None, :]
 
 
-TERMS: dict[str, Callable[[Context, Movers], np.ndarray]] = {
-    "wage": _term_wage,
-    "land": _term_land,
-    "energy": _term_energy,
-    "infrastructure": _term_infrastructure,
-    "environment": _term_environment,
-    "talent": _term_talent,
-    "agglomeration": _term_agglomeration,
-    "focus": _term_focus,
-    "pairing": _term_pairing,
-    "ties": _term_ties,
-    "distance": _term_distance,
-    "subsidy": _term_subsidy,
-    "guidance": _term_guidance,
-    "supply_chain": _term_supply_chain,
+def _term_ties(ctx: Context) -> np.ndarray:
+    return ctx.state.data.ties[:, ctx.destinations]
+
+
+def _term_distance(ctx: Context) -> np.ndarray:
+    return np.log(np.maximum(ctx.state.data.distance_km[:, ctx.destinations], 1.0))
+
+
+def _term_subsidy(ctx: Context) -> np.ndarray:
+    return np.log1p(ctx.offered[:, :, ctx.destinations] / SUBSIDY_UNIT_YUAN)
+
+
+def _term_guidance(ctx: Context) -> np.ndarray:
+    return ctx.state.guidance_pull[:, :, ctx.destinations]
+
+
+TERMS: dict[str, tuple[By, Callable[[Context], np.ndarray]]] = {
+    "wage": ("industry", _term_wage),
+    "land": ("industry", _term_land),
+    "energy": ("industry", _term_energy),
+    "infrastructure": ("destination", _term_infrastructure),
+    "environment": ("destination", _term_environment),
+    "talent": ("industry", _term_talent),
+    "agglomeration": ("industry", _term_agglomeration),
+    "focus": ("industry", _term_focus),
+    "pairing": ("home", _term_pairing),
+    "ties": ("home", _term_ties),
+    "distance": ("place", _term_distance),
+    "subsidy": ("place_industry", _term_subsidy),
+    "guidance": ("place_industry", _term_guidance),
+    "supply_chain": ("industry", _term_supply_chain),
 }
+# Terms that change between the batches of a year: congestion prices, jobs, budgets.
+WITHIN_YEAR_TERMS = frozenset({"wage", "land", "agglomeration", "supply_chain", "subsidy"})
+
+Tables = dict[By, np.ndarray]
 
 
-def utilities(coef: Choice, ctx: Context, movers: Movers) -> np.ndarray:
-    """(n, D) systematic utilities; the firm's current place is excluded (−inf)."""
-    v = np.zeros((len(movers.industry), len(ctx.destinations)))
-    for name, term in TERMS.items():
+def utility_tables(coef: Choice, ctx: Context, within_year: bool | None = None) -> Tables:
+    """Σ β · term, summed within each dependency kind; terms with β = 0 are skipped.
+
+    within_year=False gives the terms fixed for the whole year (computed once a
+    year), True those that change between batches, None all of them.
+    """
+    tables: Tables = {}
+    for name, (by, term) in TERMS.items():
         beta = getattr(coef, name)
-        if beta:
-            v += beta * term(ctx, movers)
+        if beta and (within_year is None or (name in WITHIN_YEAR_TERMS) == within_year):
+            part = beta * term(ctx)
+            tables[by] = tables[by] + part if by in tables else part
+    return tables
+
+
+def utilities(coef: Choice, ctx: Context, movers: Movers, year_tables: Tables | None = None) -> np.ndarray:
+    """(n, D) systematic utilities; the firm's current place is excluded (−inf).
+
+    `year_tables` are the year's fixed terms (`utility_tables(..., within_year=False)`);
+    without them every term is computed here.
+    """
+    if year_tables is None:
+        parts = [utility_tables(coef, ctx)]
+    else:
+        parts = [year_tables, utility_tables(coef, ctx, within_year=True)]
+    keys = {"industry": movers.industry, "home": movers.home, "place": movers.place}
+    v = np.zeros((len(movers.industry), len(ctx.destinations)))
+    for tables in parts:
+        for by, table in tables.items():
+            if by == "destination":
+                v += table[None, :]
+            elif by == "place_industry":
+                v += table[movers.place, movers.industry]
+            else:
+                v += table[keys[by]]
     v[movers.place[:, None] == ctx.destinations[None, :]] = -np.inf
     return v
 
@@ -206,7 +248,10 @@ def choice_probabilities(v: np.ndarray) -> np.ndarray:
 
 
 def sample_choice(prob: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draw of one column per row from uniforms u in [0, 1)."""
+    """Inverse-CDF draw of one column per row from uniforms u in [0, 1).
+
+    u is scaled by the row total rather than the total forced to 1, so that a
+    column of probability 0 can never be drawn, rounding included.
+    """
     cdf = np.cumsum(prob, axis=1)
-    cdf[:, -1] = 1.0  # guard against rounding just below 1
-    return (cdf <= u[:, None]).sum(axis=1)
+    return (cdf <= u[:, None] * cdf[:, -1:]).sum(axis=1)

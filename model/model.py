@@ -18,11 +18,13 @@ import numpy as np
 from model.choice import (
     Context,
     Movers,
+    Tables,
     choice_probabilities,
     effective_prices,
     push_probability,
     sample_choice,
     utilities,
+    utility_tables,
 )
 from model.config import Scenario
 from model.firms import Firm, FirmArrays
@@ -63,7 +65,9 @@ class RelocationModel(mesa.Model):
         self.jobs_total_start = self.jobs_pk.sum(axis=1)
         self.year = scenario.years.start - 1
         self.records: list[YearRecord] = []
-        Firm.create_agents(self, len(self.firms), np.arange(len(self.firms)))
+        self._year_tables: Tables = {}
+        # A plain loop: Agent.create_agents builds an AgentSet we would throw away.
+        self.firm_agents = [Firm(self, i) for i in range(len(self.firms))]
 
     # --- set-up -----------------------------------------------------------
 
@@ -114,6 +118,7 @@ class RelocationModel(mesa.Model):
         start_jobs = self.weight * f.jobs[alive].sum()
 
         ctx = self._context()
+        self._year_tables = utility_tables(beh.choice, ctx, within_year=False)
         p_move = push_probability(beh.push, ctx, self._movers(alive), f.age_years[alive])
         movers = alive[u[0, alive] < p_move]
         order = movers[np.argsort(u[2, movers], kind="stable")]
@@ -152,7 +157,7 @@ class RelocationModel(mesa.Model):
         f, st = self.firms, self.state
         ctx = self._context()
         m = self._movers(batch)
-        prob = choice_probabilities(utilities(self.config.behaviour.choice, ctx, m))
+        prob = choice_probabilities(utilities(self.config.behaviour.choice, ctx, m, self._year_tables))
         dest = self.destinations[sample_choice(prob, u_choice)]
         jobs_real = self.weight * m.jobs
 
@@ -160,14 +165,13 @@ class RelocationModel(mesa.Model):
         retention = np.zeros(len(batch))
         for offer in st.offers:
             per_job = offer.yuan_per_job[m.place, m.industry, dest]
-            pay = per_job * jobs_real
-            eligible = pay > 0
-            paid = eligible & (np.cumsum(np.where(eligible, pay, 0.0)) <= offer.remaining_yuan)
-            total = float(pay[paid].sum())
-            offer.remaining_yuan -= total
-            spend[offer.lever] = spend.get(offer.lever, 0.0) + total
-            received += np.where(paid, per_job, 0.0)
-            retention = np.maximum(retention, np.where(paid, offer.worker_retention, 0.0))
+            claims = per_job * jobs_real
+            paid = _pay_first_come(claims, offer.remaining_yuan)
+            # A claim cut short means the fund is spent for the year (no rounding residue lingers).
+            offer.remaining_yuan = 0.0 if np.any(paid < claims) else offer.remaining_yuan - float(paid.sum())
+            spend[offer.lever] = spend.get(offer.lever, 0.0) + float(paid.sum())
+            received += paid / jobs_real
+            retention = np.maximum(retention, np.where(paid > 0, offer.worker_retention, 0.0))
 
         s = self.config.world.settlement
         num = self.data.industry_num
@@ -199,6 +203,8 @@ class RelocationModel(mesa.Model):
         closed = candidates[u_close[candidates] < hazard]
         self._add_jobs(closed, -1.0)
         f.active[closed] = False
+        for i in closed:
+            self.firm_agents[i].remove()
         return closed
 
     def _record(
@@ -239,6 +245,13 @@ class RelocationModel(mesa.Model):
         while self.year < self.config.years.end:
             self.step()
         return Results.from_records(self.records, self.data, self.seed)
+
+
+def _pay_first_come(claims_yuan: np.ndarray, budget_yuan: float) -> np.ndarray:
+    """Pay claims in order while the budget lasts: the first claim that does not fit
+    gets what is left, and every later claim gets nothing (the fund is spent)."""
+    before = np.cumsum(claims_yuan) - claims_yuan
+    return np.clip(budget_yuan - before, 0.0, claims_yuan)
 
 
 def simulate(scenario: Scenario, seed: int, data: WorldData | None = None) -> Results:
