@@ -57,7 +57,9 @@ from model.choice import (
     TERMS,
 )
 from model.config import Push, Scenario
+from model.firms import draw_firms
 from model.levers import build_levers
+from model.metrics import horizon_metrics
 from model.model import MOVE_COST_UNIT_YUAN, simulate
 from model.scenario import load_scenario
 from model.state import Offer, WorldState
@@ -239,24 +241,6 @@ class PerAgentResults:
     seed: int
     rows: list[YearRow]
     metrics: dict[str, float]
-
-
-def horizon_metrics(rows: Sequence[YearRow]) -> dict[str, float]:
-    """The whole-horizon figures that `model.metrics.horizon_metrics` also reports."""
-    moved = sum(r.relocated_jobs for r in rows)
-    north = sum(r.to_north_jobs for r in rows)
-    outside = sum(r.to_outside_jobs for r in rows)
-    return {
-        "north_share_jobs": north / moved if moved > 0 else math.nan,
-        "outside_share_jobs": outside / moved if moved > 0 else math.nan,
-        "relocated_firms": sum(r.relocations for r in rows),
-        "relocated_jobs": moved,
-        "to_north_jobs": north,
-        "to_outside_jobs": outside,
-        "fiscal_cost_yuan": sum(r.fiscal_cost_yuan for r in rows),
-        "closed_jobs": sum(r.closed_jobs for r in rows),
-        "jobs_in_north_parks_end": rows[-1].jobs_in_north_parks if rows else 0.0,
-    }
 
 
 # --- the agent -----------------------------------------------------------------
@@ -512,20 +496,10 @@ class PerAgentModel(mesa.Model):
 
     def _create_firms(self) -> None:
         """Firms drawn in the same order and way as `RelocationModel` draws them."""
-        sc, d, rng = self.config.firms, self.data, self.rng
-        n = sc.count
-        origins = d.of_kind("origin")
-        size = d.place_num["gdp2022_trn_cny"][origins]
-        origin_share = size / size.sum() if size.sum() > 0 else np.full(len(origins), 1 / len(origins))
-        share = d.industry_num["share_of_firms"] / d.industry_num["share_of_firms"].sum()
-        u_origin, u_industry = rng.random(n), rng.random(n)
-        home = origins[np.searchsorted(np.cumsum(origin_share), u_origin, side="right").clip(0, len(origins) - 1)]
-        industry = np.searchsorted(np.cumsum(share), u_industry, side="right").clip(0, len(share) - 1)
-        z = rng.standard_normal(n)
-        mean_jobs = d.industry_num["mean_jobs_per_firm"][industry]
-        jobs = np.maximum(1.0, np.round(mean_jobs * np.exp(sc.size_sigma * z - sc.size_sigma**2 / 2)))
-        age = rng.exponential(sc.age_mean_years, n).round()
-        productivity = sc.productivity_sigma * rng.standard_normal(n)
+        start = draw_firms(self.config.firms, self.data, self.rng)
+        n = len(start)
+        industry, home, jobs = start.industry, start.home, start.jobs
+        age, productivity = start.age_years, start.log_productivity
         Firm.create_agents(
             self,
             n,

@@ -13,7 +13,6 @@ same folder always gives the same bytes.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
@@ -33,6 +32,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from experiments.stats import mean_ci95
+from model.csvfile import FIRST_DATA_LINE, number, read_rows
 from model.errors import InputError, short
 
 logger = logging.getLogger(__name__)
@@ -100,37 +100,12 @@ def _require(folder: Path, name: str) -> Path:
 
 
 def _read_csv(path: Path, needed: Sequence[str]) -> Iterable[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) after checking the header has the columns the figures use."""
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in needed if c not in header]
-            if missing:
-                raise InputError(path, "header", f"missing column(s) {', '.join(missing)}", ", ".join(needed))
-            for i, row in enumerate(reader, start=2):
-                if None in row or any(v is None for v in row.values()):
-                    raise InputError(
-                        path, f"row {i}", "wrong number of fields", f"{len(header)} fields as in the header"
-                    )
-                yield i, row
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(path, "", f"not a readable CSV file ({exc})", "UTF-8 CSV with a header row") from exc
+    """(line number, row) pairs, after checking the header has the columns the figures use."""
+    return enumerate(read_rows(path, needed), start=FIRST_DATA_LINE)
 
 
 def _number(path: Path, line: int, row: dict[str, str], column: str, *, allow_nan: bool = False) -> float:
-    text = row[column].strip()
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-        ok = False
-    else:
-        ok = math.isfinite(value) or (allow_nan and math.isnan(value))
-    if not ok:
-        allowed = "a number or nan" if allow_nan else "a finite number"
-        raise InputError(path, f"row {line}, column {column}", f"{short(text)} is not a number", allowed)
-    return value
+    return number(path, line, column, row[column], allow_nan=allow_nan)
 
 
 def _integer(path: Path, line: int, row: dict[str, str], column: str) -> int:

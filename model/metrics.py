@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -118,7 +120,21 @@ class Results:
         return cls(seed=seed, timeseries=[r.row() for r in records], flows=flows, metrics=horizon_metrics(records))
 
 
-def horizon_metrics(records: list[YearRecord]) -> dict[str, float]:
+class YearTotals(Protocol):
+    """What the horizon metrics read from a year (a YearRecord, or another model's row)."""
+
+    relocations: float
+    relocated_jobs: float
+    to_north_jobs: float
+    to_outside_jobs: float
+    closed_jobs: float
+    jobs_in_north_parks: float
+
+    @property
+    def fiscal_cost_yuan(self) -> float: ...
+
+
+def horizon_metrics(records: Sequence[YearTotals]) -> dict[str, float]:
     """Whole-horizon figures of one replication (DESIGN §5 summary.json)."""
     moved = sum(r.relocated_jobs for r in records)
     north = sum(r.to_north_jobs for r in records)

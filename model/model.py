@@ -27,7 +27,7 @@ from model.choice import (
     utility_tables,
 )
 from model.config import Scenario
-from model.firms import Firm, FirmArrays
+from model.firms import Firm, draw_firms
 from model.levers import build_levers
 from model.metrics import Results, YearRecord
 from model.state import WorldState
@@ -59,7 +59,7 @@ class RelocationModel(mesa.Model):
         self.destinations = np.flatnonzero(np.isin(self.data.kinds, scenario.world.destination_kinds))
         self.is_north = self.data.kinds == "north_park"
         self.is_outside = self.data.kinds == "outside_city"
-        self.firms = self._draw_firms()
+        self.firms = draw_firms(scenario.firms, self.data, self.rng)
         self.jobs_pk = self.data.base_jobs.copy()
         self._add_jobs(np.flatnonzero(self.firms.active), +1.0)
         self.jobs_total_start = self.jobs_pk.sum(axis=1)
@@ -70,34 +70,6 @@ class RelocationModel(mesa.Model):
         self.firm_agents = [Firm(self, i) for i in range(len(self.firms))]
 
     # --- set-up -----------------------------------------------------------
-
-    def _draw_firms(self) -> FirmArrays:
-        """Firms' origin, industry, size, age and productivity, drawn in a fixed order."""
-        sc, d, rng = self.config.firms, self.data, self.rng
-        n = sc.count
-        origins = d.of_kind("origin")
-        size = d.place_num["gdp2022_trn_cny"][origins]
-        origin_share = size / size.sum() if size.sum() > 0 else np.full(len(origins), 1 / len(origins))
-        share = d.industry_num["share_of_firms"] / d.industry_num["share_of_firms"].sum()
-        u_origin, u_industry = rng.random(n), rng.random(n)
-        home = origins[np.searchsorted(np.cumsum(origin_share), u_origin, side="right").clip(0, len(origins) - 1)]
-        industry = np.searchsorted(np.cumsum(share), u_industry, side="right").clip(0, len(share) - 1)
-        z = rng.standard_normal(n)
-        mean_jobs = d.industry_num["mean_jobs_per_firm"][industry]
-        jobs = np.maximum(1.0, np.round(mean_jobs * np.exp(sc.size_sigma * z - sc.size_sigma**2 / 2)))
-        age = rng.exponential(sc.age_mean_years, n).round()
-        productivity = sc.productivity_sigma * rng.standard_normal(n)
-        return FirmArrays(
-            industry=industry,
-            home=home,
-            place=home.copy(),
-            jobs=jobs,
-            age_years=age,
-            log_productivity=productivity,
-            move_shock=np.zeros(n),
-            active=np.ones(n, dtype=bool),
-            moves=np.zeros(n, dtype=np.int32),
-        )
 
     def _add_jobs(self, firms: np.ndarray, sign: float, place: np.ndarray | None = None) -> None:
         f = self.firms

@@ -7,15 +7,14 @@ year-by-year state lives in `model.state.WorldState`.
 
 from __future__ import annotations
 
-import csv
 import functools
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from model.config import DataFiles, Scenario
+from model.csvfile import number, read_rows
 from model.errors import InputError, short
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -82,36 +81,6 @@ class WorldData:
         return np.flatnonzero(self.kinds == kind)
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            columns = reader.fieldnames or []
-            missing = [c for c in required if c not in columns]
-            if missing:
-                raise InputError(path, "header", f"missing column(s) {', '.join(missing)}", ", ".join(required))
-            rows = list(reader)
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read data file: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(path, "", f"not a readable UTF-8 CSV file ({exc})") from None
-    for i, row in enumerate(rows):
-        if None in row or any(v is None for v in row.values()):
-            raise InputError(path, f"row {i + 2}", "wrong number of fields", f"{len(columns)} fields per row")
-    return rows
-
-
-def _number(path: Path, row_no: int, column: str, text: str, bounds: tuple[float, float]) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(path, f"row {row_no}, column {column}", f"{short(text)} is not a number", "a number") from None
-    lo, hi = bounds
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise InputError(path, f"row {row_no}, column {column}", f"{short(value)} is out of range", f"{lo} to {hi}")
-    return value
-
-
 def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance on a sphere of radius 6371 km (DESIGN §1)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -124,19 +93,19 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
 @functools.lru_cache(maxsize=16)
 def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path) -> WorldData:
     """Read and check the five data files; cached because replications share them."""
-    ind_rows = _read_csv(industries, ("id", *INDUSTRY_NUMBERS, "source"))
+    ind_rows = read_rows(industries, ("id", *INDUSTRY_NUMBERS, "source"))
     industry_ids = _unique_ids(industries, ind_rows)
     if not industry_ids:
         raise InputError(industries, "rows", "no industries", "at least one row")
     industry_num = {
-        col: np.array([_number(industries, i + 2, col, r[col], b) for i, r in enumerate(ind_rows)])
+        col: np.array([number(industries, i + 2, col, r[col], b) for i, r in enumerate(ind_rows)])
         for col, b in INDUSTRY_NUMBERS.items()
     }
     if industry_num["share_of_firms"].sum() <= 0:
         raise InputError(industries, "column share_of_firms", "shares sum to 0", "a positive sum")
     k_of = {k: i for i, k in enumerate(industry_ids)}
 
-    pl_rows = _read_csv(places, (*PLACE_TEXT, *PLACE_NUMBERS, "source"))
+    pl_rows = read_rows(places, (*PLACE_TEXT, *PLACE_NUMBERS, "source"))
     place_ids = _unique_ids(places, pl_rows)
     p_of = {p: i for i, p in enumerate(place_ids)}
     kinds = np.array([r["kind"] for r in pl_rows], dtype=object)
@@ -146,7 +115,7 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
     if not np.any(kinds == "origin"):
         raise InputError(places, "column kind", "no place of kind 'origin'", "at least one origin row")
     place_num = {
-        col: np.array([_number(places, i + 2, col, r[col], b) for i, r in enumerate(pl_rows)])
+        col: np.array([number(places, i + 2, col, r[col], b) for i, r in enumerate(pl_rows)])
         for col, b in PLACE_NUMBERS.items()
     }
     partner = np.full(len(place_ids), -1)
@@ -173,12 +142,12 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
             focus[i, k_of[ind]] = True
 
     tie = np.zeros((len(place_ids), len(place_ids)))
-    for i, r in enumerate(_read_csv(ties, ("origin", "destination", "strength", "source"))):
+    for i, r in enumerate(read_rows(ties, ("origin", "destination", "strength", "source"))):
         a, b = _pair(ties, i + 2, r, p_of)
-        tie[a, b] = _number(ties, i + 2, "strength", r["strength"], (-100.0, 100.0))
+        tie[a, b] = number(ties, i + 2, "strength", r["strength"], (-100.0, 100.0))
 
     base = np.zeros((len(place_ids), len(industry_ids)))
-    for i, r in enumerate(_read_csv(industry_base, ("place", "industry", "jobs", "source"))):
+    for i, r in enumerate(read_rows(industry_base, ("place", "industry", "jobs", "source"))):
         if r["place"] not in p_of:
             raise InputError(
                 industry_base,
@@ -193,13 +162,13 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
                 f"{short(r['industry'])} is not an industry id",
                 ", ".join(industry_ids),
             )
-        base[p_of[r["place"]], k_of[r["industry"]]] = _number(industry_base, i + 2, "jobs", r["jobs"], (0.0, 1e9))
+        base[p_of[r["place"]], k_of[r["industry"]]] = number(industry_base, i + 2, "jobs", r["jobs"], (0.0, 1e9))
 
     lat, lon = place_num["lat"], place_num["lon"]
     dist = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    for i, r in enumerate(_read_csv(distances, ("origin", "destination", "km", "source"))):
+    for i, r in enumerate(read_rows(distances, ("origin", "destination", "km", "source"))):
         a, b = _pair(distances, i + 2, r, p_of)
-        dist[a, b] = dist[b, a] = _number(distances, i + 2, "km", r["km"], (0.001, 1e5))
+        dist[a, b] = dist[b, a] = number(distances, i + 2, "km", r["km"], (0.001, 1e5))
     for arr in (lat, lon, partner, focus, tie, base, dist, kinds):
         arr.flags.writeable = False
 
