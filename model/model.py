@@ -59,6 +59,9 @@ class RelocationModel(mesa.Model):
         self.destinations = np.flatnonzero(np.isin(self.data.kinds, scenario.world.destination_kinds))
         self.is_north = self.data.kinds == "north_park"
         self.is_outside = self.data.kinds == "outside_city"
+        # A firm can only move if some allowed destination is not where it already is.
+        n_dest = len(self.destinations)
+        self._has_alternative = n_dest - np.isin(np.arange(self.data.n_places), self.destinations) > 0
         self.firms = draw_firms(scenario.firms, self.data, self.rng)
         self.jobs_pk = self.data.base_jobs.copy()
         self._add_jobs(np.flatnonzero(self.firms.active), +1.0)
@@ -92,7 +95,7 @@ class RelocationModel(mesa.Model):
         ctx = self._context()
         self._year_tables = utility_tables(beh.choice, ctx, within_year=False)
         p_move = push_probability(beh.push, ctx, self._movers(alive), f.age_years[alive])
-        movers = alive[u[0, alive] < p_move]
+        movers = alive[(u[0, alive] < p_move) & self._has_alternative[f.place[alive]]]
         order = movers[np.argsort(u[2, movers], kind="stable")]
         n_p, n_k = self.data.n_places, self.data.n_industries
         flow_firms = np.zeros((n_p, n_p, n_k))

@@ -185,3 +185,37 @@ def test_closure_rises_with_thin_clusters() -> None:
     harsh = shipped("baseline", {"firms.count": 5_000, "world.settlement.supply_chain_penalty": 3.0})
     assert simulate(harsh, 3).metrics["closed_jobs"] > simulate(mild, 3).metrics["closed_jobs"]
     assert np.isfinite(simulate(mild, 3).metrics["north_share_jobs"])
+
+
+def test_a_firm_with_no_other_destination_stays(tmp_path) -> None:
+    """With a single allowed destination, firms already there cannot move (and nothing breaks)."""
+    import csv
+
+    from tests.helpers import ROOT
+
+    src = ROOT / "model" / "data" / "places.csv"
+    with src.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] == "origin" or r["id"] == "suzhou_suqian"]
+    with (tmp_path / "places.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for name, header in (
+        ("ties.csv", "origin,destination,strength,source"),
+        ("industry_base.csv", "place,industry,jobs,source"),
+    ):
+        (tmp_path / name).write_text(header + "\n", encoding="utf-8")
+    sc = scenario(
+        {
+            "firms.count": 2_000,
+            "behaviour.push.intercept": 50.0,
+            "years": {"start": 2023, "end": 2025},
+            "world.data": {k: str(tmp_path / f"{k}.csv") for k in ("places", "ties", "industry_base")},
+        }
+    )
+    res = simulate(sc, 1)
+    assert {dest for _y, _o, dest, *_ in res.flows} == {"suzhou_suqian"}
+    years = [row["year"] for row in res.timeseries]
+    moves = [row["relocations"] for row in res.timeseries]
+    # everyone moves in 2023 (push forced); afterwards only the firms still in an origin could
+    assert years == [2023, 2024, 2025] and moves[0] > 0 and moves[1] == 0 and moves[2] == 0
