@@ -231,9 +231,7 @@ _TYPE_WORDS = {
 
 def _to_input_error(exc: ValidationError, path: str | Path | None) -> InputError:
     err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.endswith("]")))
-    # Pydantic adds union-branch labels (e.g. 'tuple[str, ...]'); drop them.
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in {"str", "int"})))
+    loc = tuple(err["loc"])
     key = _key_path(loc) or "(top level)"
     kind = err["type"]
     value = err.get("input")
