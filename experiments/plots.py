@@ -29,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from experiments.stats import mean_ci95
@@ -466,6 +467,16 @@ def _overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
+def _annotate(
+    ax: Axes, text: str, xy: tuple[float, float], offset: tuple[float, float, str, str], fontsize: float, **kw: bool
+) -> Annotation:
+    """A place label at an offset (points) from its point, in the map's label style."""
+    dx, dy, ha, va = offset
+    return ax.annotate(
+        text, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=fontsize, bbox=LABEL_BOX, **kw
+    )
+
+
 def _place_labels(ax: Axes, fig: Figure, points: list[tuple[float, float, str]], fontsize: float) -> None:
     """Label points without overlapping each other or the markers (greedy, deterministic).
 
@@ -482,17 +493,8 @@ def _place_labels(ax: Axes, fig: Figure, points: list[tuple[float, float, str]],
         taken.append((cx - 4, cy - 4, cx + 4, cy + 4))
     for x, y, text in points:
         scored: list[tuple[float, int, Box]] = []
-        for i, (dx, dy, ha, va) in enumerate(LABEL_OFFSETS):
-            trial = ax.annotate(
-                text,
-                (x, y),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                fontsize=fontsize,
-                bbox=LABEL_BOX,
-            )
+        for i in range(len(LABEL_OFFSETS)):
+            trial = _annotate(ax, text, (x, y), LABEL_OFFSETS[i], fontsize)
             bb = trial.get_window_extent(renderer)
             trial.remove()
             box = (bb.x0, bb.y0, bb.x1, bb.y1)
@@ -501,18 +503,7 @@ def _place_labels(ax: Axes, fig: Figure, points: list[tuple[float, float, str]],
             if scored[-1][0] == 0:
                 break
         _score, i, box = min(scored)
-        dx, dy, ha, va = LABEL_OFFSETS[i]
-        label = ax.annotate(
-            text,
-            (x, y),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha=ha,
-            va=va,
-            fontsize=fontsize,
-            bbox=LABEL_BOX,
-            annotation_clip=True,
-        )
+        label = _annotate(ax, text, (x, y), LABEL_OFFSETS[i], fontsize, annotation_clip=True)
         label.set_in_layout(False)
         taken.append(box)
 
