@@ -16,7 +16,8 @@ import pytest
 
 from experiments.cli import main
 from experiments.outputs import write_run
-from experiments.plots import plot_results, read_results
+from experiments.plots import plot_results
+from experiments.result_tables import read_results
 from experiments.runner import run_replications
 from model.errors import InputError
 from model.scenario import load_scenario
