@@ -11,6 +11,7 @@ import pytest
 from experiments.stats import mean_ci95
 from model import RelocationModel, simulate
 from model.levers import REGISTRY
+from tests.helpers import SCENARIOS as ROOT_SCENARIOS
 from tests.helpers import scenario, shipped
 
 LEVER_SCENARIOS = [
@@ -219,3 +220,16 @@ def test_a_firm_with_no_other_destination_stays(tmp_path) -> None:
     moves = [row["relocations"] for row in res.timeseries]
     # everyone moves in 2023 (push forced); afterwards only the firms still in an origin could
     assert years == [2023, 2024, 2025] and moves[0] > 0 and moves[1] == 0 and moves[2] == 0
+
+
+@pytest.mark.parametrize("path", sorted((ROOT_SCENARIOS).glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs_small(path) -> None:
+    from model import load_scenario
+
+    sc = load_scenario(path, {"firms.count": 400})
+    res = simulate(sc, 1)
+    years = sc.years.end - sc.years.start + 1
+    assert [row["year"] for row in res.timeseries] == list(range(sc.years.start, sc.years.end + 1))
+    assert len(res.timeseries) == years
+    assert res.metrics["relocated_jobs"] > 0
+    assert 0.0 <= res.metrics["north_share_jobs"] <= 1.0
