@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from experiments.progress import progress_bar
 from model.config import Scenario
 from model.metrics import Results
 from model.model import RelocationModel
@@ -78,7 +79,8 @@ def run_replications(
     years = scenario.years.end - scenario.years.start + 1
     started_at = time.time()
     t0 = time.perf_counter()
-    bar = _progress_bar(len(seeds) * years if workers <= 1 else len(seeds), scenario.name, progress)
+    total, unit = (len(seeds) * years, "year") if workers <= 1 else (len(seeds), "run")
+    bar = progress_bar(total, unit, progress, desc=scenario.name)
     try:
         if workers <= 1 or len(seeds) == 1:
             results = [_run_one(scenario, s, data, bar.update if bar else None) for s in seeds]
@@ -96,22 +98,3 @@ def run_replications(
     wall = time.perf_counter() - t0
     logger.info("%s: %d replications in %.2f s", scenario.name, len(seeds), wall)
     return RunOutcome(scenario, scenario.seed, seeds, results, wall, started_at)
-
-
-class _Bar:
-    """Thin wrapper so that tqdm stays an implementation detail."""
-
-    def __init__(self, total: int, desc: str) -> None:
-        from tqdm import tqdm
-
-        self._bar = tqdm(total=total, desc=desc, unit="step", delay=2.0, leave=False, dynamic_ncols=True)
-
-    def update(self) -> None:
-        self._bar.update(1)
-
-    def close(self) -> None:
-        self._bar.close()
-
-
-def _progress_bar(total: int, desc: str, enabled: bool) -> _Bar | None:
-    return _Bar(total, desc) if enabled else None
