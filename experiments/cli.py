@@ -7,13 +7,15 @@ one line on stderr; 1 anything else.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from experiments.cli_common import MAX_WORKERS, int_in
 from experiments.outputs import summarise, write_run
 from experiments.runner import RunOutcome, draw_master_seed, run_replications
 from model.config import MAX_FIRMS, MAX_REPLICATIONS
@@ -22,8 +24,14 @@ from model.scenario import load_scenario
 from model.world import world_for
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-COMMANDS = ("run", "validate", "plot")
-MAX_WORKERS = 256
+# Experiment commands live in their own modules, each with configure(parser) and run(args) -> int.
+EXPERIMENT_COMMANDS: dict[str, tuple[str, str]] = {
+    "compare": ("experiments.compare", "compare scenarios with paired 95% confidence intervals"),
+    "sweep": ("experiments.sweep", "sweep factors over a grid or a Latin hypercube"),
+    "sensitivity": ("experiments.sensitivity", "Morris screening and Sobol indices (SALib)"),
+    "attribute": ("experiments.attribution", "Shapley attribution of a package's effect to its levers"),
+}
+COMMANDS = ("run", "validate", "plot", *EXPERIMENT_COMMANDS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,20 +39,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise InputError("command line", self.prog.split()[-1], message, "see --help")
-
-
-def _int_in(lo: int, hi: int, what: str) -> type:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ({what}: {lo} to {hi})") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{value} is out of range ({what}: {lo} to {hi})")
-        return value
-
-    parse.__name__ = what
-    return parse  # type: ignore[return-value]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,17 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--replications",
-        type=_int_in(1, MAX_REPLICATIONS, "replications"),
+        type=int_in(1, MAX_REPLICATIONS, "replications"),
         metavar="R",
         help="override the scenario's replications",
     )
     run.add_argument(
-        "--seed", type=_int_in(0, 2**63 - 1, "seed"), metavar="S", help="override the scenario's master seed"
+        "--seed", type=int_in(0, 2**63 - 1, "seed"), metavar="S", help="override the scenario's master seed"
     )
-    run.add_argument("--firms", type=_int_in(1, MAX_FIRMS, "firms"), metavar="N", help="override firms.count")
+    run.add_argument("--firms", type=int_in(1, MAX_FIRMS, "firms"), metavar="N", help="override firms.count")
     run.add_argument(
         "--workers",
-        type=_int_in(1, MAX_WORKERS, "workers"),
+        type=int_in(1, MAX_WORKERS, "workers"),
         default=1,
         metavar="W",
         help="processes for replications (default 1)",
@@ -86,7 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="(re)draw the plots of a result folder")
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
+
+    for name, (module_name, help_text) in EXPERIMENT_COMMANDS.items():
+        module = _experiment_module(module_name)
+        if module is not None:
+            module.configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
+
+
+def _experiment_module(name: str) -> Any:
+    """The command's module, or None while it is not part of this version."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -165,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return EXIT_BAD_INPUT
+        if args.command in EXPERIMENT_COMMANDS:
+            return int(_experiment_module(EXPERIMENT_COMMANDS[args.command][0]).run(args))
         return {"run": cmd_run, "validate": cmd_validate, "plot": cmd_plot}[args.command](args)
     except InputError as exc:
         print(f"relocsim: {exc.message}", file=sys.stderr)

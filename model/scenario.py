@@ -173,7 +173,7 @@ def validate_mapping(data: dict[str, Any], path: str | Path | None) -> Scenario:
         payload = json.dumps(data, default=str, allow_nan=True)
         return Scenario.model_validate_json(payload, strict=True)
     except ValidationError as exc:
-        raise _to_input_error(exc, path) from None
+        raise to_input_error(exc, path) from None
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
@@ -186,9 +186,9 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The schema class that holds the key at loc[-1], for listing allowed keys."""
-    cls: type[BaseModel] = Scenario
+    cls: type[BaseModel] = root
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -229,7 +229,7 @@ _TYPE_WORDS = {
 }
 
 
-def _to_input_error(exc: ValidationError, path: str | Path | None) -> InputError:
+def to_input_error(exc: ValidationError, path: str | Path | None, root: type[BaseModel] = Scenario) -> InputError:
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     key = _key_path(loc) or "(top level)"
@@ -237,7 +237,7 @@ def _to_input_error(exc: ValidationError, path: str | Path | None) -> InputError
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        cls = _model_at(loc)
+        cls = _model_at(loc, root)
         allowed = ", ".join(cls.model_fields) if cls else ""
         return InputError(path, key, "unknown key", allowed)
     if kind == "missing":
