@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in EXPERIMENT_COMMANDS.items():
         module = _experiment_module(module_name)
         if module is not None:
-            module.configure(sub.add_parser(name, help=help_text, description=help_text))
+            module.configure(sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text))
     return parser
 
 

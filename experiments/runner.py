@@ -10,34 +10,22 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-import numpy as np
-
 from experiments.progress import progress_bar
 from model.config import Scenario
 from model.metrics import Results
 from model.model import RelocationModel
+from model.seeds import draw_seed, replication_seeds
 from model.world import WorldData
 
 logger = logging.getLogger(__name__)
 
-MASTER_SEED_BITS = 63
-
-
-def draw_master_seed() -> int:
-    """A master seed from OS entropy, for scenarios that give none (it is recorded)."""
-    return secrets.randbits(MASTER_SEED_BITS)
-
-
-def replication_seeds(master: int, replications: int) -> list[int]:
-    """One integer seed per replication, spawned from the master seed."""
-    children = np.random.SeedSequence(master).spawn(replications)
-    return [int(c.generate_state(1, np.uint64)[0]) for c in children]
+# One seed rule for the whole project (re-exported here for the experiment commands).
+draw_master_seed = draw_seed
 
 
 @dataclass

@@ -5,12 +5,18 @@ draws whether it moves (push); (3) movers choose a destination by conditional
 logit, in `batches_per_year` random batches with jobs, congestion and budgets
 updated between batches; (4) movers settle (subsidies paid while budgets last,
 productivity shocks from talent, skills and thin clusters) and other firms may
-close; (5) the year is recorded.
+close; (5) the year is recorded (a YearRecord, and a DataCollector row).
+
+Tools that build Mesa models from keyword parameters (`mesa.batch_run`) can
+construct it with scenario overrides as keywords (`firms__count=2000`); the
+DataCollector's reporters are named functions at the end of this module.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
@@ -28,6 +34,7 @@ from model.choice import (
 )
 from model.config import Scenario
 from model.firms import Firm, draw_firms
+from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
 from model.metrics import Results, YearRecord
 from model.state import WorldState
@@ -42,13 +49,39 @@ MOVE_COST_UNIT_YUAN = 100_000.0
 class RelocationModel(mesa.Model):
     """Firms in southern origins deciding each year whether and where to move.
 
+    `RelocationModel(scenario, seed, data)` is how `simulate` and the experiments
+    build it. The keyword form exists for tools that construct Mesa models from
+    keyword parameters, such as `mesa.batch_run`:
+    `RelocationModel(seed=1, firms__count=2000, policies__talent__annual_budget_yuan=3e9)`.
+
     Args:
-        scenario: the validated scenario.
-        seed: the seed of this run's one random generator.
+        scenario: the validated scenario; None builds one from `scenario_file`,
+            or from the schema defaults (named "defaults") if no file is given.
+        seed: the seed of this run's one random generator: an integer ≥ 0, a
+            `numpy.random.SeedSequence` (or a sequence of integers, its entropy)
+            turned into the integer `generate_state(1, uint64)[0]` as
+            `experiments.runner.replication_seeds` does, or None to draw one
+            from OS entropy. The seed used is `self.seed` and a reporter.
         data: the world tables (loaded from the scenario's data files if None).
+        rng: the same as `seed` (Mesa's newer name); give one of the two.
+        scenario_file: a scenario YAML file to read when `scenario` is None.
+        **params: scenario overrides by dotted key path with `__` for `.`, e.g.
+            `firms__count=2000`, `behaviour__choice__talent=1.2`; validated like
+            a scenario file (unknown keys and out-of-range values are InputError).
     """
 
-    def __init__(self, scenario: Scenario, seed: int, data: WorldData | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        seed: SeedLike | None = None,
+        data: WorldData | None = None,
+        *,
+        rng: SeedLike | None = None,
+        scenario_file: str | Path | None = None,
+        **params: Any,
+    ) -> None:
+        scenario = scenario_with(scenario, scenario_file, params)
+        seed = resolve_seed(seed, rng)
         super().__init__(rng=seed)
         self.config = scenario
         self.seed = seed
@@ -71,6 +104,8 @@ class RelocationModel(mesa.Model):
         self._year_tables: Tables = {}
         # A plain loop: Agent.create_agents builds an AgentSet we would throw away.
         self.firm_agents = [Firm(self, i) for i in range(len(self.firms))]
+        # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
+        self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
 
     # --- set-up -----------------------------------------------------------
 
@@ -111,6 +146,8 @@ class RelocationModel(mesa.Model):
         f.age_years[f.active] += 1
         stayed_jobs = self.weight * f.jobs[f.active & ~moved].sum()
         self.records.append(self._record(start_jobs, stayed_jobs, movers, closed, spend, flow_firms, flow_jobs, p_move))
+        self.running = self.year < self.config.years.end
+        self.datacollector.collect(self)
 
     def _context(self) -> Context:
         wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
