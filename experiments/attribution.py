@@ -45,7 +45,7 @@ from experiments.cli_common import add_engine_options, engine_options, int_in
 from experiments.engine import RunStore, Task, run_tasks
 from experiments.outputs import manifest, write_csv
 from experiments.runner import RunOutcome, draw_master_seed, replication_seeds
-from experiments.stats import mean_ci95
+from experiments.stats import Interval
 from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
 from model.errors import InputError
 from model.metrics import SUMMARY_METRICS
@@ -245,18 +245,6 @@ class LeverStat:
     alone_mean: float
     last_mean: float
     replications: int
-
-
-@dataclass(frozen=True)
-class Interval:
-    mean: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Interval:
-        mean, lo, hi = mean_ci95(values)
-        return cls(mean, math.nan if lo is None else lo, math.nan if hi is None else hi)
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ import numpy as np
 
 from experiments.cli_common import add_engine_options, engine_options, int_in, positive_float
 from experiments.engine import RunRecord, RunStore, Task, run_tasks
-from experiments.outputs import _git_commit, _version, atomic_dir, fmt, write_csv
+from experiments.outputs import atomic_dir, fmt, git_commit, package_version, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
-from experiments.stats import NORMAL_975, mean_ci95, t_quantile_975
+from experiments.stats import Interval, replications_for, welch
 from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
 from model.errors import InputError, short
 from model.metrics import TIMESERIES_COLUMNS
@@ -351,97 +351,6 @@ def _report_failures(store: RunStore, tasks: Sequence[Task], folder: Path) -> No
 # --------------------------------------------------------------------------- statistics
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A mean and its 95% interval; NaN where undefined (no finite values, or fewer than 2)."""
-
-    mean: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> Interval:
-        m, lo, hi = mean_ci95(values.tolist())
-        return cls(m, math.nan if lo is None else lo, math.nan if hi is None else hi)
-
-    @property
-    def half_width(self) -> float:
-        return (self.high - self.low) / 2
-
-    def excludes_zero(self) -> bool:
-        return self.low > 0 or self.high < 0
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz; Numerical Recipes 6.4)."""
-    tiny = 1e-300
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
-    d = 1 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        for num in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1 + num * d
-            d = 1 / (d if abs(d) > tiny else tiny)
-            c = 1 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1) < 1e-14:
-            break
-    return h
-
-
-def _t_tail_two_sided(t: float, df: float) -> float:
-    """P(|T| > t) for Student's t with real df: the regularised incomplete beta I_x(df/2, 1/2), x = df/(df+t²)."""
-    x = df / (df + t * t)
-    a, b = df / 2, 0.5
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1 - math.exp(log_front) * _betacf(b, a, 1 - x) / b
-
-
-def t975(df: float) -> float:
-    """Student t 97.5% quantile for a real df (Welch–Satterthwaite), by bisection on the exact tail."""
-    if df == int(df) or df > 5000:
-        return t_quantile_975(int(df)) if df <= 5000 else NORMAL_975
-    lo, hi = NORMAL_975, 1e3
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if _t_tail_two_sided(mid, max(df, 1e-3)) > 0.05:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
-def welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """95% CI of mean(x) − mean(y) for independent samples (Welch–Satterthwaite df)."""
-    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
-    if len(x) < 2 or len(y) < 2:
-        return math.nan, math.nan
-    diff = float(x.mean() - y.mean())
-    a, b = float(x.var(ddof=1)) / len(x), float(y.var(ddof=1)) / len(y)
-    se = math.sqrt(a + b)
-    if se == 0:
-        return diff, diff
-    df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
-    half = t975(df) * se
-    return diff - half, diff + half
-
-
-def replications_for(sd: float, width: float, cap: int) -> int:
-    """Smallest n with t(n−1)·sd/√n ≤ width (searched up from the normal approximation, a lower bound), ≤ cap."""
-    if sd == 0:
-        return 2
-    n = max(2, math.ceil((NORMAL_975 * sd / width) ** 2))
-    while n < cap and t_quantile_975(n - 1) * sd / math.sqrt(n) > width:
-        n += 1
-    return min(n, cap)
-
-
 # --------------------------------------------------------------------------- collecting and analysing
 
 
@@ -679,11 +588,11 @@ def _manifest(comparison: Comparison, info: RunInfo, wall_seconds: float) -> dic
         "ci_width": info.stopping,
         "versions": {
             "python": platform.python_version(),
-            "mesa": _version("mesa"),
+            "mesa": package_version("mesa"),
             "numpy": np.__version__,
-            "relocsim": _version("relocsim"),
+            "relocsim": package_version("relocsim"),
         },
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "argv": sys.argv,
         "start_time": datetime.fromtimestamp(info.started_at, UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(wall_seconds, 3),
@@ -959,12 +868,12 @@ def plot_forest(c: Comparison, path: Path) -> Path:
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter
 
-    from experiments.plots import _caption, _new_figure, _save
+    from experiments.plots import add_caption, new_figure, save_png
 
     others = c.others
     cols = 2
     rows_n = math.ceil((len(METRICS) + 1) / cols)
-    fig = _new_figure(11.0, rows_n * (0.9 + 0.32 * len(others)) + 1.2)
+    fig = new_figure(11.0, rows_n * (0.9 + 0.32 * len(others)) + 1.2)
     axes = fig.subplots(rows_n, cols, squeeze=False).ravel()
     y = np.arange(len(others))[::-1].astype(float)
     for ax, metric in zip(axes, METRICS, strict=False):
@@ -1004,33 +913,33 @@ def plot_forest(c: Comparison, path: Path) -> Path:
     for ax in axes[len(METRICS) + 1 :]:
         ax.axis("off")
     fig.suptitle(f"Effects against the baseline scenario {c.baseline!r}", fontsize=11)
-    _caption(
+    add_caption(
         fig,
         f"Dot and thick line: mean over {c.collected.replications} replications of the paired difference "
         "(scenario − baseline, same seed) and its 95% Student-t CI. Grey line: 95% Welch CI of the same difference "
         "as if the runs had independent seeds. Extra cost per additional north job is already a ratio of paired "
         "differences and is drawn as a value; n/a where undefined.",
     )
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_timeseries(c: Comparison, path: Path) -> Path:
     """North share per year per scenario (bands), and the paired yearly difference against the baseline."""
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    from experiments.plots import _caption, _mean_band, _new_figure, _save
+    from experiments.plots import add_caption, mean_band, new_figure, save_png
 
     years = c.collected.years
     shares = c.collected.yearly_share
-    fig = _new_figure(9.0, 8.0)
+    fig = new_figure(9.0, 8.0)
     top, bottom = fig.subplots(2, 1, sharex=True)
     for i, e in enumerate(c.entries):
-        mean, lo, hi = _mean_band(shares[e.name])
+        mean, lo, hi = mean_band(shares[e.name])
         top.plot(years, mean, color=_colour(i), linewidth=2, marker="o", markersize=3, label=e.name)
         if c.collected.replications >= 2:
             top.fill_between(years, np.clip(lo, 0, 1), np.clip(hi, 0, 1), color=_colour(i), alpha=0.15, linewidth=0)
         if i > 0:
-            d_mean, d_lo, d_hi = _mean_band((shares[e.name] - shares[c.baseline]) * 100)
+            d_mean, d_lo, d_hi = mean_band((shares[e.name] - shares[c.baseline]) * 100)
             bottom.plot(years, d_mean, color=_colour(i), linewidth=2, marker="o", markersize=3)
             bottom.fill_between(years, d_lo, d_hi, color=_colour(i), alpha=0.15, linewidth=0)
     top.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
@@ -1044,10 +953,10 @@ def plot_timeseries(c: Comparison, path: Path) -> Path:
     bottom.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(len(years), 13)))
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    _caption(
+    add_caption(
         fig,
         f"Lines: mean of {c.collected.replications} replications. Bands: 95% Student-t CI of that mean "
         "(top clipped to 0–100%; bottom: CI of the per-replication paired differences). A year in which a "
         "replication moved no jobs has no share and is left out of that year's mean.",
     )
-    return _save(fig, path)
+    return save_png(fig, path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from experiments.engine import Task
 from experiments.runner import replication_seeds
@@ -66,20 +66,25 @@ class Experiment(Frozen):
     factors: dict[str, Factor]
     outcomes: tuple[str, ...] = ("north_share_jobs", "relocated_jobs", "fiscal_cost_yuan")
 
-    @model_validator(mode="after")
-    def _check(self) -> Experiment:
-        if not self.factors:
+    @field_validator("factors")
+    @classmethod
+    def _factors(cls, factors: dict[str, Factor], info: ValidationInfo) -> dict[str, Factor]:
+        if not factors:
             raise ValueError("at least one factor is needed")
-        unknown = [o for o in self.outcomes if o not in SUMMARY_METRICS]
+        design = info.data.get("design")
+        if design is not None and design.method != "grid":
+            open_ended = [k for k, f in factors.items() if f.range is None]
+            if open_ended:
+                raise ValueError(f"method {design.method} needs a range for every factor, not values: {open_ended}")
+        return factors
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, outcomes: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [o for o in outcomes if o not in SUMMARY_METRICS]
         if unknown:
             raise ValueError(f"unknown outcome(s) {unknown}; allowed: {', '.join(SUMMARY_METRICS)}")
-        if self.design.method != "grid":
-            open_ended = [k for k, f in self.factors.items() if f.range is None]
-            if open_ended:
-                raise ValueError(
-                    f"method {self.design.method} needs a range for every factor, not values: {open_ended}"
-                )
-        return self
+        return outcomes
 
 
 class LoadedExperiment:

@@ -76,7 +76,7 @@ def summarise(outcome: RunOutcome) -> dict[str, Any]:
     return {"scenario": outcome.scenario.name, "replications": len(outcome.results), "metrics": metrics}
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5, check=True
@@ -86,7 +86,7 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def _version(dist: str) -> str | None:
+def package_version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -110,9 +110,9 @@ def manifest(outcome: RunOutcome, resolved_yaml: str, data_files: Iterable[Path]
             "python": platform.python_version(),
             "mesa": mesa.__version__,
             "numpy": np.__version__,
-            "relocsim": _version("relocsim"),
+            "relocsim": package_version("relocsim"),
         },
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "config_hash": "sha256:" + hashlib.sha256(resolved_yaml.encode()).hexdigest(),
         "data_files": {str(p): "sha256:" + _sha256(p) for p in data_files},
         "command": sys.argv,

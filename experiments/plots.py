@@ -65,7 +65,7 @@ def _band_text(replications: int) -> str:
     return f"Line: mean of {replications} replications. Shaded band: 95% confidence interval of that mean (Student t)."
 
 
-def _caption(fig: Figure, text: str) -> None:
+def add_caption(fig: Figure, text: str) -> None:
     """A small left-aligned note under the axes; as a supxlabel the layout keeps room for it."""
     fig.supxlabel("\n".join(textwrap.wrap(text, 130)), x=0.01, ha="left", fontsize=7.5, color="#444444")
 
@@ -75,13 +75,13 @@ def _legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str]) -> No
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
 
 
-def _new_figure(width_in: float, height_in: float, *, layout: str | None = "constrained") -> Figure:
+def new_figure(width_in: float, height_in: float, *, layout: str | None = "constrained") -> Figure:
     fig = Figure(figsize=(width_in, height_in), layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_png(fig: Figure, path: Path) -> Path:
     """Write a PNG without a Software stamp so the bytes depend only on the data."""
     fig.savefig(path, dpi=DPI, metadata=PNG_METADATA)
     fig.clear()
@@ -89,7 +89,7 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _mean_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def mean_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-column mean and 95% CI of the mean across replications (rows); NaN where undefined."""
     stats = [mean_ci95(values[:, j].tolist()) for j in range(values.shape[1])]
     mean = np.array([m for m, _, _ in stats], dtype=float)
@@ -112,7 +112,7 @@ def _year_axis(ax: Axes, years: np.ndarray) -> None:
 
 def plot_jobs_per_year(res: Results, path: Path) -> Path:
     """Jobs relocated each year, north parks vs outside-province cities, with CI bands."""
-    fig = _new_figure(8.0, 4.8)
+    fig = new_figure(8.0, 4.8)
     ax = fig.add_subplot()
     handles: list[Any] = []
     labels: list[str] = []
@@ -120,7 +120,7 @@ def plot_jobs_per_year(res: Results, path: Path) -> Path:
         (res.to_north_jobs, "To north Jiangsu co-built parks", NORTH_COLOUR),
         (res.to_outside_jobs, "To cities outside Jiangsu", OUTSIDE_COLOUR),
     ):
-        mean, lo, hi = _mean_band(values)
+        mean, lo, hi = mean_band(values)
         (line,) = ax.plot(res.years, mean, color=colour, marker="o", markersize=3.5, linewidth=2)
         if res.replications >= 2:
             band = ax.fill_between(res.years, lo, hi, color=colour, alpha=0.2, linewidth=0)
@@ -136,8 +136,8 @@ def plot_jobs_per_year(res: Results, path: Path) -> Path:
     ax.grid(alpha=0.3)
     _legend_below(ax, handles, labels)
     ax.set_title(f"Relocated jobs per year by destination — scenario {res.scenario}", fontsize=11)
-    _caption(fig, _band_text(res.replications))
-    return _save(fig, path)
+    add_caption(fig, _band_text(res.replications))
+    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- figure 2
@@ -165,7 +165,7 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
     if others:
         logger.warning("%d destination(s) of other kinds are not shown in %s", len(others), path.name)
 
-    fig = _new_figure(8.5, 0.28 * len(rows) + 1.6)
+    fig = new_figure(8.5, 0.28 * len(rows) + 1.6)
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     vmax = 0.0
@@ -210,8 +210,8 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
         if res.replications >= 2
         else "Bars: 1 replication, so no confidence interval."
     )
-    _caption(fig, note)
-    return _save(fig, path)
+    add_caption(fig, note)
+    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- figure 3
@@ -219,9 +219,9 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
 
 def plot_north_share(res: Results, path: Path) -> Path:
     """North share of relocated jobs per year; years with no moves have no share and leave a gap."""
-    fig = _new_figure(8.0, 4.8)
+    fig = new_figure(8.0, 4.8)
     ax = fig.add_subplot()
-    mean, lo, hi = _mean_band(res.north_share_jobs)
+    mean, lo, hi = mean_band(res.north_share_jobs)
     # A t interval ignores that a share lives in [0, 1]; show only the possible part.
     lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
     label = "Mean across replications" if res.replications >= 2 else "The single replication"
@@ -257,8 +257,8 @@ def plot_north_share(res: Results, path: Path) -> Path:
         caption += " Band clipped to 0–100%."
         if np.any(np.isfinite(mean) & np.isnan(lo)):
             caption += " No band in years where fewer than 2 replications moved any job."
-    _caption(fig, caption)
-    return _save(fig, path)
+    add_caption(fig, caption)
+    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- figure 4
@@ -414,7 +414,7 @@ def plot_flow_map(res: Results, path: Path) -> Path:
     places = list(res.places.values())
     jiangsu = [p for p in places if p.kind in ("origin", "north_park")] or places
     whole, zoom = Extent.around(places, 1.2), Extent.around(jiangsu, 0.55)
-    fig = _new_figure(11.5, 8.0, layout=None)
+    fig = new_figure(11.5, 8.0, layout=None)
     grid = fig.add_gridspec(
         1,
         2,
@@ -508,7 +508,7 @@ def plot_flow_map(res: Results, path: Path) -> Path:
         color="#444444",
         va="bottom",
     )
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------- entry point

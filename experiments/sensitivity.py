@@ -52,7 +52,7 @@ import numpy as np
 from experiments.cli_common import add_engine_options, engine_options
 from experiments.design import MAX_POINTS, LoadedExperiment, Value, design_seed, load_experiment
 from experiments.engine import RunStore, Task, run_tasks
-from experiments.outputs import _git_commit, _version, write_csv
+from experiments.outputs import git_commit, package_version, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from model.errors import InputError
 from model.scenario import dump_resolved
@@ -102,7 +102,7 @@ def require_salib() -> SALib:
         morris_analyze.analyze,
         sobol_sample.sample,
         sobol_analyze.analyze,
-        _version("SALib"),
+        package_version("SALib"),
     )
 
 
@@ -631,11 +631,11 @@ def build_manifest(
         "versions": {
             "python": platform.python_version(),
             "numpy": np.__version__,
-            "mesa": _version("mesa"),
+            "mesa": package_version("mesa"),
             "SALib": salib.version,
-            "relocsim": _version("relocsim"),
+            "relocsim": package_version("relocsim"),
         },
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "command": sys.argv,
         "start_time": datetime.fromtimestamp(started_at, UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(wall_seconds, 3),

@@ -1,9 +1,17 @@
-"""Confidence intervals across replications, without a statistics dependency."""
+"""Confidence intervals across replications, without a statistics dependency.
+
+Student-t quantiles are exact: for integer df from the closed forms of
+Abramowitz & Stegun 26.7.3–4, for real df (Welch–Satterthwaite) from the
+regularised incomplete beta function.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 NORMAL_975 = 1.959963984540054
 
@@ -57,3 +65,94 @@ def mean_ci95(values: Sequence[float]) -> tuple[float, float | None, float | Non
     sd = math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1))
     half = t_quantile_975(len(xs) - 1) * sd / math.sqrt(len(xs))
     return m, m - half, m + half
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean and its 95% interval; NaN where undefined (no finite values, or fewer than 2)."""
+
+    mean: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float] | np.ndarray) -> Interval:
+        m, lo, hi = mean_ci95([float(v) for v in values])
+        return cls(m, math.nan if lo is None else lo, math.nan if hi is None else hi)
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz; Numerical Recipes 6.4)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        for num in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + num * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + num / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1) < 1e-14:
+            break
+    return h
+
+
+def _t_tail_two_sided(t: float, df: float) -> float:
+    """P(|T| > t) for Student's t with real df: the regularised incomplete beta I_x(df/2, 1/2), x = df/(df+t²)."""
+    x = df / (df + t * t)
+    a, b = df / 2, 0.5
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1 - math.exp(log_front) * _betacf(b, a, 1 - x) / b
+
+
+def t975(df: float) -> float:
+    """Student t 97.5% quantile for a real df (Welch–Satterthwaite), by bisection on the exact tail."""
+    if df == int(df) or df > 5000:
+        return t_quantile_975(int(df)) if df <= 5000 else NORMAL_975
+    lo, hi = NORMAL_975, 1e3
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if _t_tail_two_sided(mid, max(df, 1e-3)) > 0.05:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """95% CI of mean(x) − mean(y) for independent samples (Welch–Satterthwaite df)."""
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if len(x) < 2 or len(y) < 2:
+        return math.nan, math.nan
+    diff = float(x.mean() - y.mean())
+    a, b = float(x.var(ddof=1)) / len(x), float(y.var(ddof=1)) / len(y)
+    se = math.sqrt(a + b)
+    if se == 0:
+        return diff, diff
+    df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
+    half = t975(df) * se
+    return diff - half, diff + half
+
+
+def replications_for(sd: float, width: float, cap: int) -> int:
+    """Smallest n with t(n−1)·sd/√n ≤ width (searched up from the normal approximation, a lower bound), ≤ cap."""
+    if sd == 0:
+        return 2
+    n = max(2, math.ceil((NORMAL_975 * sd / width) ** 2))
+    while n < cap and t_quantile_975(n - 1) * sd / math.sqrt(n) > width:
+        n += 1
+    return min(n, cap)

@@ -49,7 +49,7 @@ from experiments.design import (
     load_experiment,
 )
 from experiments.engine import RunRecord, RunStore, Task, run_tasks
-from experiments.outputs import _git_commit, _version, fmt, write_csv
+from experiments.outputs import fmt, git_commit, package_version, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import mean_ci95
 from model.errors import InputError
@@ -470,12 +470,12 @@ def sweep_manifest(plan: SweepPlan, engine: dict[str, Any], started_at: float, f
         "tasks_hash": plan.fingerprint,
         "versions": {
             "python": platform.python_version(),
-            "mesa": _version("mesa"),
-            "numpy": _version("numpy"),
-            "pyarrow": _version("pyarrow"),
-            "relocsim": _version("relocsim"),
+            "mesa": package_version("mesa"),
+            "numpy": package_version("numpy"),
+            "pyarrow": package_version("pyarrow"),
+            "relocsim": package_version("relocsim"),
         },
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         **engine,
         "command": sys.argv,
         "start_time": datetime.fromtimestamp(started_at, UTC).isoformat(timespec="seconds"),
@@ -601,7 +601,7 @@ def _band_caption(rows: Sequence[_PointRow]) -> str:
 def _plot_line(rows: Sequence[_PointRow], factor: str, outcome: str, name: str, path: Path) -> None:
     import numpy as np
 
-    from experiments.plots import NORTH_COLOUR, _caption, _new_figure, _save
+    from experiments.plots import NORTH_COLOUR, add_caption, new_figure, save_png
 
     nums = _numbers([r.factors[0] for r in rows])
     order = sorted(range(len(rows)), key=lambda i: nums[i] if nums is not None else i)
@@ -609,7 +609,7 @@ def _plot_line(rows: Sequence[_PointRow], factor: str, outcome: str, name: str, 
     mean = np.array([rows[i].mean for i in order])
     lo = np.array([rows[i].ci_low for i in order])
     hi = np.array([rows[i].ci_high for i in order])
-    fig = _new_figure(7.5, 4.6)
+    fig = new_figure(7.5, 4.6)
     ax = fig.add_subplot()
     ax.plot(x, mean, color=NORTH_COLOUR, marker="o", markersize=4, linewidth=2)
     if np.isfinite(lo).any():
@@ -623,20 +623,20 @@ def _plot_line(rows: Sequence[_PointRow], factor: str, outcome: str, name: str, 
     ax.yaxis.set_major_formatter(_value_formatter(outcome))
     ax.grid(alpha=0.3)
     ax.set_title(f"{outcome} vs {factor} — sweep {name}", fontsize=11)
-    _caption(fig, _band_caption(rows))
-    _save(fig, path)
+    add_caption(fig, _band_caption(rows))
+    save_png(fig, path)
 
 
 def _plot_two(rows: Sequence[_PointRow], factors: Sequence[str], outcome: str, name: str, path: Path) -> None:
     """A heatmap when the points form a grid; a scatter coloured by the mean when they do not (LHS)."""
     import numpy as np
 
-    from experiments.plots import _caption, _new_figure, _save
+    from experiments.plots import add_caption, new_figure, save_png
 
     xs = sorted({r.factors[0] for r in rows}, key=_sort_key)
     ys = sorted({r.factors[1] for r in rows}, key=_sort_key)
     cells = {(r.factors[0], r.factors[1]): r.mean for r in rows}
-    fig = _new_figure(7.5, 5.4)
+    fig = new_figure(7.5, 5.4)
     ax = fig.add_subplot()
     if len(cells) == len(xs) * len(ys) == len(rows):
         grid = np.array([[cells[(x, y)] for x in xs] for y in ys])
@@ -665,8 +665,8 @@ def _plot_two(rows: Sequence[_PointRow], factors: Sequence[str], outcome: str, n
     ax.set_xlabel(factors[0])
     ax.set_ylabel(factors[1])
     ax.set_title(f"{outcome} — sweep {name}", fontsize=11)
-    _caption(fig, note + " Replication r uses the same seed at every point (common random numbers).")
-    _save(fig, path)
+    add_caption(fig, note + " Replication r uses the same seed at every point (common random numbers).")
+    save_png(fig, path)
 
 
 MAIN_EFFECT_BINS = 10  # a factor with more distinct values than this (LHS) is binned
@@ -677,11 +677,11 @@ def _plot_main_effects(rows: Sequence[_PointRow], factors: Sequence[str], outcom
     """Per factor, the point means averaged over the other factors, by level (grid) or by bin (LHS)."""
     import numpy as np
 
-    from experiments.plots import NORTH_COLOUR, _caption, _new_figure, _save
+    from experiments.plots import NORTH_COLOUR, add_caption, new_figure, save_png
 
     cols = min(3, len(factors))
     nrows = math.ceil(len(factors) / cols)
-    fig = _new_figure(4.0 * cols, 3.2 * nrows + 0.8)
+    fig = new_figure(4.0 * cols, 3.2 * nrows + 0.8)
     axes = fig.subplots(nrows, cols, squeeze=False, sharey=True)
     for k, factor in enumerate(factors):
         ax = axes[k // cols][k % cols]
@@ -709,14 +709,14 @@ def _plot_main_effects(rows: Sequence[_PointRow], factors: Sequence[str], outcom
     for k in range(len(factors), nrows * cols):
         axes[k // cols][k % cols].set_visible(False)
     fig.suptitle(f"Main effects on {outcome} — sweep {name}", fontsize=11)
-    _caption(
+    add_caption(
         fig,
         "Dots: each design point's mean over its replications. Line: mean of those point means at each level "
         f"of the factor (equal-width bins of about {POINTS_PER_BIN} points when it has more than "
         f"{MAIN_EFFECT_BINS} distinct values), i.e. averaged over the other factors. Shaded band: 95% CI "
         "(Student t) across those points, so it includes the other factors' spread.",
     )
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def _levels(rows: Sequence[_PointRow], k: int) -> tuple[Any, list[str] | None, list[list[int]]]:

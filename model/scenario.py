@@ -195,19 +195,19 @@ def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> type[Ba
         field = cls.model_fields.get(str(part))
         if field is None:
             return None
-        sub = _model_in(field.annotation)
+        sub = model_in(field.annotation)
         if sub is None:
             return None
         cls = sub
     return cls
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         for arg in typing.get_args(annotation):
-            found = _model_in(arg)
+            found = model_in(arg)
             if found is not None:
                 return found
     return None

@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 import experiments.compare as compare
-from experiments.compare import CSV_COLUMNS, METRICS, replications_for, t975, welch
+from experiments.compare import CSV_COLUMNS, METRICS
 from experiments.runner import replication_seeds
-from experiments.stats import t_quantile_975
+from experiments.stats import replications_for, t975, t_quantile_975, welch
 from tests.conftest import SCENARIOS, CliResult, read_csv, read_json, run_py
 
 BASE_YAML = """\

@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel
 
 from model.config import LEVER_KEYS, Policies, Scenario
-from model.scenario import _model_in, load_scenario
+from model.scenario import load_scenario, model_in
 from tests.helpers import SCENARIOS
 
 SCENARIO_ONLY_KEYS = {"extends"}  # documented as a comment: it cannot be set in a file that has no parent
@@ -19,7 +19,7 @@ def schema_paths(cls: type[BaseModel], prefix: str = "") -> set[str]:
     for name, field in cls.model_fields.items():
         path = f"{prefix}{name}"
         paths.add(path)
-        sub = _model_in(field.annotation)
+        sub = model_in(field.annotation)
         if sub is not None:
             paths |= schema_paths(sub, path + ".")
     return paths
@@ -55,7 +55,7 @@ def test_reference_values_are_the_defaults() -> None:
         assert getattr(ref, section) == getattr(defaults, section), section
     for key in LEVER_KEYS:
         lever = getattr(ref.policies, key)
-        lever_cls = _model_in(Policies.model_fields[key].annotation)
+        lever_cls = model_in(Policies.model_fields[key].annotation)
         assert lever_cls is not None and lever == lever_cls(), key
 
 

@@ -419,11 +419,6 @@ def test_bad_experiment_files_exit_2_with_one_line_naming_the_key(
     assert not (tmp_path / "out").exists(), "nothing may be written for bad input"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design.py checks outcomes in a model validator, so the key path is '(top level)'; "
-    "a field_validator on Experiment.outcomes would name it",
-)
 def test_unknown_outcome_names_the_outcomes_key(
     tmp_path: Path, base: Path, write: Callable[[str, str], Path], cli: Callable[..., CliResult]
 ) -> None:
