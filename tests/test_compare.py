@@ -64,8 +64,10 @@ def _half(row: dict[str, str], low: str, high: str) -> float:
 @pytest.fixture
 def no_plots(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip drawing for tests about numbers and stopping (the figures are checked on `compared`)."""
-    monkeypatch.setattr(compare, "plot_forest", lambda c, path: path)
-    monkeypatch.setattr(compare, "plot_timeseries", lambda c, path: path)
+    from experiments import compare_report
+
+    monkeypatch.setattr(compare_report, "plot_forest", lambda c, path: path)
+    monkeypatch.setattr(compare_report, "plot_timeseries", lambda c, path: path)
 
 
 @pytest.fixture(scope="module")
