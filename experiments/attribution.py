@@ -29,13 +29,11 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
-import shutil
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -43,7 +41,7 @@ from typing import Any
 
 from experiments.cli_common import add_engine_options, engine_options, int_in
 from experiments.engine import RunStore, Task, run_tasks
-from experiments.outputs import manifest, write_csv
+from experiments.outputs import manifest, publish, write_csv
 from experiments.runner import RunOutcome, draw_master_seed, replication_seeds
 from experiments.stats import Interval
 from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
@@ -532,33 +530,6 @@ def plot_waterfall(res: MetricAttribution, path: Path, package_name: str) -> Pat
     return path
 
 
-def _publish(folder: Path, build: Callable[[Path], None]) -> None:
-    """Build the final files in a hidden folder, then rename each into place, manifest.json last.
-
-    `runs/` is left alone: it is the resumable state, not a result.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".attribution.tmp-{os.getpid()}-{time.monotonic_ns()}"
-    tmp.mkdir()
-    try:
-        build(tmp)
-        items = sorted(tmp.iterdir(), key=lambda p: (p.name == "manifest.json", p.name))
-        for item in items:
-            target = folder / item.name
-            if item.is_dir():
-                old = None
-                if target.exists():
-                    old = folder / f".{item.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-                    target.rename(old)
-                item.rename(target)
-                if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
-            else:
-                item.replace(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- the command
 
 
@@ -662,7 +633,7 @@ def run(args: argparse.Namespace) -> int:
         )
         (tmp / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
-    _publish(folder, build)
+    publish(folder, build)
     if not args.quiet:
         _print_summary(name, package, results, len(tasks), wall, folder)
     if collected.failed:

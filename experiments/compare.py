@@ -43,7 +43,7 @@ import numpy as np
 
 from experiments.cli_common import add_engine_options, engine_options, int_in, positive_float
 from experiments.engine import RunRecord, RunStore, Task, run_tasks
-from experiments.outputs import atomic_dir, git_commit, package_version, write_csv
+from experiments.outputs import git_commit, package_version, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import Interval, replications_for, welch
 from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
@@ -542,8 +542,9 @@ class RunInfo:
 
 
 def write_results(folder: Path, comparison: Comparison, info: RunInfo, wall_seconds: float) -> None:
-    """Write every table, report and figure into a temporary folder, then swap it in (runs/ moves with it)."""
-    with atomic_dir(folder) as tmp:
+    """Write every table, report and figure into a temporary folder, then swap them in (runs/ stays)."""
+
+    def build(tmp: Path) -> None:
         write_csv(tmp / "comparison.csv", CSV_COLUMNS, (row.csv() for row in comparison.rows.values()))
         write_csv(tmp / "timeseries.csv", ("scenario", *TIMESERIES_COLUMNS), comparison.collected.timeseries_rows)
         (tmp / "scenarios").mkdir()
@@ -558,9 +559,8 @@ def write_results(folder: Path, comparison: Comparison, info: RunInfo, wall_seco
         (tmp / "manifest.json").write_text(
             json.dumps(_manifest(comparison, info, wall_seconds), indent=2) + "\n", encoding="utf-8"
         )
-        runs = folder / "runs"
-        if runs.is_dir():
-            runs.rename(tmp / "runs")  # last step: the streamed runs stay resumable until the tables are complete
+
+    publish(folder, build)
 
 
 def _manifest(comparison: Comparison, info: RunInfo, wall_seconds: float) -> dict[str, Any]:

@@ -12,6 +12,7 @@ engine, the worker count or the order in which runs finished.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 Engine = Literal["local", "dask"]
 RUNS_DIR = "runs"
+STATE_FILE = "experiment.json"  # in runs/: what the runs were made for (seed, fingerprint), checked on --resume
 IN_FLIGHT_PER_WORKER = 2  # bounded queue: memory stays flat however many tasks there are
 
 
@@ -85,6 +87,23 @@ def execute(task: Task) -> RunRecord:
     )
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temporary sibling renamed onto the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def tasks_fingerprint(tasks: Sequence[Task]) -> str:
+    """A hash of what each run computes (id, seed, labels, full scenario): resumed runs must match it."""
+    digest = hashlib.sha256()
+    for task in tasks:
+        item = [task.task_id, task.seed, task.labels, task.scenario.model_dump(mode="json")]
+        digest.update(json.dumps(item, sort_keys=True, default=str).encode())
+    return "sha256:" + digest.hexdigest()
+
+
 class RunStore:
     """A folder of finished runs, one small JSON file per run, each written atomically."""
 
@@ -99,11 +118,7 @@ class RunStore:
         return self.path(task_id).is_file()
 
     def write(self, record: RunRecord) -> None:
-        self.runs.mkdir(parents=True, exist_ok=True)
-        final = self.path(record.task_id, error=record.error is not None)
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        tmp.write_text(record.to_json(), encoding="utf-8")
-        tmp.replace(final)
+        write_text_atomic(self.path(record.task_id, error=record.error is not None), record.to_json())
         if record.error is None:
             self.path(record.task_id, error=True).unlink(missing_ok=True)
 
@@ -114,6 +129,38 @@ class RunStore:
             if p.is_file():
                 return RunRecord.from_json(p.read_text(encoding="utf-8"))
         return None
+
+    def read_state(self) -> dict[str, Any] | None:
+        """What the stored runs were made for, or None (no state, or an unreadable one)."""
+        path = self.runs / STATE_FILE
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        write_text_atomic(self.runs / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+    def check_resume(self, fingerprint: str, tasks: Sequence[Task], source: Path) -> None:
+        """Refuse to resume into runs made for something else (another design, base scenario or seed)."""
+        state = self.read_state()
+        if state is None:
+            if any(self.read(t.task_id) is not None for t in tasks):
+                raise InputError(
+                    source,
+                    "--resume",
+                    f"{self.runs} has runs but no {STATE_FILE} to check them against",
+                    "run without --resume to start again",
+                )
+            return
+        if state.get("fingerprint") != fingerprint:
+            raise InputError(
+                source,
+                "--resume",
+                f"the runs in {self.runs} were made for a different experiment, base scenario or seed",
+                "run without --resume to start again",
+            )
 
     def records(self, tasks: Sequence[Task]) -> Iterator[RunRecord]:
         """Records in task order (missing runs skipped), read one at a time."""
@@ -137,6 +184,8 @@ def run_tasks(tasks: Sequence[Task], store: RunStore, options: EngineOptions) ->
     ids = [t.task_id for t in tasks]
     if len(set(ids)) != len(ids):
         raise ValueError("task ids must be unique")
+    for leftover in store.runs.glob(".*.tmp") if store.runs.is_dir() else ():
+        leftover.unlink(missing_ok=True)  # a write cut short by a kill; its run was not finished
     if not options.resume:
         _clear(store, ids)
     todo = [t for t in tasks if not store.done(t.task_id)]
@@ -172,6 +221,8 @@ def _run_local(tasks: Sequence[Task], workers: int) -> Iterator[RunRecord]:
         return
     # forkserver: forking a process that may hold threads (BLAS, tqdm, Dask) can deadlock.
     ctx = multiprocessing.get_context("forkserver")
+    # Import the model once in the fork server, not in every worker (start-up of ~1-3 s each otherwise).
+    ctx.set_forkserver_preload(["experiments.engine"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield from _bounded(lambda t: pool.submit(execute, t), tasks, workers * IN_FLIGHT_PER_WORKER)
 

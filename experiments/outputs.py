@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
@@ -27,6 +27,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from experiments.engine import RUNS_DIR
 from experiments.runner import RunOutcome
 from experiments.stats import mean_ci95
 from model.metrics import FLOW_COLUMNS, SUMMARY_METRICS, TIMESERIES_COLUMNS
@@ -34,6 +35,7 @@ from model.scenario import dump_resolved
 from model.world import WorldData, data_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = "manifest.json"
 
 
 def fmt(value: float | int | str) -> str:
@@ -139,6 +141,50 @@ def atomic_dir(final: Path):  # noqa: ANN201 - a context manager yielding the te
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_in(entry: Path, target: Path) -> None:
+    """Rename a finished file or folder onto its target (a folder is swapped whole)."""
+    if entry.is_dir():
+        old = target.parent / f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+        if target.exists():
+            target.rename(old)
+        entry.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        entry.replace(target)
+
+
+def publish(folder: Path, build: Callable[[Path], object], keep: Collection[str] = (RUNS_DIR,)) -> None:
+    """Write an experiment's final files into a hidden folder, then rename each into `folder`.
+
+    The old manifest.json goes first and the new one comes last, so a folder
+    with a manifest always holds one complete, consistent set; earlier result
+    files that this build did not write are removed (they would mislead);
+    `keep` (the resumable `runs/`) is never touched. A build that raises leaves
+    the folder as it was, but for the missing manifest.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".publish-{os.getpid()}-{time.monotonic_ns()}"
+    tmp.mkdir()
+    try:
+        build(tmp)
+        written = {p.name for p in tmp.iterdir()}
+        (folder / MANIFEST).unlink(missing_ok=True)
+        for entry in sorted(tmp.iterdir()):
+            if entry.name != MANIFEST:
+                _swap_in(entry, folder / entry.name)
+        for stale in folder.iterdir():
+            if stale.name in written or stale.name in keep or stale.name.startswith("."):
+                continue
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
+        if (tmp / MANIFEST).exists():
+            (tmp / MANIFEST).replace(folder / MANIFEST)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_run(

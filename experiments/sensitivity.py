@@ -24,7 +24,7 @@ base samples, best a power of 2). Each point is run `replications` times.
 Writes `DIR/<name>/`: `indices.csv` (outcome, factor, index, value, conf),
 `indices.md`, `points.csv` (the design as run, with each outcome's
 replication mean), `plots/indices_<outcome>.png`, `manifest.json`, and the
-resumable state `runs/` and `design.json`.
+resumable state `runs/` (with `runs/experiment.json`).
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ import hashlib
 import json
 import logging
 import math
-import os
 import platform
-import shutil
 import sys
 import textwrap
 import time
@@ -52,7 +50,7 @@ import numpy as np
 from experiments.cli_common import add_engine_options, engine_options
 from experiments.design import MAX_POINTS, LoadedExperiment, Value, design_seed, load_experiment
 from experiments.engine import RunStore, Task, run_tasks
-from experiments.outputs import git_commit, package_version, write_csv
+from experiments.outputs import git_commit, package_version, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from model.errors import InputError
 from model.scenario import dump_resolved
@@ -65,7 +63,6 @@ INDICES: dict[str, tuple[str, ...]] = {"morris": ("mu_star", "mu", "sigma"), "so
 CONF_OF: dict[str, str] = {"mu_star": "mu_star_conf", "S1": "S1_conf", "ST": "ST_conf"}
 NUM_RESAMPLES = 1000  # bootstrap resamples for the CIs: cheap next to the model runs, steadier than SALib's 100
 CONF_LEVEL = 0.95
-STATE_FILE = "design.json"
 PLOTS_DIR = "plots"
 INSTALL_HINT = 'pip install -e ".[sensitivity]" (or pip install "SALib>=1.4")'
 
@@ -212,30 +209,13 @@ def fingerprint(loaded: LoadedExperiment, design: Design, seeds: Sequence[int]) 
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _read_state(folder: Path) -> dict[str, Any] | None:
-    path = folder / STATE_FILE
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def master_seed(loaded: LoadedExperiment, folder: Path, resume: bool) -> int:
-    """The experiment's (or base scenario's) seed; on --resume a drawn seed is read back from design.json."""
+    """The experiment's (or base scenario's) seed; on --resume a drawn seed is read back from runs/experiment.json."""
     try:
         return loaded.master_seed()
     except ValueError:
         pass
-    state = _read_state(folder) if resume else None
+    state = RunStore(folder).read_state() if resume else None
     if state is not None and isinstance(state.get("master_seed"), int):
         return int(state["master_seed"])
     return draw_master_seed()
@@ -642,31 +622,6 @@ def build_manifest(
     }
 
 
-def publish(folder: Path, build: Callable[[Path], None]) -> None:
-    """Write the final files into a temporary folder, then move each into place; manifest.json last.
-
-    The old manifest goes first, so a folder with a manifest always holds a
-    complete, consistent set; `runs/` (the resumable state) is never touched.
-    """
-    tmp = folder / f".publish-{os.getpid()}-{time.monotonic_ns()}"
-    tmp.mkdir(parents=True)
-    try:
-        build(tmp)
-        (folder / "manifest.json").unlink(missing_ok=True)
-        for entry in sorted(tmp.iterdir(), key=lambda p: p.name == "manifest.json"):
-            target = folder / entry.name
-            if entry.is_dir():
-                old = folder / f".{entry.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-                if target.exists():
-                    target.rename(old)
-                entry.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                entry.replace(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- command
 
 
@@ -739,7 +694,7 @@ def _check_state(
     """On --resume, refuse runs made for another design; then record this design for the next resume."""
     digest = fingerprint(loaded, design, seeds)
     if resume:
-        state = _read_state(folder)
+        state = RunStore(folder).read_state()
         if state is not None and state.get("fingerprint") != digest:
             raise InputError(
                 loaded.path,
@@ -756,7 +711,7 @@ def _check_state(
         "replications": len(seeds),
         "fingerprint": digest,
     }
-    _write_atomic(folder / STATE_FILE, json.dumps(state, indent=2) + "\n")
+    RunStore(folder).write_state(state)
 
 
 def _print_summary(

@@ -24,13 +24,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import logging
 import math
-import os
 import platform
-import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -48,8 +45,8 @@ from experiments.design import (
     lhs_points,
     load_experiment,
 )
-from experiments.engine import RunRecord, RunStore, Task, run_tasks
-from experiments.outputs import fmt, git_commit, package_version, write_csv
+from experiments.engine import RunRecord, RunStore, Task, run_tasks, tasks_fingerprint
+from experiments.outputs import fmt, git_commit, package_version, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import mean_ci95
 from model.errors import InputError
@@ -57,7 +54,6 @@ from model.world import world_for
 
 logger = logging.getLogger(__name__)
 
-STATE_FILE = "sweep.json"  # in runs/: the seed and fingerprint that --resume must match
 RESERVED_COLUMNS = ("point", "replication", "seed", "error")
 POINT_COLUMNS_TAIL = ("outcome", "runs", "failed", "mean", "ci_low", "ci_high")
 PARQUET_BATCH_ROWS = 1024
@@ -153,17 +149,19 @@ def plan_sweep(path: Path, out: Path, resume: bool = False) -> SweepPlan:
             raise InputError(path, f"factors.{reserved}", "is not a factor a sweep can vary", "a scenario key path")
     root = Path(out) / exp.name
     store = RunStore(root)
-    state = _read_state(store) if resume else None
+    state = store.read_state() if resume else None
     master, source = _master_seed(loaded, state)
     dseed = design_seed(loaded, master) if exp.design.method == "lhs" else None
     points = lhs_points(exp, dseed) if dseed is not None else grid_points(exp)
     tasks = loaded.tasks(points, master)
     _check_worlds(loaded, tasks)
-    fingerprint = _fingerprint(tasks)
+    fingerprint = tasks_fingerprint(tasks)
     plan = SweepPlan(loaded, points, master, source, dseed, tasks, fingerprint, root, store)
     if resume:
-        _check_resume(plan, state)
-    _write_state(plan)
+        store.check_resume(fingerprint, tasks, loaded.path)
+    store.write_state(
+        {"experiment": plan.name, "master_seed": master, "seed_source": source, "fingerprint": fingerprint}
+    )
     return plan
 
 
@@ -187,67 +185,6 @@ def _check_worlds(loaded: LoadedExperiment, tasks: Sequence[Task]) -> None:
             continue
         seen.add(key)
         world_for(task.scenario, loaded.path)
-
-
-def _fingerprint(tasks: Sequence[Task]) -> str:
-    """A hash of what each run computes (id, seed, labels, full scenario): resumed runs must match it."""
-    digest = hashlib.sha256()
-    for task in tasks:
-        item = [task.task_id, task.seed, task.labels, task.scenario.model_dump(mode="json")]
-        digest.update(json.dumps(item, sort_keys=True, default=str).encode())
-    return "sha256:" + digest.hexdigest()
-
-
-def _state_path(store: RunStore) -> Path:
-    return store.runs / STATE_FILE
-
-
-def _read_state(store: RunStore) -> dict[str, Any] | None:
-    path = _state_path(store)
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _check_resume(plan: SweepPlan, state: dict[str, Any] | None) -> None:
-    """Refuse to mix runs of a different experiment (or base scenario) into this one."""
-    path = plan.loaded.path
-    if state is None:
-        if any(plan.store.read(t.task_id) is not None for t in plan.tasks):
-            raise InputError(
-                path,
-                "--resume",
-                f"{plan.store.runs} has runs but no {STATE_FILE} to check them against",
-                "run without --resume to start again",
-            )
-        return
-    if state.get("fingerprint") != plan.fingerprint:
-        raise InputError(
-            path,
-            "--resume",
-            f"the runs in {plan.store.runs} were made with a different experiment, base scenario or seed",
-            "run without --resume to start again",
-        )
-
-
-def _write_state(plan: SweepPlan) -> None:
-    state = {
-        "experiment": plan.name,
-        "master_seed": plan.master_seed,
-        "seed_source": plan.seed_source,
-        "fingerprint": plan.fingerprint,
-    }
-    plan.store.runs.mkdir(parents=True, exist_ok=True)
-    _atomic_text(_state_path(plan.store), json.dumps(state, indent=2) + "\n")
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 # --------------------------------------------------------------------------- tables
@@ -419,37 +356,20 @@ def write_outputs(
 
     Returns the point statistics and the names written.
     """
-    root = plan.root
-    tmp = root / f".sweep-tmp-{os.getpid()}-{time.monotonic_ns()}"
-    tmp.mkdir(parents=True)
-    try:
-        stats, has_parquet = write_tables(plan, tmp)
+    built: dict[str, Any] = {}
+
+    def build(tmp: Path) -> None:
+        stats, _ = write_tables(plan, tmp)
         if plots:
             plot_sweep(tmp, plan.name)
         failed = sum(s.failed for s in stats if s.outcome == plan.outcomes[0])
         doc = sweep_manifest(plan, engine, started_at, failed)
         (tmp / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        files = _publish(tmp, root, has_parquet, plots)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return stats, files
+        built["stats"] = stats
+        built["files"] = sorted(p.name + ("/" if p.is_dir() else "") for p in tmp.iterdir())
 
-
-def _publish(tmp: Path, root: Path, has_parquet: bool, plots: bool) -> list[str]:
-    """Rename the finished files into place; the old plots folder is swapped out whole (or removed: stale)."""
-    names = ["results.csv", "points.csv"] + (["results.parquet"] if has_parquet else [])
-    for name in names:
-        (tmp / name).replace(root / name)
-    if not has_parquet:
-        (root / "results.parquet").unlink(missing_ok=True)  # a stale table from an earlier sweep would mislead
-    old = root / f".plots-old-{os.getpid()}-{time.monotonic_ns()}"
-    if (root / PLOTS_DIR).exists():
-        (root / PLOTS_DIR).rename(old)
-    if plots:
-        (tmp / PLOTS_DIR).rename(root / PLOTS_DIR)
-    shutil.rmtree(old, ignore_errors=True)
-    (tmp / "manifest.json").replace(root / "manifest.json")
-    return [*names, "manifest.json", *([f"{PLOTS_DIR}/"] if plots else [])]
+    publish(plan.root, build)
+    return built["stats"], built["files"]
 
 
 def sweep_manifest(plan: SweepPlan, engine: dict[str, Any], started_at: float, failed: int) -> dict[str, Any]:
