@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from experiments.cli_common import MAX_WORKERS, int_in
 from experiments.outputs import summarise, write_run
@@ -24,7 +24,8 @@ from model.scenario import load_scenario
 from model.world import world_for
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-# Experiment commands live in their own modules, each with configure(parser) and run(args) -> int.
+# Experiment commands live in their own modules, each with configure(parser) and run(args) -> int;
+# the modules import their heavy libraries inside functions, so building --help stays cheap.
 EXPERIMENT_COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("experiments.compare", "compare scenarios with paired 95% confidence intervals"),
     "sweep": ("experiments.sweep", "sweep factors over a grid or a Latin hypercube"),
@@ -82,20 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
 
     for name, (module_name, help_text) in EXPERIMENT_COMMANDS.items():
-        module = _experiment_module(module_name)
-        if module is not None:
-            module.configure(sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text))
+        parser_for = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
+        importlib.import_module(module_name).configure(parser_for)
     return parser
-
-
-def _experiment_module(name: str) -> Any:
-    """The command's module, or None while it is not part of this version."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -175,13 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             build_parser().print_help()
             return EXIT_BAD_INPUT
         if args.command in EXPERIMENT_COMMANDS:
-            return int(_experiment_module(EXPERIMENT_COMMANDS[args.command][0]).run(args))
+            return int(importlib.import_module(EXPERIMENT_COMMANDS[args.command][0]).run(args))
         return {"run": cmd_run, "validate": cmd_validate, "plot": cmd_plot}[args.command](args)
     except InputError as exc:
         print(f"relocsim: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("relocsim: interrupted; no results were written", file=sys.stderr)
+        kept = " (finished runs are kept in DIR/<name>/runs/: rerun with --resume)"
+        experiment = bool(set(argv) & set(EXPERIMENT_COMMANDS))
+        print(f"relocsim: interrupted; no result tables were written{kept if experiment else ''}", file=sys.stderr)
         return EXIT_ERROR
     except Exception:  # noqa: BLE001 - the last line of defence maps bugs to exit 1
         traceback.print_exc()
