@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import experiments.compare as compare
 from experiments.compare import CSV_COLUMNS, METRICS
 from experiments.runner import replication_seeds
 from experiments.stats import replications_for, t975, t_quantile_975, welch
