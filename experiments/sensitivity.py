@@ -351,6 +351,19 @@ def _ranking_key(method: str) -> str:
     return "mu_star" if method == "morris" else "ST"
 
 
+def _conf(conf: float | None) -> float:
+    """A missing confidence half-width is shown as n/a, never as 0."""
+    return math.nan if conf is None else conf
+
+
+def _inert_lines(names: Sequence[str], factors: dict[str, Any], index: str, label: str) -> list[str]:
+    """The factors whose index is exactly 0: no effect at any sampled point (common random numbers)."""
+    inert = [f for f in names if factors[f][index].value == 0.0]
+    if not inert:
+        return []
+    return ["", f"No effect at any sampled point ({label} = 0 exactly): " + ", ".join(f"`{f}`" for f in inert) + "."]
+
+
 def _ranked(method: str, factors: dict[str, dict[str, IndexRow]]) -> list[str]:
     """Factors by importance (μ* or ST), largest first; ties keep the experiment's order."""
     key = _ranking_key(method)
@@ -414,29 +427,19 @@ def write_report(
                 ix = factors[f]
                 conf = ix["mu_star"].conf
                 lines.append(
-                    f"| `{f}` | {_num(ix['mu_star'].value)} | {_num(conf if conf is not None else math.nan)} "
+                    f"| `{f}` | {_num(ix['mu_star'].value)} | {_num(_conf(conf))} "
                     f"| {_num(ix['mu'].value)} | {_num(ix['sigma'].value)} |"
                 )
-            inert = [f for f in design.names if factors[f]["mu_star"].value == 0.0]
-            if inert:
-                lines += [
-                    "",
-                    "No effect at any sampled point (μ* = 0 exactly): " + ", ".join(f"`{f}`" for f in inert) + ".",
-                ]
+            lines += _inert_lines(design.names, factors, "mu_star", "μ*")
         else:
             lines += ["| factor | S1 | ± 95% CI | ST | ± 95% CI |", "|---|---:|---:|---:|---:|"]
             for f in _ranked(design.method, factors):
                 ix = factors[f]
                 lines.append(
-                    f"| `{f}` | {_num(ix['S1'].value)} | {_num(ix['S1'].conf or 0.0)} "
-                    f"| {_num(ix['ST'].value)} | {_num(ix['ST'].conf or 0.0)} |"
+                    f"| `{f}` | {_num(ix['S1'].value)} | {_num(_conf(ix['S1'].conf))} "
+                    f"| {_num(ix['ST'].value)} | {_num(_conf(ix['ST'].conf))} |"
                 )
-            inert = [f for f in design.names if factors[f]["ST"].value == 0.0]
-            if inert:
-                lines += [
-                    "",
-                    "No effect at any sampled point (ST = 0 exactly): " + ", ".join(f"`{f}`" for f in inert) + ".",
-                ]
+            lines += _inert_lines(design.names, factors, "ST", "ST")
         if outcome in plotted:
             lines += ["", f"![{outcome}]({plotted[outcome]})"]
     lines += ["", "## How to read this", ""]
