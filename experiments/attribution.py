@@ -41,14 +41,14 @@ from typing import Any
 
 from experiments.cli_common import add_engine_options, engine_options, int_in
 from experiments.engine import RunStore, Task, run_tasks
-from experiments.outputs import manifest, publish, write_csv
-from experiments.runner import RunOutcome, draw_master_seed, replication_seeds
+from experiments.outputs import publish, scenario_manifest, write_csv
+from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import Interval
 from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
 from model.errors import InputError
 from model.metrics import SUMMARY_METRICS
 from model.scenario import dump_resolved, load_raw, validate_mapping
-from model.world import data_paths, world_for
+from model.world import world_for
 
 logger = logging.getLogger(__name__)
 
@@ -615,12 +615,10 @@ def run(args: argparse.Namespace) -> int:
             figures[res.metric] = f"plots/waterfall_{res.metric}.png"
         (tmp / "attribution.md").write_text(report_markdown(package, results, info, figures), encoding="utf-8")
         full = package.scenario.model_copy(update={"seed": master, "replications": replications})
-        outcome = RunOutcome(full, master, seeds, [], wall, started)
-        record = manifest(outcome, dump_resolved(full), data_paths(full))
+        record = scenario_manifest(full, seeds, started, wall)
         record.update(
             {
                 "command_name": "attribute",
-                "replications": replications,
                 "package": str(package.path),
                 "name": name,
                 "levers": list(package.levers),

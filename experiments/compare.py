@@ -29,13 +29,11 @@ import hashlib
 import json
 import logging
 import math
-import platform
 import re
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +41,7 @@ import numpy as np
 
 from experiments.cli_common import add_engine_options, engine_options, int_in, positive_float
 from experiments.engine import RunRecord, RunStore, Task, run_tasks
-from experiments.outputs import git_commit, package_version, publish, write_csv
+from experiments.outputs import provenance, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import Interval, replications_for, welch
 from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
@@ -590,16 +588,7 @@ def _manifest(comparison: Comparison, info: RunInfo, wall_seconds: float) -> dic
         "years": [base.years.start, base.years.end],
         "firms": base.firms.count,
         "ci_width": info.stopping,
-        "versions": {
-            "python": platform.python_version(),
-            "mesa": package_version("mesa"),
-            "numpy": np.__version__,
-            "relocsim": package_version("relocsim"),
-        },
-        "git_commit": git_commit(),
-        "argv": sys.argv,
-        "start_time": datetime.fromtimestamp(info.started_at, UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(wall_seconds, 3),
+        **provenance(info.started_at, wall_seconds),
     }
 
 

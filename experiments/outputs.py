@@ -17,19 +17,19 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 
 from experiments.engine import RUNS_DIR
 from experiments.runner import RunOutcome
 from experiments.stats import mean_ci95
+from model.config import Scenario
 from model.metrics import FLOW_COLUMNS, SUMMARY_METRICS, TIMESERIES_COLUMNS
 from model.scenario import dump_resolved
 from model.world import WorldData, data_paths
@@ -99,27 +99,37 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest(outcome: RunOutcome, resolved_yaml: str, data_files: Iterable[Path]) -> dict[str, Any]:
-    sc = outcome.scenario
+def provenance(started_at: float, wall_seconds: float, **extra_versions: str | None) -> dict[str, Any]:
+    """What every manifest records about how it was made: versions, git commit, command, times."""
     return {
-        "scenario": sc.name,
-        "seed": outcome.master_seed,
-        "replication_seeds": outcome.seeds,
-        "replications": len(outcome.results),
-        "years": [sc.years.start, sc.years.end],
-        "firms": sc.firms.count,
         "versions": {
             "python": platform.python_version(),
-            "mesa": mesa.__version__,
-            "numpy": np.__version__,
+            "mesa": package_version("mesa"),
+            "numpy": package_version("numpy"),
             "relocsim": package_version("relocsim"),
+            **extra_versions,
         },
         "git_commit": git_commit(),
-        "config_hash": "sha256:" + hashlib.sha256(resolved_yaml.encode()).hexdigest(),
-        "data_files": {str(p): "sha256:" + _sha256(p) for p in data_files},
         "command": sys.argv,
-        "start_time": datetime.fromtimestamp(outcome.started_at, UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(outcome.wall_seconds, 3),
+        "start_time": datetime.fromtimestamp(started_at, UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(wall_seconds, 3),
+    }
+
+
+def scenario_manifest(
+    scenario: Scenario, seeds: Sequence[int], started_at: float, wall_seconds: float
+) -> dict[str, Any]:
+    """manifest.json of a scenario run: its seeds, the config and data hashes, provenance."""
+    return {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "replication_seeds": list(seeds),
+        "replications": len(seeds),
+        "years": [scenario.years.start, scenario.years.end],
+        "firms": scenario.firms.count,
+        "config_hash": "sha256:" + hashlib.sha256(dump_resolved(scenario).encode()).hexdigest(),
+        "data_files": {str(p): "sha256:" + _sha256(p) for p in data_paths(scenario)},
+        **provenance(started_at, wall_seconds),
     }
 
 
@@ -221,7 +231,6 @@ def write_run(
         (tmp / "summary.json").write_text(json.dumps(summarise(outcome), indent=2) + "\n", encoding="utf-8")
         if plot is not None:
             plot(tmp)
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest(outcome, resolved, data_paths(sc)), indent=2) + "\n", encoding="utf-8"
-        )
+        doc = scenario_manifest(sc, outcome.seeds, outcome.started_at, outcome.wall_seconds)
+        (tmp / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return final

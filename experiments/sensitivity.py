@@ -34,14 +34,12 @@ import hashlib
 import json
 import logging
 import math
-import platform
 import sys
 import textwrap
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +48,7 @@ import numpy as np
 from experiments.cli_common import add_engine_options, engine_options
 from experiments.design import MAX_POINTS, LoadedExperiment, Value, design_seed, load_experiment
 from experiments.engine import RunStore, Task, run_tasks
-from experiments.outputs import git_commit, package_version, publish, write_csv
+from experiments.outputs import package_version, provenance, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from model.errors import InputError
 from model.scenario import dump_resolved
@@ -611,17 +609,7 @@ def build_manifest(
         "replication_seeds": list(seeds),
         "firms": base.firms.count,
         "years": [base.years.start, base.years.end],
-        "versions": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "mesa": package_version("mesa"),
-            "SALib": salib.version,
-            "relocsim": package_version("relocsim"),
-        },
-        "git_commit": git_commit(),
-        "command": sys.argv,
-        "start_time": datetime.fromtimestamp(started_at, UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(wall_seconds, 3),
+        **provenance(started_at, wall_seconds, SALib=salib.version),
     }
 
 

@@ -27,12 +27,9 @@ import csv
 import json
 import logging
 import math
-import platform
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +43,7 @@ from experiments.design import (
     load_experiment,
 )
 from experiments.engine import RunRecord, RunStore, Task, run_tasks, tasks_fingerprint
-from experiments.outputs import fmt, git_commit, package_version, publish, write_csv
+from experiments.outputs import fmt, package_version, provenance, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import mean_ci95
 from model.errors import InputError
@@ -388,18 +385,8 @@ def sweep_manifest(plan: SweepPlan, engine: dict[str, Any], started_at: float, f
         "runs": plan.runs,
         "failed_runs": failed,
         "tasks_hash": plan.fingerprint,
-        "versions": {
-            "python": platform.python_version(),
-            "mesa": package_version("mesa"),
-            "numpy": package_version("numpy"),
-            "pyarrow": package_version("pyarrow"),
-            "relocsim": package_version("relocsim"),
-        },
-        "git_commit": git_commit(),
         **engine,
-        "command": sys.argv,
-        "start_time": datetime.fromtimestamp(started_at, UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(time.time() - started_at, 3),
+        **provenance(started_at, time.time() - started_at, pyarrow=package_version("pyarrow")),
     }
 
 
