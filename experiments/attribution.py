@@ -29,7 +29,6 @@ import hashlib
 import json
 import logging
 import math
-import re
 import sys
 import textwrap
 import time
@@ -39,12 +38,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from experiments.cli_common import add_engine_options, engine_options, int_in
+from experiments.cli_common import add_engine_options, add_run_overrides, engine_options, output_name
 from experiments.engine import RunStore, Task, run_tasks
 from experiments.outputs import publish, scenario_manifest, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import Interval
-from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
+from model.config import LEVER_KEYS, Scenario
 from model.errors import InputError
 from model.metrics import SUMMARY_METRICS
 from model.scenario import dump_resolved, load_raw, validate_mapping
@@ -67,7 +66,6 @@ CSV_COLUMNS: tuple[str, ...] = (
     "last_mean",
     "replications",
 )
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EFFICIENCY_RTOL = 1e-12
 EXIT_OK, EXIT_ERROR = 0, 1
 END_COLOUR = "#666666"  # start and end bars of the waterfall
@@ -535,11 +533,11 @@ def plot_waterfall(res: MetricAttribution, path: Path, package_name: str) -> Pat
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("package", type=Path, metavar="PACKAGE.yaml", help="a scenario whose policies are the levers")
-    parser.add_argument(
-        "--replications",
-        type=int_in(1, MAX_REPLICATIONS, "replications"),
-        metavar="R",
-        help="replications per subset (default: the package's)",
+    add_run_overrides(
+        parser,
+        replications="replications per subset (default: the package's)",
+        seed="master seed (default: the package's)",
+        firms="override firms.count",
     )
     parser.add_argument(
         "--metric",
@@ -549,10 +547,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"metric(s) to attribute (default: {' '.join(DEFAULT_METRICS)}); any of {', '.join(SUMMARY_METRICS)}",
     )
     parser.add_argument(
-        "--seed", type=int_in(0, 2**63 - 1, "seed"), metavar="S", help="master seed (default: the package's)"
+        "--name", type=output_name, metavar="NAME", help="result folder DIR/NAME (default: the package's name)"
     )
-    parser.add_argument("--firms", type=int_in(1, MAX_FIRMS, "firms"), metavar="N", help="override firms.count")
-    parser.add_argument("--name", metavar="NAME", help="result folder DIR/NAME (default: the package's name)")
     add_engine_options(parser)
 
 
@@ -567,8 +563,6 @@ def _metrics(chosen: Sequence[str] | None) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     started, t0 = time.time(), time.perf_counter()
     metrics = _metrics(args.metric)
-    if args.name is not None and not NAME_PATTERN.match(args.name):
-        raise InputError("command line", "--name", f"{args.name!r} is not allowed", "letters, digits, '_' and '-'")
     package = load_package(args.package, firms=args.firms)
     name = args.name or package.scenario.name
     replications = args.replications or package.scenario.replications

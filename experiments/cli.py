@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from experiments.cli_common import MAX_WORKERS, int_in
+from experiments.cli_common import MAX_WORKERS, add_run_overrides, int_in
 from experiments.outputs import summarise, write_run
 from experiments.runner import RunOutcome, draw_master_seed, run_replications
-from model.config import MAX_FIRMS, MAX_REPLICATIONS
 from model.errors import InputError
 from model.scenario import load_scenario
 from model.world import world_for
@@ -56,16 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=Path("outputs"), metavar="DIR", help="results go to DIR/<name>/ (default: outputs)"
     )
-    run.add_argument(
-        "--replications",
-        type=int_in(1, MAX_REPLICATIONS, "replications"),
-        metavar="R",
-        help="override the scenario's replications",
+    add_run_overrides(
+        run,
+        replications="override the scenario's replications",
+        seed="override the scenario's master seed",
+        firms="override firms.count",
     )
-    run.add_argument(
-        "--seed", type=int_in(0, 2**63 - 1, "seed"), metavar="S", help="override the scenario's master seed"
-    )
-    run.add_argument("--firms", type=int_in(1, MAX_FIRMS, "firms"), metavar="N", help="override firms.count")
     run.add_argument(
         "--workers",
         type=int_in(1, MAX_WORKERS, "workers"),

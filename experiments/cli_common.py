@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from experiments.engine import EngineOptions
+from model.config import MAX_FIRMS, MAX_REPLICATIONS, NAME_PATTERN
 
 MAX_WORKERS = 256
 
@@ -39,6 +41,27 @@ def positive_float(what: str) -> Callable[[str], float]:
 
     parse.__name__ = what
     return parse
+
+
+def is_name(text: str) -> bool:
+    """A name that can be an output folder: it cannot escape DIR."""
+    return re.fullmatch(NAME_PATTERN, text) is not None
+
+
+def output_name(text: str) -> str:
+    """An argparse type for --name."""
+    if not is_name(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed (letters, digits, '_' and '-', 1-64 characters)")
+    return text
+
+
+def add_run_overrides(parser: argparse.ArgumentParser, *, replications: str, seed: str, firms: str) -> None:
+    """--replications R, --seed S, --firms N, with the help text each command gives them."""
+    parser.add_argument(
+        "--replications", type=int_in(1, MAX_REPLICATIONS, "replications"), metavar="R", help=replications
+    )
+    parser.add_argument("--seed", type=int_in(0, 2**63 - 1, "seed"), metavar="S", help=seed)
+    parser.add_argument("--firms", type=int_in(1, MAX_FIRMS, "firms"), metavar="N", help=firms)
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:

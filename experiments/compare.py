@@ -39,12 +39,20 @@ from typing import Any
 
 import numpy as np
 
-from experiments.cli_common import add_engine_options, engine_options, int_in, positive_float
+from experiments.cli_common import (
+    add_engine_options,
+    add_run_overrides,
+    engine_options,
+    int_in,
+    is_name,
+    output_name,
+    positive_float,
+)
 from experiments.engine import RunRecord, RunStore, Task, run_tasks
 from experiments.outputs import provenance, publish, write_csv
 from experiments.runner import draw_master_seed, replication_seeds
 from experiments.stats import Interval, replications_for, welch
-from model.config import LEVER_KEYS, MAX_FIRMS, MAX_REPLICATIONS, Scenario
+from model.config import LEVER_KEYS, MAX_REPLICATIONS, Scenario
 from model.errors import InputError, short
 from model.metrics import TIMESERIES_COLUMNS
 from model.scenario import dump_resolved, load_scenario
@@ -56,7 +64,6 @@ EXIT_OK, EXIT_ERROR = 0, 1
 DEFAULT_MAX_REPLICATIONS = 200
 MIN_ADAPTIVE_START = 3  # an SD from 2 replications is too noisy to plan the next round from
 MAX_ROUND_GROWTH = 4  # nor should a few replications make one round jump more than 4-fold
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CSV_COLUMNS = (
     "scenario",
     "metric",
@@ -115,11 +122,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """The `compare` arguments (engine options shared with the other experiment commands)."""
     parser.add_argument("baseline", type=Path, metavar="BASELINE.yaml", help="the scenario every other is compared to")
     parser.add_argument("others", nargs="+", type=Path, metavar="OTHER.yaml", help="scenarios to compare")
-    parser.add_argument(
-        "--replications",
-        type=int_in(1, MAX_REPLICATIONS, "replications"),
-        metavar="R",
-        help="replications per scenario (default: the baseline's `replications`); with --ci-width, the first round",
+    add_run_overrides(
+        parser,
+        replications="replications per scenario (default: the baseline's `replications`); with --ci-width, "
+        "the first round",
+        seed="master seed (default: the baseline's `seed`, else drawn and recorded)",
+        firms="firms.count for every scenario",
     )
     parser.add_argument(
         "--ci-width",
@@ -135,15 +143,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"with --ci-width, stop at M replications (default {DEFAULT_MAX_REPLICATIONS})",
     )
     parser.add_argument(
-        "--seed",
-        type=int_in(0, 2**63 - 1, "seed"),
-        metavar="S",
-        help="master seed (default: the baseline's `seed`, else drawn and recorded)",
+        "--name", type=output_name, metavar="NAME", help="output folder name (default compare_<baseline name>)"
     )
-    parser.add_argument(
-        "--firms", type=int_in(1, MAX_FIRMS, "firms"), metavar="N", help="firms.count for every scenario"
-    )
-    parser.add_argument("--name", metavar="NAME", help="output folder name (default compare_<baseline name>)")
     add_engine_options(parser)
 
 
@@ -154,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("command line", "--ci-width", f"{args.ci_width} is out of range", "a share in (0, 1]")
     entries = load_entries([args.baseline, *args.others], args.firms)
     name = args.name if args.name is not None else f"compare_{entries[0].scenario.name}"
-    if not NAME_PATTERN.match(name):
+    if not is_name(name):
         raise InputError("command line", "--name", f"{short(name)} is not allowed", "letters, digits, '_' and '-'")
     start = _first_round_size(args, entries[0].scenario)
     master, seed_source = _master_seed(args.seed, entries[0].scenario)

@@ -16,7 +16,8 @@ MAX_FIRMS = 2_000_000
 MAX_REPLICATIONS = 10_000
 MAX_YEARS = 200
 
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # scenario, experiment and output-folder names
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Yuan = Annotated[float, Field(ge=0, le=1e14)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Year = Annotated[int, Field(ge=1900, le=2300)]
