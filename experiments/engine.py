@@ -214,16 +214,24 @@ def _clear(store: RunStore, ids: Iterable[str]) -> None:
             store.path(task_id, error).unlink(missing_ok=True)
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """The project's local worker pool.
+
+    forkserver, because forking a process that may hold threads (BLAS, tqdm,
+    Dask) can deadlock; the model is imported once in the fork server, not in
+    every worker (a start-up of 1-3 s each otherwise).
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["experiments.engine"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 def _run_local(tasks: Sequence[Task], workers: int) -> Iterator[RunRecord]:
     if workers <= 1:
         for task in tasks:
             yield execute(task)
         return
-    # forkserver: forking a process that may hold threads (BLAS, tqdm, Dask) can deadlock.
-    ctx = multiprocessing.get_context("forkserver")
-    # Import the model once in the fork server, not in every worker (start-up of ~1-3 s each otherwise).
-    ctx.set_forkserver_preload(["experiments.engine"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with process_pool(workers) as pool:
         yield from _bounded(lambda t: pool.submit(execute, t), tasks, workers * IN_FLIGHT_PER_WORKER)
 
 

@@ -9,12 +9,11 @@ ordered by replication, so the worker count never changes the output.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from experiments.engine import process_pool
 from experiments.progress import progress_bar
 from model.config import Scenario
 from model.metrics import Results
@@ -74,8 +73,7 @@ def run_replications(
             results = [_run_one(scenario, s, data, bar.update if bar else None) for s in seeds]
         else:
             results = []
-            # forkserver: forking a process that may have threads (BLAS, tqdm) can deadlock.
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            with process_pool(workers) as pool:
                 for res in pool.map(_run_one_in_worker, [scenario] * len(seeds), seeds):
                     results.append(res)
                     if bar:
