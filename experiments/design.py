@@ -24,6 +24,7 @@ from model.config import MAX_REPLICATIONS, Frozen, Name, Scenario
 from model.errors import InputError, short
 from model.metrics import SUMMARY_METRICS
 from model.scenario import load_raw, read_yaml, set_path, to_input_error, validate_mapping
+from model.seeds import draw_seed
 
 MAX_POINTS = 100_000
 Value = float | int | bool | str
@@ -99,12 +100,16 @@ class LoadedExperiment:
     def factor_names(self) -> list[str]:
         return list(self.experiment.factors)
 
-    def master_seed(self) -> int:
-        """The experiment's seed, else the base scenario's (callers draw one if both are missing)."""
-        seed = self.experiment.seed if self.experiment.seed is not None else self.base_raw.get("seed")
-        if seed is None:
-            raise ValueError("no seed")
-        return int(seed)
+    def master_seed(self, state: dict[str, Any] | None = None) -> tuple[int, str]:
+        """(seed, where it came from): the experiment's, else the base scenario's, else the one
+        recorded in a resumed run store's state, else one drawn now (callers record it)."""
+        if self.experiment.seed is not None:
+            return self.experiment.seed, "experiment"
+        if self.base_raw.get("seed") is not None:
+            return int(self.base_raw["seed"]), "base scenario"
+        if state is not None and isinstance(state.get("master_seed"), int):
+            return int(state["master_seed"]), "drawn"
+        return draw_seed(), "drawn"
 
     def scenario_at(self, point: dict[str, Value], name: str | None = None) -> Scenario:
         """The base scenario with the point's factor values set (validated)."""

@@ -49,7 +49,7 @@ from experiments.cli_common import add_engine_options, engine_options
 from experiments.design import MAX_POINTS, LoadedExperiment, Value, design_seed, load_experiment
 from experiments.engine import RunStore, Task, run_tasks
 from experiments.outputs import package_version, provenance, publish, write_csv
-from experiments.runner import draw_master_seed, replication_seeds
+from experiments.runner import replication_seeds
 from model.errors import InputError
 from model.scenario import dump_resolved
 
@@ -205,18 +205,6 @@ def fingerprint(loaded: LoadedExperiment, design: Design, seeds: Sequence[int]) 
     base = loaded.scenario_at({}).model_dump(mode="json")
     payload = json.dumps({"points": design.points, "seeds": list(seeds), "base": base}, sort_keys=True)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
-
-
-def master_seed(loaded: LoadedExperiment, folder: Path, resume: bool) -> int:
-    """The experiment's (or base scenario's) seed; on --resume a drawn seed is read back from runs/experiment.json."""
-    try:
-        return loaded.master_seed()
-    except ValueError:
-        pass
-    state = RunStore(folder).read_state() if resume else None
-    if state is not None and isinstance(state.get("master_seed"), int):
-        return int(state["master_seed"])
-    return draw_master_seed()
 
 
 # --------------------------------------------------------------------------- outcomes per point
@@ -633,7 +621,7 @@ def run(args: argparse.Namespace) -> int:
     options = engine_options(args)
     started_at, t0 = time.time(), time.perf_counter()
 
-    master = master_seed(loaded, folder, options.resume)
+    master, _ = loaded.master_seed(RunStore(folder).read_state() if options.resume else None)
     design = build_design(loaded, master, salib)
     seeds = replication_seeds(master, exp.replications)
     tasks = loaded.tasks(design.points, master)

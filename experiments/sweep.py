@@ -44,7 +44,7 @@ from experiments.design import (
 )
 from experiments.engine import RunRecord, RunStore, Task, run_tasks, tasks_fingerprint
 from experiments.outputs import fmt, package_version, provenance, publish, write_csv
-from experiments.runner import draw_master_seed, replication_seeds
+from experiments.runner import replication_seeds
 from experiments.stats import mean_ci95
 from model.errors import InputError
 from model.world import world_for
@@ -147,7 +147,7 @@ def plan_sweep(path: Path, out: Path, resume: bool = False) -> SweepPlan:
     root = Path(out) / exp.name
     store = RunStore(root)
     state = store.read_state() if resume else None
-    master, source = _master_seed(loaded, state)
+    master, source = loaded.master_seed(state)
     dseed = design_seed(loaded, master) if exp.design.method == "lhs" else None
     points = lhs_points(exp, dseed) if dseed is not None else grid_points(exp)
     tasks = loaded.tasks(points, master)
@@ -160,17 +160,6 @@ def plan_sweep(path: Path, out: Path, resume: bool = False) -> SweepPlan:
         {"experiment": plan.name, "master_seed": master, "seed_source": source, "fingerprint": fingerprint}
     )
     return plan
-
-
-def _master_seed(loaded: LoadedExperiment, state: dict[str, Any] | None) -> tuple[int, str]:
-    """The experiment's seed, else the base scenario's, else the one a resumed sweep drew, else a new one."""
-    if loaded.experiment.seed is not None:
-        return loaded.experiment.seed, "experiment"
-    if loaded.base_raw.get("seed") is not None:
-        return loaded.master_seed(), "base scenario"
-    if state is not None and state.get("seed_source") == "drawn":
-        return int(state["master_seed"]), "drawn"
-    return draw_master_seed(), "drawn"
 
 
 def _check_worlds(loaded: LoadedExperiment, tasks: Sequence[Task]) -> None:
