@@ -1,33 +1,36 @@
 """Experiment files: a base scenario, factors by dotted key path, a design, outcomes.
 
 An experiment YAML (documented key by key in `experiments/reference.yaml`) is
-read with the same safe loader as scenarios, validated into a frozen
-`Experiment`, and turned into design points (one value per factor) and then
-into `Task`s: point p, replication r, with replication r's seed the same at
-every point (common random numbers), so that differences between points come
-from the factors, not from noise.
+read with the same safe loader as scenarios and validated into a frozen
+`ExperimentFile` before anything is built: every factor value must make a
+valid scenario, and the number of design points is computed, never built, so
+an oversized grid is refused at once. `--replications`, `--seed` and
+`--firms` on the command line override the file's values. Design points are
+turned into tasks by the commands (sweep, sensitivity): point p, replication
+r, with replication r's seed the same at every point (common random numbers).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from experiments.engine import Task
-from experiments.runner import replication_seeds
-from model.config import MAX_REPLICATIONS, Frozen, Name, Scenario
+from model.config import Frozen, Name, Scenario
 from model.errors import InputError, short
-from model.metrics import SUMMARY_METRICS
+from model.keys import KeyInfo, describe
+from model.limits import MAX_FIRMS, MAX_REPLICATIONS
+from model.outcomes import HORIZON
 from model.scenario import load_raw, read_yaml, set_path, to_input_error, validate_mapping
-from model.seeds import draw_seed
+from model.world import world_for
 
 MAX_POINTS = 100_000
 Value = float | int | bool | str
+Method = Literal["grid", "lhs", "morris", "sobol"]
 
 
 class Factor(Frozen):
@@ -37,6 +40,8 @@ class Factor(Frozen):
     range: tuple[float, float] | None = None
     levels: Annotated[int, Field(ge=2, le=1000)] | None = None
     integer: bool = False
+    label: Annotated[str, Field(max_length=100)] | None = None
+    unit: Annotated[str, Field(max_length=40)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Factor:
@@ -48,21 +53,32 @@ class Factor(Frozen):
             raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
         return self
 
+    def axis(self) -> list[Value]:
+        """The grid values of this factor."""
+        if self.values is not None:
+            return [cast(self, v) for v in self.values]
+        assert self.range is not None
+        lo, hi = self.range
+        return [cast(self, float(v)) for v in np.linspace(lo, hi, self.levels or 5)]
+
+    def grid_size(self) -> int:
+        return len(self.values) if self.values is not None else (self.levels or 5)
+
 
 class Design(Frozen):
-    method: Literal["grid", "lhs", "morris", "sobol"] = "grid"
+    method: Method = "grid"
     samples: Annotated[int, Field(ge=1, le=MAX_POINTS)] = 10
     levels: Annotated[int, Field(ge=2, le=100)] = 4
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
 
 
-class Experiment(Frozen):
+class ExperimentFile(Frozen):
     name: Name
     description: str = ""
-    base: str
+    base: Annotated[str, Field(min_length=1, max_length=4096)]
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1
-    firms: Annotated[int, Field(ge=1, le=2_000_000)] | None = None
+    firms: Annotated[int, Field(ge=1, le=MAX_FIRMS)] | None = None
     design: Design = Design()
     factors: dict[str, Factor]
     outcomes: tuple[str, ...] = ("north_share_jobs", "relocated_jobs", "fiscal_cost_yuan")
@@ -82,34 +98,35 @@ class Experiment(Frozen):
     @field_validator("outcomes")
     @classmethod
     def _outcomes(cls, outcomes: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [o for o in outcomes if o not in SUMMARY_METRICS]
-        if unknown:
-            raise ValueError(f"unknown outcome(s) {unknown}; allowed: {', '.join(SUMMARY_METRICS)}")
+        unknown = [o for o in outcomes if o not in HORIZON]
+        if unknown or not outcomes or len(set(outcomes)) != len(outcomes):
+            raise ValueError(f"outcomes must be distinct names among {', '.join(HORIZON)} (got {list(outcomes)})")
         return outcomes
 
 
-class LoadedExperiment:
-    """An experiment with its file, its base scenario mapping and its design points."""
+def cast(factor: Factor, value: Value) -> Value:
+    if factor.integer and isinstance(value, float):
+        return round(value)
+    return value
 
-    def __init__(self, experiment: Experiment, path: Path, base_raw: dict[str, Any]) -> None:
+
+class LoadedExperiment:
+    """An experiment file with its command-line overrides, its base scenario mapping and its factors."""
+
+    def __init__(self, experiment: ExperimentFile, path: Path, base_path: Path, base_raw: dict[str, Any]) -> None:
         self.experiment = experiment
         self.path = path
+        self.base_path = base_path
         self.base_raw = base_raw
 
     @property
     def factor_names(self) -> list[str]:
         return list(self.experiment.factors)
 
-    def master_seed(self, state: dict[str, Any] | None = None) -> tuple[int, str]:
-        """(seed, where it came from): the experiment's, else the base scenario's, else the one
-        recorded in a resumed run store's state, else one drawn now (callers record it)."""
-        if self.experiment.seed is not None:
-            return self.experiment.seed, "experiment"
-        if self.base_raw.get("seed") is not None:
-            return int(self.base_raw["seed"]), "base scenario"
-        if state is not None and isinstance(state.get("master_seed"), int):
-            return int(state["master_seed"]), "drawn"
-        return draw_seed(), "drawn"
+    def factor_info(self, key: str) -> KeyInfo:
+        """The factor's label and unit: the file's, else the schema's, else from the key path."""
+        factor, info = self.experiment.factors[key], describe(key)
+        return KeyInfo(factor.label or info.label, factor.unit if factor.unit is not None else info.unit)
 
     def scenario_at(self, point: dict[str, Value], name: str | None = None) -> Scenario:
         """The base scenario with the point's factor values set (validated)."""
@@ -121,85 +138,86 @@ class LoadedExperiment:
             set_path(data, key, value)
         return validate_mapping(data, self.path)
 
-    def tasks(self, points: list[dict[str, Value]], master_seed: int) -> list[Task]:
-        """Point p × replication r, seed of replication r shared by all points."""
-        seeds = replication_seeds(master_seed, self.experiment.replications)
-        tasks = []
-        for p, point in enumerate(points):
-            scenario = self.scenario_at(point)
-            for r, seed in enumerate(seeds):
-                labels = {"point": p, "replication": r, **point}
-                tasks.append(Task(f"p{p:05d}-r{r:04d}", scenario, seed, labels))
-        return tasks
+    def base_scenario(self) -> Scenario:
+        return self.scenario_at({}, name=f"{self.experiment.name}-base")
+
+    def n_points(self) -> int:
+        """Design points, computed without building them."""
+        exp = self.experiment
+        k, n = len(exp.factors), exp.design.samples
+        method = exp.design.method
+        if method == "grid":
+            return math.prod(f.grid_size() for f in exp.factors.values())
+        if method == "morris":
+            return n * (k + 1)
+        if method == "sobol":
+            return n * (k + 2)
+        return n
+
+    def size_text(self) -> str:
+        exp = self.experiment
+        points = self.n_points()
+        return f"{exp.design.method}, {points:,} points × {exp.replications} replication(s)"
+
+    def grid_points(self) -> list[dict[str, Value]]:
+        import itertools
+
+        names = self.factor_names
+        axes = [self.experiment.factors[n].axis() for n in names]
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+
+    def lhs_points(self, seed: int) -> list[dict[str, Value]]:
+        """Latin hypercube: `samples` points, each range cut into that many strata, one point per stratum."""
+        n = self.experiment.design.samples
+        rng = np.random.default_rng(seed)
+        columns = {}
+        for name, factor in self.experiment.factors.items():
+            assert factor.range is not None
+            lo, hi = factor.range
+            strata = (rng.permutation(n) + rng.random(n)) / n
+            columns[name] = [cast(factor, float(lo + (hi - lo) * u)) for u in strata]
+        return [{name: columns[name][i] for name in columns} for i in range(n)]
+
+    def design_seed(self, master_seed: int) -> int:
+        """The sampling seed: design.seed if given, else derived from the master seed."""
+        seed = self.experiment.design.seed
+        if seed is not None:
+            return seed
+        return int(np.random.SeedSequence([master_seed, 1]).generate_state(1, np.uint64)[0])
 
 
-def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read and validate an experiment file, its base scenario and every factor path."""
+def load_experiment(path: str | Path, args: Any = None) -> LoadedExperiment:
+    """Read and validate an experiment file, its base scenario, every factor value and the design's size."""
     path = Path(path)
     raw = read_yaml(path)
+    for flag, key in (("replications", "replications"), ("seed", "seed"), ("firms", "firms")):
+        value = getattr(args, flag, None) if args is not None else None
+        if value is not None:
+            raw[key] = value
     try:
-        experiment = Experiment.model_validate_json(json.dumps(raw, default=str), strict=True)
+        experiment = ExperimentFile.model_validate_json(json.dumps(raw), strict=True)
     except ValidationError as exc:
-        raise to_input_error(exc, path, Experiment) from None
-    base_path = (path.resolve().parent / experiment.base).resolve()
-    if not base_path.is_file():
-        raise InputError(path, "base", f"{experiment.base!r} not found", "a scenario file, relative to this file")
-    base_raw = load_raw(base_path)
-    loaded = LoadedExperiment(experiment, path, base_raw)
+        raise to_input_error(exc, path, ExperimentFile) from None
+    base_path = path.resolve().parent / experiment.base
+    try:
+        base_raw = load_raw(base_path)
+    except InputError as exc:
+        if exc.file == str(base_path) and not exc.key:
+            raise InputError(path, "base", f"{short(experiment.base)}: {exc.problem}", "a scenario file") from None
+        raise
+    loaded = LoadedExperiment(experiment, path, base_path, base_raw)
+    points = loaded.n_points()
+    if points > MAX_POINTS:
+        raise InputError(path, "design", f"{points:,} design points", f"at most {MAX_POINTS:,}")
+    world_for(loaded.base_scenario(), base_path)
     for key, factor in experiment.factors.items():
-        samples = factor.values if factor.values is not None else factor.range
-        for value in samples or ():
+        for value in factor.values if factor.values is not None else factor.range or ():
             try:
-                loaded.scenario_at({key: _cast(factor, value)})
+                scenario = loaded.scenario_at({key: cast(factor, value)})
+                if key.startswith(("policies.", "world.")):
+                    world_for(scenario, path)
             except InputError as exc:
                 raise InputError(
                     path, f"factors.{key}", f"{short(value)} does not make a valid scenario: {exc.problem}", exc.allowed
                 ) from None
     return loaded
-
-
-def _cast(factor: Factor, value: Value) -> Value:
-    if factor.integer and isinstance(value, float):
-        return round(value)
-    return value
-
-
-def grid_points(experiment: Experiment) -> list[dict[str, Value]]:
-    """Every combination of the factors' values (ranges give `levels` evenly spaced values, default 5)."""
-    axes = []
-    for factor in experiment.factors.values():
-        if factor.values is not None:
-            axes.append([_cast(factor, v) for v in factor.values])
-        else:
-            assert factor.range is not None
-            lo, hi = factor.range
-            axes.append([_cast(factor, float(v)) for v in np.linspace(lo, hi, factor.levels or 5)])
-    names = list(experiment.factors)
-    points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
-    _check_size(len(points))
-    return points
-
-
-def lhs_points(experiment: Experiment, seed: int) -> list[dict[str, Value]]:
-    """Latin hypercube: `samples` points, each factor's range cut into that many strata, one point per stratum."""
-    n = experiment.design.samples
-    _check_size(n)
-    rng = np.random.default_rng(seed)
-    columns = {}
-    for name, factor in experiment.factors.items():
-        assert factor.range is not None
-        lo, hi = factor.range
-        strata = (rng.permutation(n) + rng.random(n)) / n
-        columns[name] = [_cast(factor, float(lo + (hi - lo) * u)) for u in strata]
-    return [{name: columns[name][i] for name in columns} for i in range(n)]
-
-
-def _check_size(n: int) -> None:
-    if n > MAX_POINTS:
-        raise InputError(None, "design", f"{n} design points", f"at most {MAX_POINTS}")
-
-
-def design_seed(loaded: LoadedExperiment, master_seed: int) -> int:
-    """The sampling seed: design.seed if given, else derived from the master seed."""
-    seed = loaded.experiment.design.seed
-    return seed if seed is not None else int(np.random.SeedSequence([master_seed, 1]).generate_state(1, np.uint64)[0])

@@ -62,23 +62,51 @@ def mean_ci95(values: Sequence[float]) -> tuple[float, float | None, float | Non
     m = math.fsum(xs) / len(xs)
     if len(xs) < 2:
         return m, None, None
-    sd = math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1))
-    half = t_quantile_975(len(xs) - 1) * sd / math.sqrt(len(xs))
+    half = t_quantile_975(len(xs) - 1) * _sd(xs, m) / math.sqrt(len(xs))
     return m, m - half, m + half
+
+
+def _sd(xs: Sequence[float], m: float) -> float:
+    return math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1))
+
+
+UNBOUNDED = (-math.inf, math.inf)
 
 
 @dataclass(frozen=True)
 class Interval:
-    """A mean and its 95% interval; NaN where undefined (no finite values, or fewer than 2)."""
+    """A mean and its 95% interval; low/high are NaN where undefined (no finite values, or fewer than 2).
+
+    `Interval.of(values, bounds)` is the Student-t interval of the mean when the
+    metric is unbounded. For a metric bounded on both sides (a share in [0, 1],
+    a difference of shares in [-1, 1]) it is the same t interval computed on the
+    logit scale of the mean rescaled to (0, 1), by the delta method, and mapped
+    back; for one bounded below only (jobs, yuan ≥ 0) on the log scale of the
+    distance to the bound. Far from the bounds these agree with the plain t
+    interval; near them they stay inside, as the true mean does, and become
+    asymmetric. A mean on a bound with no spread gives the point itself.
+    """
 
     mean: float
     low: float
     high: float
+    n: int = 0
 
     @classmethod
-    def of(cls, values: Sequence[float] | np.ndarray) -> Interval:
-        m, lo, hi = mean_ci95([float(v) for v in values])
-        return cls(m, math.nan if lo is None else lo, math.nan if hi is None else hi)
+    def of(cls, values: Sequence[float] | np.ndarray, bounds: tuple[float, float] = UNBOUNDED) -> Interval:
+        xs = [float(v) for v in values if math.isfinite(v)]
+        if not xs:
+            return cls(math.nan, math.nan, math.nan, 0)
+        m = math.fsum(xs) / len(xs)
+        if len(xs) < 2:
+            return cls(m, math.nan, math.nan, len(xs))
+        se = _sd(xs, m) / math.sqrt(len(xs))
+        lo, hi = _bounded(m, se, t_quantile_975(len(xs) - 1), bounds)
+        return cls(m, lo, hi, len(xs))
+
+    @property
+    def defined(self) -> bool:
+        return math.isfinite(self.low) and math.isfinite(self.high)
 
     @property
     def half_width(self) -> float:
@@ -86,6 +114,62 @@ class Interval:
 
     def excludes_zero(self) -> bool:
         return self.low > 0 or self.high < 0
+
+
+def _bounded(m: float, se: float, t: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    """The t interval m ± t·se, on the scale that keeps it inside `bounds` (see Interval)."""
+    lo_b, hi_b = bounds
+    if se == 0:
+        return m, m
+    if math.isfinite(lo_b) and math.isfinite(hi_b):
+        width = hi_b - lo_b
+        p = (m - lo_b) / width
+        if not 0 < p < 1:
+            return m, m
+        centre, half = math.log(p / (1 - p)), t * (se / width) / (p * (1 - p))
+        return lo_b + width * _expit(centre - half), lo_b + width * _expit(centre + half)
+    if math.isfinite(lo_b):
+        gap = m - lo_b
+        if gap <= 0:
+            return m, m
+        return lo_b + gap * math.exp(-t * se / gap), lo_b + gap * math.exp(t * se / gap)
+    return m - t * se, m + t * se
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+
+def ratio_interval(numerator: Sequence[float], denominator: Sequence[float]) -> Interval:
+    """Ratio of two paired means, mean(y)/mean(x), with Fieller's 95% interval.
+
+    Used for the yuan per additional north job: y = change in fiscal cost, x =
+    change in north jobs, per replication. Fieller's interval accounts for the
+    noise of the denominator; it is finite only when mean(x) is clearly away
+    from 0 (the t test of x rejects 0), and NaN otherwise: no cost per job can
+    be given for an effect on jobs that is not distinguishable from none.
+    """
+    pairs = [(float(y), float(x)) for y, x in zip(numerator, denominator, strict=True)]
+    pairs = [(y, x) for y, x in pairs if math.isfinite(y) and math.isfinite(x)]
+    n = len(pairs)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0)
+    ys, xs = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    my, mx = float(ys.mean()), float(xs.mean())
+    ratio = my / mx if mx != 0 else math.nan
+    if n < 2 or mx == 0:
+        return Interval(ratio, math.nan, math.nan, n)
+    t2 = t_quantile_975(n - 1) ** 2
+    vyy, vxx = float(ys.var(ddof=1)) / n, float(xs.var(ddof=1)) / n
+    vxy = float(np.cov(ys, xs, ddof=1)[0, 1]) / n
+    a = mx * mx - t2 * vxx
+    b = mx * my - t2 * vxy
+    c = my * my - t2 * vyy
+    disc = b * b - a * c
+    if a <= 0 or disc < 0:
+        return Interval(ratio, math.nan, math.nan, n)
+    root = math.sqrt(disc)
+    return Interval(ratio, (b - root) / a, (b + root) / a, n)
 
 
 def _betacf(a: float, b: float, x: float) -> float:

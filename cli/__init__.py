@@ -1,0 +1,84 @@
+"""The command line: parse arguments, call the library, map every error to an exit status and one line.
+
+Exit status: 0 success; 2 bad input (usage, scenario, experiment or data file,
+output folder), one line naming the file, the key path, the bad value and what
+is allowed; 1 anything else — a fault of the machine (read-only or full disk,
+unreachable scheduler), failed runs, an interrupt or a bug — also one line,
+with the traceback only under `--debug`.
+
+Only argparse and the light schema modules are imported before the arguments
+are parsed; the model (Mesa) is imported when runs happen, matplotlib when
+figures are drawn.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import traceback
+from collections.abc import Sequence
+from types import FrameType
+
+from model.errors import InputError
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+PREFIX = "relocsim: "
+
+
+def _say(text: str) -> None:
+    print(PREFIX + " ".join(str(text).split()), file=sys.stderr)
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM and SIGHUP end a command like Ctrl-C: workers are stopped, nothing half-written is left."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _with_run(argv: list[str], commands: Sequence[str]) -> tuple[list[str], str | None]:
+    """`relocsim X.yaml ...` is `relocsim run X.yaml ...`; also returns the command named."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first is not None and first not in commands and first.endswith((".yaml", ".yml")):
+        argv = list(argv)
+        argv.insert(argv.index(first), "run")
+        first = "run"
+    return argv, first
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, _interrupt)
+        except ValueError:  # not the main thread (e.g. called from a test thread): leave signals alone
+            break
+    try:
+        from cli.commands import dispatch
+        from cli.parser import build_parser, commands
+
+        argv, command = _with_run(argv, commands())
+        parser = build_parser(command)
+        args = parser.parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+        return dispatch(parser, args)
+    except InputError as exc:
+        _say(exc.message)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _say("interrupted; finished runs are kept in DIR/NAME/runs/ (rerun with --resume), no results were written")
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+        from experiments.engine import Fault
+
+        if debug:
+            traceback.print_exc()
+        if isinstance(exc, Fault):
+            _say(str(exc))
+        elif isinstance(exc, OSError):
+            where = f"{exc.filename}: " if exc.filename else ""
+            _say(f"{where}{exc.strerror or exc}")
+        else:
+            hint = "" if debug else " (rerun with --debug for the traceback)"
+            _say(f"internal error: {type(exc).__name__}: {exc}{hint}; this is a bug, please report it")
+        return EXIT_ERROR

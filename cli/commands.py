@@ -1,0 +1,79 @@
+"""What each command does once its arguments are parsed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from model.errors import InputError
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.version:
+        from experiments.provenance import relocsim_version
+
+        print(f"relocsim {relocsim_version()}")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    if args.command == "validate":
+        return validate(args.files)
+    if args.command == "plot":
+        return plot(args.results, quiet=args.quiet)
+    from experiments.pipeline import run_experiment
+
+    outcome = run_experiment(args.command, args)
+    if not args.quiet:
+        print("\n".join(outcome.lines))
+    return EXIT_OK
+
+
+def _kind_of(path: Path) -> str:
+    """'experiment' for a file with a base scenario and factors, else 'scenario'."""
+    from model.scenario import read_yaml
+
+    data: dict[str, Any] = read_yaml(path)
+    return "experiment" if "factors" in data or "base" in data else "scenario"
+
+
+def validate(paths: list[Path]) -> int:
+    """Check every file (all of them, even after a bad one) and say which are fine."""
+    status = EXIT_OK
+    for path in paths:
+        try:
+            what = check_file(path)
+        except InputError as exc:
+            print(f"relocsim: {exc.message}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        else:
+            print(f"ok: {path} ({what})")
+    return status
+
+
+def check_file(path: Path) -> str:
+    """Validate a scenario or experiment file and every data file and id it names; return what it is."""
+    if _kind_of(path) == "experiment":
+        from experiments.design import load_experiment
+
+        loaded = load_experiment(path)
+        return f"experiment {loaded.experiment.name}, {loaded.size_text()}"
+    from model.scenario import load_scenario
+    from model.world import world_for
+
+    scenario = load_scenario(path)
+    world_for(scenario, path)
+    return f"scenario {scenario.name}"
+
+
+def plot(folder: Path, quiet: bool = False) -> int:
+    from experiments.pipeline import redraw
+
+    written = redraw(folder)
+    if not quiet:
+        print(f"redrew {', '.join(written)} in {folder}")
+    return EXIT_OK

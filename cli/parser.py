@@ -1,0 +1,153 @@
+"""argparse for every command, built without importing the simulation (Mesa) or the figures (matplotlib).
+
+Each experiment command's own arguments come from its class (`arguments`,
+experiments.protocol.Arg); the options every experiment shares (output folder,
+engine, resume, run overrides) are added here, once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from experiments.protocol import Arg
+from experiments.registry import EXPERIMENTS, HELP, experiment_class
+from model.errors import InputError
+from model.limits import MAX_FIRMS, MAX_REPLICATIONS, NAME_PATTERN
+
+MAX_WORKERS = 256
+PROG = "relocsim"
+OTHER_COMMANDS = {
+    "validate": "check scenario and experiment files (and the data they name) without running them",
+    "plot": "redraw the report and figures of a result folder",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit status 2) and never exits by itself."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix(PROG).strip()
+        raise InputError("command line", command, message, f"see `{self.prog} --help`")
+
+
+def int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number in [lo, hi]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number ({lo} to {hi})") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({lo} to {hi})")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def float_in(lo: float, hi: float, what: str, *, open_low: bool = True) -> Callable[[str], float]:
+    """An argparse type: a finite number in (lo, hi] (or [lo, hi])."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+        below = value <= lo if open_low else value < lo
+        if not math.isfinite(value) or below or value > hi:
+            lo_text = f"> {lo:g}" if open_low else f"≥ {lo:g}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({lo_text} and ≤ {hi:g})")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def name_type(text: str) -> str:
+    import re
+
+    if re.fullmatch(NAME_PATTERN, text) is None:
+        raise argparse.ArgumentTypeError(
+            f"{text[:70]!r} is not allowed (letters, digits, '_' and '-', 1-64 characters)"
+        )
+    return text
+
+
+def _add(parser: argparse.ArgumentParser, arg: Arg) -> None:
+    """One experiment argument, from its declaration."""
+    kw: dict[str, object] = {"help": arg.help}
+    if arg.metavar:
+        kw["metavar"] = arg.metavar
+    if arg.kind == "flag":
+        kw["action"] = "store_true"
+    elif arg.kind == "path":
+        kw["type"] = Path
+    elif arg.kind == "paths":
+        kw.update(type=Path, nargs="+")
+    elif arg.kind == "texts":
+        kw.update(action="extend", nargs="+")
+    elif arg.kind == "int":
+        lo, hi = arg.bounds or (0, 2**63 - 1)
+        kw["type"] = int_in(int(lo), int(hi), arg.flags[-1].lstrip("-"))
+    elif arg.kind == "float":
+        lo, hi = arg.bounds or (0.0, math.inf)
+        kw["type"] = float_in(lo, hi, arg.flags[-1].lstrip("-"))
+    if arg.default is not None:
+        kw["default"] = arg.default
+    parser.add_argument(*arg.flags, **kw)  # type: ignore[arg-type]
+
+
+def add_shared_options(parser: argparse.ArgumentParser) -> None:
+    """What every experiment command takes: run overrides, output folder, engine, resume."""
+    runs = parser.add_argument_group("runs")
+    runs.add_argument(
+        "--replications", type=int_in(1, MAX_REPLICATIONS, "replications"), metavar="R", help="replications"
+    )
+    runs.add_argument("--seed", type=int_in(0, 2**63 - 1, "seed"), metavar="S", help="master seed (recorded)")
+    runs.add_argument("--firms", type=int_in(1, MAX_FIRMS, "firms"), metavar="N", help="simulated firms per run")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR", help="results go to DIR/NAME/")
+    out.add_argument("--name", type=name_type, metavar="NAME", help="result folder name (default: from the inputs)")
+    out.add_argument("--overwrite", action="store_true", help="replace a folder holding other results")
+    out.add_argument("--resume", action="store_true", help="keep the finished runs of the same inputs, do the rest")
+    out.add_argument("--no-plots", action="store_true", help="write tables and reports without figures")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    eng = parser.add_argument_group("engine")
+    eng.add_argument("--workers", type=int_in(1, MAX_WORKERS, "workers"), default=1, metavar="W", help="processes")
+    eng.add_argument("--engine", choices=("local", "dask"), default="local", help="local pool or a Dask cluster")
+    eng.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s own module is imported for its arguments (the others just list their help)."""
+    parser = Parser(
+        prog=PROG,
+        description="Agent-based simulation of industry relocation from southern Jiangsu.",
+        epilog=f"`{PROG} SCENARIO.yaml` is short for `{PROG} run SCENARIO.yaml`. Exit status: 0 done, "
+        "2 bad input (one line naming the file, key and what is allowed), 1 anything else.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the model does")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in EXPERIMENTS:
+        p = sub.add_parser(name, help=HELP[name], description=HELP[name])
+        if name == command:
+            for arg in experiment_class(name).arguments:
+                _add(p, arg)
+            add_shared_options(p)
+    val = sub.add_parser("validate", help=OTHER_COMMANDS["validate"], description=OTHER_COMMANDS["validate"])
+    val.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    plot = sub.add_parser("plot", help=OTHER_COMMANDS["plot"], description=OTHER_COMMANDS["plot"])
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
+    plot.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    return parser
+
+
+def commands() -> tuple[str, ...]:
+    return (*EXPERIMENTS, *OTHER_COMMANDS)

@@ -1,0 +1,148 @@
+"""One style for every figure of every command.
+
+Figures are built on `matplotlib.figure.Figure` with the Agg canvas, so
+drawing changes no global matplotlib state (no pyplot, no backend switch), and
+PNGs carry no software or time stamp, so the same tables always give the same
+bytes. Axis labels, tick formats and units come from the metric catalogue
+(model.outcomes): shares in %, changes of shares in percentage points, money
+in CNY m or bn, jobs with thousands separators.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from experiments.stats import Interval
+from model.outcomes import Metric
+
+logger = logging.getLogger(__name__)
+
+PLOTS_DIR = "plots"
+DPI = 150
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+NORTH_COLOUR = "#0072B2"
+OUTSIDE_COLOUR = "#D55E00"
+JIANGSU_COLOUR = "#009E73"
+ORIGIN_COLOUR = "#222222"
+OTHER_COLOUR = "#777777"
+NEUTRAL_COLOUR = "#BBBBBB"  # what is within noise
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+KIND_STYLE: dict[str, tuple[str, str, str]] = {
+    # kind: (label, colour, marker)
+    "origin": ("Southern Jiangsu origin", ORIGIN_COLOUR, "s"),
+    "north_park": ("North Jiangsu co-built park", NORTH_COLOUR, "^"),
+    "jiangsu_city": ("Other Jiangsu place", JIANGSU_COLOUR, "D"),
+    "outside_city": ("Outside-province city", OUTSIDE_COLOUR, "o"),
+}
+PNG_METADATA: dict[str, str | None] = {"Software": None}
+TITLE_SIZE = 11
+CAPTION_WIDTH = 130
+
+
+def new_figure(width_in: float, height_in: float, *, layout: str | None = "constrained") -> Figure:
+    fig = Figure(figsize=(width_in, height_in), layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write a PNG without a Software stamp so the bytes depend only on the data."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata=PNG_METADATA)
+    fig.clear()
+    logger.info("wrote %s", path)
+    return path
+
+
+def add_caption(fig: Figure, text: str, width: int = CAPTION_WIDTH) -> None:
+    """A small left-aligned note under the axes; as a supxlabel the layout keeps room for it."""
+    fig.supxlabel("\n".join(textwrap.wrap(text, width)), x=0.01, ha="left", fontsize=7.5, color="#444444")
+
+
+def title(ax: Axes, text: str) -> None:
+    ax.set_title(text, fontsize=TITLE_SIZE)
+
+
+def legend_below(ax: Axes, handles: Sequence[Any], labels: Sequence[str], ncol: int = 2) -> None:
+    """Legend under the x axis: inside the axes it would hide a line whenever a scenario pushes it high."""
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=ncol, fontsize=8, frameon=False)
+
+
+def band_text(replications: int) -> str:
+    """The caption that says what a line and its band are."""
+    if replications < 2:
+        return "One replication, so no confidence band can be drawn."
+    return (
+        f"Line: mean of {replications} replications. Shaded band: 95% confidence interval of that mean "
+        "(Student t; for shares on the logit scale, so it stays within 0–100%)."
+    )
+
+
+def mean_band(values: np.ndarray, bounds: tuple[float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-column mean and 95% interval across replications (rows), kept inside `bounds`; NaN where undefined."""
+    ivs = [Interval.of(values[:, j], bounds) for j in range(values.shape[1])]
+    return (
+        np.array([iv.mean for iv in ivs], dtype=float),
+        np.array([iv.low for iv in ivs], dtype=float),
+        np.array([iv.high for iv in ivs], dtype=float),
+    )
+
+
+def metric_axis(axis: Axis, m: Metric, *, change: bool = False, values: Sequence[float] = ()) -> None:
+    """Ticks of a metric's axis in the unit people read (values are in the stored unit)."""
+    divisor, _suffix = m.scale(values)
+
+    def tick(v: float, _pos: object = None) -> str:
+        if m.is_share:
+            return f"{v * 100:+.0f}" if change and v else f"{v * 100:.0f}"
+        scaled = v / divisor
+        text = f"{scaled:,.0f}" if abs(scaled) >= 10 or scaled == 0 else f"{scaled:,.1f}"
+        return ("+" + text) if change and v > 0 else text
+
+    axis.set_major_formatter(FuncFormatter(tick))
+
+
+def metric_label(m: Metric, *, change: bool = False, values: Sequence[float] = (), what: str | None = None) -> str:
+    """An axis label: the metric's label (or `what`) and the unit of its ticks."""
+    _divisor, suffix = m.scale(values)
+    unit = ("pp" if change else "%") if m.is_share else f"{m.shown_unit.replace('CNY', 'CNY' + suffix)}"
+    text = what or (f"Change in {m.label[:1].lower()}{m.label[1:]}" if change else m.label)
+    return f"{text} ({unit})"
+
+
+def year_axis(ax: Axes, years: np.ndarray) -> None:
+    ax.set_xlabel("Year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=min(len(years), 13)))
+    if len(years) == 1:
+        ax.set_xlim(years[0] - 0.5, years[0] + 0.5)
+    else:
+        ax.set_xlim(years[0], years[-1])
+
+
+def thousands(value: float, _pos: object = None) -> str:
+    """Tick text with thousands separators, never a 1e6 offset."""
+    return f"{value:,.0f}"
+
+
+def nice(value: float) -> float:
+    """Round down to 1, 2 or 5 times a power of ten (legend sizes)."""
+    if value <= 0:
+        return 0.0
+    exp = 10 ** math.floor(math.log10(value))
+    return max(m * exp for m in (1, 2, 5) if m * exp <= value)
+
+
+def series_colour(i: int) -> str:
+    return SERIES_COLOURS[i % len(SERIES_COLOURS)]
