@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import queue
+import os
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
@@ -64,7 +66,7 @@ class Engine:
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
-        self._pool: Any = None
+        self._pool: ProcessPoolExecutor | None = None
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
 
@@ -81,36 +83,41 @@ class Engine:
         self.close(graceful=kind is None)
 
     def _start_pool(self) -> None:
+        """Start the workers now (one warm-up task each), so they are up when the first task comes."""
         try:
-            from experiments.worker import init_worker
+            from experiments import worker_entry
 
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["experiments.worker"])
-            self._pool = ctx.Pool(self.options.workers, initializer=init_worker)
+            pool = ProcessPoolExecutor(
+                self.options.workers, mp_context=ctx, initializer=worker_entry.init, initargs=(os.getpid(),)
+            )
+            self._pool = pool
+            for future in [pool.submit(worker_entry.ready) for _ in range(self.options.workers)]:
+                future.result()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread by _pool_ready
             self._start_error = exc
 
-    def _pool_ready(self) -> Any:
+    def _pool_ready(self) -> ProcessPoolExecutor:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
-        if self._start_error is not None:
+        if self._start_error is not None or self._pool is None:
             raise Fault(f"cannot start {self.options.workers} worker processes: {self._start_error}")
         return self._pool
 
     def close(self, graceful: bool = True) -> None:
-        """Stop the workers: let them finish when all went well, kill them otherwise."""
+        """Stop the workers: let them finish when all went well; else cancel what waits and leave.
+
+        A worker still busy with a run ends by itself within a fraction of a
+        second of the command's exit (experiments.worker watches the command).
+        """
         if self._starting is not None:
             self._starting.join()
             self._starting = None
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if graceful:
-            pool.close()
-        else:
-            pool.terminate()
-        pool.join()
+        if pool is not None:
+            pool.shutdown(wait=graceful, cancel_futures=not graceful)
 
     # --- running -------------------------------------------------------------
 
@@ -158,32 +165,23 @@ class Engine:
             yield execute(task, on_year)
 
     def _local(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
-        from experiments import worker_entry
+        from experiments import worker_entry  # a light module the pool can pickle by name
 
         pool = self._pool_ready()
-        done: queue.Queue[Any] = queue.Queue()
         limit = self.options.workers * IN_FLIGHT_PER_WORKER
         pending = iter(todo)
-        in_flight = 0
-
-        def submit(task: Task) -> None:
-            pool.apply_async(worker_entry.execute, (task,), callback=done.put, error_callback=done.put)
-
-        for task in pending:
-            submit(task)
-            in_flight += 1
-            if in_flight >= limit:
-                break
-        while in_flight:
-            item = done.get()
-            in_flight -= 1
-            if isinstance(item, BaseException):
-                raise Fault(f"a worker process failed: {item}")
-            yield item
-            nxt = next(pending, None)
-            if nxt is not None:
-                submit(nxt)
-                in_flight += 1
+        running = {pool.submit(worker_entry.execute, t) for _, t in zip(range(limit), pending, strict=False)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    record: RunRecord = future.result()
+                except BrokenProcessPool:
+                    raise Fault("a worker process died (out of memory, or killed); rerun with --resume") from None
+                yield record
+                nxt = next(pending, None)
+                if nxt is not None:
+                    running.add(pool.submit(worker_entry.execute, nxt))
 
     def _dask(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
         try:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from experiments.store import RunRecord, Task
 from model.metrics import Results
@@ -48,18 +51,53 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
     )
 
 
+WATCH_SECONDS = 0.2
+_COMMAND_PID: int | None = None  # set in pool workers by init_worker
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs: a killed one that its parent has not reaped yet (a zombie) counts as gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # pragma: no cover - no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def _watch(pid: int) -> None:
+    while _alive(pid):
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def exit_if_orphaned() -> None:
+    """In a pool worker whose command is gone, end quietly instead of sending a result nobody reads."""
+    if _COMMAND_PID is not None and not _alive(_COMMAND_PID):
+        os._exit(1)
+
+
 def _since(t0: float) -> float:
     return round(time.perf_counter() - t0, 6)
 
 
-def init_worker() -> None:
-    """Pool workers die with their parent and leave Ctrl-C to it.
+def init_worker(command_pid: int) -> None:
+    """Pool workers leave Ctrl-C to the command and die with it, even after a `kill -9`.
 
-    The parent of a pool worker is the fork server, which itself exits when
-    the command's process goes (its `alive` pipe closes); with the parent-death
-    signal a `kill -9` of the command therefore leaves no worker behind.
+    The parent of a pool worker is the fork server, so the parent-death signal
+    alone fires only once the fork server has noticed; a watcher thread also
+    ends the worker within a second of the command's process going away,
+    before it could finish its run and complain about a broken pipe.
     """
+    global _COMMAND_PID
+    _COMMAND_PID = command_pid
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, args=(command_pid,), name="relocsim-watch", daemon=True).start()
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):  # no prctl: workers still end with the pool
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -14,3 +14,15 @@ def execute(task: Task) -> RunRecord:
     from experiments.worker import execute as run
 
     return run(task)
+
+
+def init(command_pid: int) -> None:
+    """Pool worker start-up (see experiments.worker.init_worker)."""
+    from experiments.worker import init_worker
+
+    init_worker(command_pid)
+
+
+def ready() -> bool:
+    """A warm-up task: the pool has started this worker."""
+    return True
