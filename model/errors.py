@@ -4,6 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# A message is one terminal line: the key path and the list of allowed values
+# are cut here, so that a 100 KB key or a 500-place id list cannot flood it.
+MAX_KEY_CHARS = 200
+MAX_PROBLEM_CHARS = 400
+MAX_ALLOWED_CHARS = 600
+
+
+def printable(text: str) -> str:
+    """Text with every control or non-printable character escaped (\\x1b, \\n, ...).
+
+    A key or value copied from a file must not move the cursor, recolour the
+    terminal or break the one-line message, whatever bytes the file held.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class InputError(Exception):
     """Bad input, reported as one line: file, key path, bad value, what is allowed."""
@@ -17,10 +38,12 @@ class InputError(Exception):
 
     @property
     def message(self) -> str:
-        parts = [p for p in (self.file, self.key) if p]
-        text = ": ".join([*parts, self.problem])
+        key = _cut(printable(self.key), MAX_KEY_CHARS)
+        file = printable(self.file) if self.file else ""
+        parts = [p for p in (file, key) if p]
+        text = ": ".join([*parts, _cut(printable(self.problem), MAX_PROBLEM_CHARS)])
         if self.allowed:
-            text += f" (allowed: {self.allowed})"
+            text += f" (allowed: {_cut(printable(self.allowed), MAX_ALLOWED_CHARS)})"
         return " ".join(text.split())
 
 

@@ -1,14 +1,15 @@
 """Reading scenario YAML: safe loading, `extends`, and one-line error messages.
 
-The YAML is read with a safe loader that also refuses duplicate keys and
-alias bombs, merged with its parents key by key, and validated into the frozen
-`Scenario` before anything else is built.
+The YAML is read by `model.yamlfile.read_yaml` (regular .yaml/.yml files
+only, a safe loader with depth, size, tag and key rules), merged with its
+parents key by key, and validated into the frozen `Scenario` before anything
+else is built. Every path a scenario names (`extends`, `world.data.*`) is
+checked here, so its errors name the scenario file and the key.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import types
 import typing
 from pathlib import Path
@@ -17,86 +18,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from model.config import Scenario
+from model.config import DataFiles, Scenario
 from model.errors import InputError, short
+from model.files import DATA_FILE, YAML_FILE, check_input_file, resolve_path
+from model.yamlfile import read_yaml as read_yaml  # re-exported: experiment files are read with it too
 
-MAX_FILE_BYTES = 1_000_000
-MAX_NODES = 100_000  # values after alias expansion; real scenarios have a few hundred
 MAX_EXTENDS_DEPTH = 10
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and alias bombs."""
-
-    def get_single_node(self) -> Any:
-        """The document's node graph, refused if aliases expand it past MAX_NODES or make it cyclic."""
-        root = super().get_single_node()
-        stack, count = ([root] if root is not None else []), 0
-        while stack:
-            node = stack.pop()
-            count += 1
-            if count > MAX_NODES:
-                raise yaml.YAMLError(f"expands to more than {MAX_NODES} values (through aliases?); refused")
-            if isinstance(node, yaml.SequenceNode):
-                stack.extend(node.value)
-            elif isinstance(node, yaml.MappingNode):
-                stack.extend(v for pair in node.value for v in pair)
-        return root
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.YAMLError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-# PyYAML follows YAML 1.1, where `3e9` or `1.5e9` are strings; analysts write
-# budgets that way, so floats follow the YAML 1.2 core schema here.
-_StrictLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.VERBOSE,
-    ),
-    list("-+0123456789."),
-)
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML mapping safely, with errors as InputError."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read file: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(path, "", f"file is {size} bytes", f"at most {MAX_FILE_BYTES} bytes")
-    try:
-        loader = _StrictLoader(path.read_text(encoding="utf-8"))
-        loader.name = str(path)  # marks in YAML errors name the file, not "<unicode string>"
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
-    except UnicodeDecodeError:
-        raise InputError(path, "", "file is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, "", f"not valid YAML: {' '.join(str(exc).split())}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InputError(path, "", f"top level is {type(data).__name__}", "a mapping of keys")
-    return data
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -110,33 +37,41 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _absolutise_data_paths(data: dict[str, Any], base: Path) -> None:
-    """Make `world.data.*` paths absolute relative to the file that names them."""
+def _absolutise_data_paths(data: dict[str, Any], base: Path, file: Path) -> None:
+    """Make `world.data.*` paths absolute relative to the file that names them, and check each is a data file.
+
+    Checked here rather than when the world is built, so that `validate`
+    refuses a directory, FIFO or missing file naming the scenario and its key.
+    """
     files = data.get("world", {}).get("data") if isinstance(data.get("world"), dict) else None
     if isinstance(files, dict):
         for key, value in files.items():
-            if isinstance(value, str) and value:
-                files[key] = str((base / value).resolve())
+            if key in DataFiles.model_fields and isinstance(value, str) and value:
+                where = f"world.data.{key}"
+                check_input_file(base / value, DATA_FILE, named_in=file, key=where)
+                files[key] = str(resolve_path(base / value, DATA_FILE, named_in=file, key=where))
 
 
-def load_raw(path: Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def load_raw(path: str | Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The scenario mapping after `extends` is followed and merged."""
     path = Path(path)
-    resolved = path.resolve()
+    check_input_file(path, YAML_FILE)
+    resolved = resolve_path(path, YAML_FILE)
     if resolved in _chain:
         raise InputError(path, "extends", "cycle in extends chain", "a chain that ends")
     if _depth > MAX_EXTENDS_DEPTH:
         raise InputError(path, "extends", "extends chain too deep", f"at most {MAX_EXTENDS_DEPTH}")
     data = read_yaml(path)
-    _absolutise_data_paths(data, resolved.parent)
+    _absolutise_data_paths(data, resolved.parent, path)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data
     if not isinstance(parent_ref, str) or not parent_ref:
-        raise InputError(path, "extends", f"{short(parent_ref)} is not a path", "a relative file path")
+        raise InputError(
+            path, "extends", f"{short(parent_ref)} is not a path", "a .yaml file path, relative to this file"
+        )
     parent_path = resolved.parent / parent_ref
-    if not parent_path.is_file():
-        raise InputError(path, "extends", f"{parent_ref!r} not found", "an existing scenario file")
+    check_input_file(parent_path, YAML_FILE, named_in=path, key="extends")
     parent = load_raw(parent_path, _depth + 1, (*_chain, resolved))
     # Check the parent on its own first, so that its mistakes are reported against its file.
     validate_mapping({"name": "parent", **parent}, parent_path)
