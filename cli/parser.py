@@ -78,9 +78,14 @@ def name_type(text: str) -> str:
     return text
 
 
+def _escaped(text: str) -> str:
+    """argparse formats help with %: a literal percent sign must be doubled."""
+    return text.replace("%", "%%")
+
+
 def _add(parser: argparse.ArgumentParser, arg: Arg) -> None:
     """One experiment argument, from its declaration."""
-    kw: dict[str, object] = {"help": arg.help}
+    kw: dict[str, object] = {"help": _escaped(arg.help)}
     if arg.metavar:
         kw["metavar"] = arg.metavar
     if arg.kind == "flag":
@@ -136,7 +141,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in EXPERIMENTS:
-        p = sub.add_parser(name, help=HELP[name], description=HELP[name])
+        p = sub.add_parser(name, help=_escaped(HELP[name]), description=_escaped(HELP[name]))
         if name == command:
             for arg in experiment_class(name).arguments:
                 _add(p, arg)

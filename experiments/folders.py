@@ -131,19 +131,25 @@ class ResultFolder:
                 shutil.rmtree(sibling, ignore_errors=True)
 
     def owner(self) -> dict[str, Any] | None:
-        """What the folder holds: its manifest, else the state of unfinished runs, else None."""
+        """Whose folder it is: the state of its runs (the last command that worked on it), else its manifest."""
+        state = self.store.read_state()
+        if state is not None:
+            return state
         try:
             doc = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-            if isinstance(doc, dict):
-                return doc
         except (OSError, ValueError):
-            pass
-        return self.store.read_state()
+            return None
+        return doc if isinstance(doc, dict) else None
 
     def claim(self, command: str, fingerprint: str, *, overwrite: bool, resume: bool) -> dict[str, Any] | None:
-        """Make the folder this command's, or refuse; return the recorded run state when resuming."""
+        """Make the folder this command's, or refuse; return the recorded run state when resuming.
+
+        With `overwrite` nothing is refused and the old runs are dropped, but the
+        old result files stay until the new ones are published over them, so a
+        command that fails leaves the earlier results in place.
+        """
         if overwrite:
-            self.empty()
+            self.store.clear()
             return None
         owner = self.owner()
         if owner is None:
@@ -173,16 +179,6 @@ class ResultFolder:
         if not resume:
             self.store.clear()
         return state
-
-    def empty(self) -> None:
-        """--overwrite: nothing of the old contents stays (the lock file aside)."""
-        for entry in self.path.iterdir():
-            if entry.name == LOCK:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
 
     # --- publishing ----------------------------------------------------------
 

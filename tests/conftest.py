@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.cli import main
+from cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -36,7 +36,9 @@ RESULT_FILES = {
     "timeseries.csv",
     "flows.csv",
     "summary.json",
+    "report.md",
     "plots",
+    "runs",
 }
 
 

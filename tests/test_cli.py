@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import math
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-import experiments.outputs
-import experiments.plots
-from experiments.cli import main
+import experiments.run
+import report.figures.run
+from cli import main
 from model.scenario import load_scenario
-from tests.conftest import RESULT_FILES, SCENARIOS, SHIPPED_PLACES, SMALL_YAML, CliResult, read_csv, read_json, run_py
+from tests.conftest import (
+    RESULT_FILES,
+    ROOT,
+    SCENARIOS,
+    SHIPPED_PLACES,
+    SMALL_YAML,
+    CliResult,
+    read_csv,
+    read_json,
+    run_py,
+)
 
 TIMESERIES_CONTRACT = (
     "replication",
@@ -267,7 +279,8 @@ def test_command_line_overrides_reach_the_outputs(tmp_path: Path, cli: Callable[
 
 def test_run_prints_a_summary_unless_quiet(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
     loud = _ok(cli("run", small, "--out", tmp_path / "a", "--no-plots"))
-    assert "north_share_jobs" in loud.out and str(tmp_path / "a" / "small") in loud.out
+    assert "North-park share of relocated jobs" in loud.out and str(tmp_path / "a" / "small") in loud.out
+    assert "95% CI" in loud.out
     quiet = _ok(cli("run", small, "--out", tmp_path / "b", "--no-plots", "-q"))
     assert quiet.out == ""
 
@@ -285,7 +298,7 @@ def test_python_run_py_shorthand_in_a_subprocess(tmp_path: Path, small: Path) ->
     proc = run_py([small, "--out", tmp_path / "out", "-q", "--no-plots"])
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert {p.name for p in (tmp_path / "out" / "small").iterdir()} == RESULT_FILES - {"plots"}
+    assert {p.name for p in (tmp_path / "out" / "small").iterdir()} == RESULT_FILES - {"plots", "report.md"}
 
 
 # --- determinism ---------------------------------------------------------------------------------
@@ -331,43 +344,76 @@ def test_drawn_seed_is_recorded_and_reproduces_the_run(
     assert read_json(tmp_path / "second" / "small" / "manifest.json")["seed"] != seed, "seeds must be drawn afresh"
 
 
-# --- replacing and failing atomically ------------------------------------------------------------
+# --- replacing, refusing and failing atomically ---------------------------------------------------
 
 
-def test_rerun_replaces_the_existing_folder(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+def test_rerun_of_the_same_inputs_replaces_the_folder(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path
+) -> None:
     out = tmp_path / "out"
     _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
     (out / "small" / "stale.txt").write_text("from an older run")
-    _ok(cli("run", small, "--out", out, "--seed", "2", "-q", "--no-plots"))
-    assert {p.name for p in (out / "small").iterdir()} == RESULT_FILES - {"plots"}
-    assert read_json(out / "small" / "manifest.json")["seed"] == 2
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    assert {p.name for p in (out / "small").iterdir()} == RESULT_FILES - {"plots", "report.md"}
     assert [p.name for p in out.iterdir()] == ["small"]
 
 
-def _raise_on_second_csv(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = experiments.outputs.write_csv
-    calls: list[Path] = []
+def test_other_inputs_are_refused_until_overwrite(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    before = (out / "small" / "summary.json").read_bytes()
+    refused = cli("run", small, "--out", out, "--seed", "2", "-q", "--no-plots")
+    assert refused.code == 2 and len(refused.err_lines) == 1, refused.err
+    assert str(out / "small") in refused.err and "--overwrite" in refused.err and "--name" in refused.err
+    assert (out / "small" / "summary.json").read_bytes() == before
+    _ok(cli("run", small, "--out", out, "--seed", "2", "-q", "--no-plots", "--overwrite"))
+    assert read_json(out / "small" / "manifest.json")["seed"] == 2
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots", "--name", "other"))
+    assert (out / "other" / "summary.json").read_bytes() == before
+
+
+def test_another_commands_folder_is_refused(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "-q", "--no-plots"))
+    other = small.parent / "other.yaml"
+    other.write_text(SMALL_YAML.replace("name: small", "name: other"), encoding="utf-8")
+    refused = cli("compare", small, other, "--out", out, "--name", "small", "-q", "--no-plots")
+    assert refused.code == 2 and len(refused.err_lines) == 1
+    assert "holds the results of `run`" in refused.err
+
+
+def test_a_folder_that_is_not_a_result_folder_is_refused(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path
+) -> None:
+    (tmp_path / "out" / "small").mkdir(parents=True)
+    (tmp_path / "out" / "small" / "thesis.docx").write_text("precious")
+    refused = cli("run", small, "--out", tmp_path / "out", "-q", "--no-plots")
+    assert refused.code == 2 and "not a relocsim result folder" in refused.err
+    assert (tmp_path / "out" / "small" / "thesis.docx").read_text() == "precious"
+
+
+def _fail_writing_flows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the tables are written."""
+    real = experiments.run.write_csv
 
     def flaky(path: Path, columns: object, rows: object) -> None:
-        if calls:
-            raise OSError(28, "No space left on device")
-        calls.append(path)
         real(path, columns, rows)  # type: ignore[arg-type]
+        raise OSError(28, "No space left on device", str(path))
 
-    monkeypatch.setattr(experiments.outputs, "write_csv", flaky)
+    monkeypatch.setattr(experiments.run, "write_csv", flaky)
 
 
 def _raise_in_plots(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(folder: Path) -> list[Path]:
-        (folder / "plots").mkdir(exist_ok=True)
-        (folder / "plots" / "half.png").write_bytes(b"\x89PNG")
+    def broken(folder: Path, out: Path) -> list[Path]:
+        (out / "plots").mkdir(exist_ok=True)
+        (out / "plots" / "half.png").write_bytes(b"\x89PNG")
         raise RuntimeError("plotting failed half-way")
 
-    monkeypatch.setattr(experiments.plots, "plot_results", broken)
+    monkeypatch.setattr(report.figures.run, "draw_all", broken)
 
 
-@pytest.mark.parametrize("breakage", [_raise_on_second_csv, _raise_in_plots], ids=["csv", "plots"])
-def test_failed_run_keeps_previous_results_and_leaves_no_temp_folder(
+@pytest.mark.parametrize("breakage", [_fail_writing_flows, _raise_in_plots], ids=["disk-full", "plots"])
+def test_failed_run_keeps_previous_results_and_leaves_no_hidden_folder(
     breakage: Callable[[pytest.MonkeyPatch], None],
     tmp_path: Path,
     cli: Callable[..., CliResult],
@@ -376,19 +422,80 @@ def test_failed_run_keeps_previous_results_and_leaves_no_temp_folder(
 ) -> None:
     out = tmp_path / "out"
     _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
-    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    results = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "runs" not in p.parts}
     breakage(monkeypatch)
-    failed = cli("run", small, "--out", out, "--seed", "2", "-q")
-    assert failed.code == 1
-    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert after == before
-    assert [p.name for p in out.iterdir()] == ["small"], "a hidden temporary folder was left behind"
+    failed = cli("run", small, "--out", out, "--seed", "2", "-q", "--overwrite")
+    assert failed.code == 1 and len(failed.err_lines) == 1, failed.err
+    assert "Traceback" not in failed.err
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "runs" not in p.parts}
+    assert after == results
+    assert [p.name for p in out.iterdir()] == ["small"]
+    assert not [p for p in (out / "small").rglob(".*")], "hidden work files were left behind"
 
 
-def test_failed_first_run_leaves_nothing(
+def test_failed_first_run_leaves_only_resumable_runs(
     tmp_path: Path, cli: Callable[..., CliResult], small: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _raise_on_second_csv(monkeypatch)
+    _fail_writing_flows(monkeypatch)
     out = tmp_path / "out"
-    assert cli("run", small, "--out", out, "-q", "--no-plots").code == 1
-    assert not out.exists() or list(out.iterdir()) == []
+    failed = cli("run", small, "--out", out, "-q", "--no-plots")
+    assert failed.code == 1 and "No space left on device" in failed.err
+    assert [p.name for p in (out / "small").iterdir()] == ["runs"]
+    monkeypatch.undo()
+    _ok(cli("run", small, "--out", out, "-q", "--no-plots", "--resume"))
+    assert {p.name for p in (out / "small").iterdir()} == RESULT_FILES - {"plots", "report.md"}
+
+
+# --- the output place is checked before anything runs ---------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["file", "/dev/null", "/proc"])
+def test_an_unusable_out_is_refused_before_any_run(
+    where: str, tmp_path: Path, cli: Callable[..., CliResult], small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "a_file" if where == "file" else Path(where)
+    if where == "file":
+        out.write_text("not a folder")
+    monkeypatch.setattr(experiments.run.Run, "plan", lambda *_: pytest.fail("planned runs for an unusable --out"))
+    result = cli("run", small, "--out", out, "-q")
+    assert result.code == 2 and len(result.err_lines) == 1, result.err
+    assert "--out" in result.err
+
+
+def test_a_read_only_disk_is_a_machine_fault_in_one_line(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    def read_only(*_args: object, **_kwargs: object) -> str:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    result = cli("run", small, "--out", tmp_path / "out", "-q")
+    assert result.code == 1 and result.err_lines == [f"relocsim: cannot write {tmp_path}: Read-only file system"]
+
+
+# --- the command line itself ---------------------------------------------------------------------
+
+
+def test_version_and_usage_errors(cli: Callable[..., CliResult]) -> None:
+    version = _ok(cli("--version"))
+    assert version.out.startswith("relocsim ")
+    bad = cli("run", "--replications", "zero", "x.yaml")
+    assert bad.code == 2 and len(bad.err_lines) == 1
+    assert bad.err.count("relocsim") == 2, "prefix and the `relocsim run --help` hint, no doubled prefix"
+    assert bad.err.startswith("relocsim: command line: run: argument --replications")
+
+
+def test_help_and_validate_import_neither_mesa_nor_matplotlib() -> None:
+    probe = (
+        "import sys, contextlib, io\n"
+        "from cli import main\n"
+        "for argv in (['--help'], ['validate', 'scenarios/baseline.yaml'], ['compare', '--help']):\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main(argv)\n"
+        "print(sorted(m for m in ('mesa', 'matplotlib', 'pandas', 'scipy') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
