@@ -1,40 +1,81 @@
-"""Reading CSV tables (data files and result tables) with one-line errors."""
+"""Reading CSV tables (data files and result tables) with one-line errors.
+
+A table is read through `model.files.read_text` (a regular .csv file of a
+bounded size, UTF-8 with or without a BOM, no NUL), then parsed strictly:
+a header of distinct, non-empty column names, every row as many fields as
+the header, no blank line before the last row and no line break inside a
+field. The last two rules keep "row i of the list is line i + 2 of the
+file", so every message can give the line a user opens in an editor.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from model.errors import InputError, short
+from model.files import TABLE_FILE, FileKind, read_text
 
 FIRST_DATA_LINE = 2  # line 1 is the header
+HEADER_ALLOWED = "a header row of distinct column names"
 
 
-def read_rows(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
-    """All rows of a UTF-8 CSV file whose header has the required columns.
+def read_rows(
+    path: Path,
+    required: Sequence[str],
+    kind: FileKind = TABLE_FILE,
+    *,
+    max_rows: int | None = None,
+    why: str = "",
+) -> list[dict[str, str]]:
+    """All rows of a CSV file whose header has the required columns.
 
-    Row i of the list is line i + FIRST_DATA_LINE of the file.
+    Row i of the list is line i + FIRST_DATA_LINE of the file. `kind` bounds
+    the file (data files: DATA_FILE); `max_rows` bounds the rows, and `why`
+    says in the message why there is a limit.
     """
+    reader = csv.reader(io.StringIO(read_text(path, kind), newline=""))
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            columns = reader.fieldnames or []
-            missing = [c for c in required if c not in columns]
-            if missing:
-                raise InputError(path, "header", f"missing column(s) {', '.join(missing)}", ", ".join(required))
-            rows = list(reader)
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read file: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(path, "", f"not a readable CSV file ({exc})", "UTF-8 CSV with a header row") from None
-    for i, row in enumerate(rows):
-        if None in row or any(v is None for v in row.values()):
-            raise InputError(
-                path, f"row {i + FIRST_DATA_LINE}", "wrong number of fields", f"{len(columns)} fields as in the header"
-            )
+        header = next(reader, None)
+        if header is None or not any(c.strip() for c in header):
+            raise InputError(path, "header", "no header row (the file or its first line is empty)", ", ".join(required))
+        _check_header(path, header, required)
+        rows: list[dict[str, str]] = []
+        blank_at = 0
+        for fields in reader:
+            line = FIRST_DATA_LINE + len(rows)
+            if not fields:
+                blank_at = blank_at or reader.line_num
+                continue
+            if blank_at:
+                raise InputError(path, f"row {blank_at}", "blank line between rows", "blank lines only at the end")
+            if reader.line_num != line:
+                raise InputError(path, f"row {line}", "a line break inside a field", "one line per row")
+            if len(fields) != len(header):
+                raise InputError(path, f"row {line}", f"{len(fields)} fields", f"{len(header)} fields as in the header")
+            if max_rows is not None and len(rows) >= max_rows:
+                raise InputError(path, "rows", f"more than {max_rows:,} rows", f"at most {max_rows:,}{why}")
+            rows.append(dict(zip(header, fields, strict=True)))
+    except csv.Error as exc:
+        raise InputError(path, f"row {reader.line_num}", f"not readable CSV ({exc})", "UTF-8 CSV") from None
     return rows
+
+
+def _check_header(path: Path, header: list[str], required: Sequence[str]) -> None:
+    """Column names must be non-empty and distinct, and include every required one."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if not name.strip():
+            raise InputError(path, f"header, column {i}", "empty column name", HEADER_ALLOWED)
+        if name in seen:
+            raise InputError(path, f"header, column {i}", f"{short(name)} repeats column {seen[name]}", HEADER_ALLOWED)
+        seen[name] = i
+    missing = [c for c in required if c not in seen]
+    if missing:
+        raise InputError(path, "header", f"missing column(s) {', '.join(missing)}", ", ".join(required))
 
 
 def number(

@@ -16,6 +16,7 @@ import numpy as np
 from model.config import DataFiles, Scenario
 from model.csvfile import number, read_rows
 from model.errors import InputError, short
+from model.files import DATA_FILE
 
 DATA_DIR = Path(__file__).parent / "data"
 EARTH_RADIUS_KM = 6371.0
@@ -90,10 +91,28 @@ def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+# Size limits of a world, because memory grows with places² × industries: the
+# model keeps arrays of (places, places, industries) floats: guidance and aid
+# pulls, and two flow tables for EVERY simulated year (model.YearRecord). At
+# the cell limit one array is 9.6 MB, a 13-year run holds ~250 MB of them and a
+# 200-year run ~3.8 GB; a 3,000-place file (0.9 GB per array) ran out of memory.
+# The shipped world has 28 places × 12 industries = 9,408 cells.
+MAX_PLACES = 500
+MAX_INDUSTRIES = 100
+MAX_PLACE_INDUSTRY_PLACE = 1_200_000  # e.g. 316 places × 12 industries, or 500 places × 4 industries
+MAX_PAIR_ROWS = MAX_PLACES**2  # ties, distances: at most one row per (origin, destination)
+_WHY_CUBE = "; the model keeps places × places × industries arrays, two per simulated year"
+
+
+def _data_rows(path: Path, required: tuple[str, ...], max_rows: int, why: str = "") -> list[dict[str, str]]:
+    """A data file's rows: a regular UTF-8 .csv of at most 5 MB and max_rows rows (model.csvfile rules)."""
+    return read_rows(path, required, DATA_FILE, max_rows=max_rows, why=why)
+
+
 @functools.lru_cache(maxsize=16)
 def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path) -> WorldData:
     """Read and check the five data files; cached because replications share them."""
-    ind_rows = read_rows(industries, ("id", *INDUSTRY_NUMBERS, "source"))
+    ind_rows = _data_rows(industries, ("id", *INDUSTRY_NUMBERS, "source"), MAX_INDUSTRIES, _WHY_CUBE)
     industry_ids = _unique_ids(industries, ind_rows)
     if not industry_ids:
         raise InputError(industries, "rows", "no industries", "at least one row")
@@ -105,7 +124,15 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
         raise InputError(industries, "column share_of_firms", "shares sum to 0", "a positive sum")
     k_of = {k: i for i, k in enumerate(industry_ids)}
 
-    pl_rows = read_rows(places, (*PLACE_TEXT, *PLACE_NUMBERS, "source"))
+    pl_rows = _data_rows(places, (*PLACE_TEXT, *PLACE_NUMBERS, "source"), MAX_PLACES, _WHY_CUBE)
+    cells = len(pl_rows) ** 2 * len(ind_rows)
+    if cells > MAX_PLACE_INDUSTRY_PLACE:
+        raise InputError(
+            places,
+            "rows",
+            f"{len(pl_rows)} places × {len(ind_rows)} industries make arrays of {cells:,} cells",
+            f"places² × industries at most {MAX_PLACE_INDUSTRY_PLACE:,}{_WHY_CUBE}",
+        )
     place_ids = _unique_ids(places, pl_rows)
     p_of = {p: i for i, p in enumerate(place_ids)}
     kinds = np.array([r["kind"] for r in pl_rows], dtype=object)
@@ -142,12 +169,13 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
             focus[i, k_of[ind]] = True
 
     tie = np.zeros((len(place_ids), len(place_ids)))
-    for i, r in enumerate(read_rows(ties, ("origin", "destination", "strength", "source"))):
+    for i, r in enumerate(_data_rows(ties, ("origin", "destination", "strength", "source"), MAX_PAIR_ROWS)):
         a, b = _pair(ties, i + 2, r, p_of)
         tie[a, b] = number(ties, i + 2, "strength", r["strength"], (-100.0, 100.0))
 
     base = np.zeros((len(place_ids), len(industry_ids)))
-    for i, r in enumerate(read_rows(industry_base, ("place", "industry", "jobs", "source"))):
+    base_rows = _data_rows(industry_base, ("place", "industry", "jobs", "source"), MAX_PLACES * MAX_INDUSTRIES)
+    for i, r in enumerate(base_rows):
         if r["place"] not in p_of:
             raise InputError(
                 industry_base,
@@ -166,7 +194,7 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
 
     lat, lon = place_num["lat"], place_num["lon"]
     dist = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    for i, r in enumerate(read_rows(distances, ("origin", "destination", "km", "source"))):
+    for i, r in enumerate(_data_rows(distances, ("origin", "destination", "km", "source"), MAX_PAIR_ROWS)):
         a, b = _pair(distances, i + 2, r, p_of)
         dist[a, b] = dist[b, a] = number(distances, i + 2, "km", r["km"], (0.001, 1e5))
     for arr in (lat, lon, partner, focus, tie, base, dist, kinds):
