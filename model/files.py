@@ -89,8 +89,6 @@ def _check_text(path: str | Path, kind: FileKind, named_in: str | Path | None, k
             named_in,
             key,
         )
-    if not text.lower().endswith(kind.suffixes):
-        raise _fail(path, f"is not a {' or '.join(kind.suffixes)} file", kind.allowed, named_in, key)
 
 
 def check_input_file(
@@ -113,6 +111,8 @@ def check_input_file(
             raise _fail(path, problem, kind.allowed, named_in, key)
     if not stat.S_ISREG(info.st_mode):
         raise _fail(path, "is not a regular file", kind.allowed, named_in, key)
+    if not str(path).lower().endswith(kind.suffixes):
+        raise _fail(path, f"is not a {' or '.join(kind.suffixes)} file", kind.allowed, named_in, key)
     if info.st_size > kind.max_bytes:
         raise _fail(path, f"file is {info.st_size:,} bytes", f"at most {kind.max_bytes:,} bytes", named_in, key)
     return info
