@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 EngineKind = Literal["local", "dask"]
 IN_FLIGHT_PER_WORKER = 2  # a bounded queue: memory stays flat however many tasks there are
-DASK_TIMEOUT = "10s"
 
 
 class Fault(Exception):  # noqa: N818 - a fault, reported as such
@@ -43,6 +42,7 @@ class EngineOptions:
     engine: EngineKind = "local"
     scheduler: str | None = None
     progress: bool = True
+    connect_timeout_s: float = 10.0
 
     def check(self) -> None:
         """Usage errors found before anything runs."""
@@ -193,7 +193,7 @@ class Engine:
         from experiments import worker_entry
 
         try:
-            client = Client(self.options.scheduler, timeout=DASK_TIMEOUT, set_as_default=False)
+            client = Client(self.options.scheduler, timeout=f"{self.options.connect_timeout_s}s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise Fault(f"cannot reach the Dask scheduler {self.options.scheduler!r}: {exc}") from None
         try:

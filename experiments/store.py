@@ -44,9 +44,12 @@ def _file_hash(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes (cached while the file is unchanged)."""
-    st = path.stat()
-    return _file_hash(path, st.st_size, st.st_mtime_ns)
+    """sha256 of a file's bytes (cached while the file is unchanged); "missing" for a file that is not there."""
+    try:
+        st = path.stat()
+        return _file_hash(path, st.st_size, st.st_mtime_ns)
+    except OSError:
+        return "missing"
 
 
 def data_hashes(scenario: Scenario) -> dict[str, str]:

@@ -1,21 +1,42 @@
-"""The experiment engine: records, the run store, resume and failures."""
+"""The engine, the run store and result folders: records, resume by task key, failures, claims, publishing."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from experiments.engine import EngineOptions, RunRecord, RunStore, Task, execute, run_tasks
-from experiments.runner import replication_seeds
+from experiments.engine import Engine, EngineOptions, Fault
+from experiments.folders import MANIFEST, ResultFolder
+from experiments.seeds import DRAWN, master_seed
+from experiments.store import RunRecord, RunStore, Task
+from experiments.worker import execute
+from model.errors import InputError
+from model.seeds import replication_seeds
+from tests.conftest import ROOT
 from tests.helpers import shipped
 
 OPTIONS = EngineOptions(workers=1, progress=False)
 
 
-def small_tasks(n: int = 3) -> list[Task]:
-    sc = shipped("baseline", {"firms.count": 300, "years.end": 2025})
+def small_tasks(n: int = 3, firms: int = 300) -> list[Task]:
+    sc = shipped("baseline", {"firms.count": firms, "years.end": 2025})
     return [Task(f"r{r:04d}", sc, seed, {"replication": r}) for r, seed in enumerate(replication_seeds(5, n))]
+
+
+def _run(tasks: list[Task], store: RunStore, options: EngineOptions = OPTIONS) -> tuple[int, int, int]:
+    with Engine(options) as engine:
+        stats = engine.run(tasks, store)
+    return stats.executed, stats.reused, stats.failed
+
+
+# --- runs and records --------------------------------------------------------------------------------
 
 
 def test_execute_matches_simulate() -> None:
@@ -24,69 +45,211 @@ def test_execute_matches_simulate() -> None:
     task = small_tasks(1)[0]
     rec = execute(task)
     res = simulate(task.scenario, task.seed)
-    assert rec.error is None
+    assert rec.ok and rec.key == task.key
     assert rec.metrics == pytest.approx(res.metrics, nan_ok=True)
-    assert [row["year"] for row in rec.timeseries or []] == [2023, 2024, 2025]
-
-
-def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path) -> None:
-    tasks = small_tasks(2)
-    broken = tasks[0].scenario.model_copy(
-        update={
-            "world": tasks[0].scenario.world.model_copy(
-                update={
-                    "data": tasks[0].scenario.world.data.model_copy(update={"places": str(tmp_path / "missing.csv")})
-                }
-            )
-        }
-    )
-    tasks.insert(1, Task("broken", broken, 1, {"replication": 99}))
-    store = RunStore(tmp_path / "exp")
-    executed, failed = run_tasks(tasks, store, OPTIONS)
-    assert (executed, failed) == (3, 1)
-    error = store.read("broken")
-    assert error is not None and error.metrics is None and "missing.csv" in (error.error or "")
-    assert [r.task_id for r in store.records(tasks)] == ["r0000", "broken", "r0001"]
-
-
-def test_resume_skips_finished_runs_and_fresh_start_clears_them(tmp_path) -> None:
-    tasks = small_tasks(3)
-    store = RunStore(tmp_path / "exp")
-    run_tasks(tasks[:2], store, OPTIONS)
-    first = store.path("r0000").read_text(encoding="utf-8")
-    # a marker proves the finished run was not executed again
-    marked = json.loads(first)
-    marked["wall_seconds"] = -1.0
-    store.path("r0000").write_text(json.dumps(marked), encoding="utf-8")
-    executed, _ = run_tasks(tasks, store, EngineOptions(workers=1, progress=False, resume=True))
-    assert executed == 1
-    assert store.read("r0000").wall_seconds == -1.0  # type: ignore[union-attr]
-    executed, _ = run_tasks(tasks, store, OPTIONS)
-    assert executed == 3
-    assert store.read("r0000").wall_seconds >= 0  # type: ignore[union-attr]
+    years = [row["year"] for row in rec.timeseries or []]
+    assert years == list(range(task.scenario.years.start, 2026))
+    assert rec.flows is None, "flows are kept only when the task asks"
 
 
 def test_records_round_trip_exactly() -> None:
-    rec = RunRecord(
-        "t", 3, {"point": 1, "x": 0.1}, metrics={"a": float("nan"), "b": 1 / 3}, timeseries=[{"year": 2023}]
-    )
+    rec = RunRecord("t", "k", 3, {"point": 1, "x": 0.1}, metrics={"a": float("nan"), "b": 1 / 3}, timeseries=[])
     back = RunRecord.from_json(rec.to_json())
     assert back.to_json() == rec.to_json()
     assert back.metrics is not None and back.metrics["b"] == 1 / 3
 
 
-def test_task_ids_must_be_unique(tmp_path) -> None:
-    tasks = small_tasks(1) * 2
+def test_the_task_key_follows_what_the_numbers_depend_on() -> None:
+    a, b = small_tasks(2)
+    renamed = Task(a.task_id, a.scenario.model_copy(update={"name": "other", "description": "x"}), a.seed)
+    assert renamed.key == a.key, "name and description do not change a run"
+    assert a.key != b.key, "another seed is another run"
+    more = Task(a.task_id, shipped("baseline", {"firms.count": 301, "years.end": 2025}), a.seed)
+    assert more.key != a.key
+    assert Task(a.task_id, a.scenario, a.seed, flows=True).key != a.key
+
+
+def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path: Path) -> None:
+    tasks = small_tasks(2)
+    world = tasks[0].scenario.world
+    data = world.data.model_copy(update={"places": str(tmp_path / "missing.csv")})
+    broken = tasks[0].scenario.model_copy(update={"world": world.model_copy(update={"data": data})})
+    tasks.insert(1, Task("broken", broken, 1, {"replication": 99}))
+    store = RunStore(tmp_path / "runs")
+    assert _run(tasks, store) == (3, 0, 1)
+    [error] = store.failures(tasks)
+    assert error.task_id == "broken" and "missing.csv" in (error.error or "") and "\n" not in (error.error or "")
+    assert [t.task_id for t, _ in store.records(tasks)] == ["r0000", "broken", "r0001"]
+
+
+def test_finished_runs_are_reused_only_for_the_same_task(tmp_path: Path) -> None:
+    tasks = small_tasks(3)
+    store = RunStore(tmp_path / "runs")
+    _run(tasks[:2], store)
+    marked = json.loads(store.path("r0000").read_text(encoding="utf-8"))
+    marked["wall_seconds"] = -1.0  # proves the stored run is not executed again
+    store.path("r0000").write_text(json.dumps(marked), encoding="utf-8")
+    assert _run(tasks, store) == (1, 2, 0)
+    assert store.read("r0000").wall_seconds == -1.0  # type: ignore[union-attr]
+    other = [Task(t.task_id, t.scenario, t.seed + 1, t.labels) for t in tasks]
+    assert _run(other, store) == (3, 0, 0), "runs made with other seeds are not reused"
+    store.path("r0001").write_text("{ damaged", encoding="utf-8")
+    assert _run(other, store) == (1, 2, 0), "a damaged run file is run again"
+
+
+def test_task_ids_must_be_unique(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unique"):
-        run_tasks(tasks, RunStore(tmp_path), OPTIONS)
+        _run(small_tasks(1) * 2, RunStore(tmp_path))
 
 
-def test_two_workers_write_the_same_runs(tmp_path) -> None:
+def test_two_workers_write_the_same_runs(tmp_path: Path) -> None:
     tasks = small_tasks(4)
     one, two = RunStore(tmp_path / "one"), RunStore(tmp_path / "two")
-    run_tasks(tasks, one, OPTIONS)
-    run_tasks(tasks, two, EngineOptions(workers=2, progress=False))
+    _run(tasks, one)
+    _run(tasks, two, EngineOptions(workers=2, progress=False))
     for task in tasks:
         a, b = one.read(task.task_id), two.read(task.task_id)
         assert a is not None and b is not None
-        assert (a.metrics, a.timeseries, a.labels, a.seed) == (b.metrics, b.timeseries, b.labels, b.seed)
+        assert (a.metrics, a.timeseries, a.labels, a.seed, a.key) == (b.metrics, b.timeseries, b.labels, b.seed, b.key)
+
+
+def test_an_unreachable_scheduler_is_a_fault_and_no_scheduler_a_usage_error(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(InputError, match="--scheduler"):
+        Engine(EngineOptions(engine="dask", progress=False)).__enter__()
+    options = EngineOptions(engine="dask", scheduler="tcp://127.0.0.1:9", progress=False, connect_timeout_s=1.0)
+    with pytest.raises(Fault, match="cannot reach"), Engine(options) as engine:
+        engine.run(small_tasks(2), RunStore(tmp_path))
+
+
+# --- the seed rule -------------------------------------------------------------------------------------
+
+
+def test_the_master_seed_rule() -> None:
+    assert master_seed(7, [(3, "file")]) == (7, "--seed")
+    assert master_seed(None, [(None, "experiment"), (3, "base")]) == (3, "base")
+    assert master_seed(None, [], {"master_seed": 11, "seed_source": DRAWN}) == (11, DRAWN)
+    # a seed given on an earlier command line is not reused silently: only a drawn one is
+    assert master_seed(None, [], {"master_seed": 11, "seed_source": "--seed"})[1] == DRAWN
+    drawn, source = master_seed(None, [(None, "file")])
+    assert source == DRAWN and 0 <= drawn < 2**63
+
+
+# --- result folders --------------------------------------------------------------------------------
+
+
+def _published(folder: ResultFolder, files: dict[str, str], fingerprint: str = "f1", command: str = "run") -> None:
+    def build(tmp: Path) -> None:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        (tmp / MANIFEST).write_text(json.dumps({"command": command, "fingerprint": fingerprint}), encoding="utf-8")
+
+    with folder.locked():
+        folder.claim(command, fingerprint, overwrite=False, resume=False)
+        folder.store.write_state({"command": command, "fingerprint": fingerprint})
+        folder.publish(build)
+
+
+def test_publish_swaps_in_a_whole_set_and_removes_stale_results(tmp_path: Path) -> None:
+    folder = ResultFolder(tmp_path, "x")
+    _published(folder, {"a.csv": "1", "old.csv": "stale"})
+    _published(folder, {"a.csv": "2"})
+    assert sorted(p.name for p in folder.path.iterdir()) == ["a.csv", "manifest.json", "runs"]
+    assert (folder.path / "a.csv").read_text() == "2"
+
+
+def test_claims_refuse_other_commands_and_inputs(tmp_path: Path) -> None:
+    folder = ResultFolder(tmp_path, "x")
+    _published(folder, {"a.csv": "1"})
+    with folder.locked():
+        with pytest.raises(InputError, match="results of `run`, not `sweep`"):
+            folder.claim("sweep", "f1", overwrite=False, resume=False)
+        with pytest.raises(InputError, match="other inputs"):
+            folder.claim("run", "f2", overwrite=False, resume=True)
+        folder.claim("run", "f2", overwrite=True, resume=False)
+    assert (folder.path / "a.csv").read_text() == "1", "--overwrite keeps the old results until the new are published"
+
+
+def test_a_second_command_on_the_same_folder_waits_its_turn(tmp_path: Path) -> None:
+    first, second = ResultFolder(tmp_path, "x"), ResultFolder(tmp_path, "x")
+    with first.locked(), pytest.raises(InputError, match="another relocsim command is writing"), second.locked():
+        pass
+
+
+def test_leftovers_of_a_killed_command_are_cleared_under_the_lock(tmp_path: Path) -> None:
+    folder = ResultFolder(tmp_path, "x")
+    _published(folder, {"a.csv": "1"})
+    (folder.path / ".publish-123-456").mkdir()
+    (folder.path / ".publish-123-456" / "half.csv").write_text("half")
+    (folder.store.root / ".r0000.json.123.tmp").write_text("half")
+    (tmp_path / ".x.tmp-1-2").mkdir()  # beside it, from the version before this one
+    with folder.locked():
+        pass
+    hidden = [p for p in tmp_path.rglob(".*")]
+    assert hidden == [], hidden
+
+
+def test_a_folder_created_for_a_command_that_fails_early_is_removed(tmp_path: Path) -> None:
+    folder = ResultFolder(tmp_path, "new")
+    with pytest.raises(InputError), folder.locked():
+        raise InputError("x.yaml", "key", "bad")
+    assert not folder.path.exists()
+
+
+# --- killing a command ------------------------------------------------------------------------------
+
+SLOW = """\
+name: slow
+base: {base}
+seed: 3
+replications: 2
+firms: 15000
+factors:
+  policies.talent.annual_budget_yuan: {{values: [0, 1.0e9, 2.0e9, 3.0e9]}}
+outcomes: [north_share_jobs]
+"""
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of a process, from /proc."""
+    kids: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        kids.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = set(), [pid]
+    while todo:
+        for child in kids.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill-9"])
+def test_killing_a_command_kills_its_workers_and_resume_cleans_up(tmp_path: Path, how: signal.Signals) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to find the workers")
+    experiment = tmp_path / "slow.yaml"
+    experiment.write_text(SLOW.format(base=ROOT / "scenarios" / "baseline.yaml"), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = [sys.executable, "run.py", "sweep", str(experiment), "--out", str(out), "--workers", "2", "-q"]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = out / "sweep-slow" / "runs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(runs.glob("p*.json")) if runs.is_dir() else []) < 2:
+        time.sleep(0.1)
+    workers = _children(proc.pid)
+    assert len(workers) >= 2, "the pool should be running"
+    os.kill(proc.pid, how)
+    _out, err = proc.communicate(timeout=30)
+    time.sleep(1.5)  # the workers notice within a fraction of a second
+    alive = {p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text()}
+    assert not alive, f"orphan worker processes {alive}"
+    if how == signal.SIGTERM:
+        assert proc.returncode == 1 and len(err.strip().splitlines()) == 1 and "interrupted" in err, err
+    done = subprocess.run([*argv, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in out.rglob(".*")], "hidden work files left after resume"
+    assert (out / "sweep-slow" / MANIFEST).is_file()
