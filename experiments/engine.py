@@ -140,7 +140,7 @@ class Engine:
                 store.write(record)
                 if not record.ok:
                     failed += 1
-                    logger.warning("run %s failed: %s", record.task_id, record.error)
+                    logger.info("run %s failed: %s", record.task_id, record.error)
                 if bar is not None and not in_process:
                     bar.update()
         finally:
