@@ -8,6 +8,7 @@ command line wrong.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,6 +156,72 @@ CASES: list[Broken] = [
     Broken("cli-negative-seed", _s("name: x\n"), ("--seed", "-1"), None, (*RUN, "--seed", "-1")),
     Broken("cli-workers-zero", _s("name: x\n"), ("--workers", "0"), None, (*RUN, "--workers", "0")),
     Broken("cli-unknown-command", _s("name: x\n"), ("frobnicate", "run", "validate"), None, ("frobnicate", "{s}")),
+    # YAML tags with bad values, and tags that are not JSON-like values
+    Broken("int-tag-abc", _s("name: x\nseed: !!int abc\n"), ("seed", "abc", "whole number", "line 2")),
+    Broken("float-tag-xyz", _s("name: x\nseed: !!float xyz\n"), ("seed", "xyz", "line 2")),
+    Broken("bool-tag-maybe", _s("name: x\nseed: !!bool maybe\n"), ("seed", "maybe", "true or false")),
+    Broken("timestamp-tag", _s("name: x\ndescription: !!timestamp nope\n"), ("description", "!!timestamp")),
+    Broken("binary-tag", _s("name: x\nseed: !!binary '@@@'\n"), ("seed", "!!binary", "not allowed")),
+    Broken("set-tag", _s("name: x\ndescription: !!set {a, b}\n"), ("description", "!!set")),
+    Broken("unknown-tag", _s("name: x\nseed: !foo 1\n"), ("seed", "!foo")),
+    Broken("python-tag", _s("name: x\nseed: !!python/object/apply:os.system [ls]\n"), ("seed", "python")),
+    # keys that are not text
+    Broken("list-as-key", _s("name: x\n? [a, b]\n: 1\n"), ("a list used as a key", "keys must be text")),
+    Broken("map-as-key", _s("name: x\nyears: {? {a: 1} : 2}\n"), ("years", "a mapping used as a key")),
+    Broken("date-as-key", _s("name: x\nyears: {2024-01-01: 1}\n"), ("years.2024-01-01", "unknown key")),
+    Broken("number-as-key", _s("name: x\nyears: {2023: 1}\n"), ("years", "number used as a key")),
+    Broken("null-as-key", _s("name: x\n~: 1\n"), ("null used as a key",)),
+    Broken("binary-as-key", _s("name: x\n!!binary aGk=: 1\n"), ("!!binary", "keys must be text")),
+    # numbers and nesting
+    Broken("5000-digit-int", _s("name: x\nseed: " + "9" * 5000 + "\n"), ("seed", "5,000 characters")),
+    Broken("1e400-budget", _s("name: x\npolicies: {talent: {annual_budget_yuan: 1e400}}\n"), ("annual_budget_yuan",)),
+    Broken("nan-seed", _s("name: x\nseed: .nan\n"), ("seed", "nan")),
+    Broken("500-brackets", _s("name: x\nseed: " + "[" * 500 + "]" * 500 + "\n"), ("nested more than 40",)),
+    Broken("500-maps", _s("name: x\nyears: " + "{a: " * 500 + "1" + "}" * 500 + "\n"), ("nested more than 40",)),
+    Broken(
+        "alias-chain-depth",
+        _s("name: x\na0: &a0 [1]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 3000))),
+        ("nested more than 40", "aliases"),
+    ),
+    # merge keys: a duplicated local key is still an error
+    Broken(
+        "merge-then-duplicate",
+        _s(
+            "name: x\npolicies:\n  talent: &t {start_year: 2025}\n"
+            "  infrastructure: {<<: *t, end_year: 1, end_year: 2}\n"
+        ),
+        ("policies.infrastructure.end_year", "duplicate"),
+    ),
+    # text and documents
+    Broken("empty-file", _s(""), ("no content",)),
+    Broken("only-a-comment", _s("# just a comment\n"), ("no content",)),
+    Broken("two-documents", _s("name: x\n---\nname: y\n"), ("single document", "line 2")),
+    Broken("tab-indentation", _s("name: x\nyears:\n\tstart: 2023\n"), ("line 3",)),
+    Broken("raw-control-character", _s("name: x\ndescription: a\x07b\n"), ("U+0007", "line 2")),
+    Broken("nul-byte-in-yaml", {"s.yaml": b"name: x\x00\n"}, ("NUL",)),
+    Broken("escaped-control-in-key", _s('name: x\n"\\e[2Jwipe": 1\n'), ("control characters",)),
+    # paths named in a scenario
+    Broken("extends-etc-shadow", _s("name: x\nextends: /etc/shadow\n"), ("extends", "/etc/shadow", "not a .yaml")),
+    Broken("extends-too-long", _s("name: x\nextends: " + "a" * 300 + ".yaml\n"), ("extends", "path too long")),
+    Broken("extends-nul", _s('name: x\nextends: "a\\0b.yaml"\n'), ("extends", "NUL")),
+    Broken("extends-directory", {"s.yaml": "name: x\nextends: sub.yaml/\n", "sub.yaml/k": "x"}, ("is a directory",)),
+    Broken("extends-dev-zero", _s("name: x\nextends: /dev/zero\n"), ("extends", "character device")),
+    Broken("data-file-etc-passwd", _s("name: x\nworld: {data: {places: /etc/passwd}}\n"), ("world.data.places",)),
+    Broken(
+        "data-file-not-utf8",
+        {"s.yaml": "name: x\nworld: {data: {places: p.csv}}\n", "p.csv": b"id,name\ncaf\xe9,x\n"},
+        ("line 2", "utf-8"),
+        names_file=("p.csv",),
+    ),
+    Broken(
+        "data-file-3000-places",
+        {
+            "s.yaml": "name: x\nworld: {data: {places: p.csv}}\n",
+            "p.csv": lambda: places_with({}) + "".join(places_with({}).splitlines(keepends=True)[1:]) * 110,
+        },
+        ("more than 500 rows", "places × places × industries"),
+        names_file=("p.csv",),
+    ),
 ]
 FILE_CASES = [c for c in CASES if c.names_file is not None]
 
@@ -253,3 +320,62 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.splitlines()) == 1 and str(scenario) in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _not_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Paths that are not regular files, and what the one line must call them."""
+    os.mkfifo(tmp_path / "pipe.yaml")
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    return {
+        "fifo": (tmp_path / "pipe.yaml", "FIFO"),
+        "directory": (tmp_path / "folder.yaml", "is a directory"),
+        "plain-directory": (tmp_path, "is a directory"),
+        "dev-zero": (Path("/dev/zero"), "character device"),
+        "symlink-loop": (tmp_path / "loop.yaml", "symbolic link loop"),
+    }
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_scenario_that_is_not_a_file_is_refused_at_once(command: str, tmp_path: Path) -> None:
+    """A FIFO used to hang `run` and `validate` forever, /dev/zero to read without end: now one line each."""
+    for name, (path, fragment) in _not_files(tmp_path).items():
+        argv = (
+            [command, path] if command == "validate" else ["run", path, "--firms", "100", "-q", "--out", tmp_path / "o"]
+        )
+        proc = run_py(argv, timeout_s=15.0)
+        assert proc.returncode == 2, (name, proc.stderr)
+        assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1, (name, proc.stderr)
+        assert str(path) in proc.stderr and fragment.lower() in proc.stderr.lower(), (name, proc.stderr)
+        assert not (tmp_path / "o").exists()
+
+
+def test_paths_named_in_a_scenario_that_are_not_files(tmp_path: Path) -> None:
+    """`extends` and `world.data.*` naming a FIFO, a directory or a device: one line naming the scenario and key."""
+    not_files = _not_files(tmp_path)
+    scenario = tmp_path / "s.yaml"
+    for key in ("extends", "world.data.places"):
+        for name, (path, fragment) in not_files.items():
+            target = str(path).replace(".yaml", ".csv") if key != "extends" and name == "fifo" else str(path)
+            body = f"extends: '{target}'" if key == "extends" else f"world: {{data: {{places: '{target}'}}}}"
+            scenario.write_text(f"name: x\n{body}\n", encoding="utf-8")
+            proc = run_py(["validate", scenario], timeout_s=15.0)
+            assert proc.returncode == 2, (key, name, proc.stderr)
+            assert len(proc.stderr.splitlines()) == 1, (key, name, proc.stderr)
+            assert f"{scenario}: {key}: " in proc.stderr, (key, name, proc.stderr)
+            assert fragment.lower() in proc.stderr.lower(), (key, name, proc.stderr)
+
+
+def test_merge_keys_and_date_text_validate(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    """`<<: *anchor` works (local keys win), and an unquoted date in `description` is text, not a crash."""
+    scenario = tmp_path / "merge.yaml"
+    scenario.write_text(
+        "name: merge\ndescription: 2024-01-01\nyears: {start: 2023, end: 2035}\npolicies:\n"
+        "  talent: &window {start_year: 2025, end_year: 2030}\n"
+        "  infrastructure: {<<: *window, end_year: 2032}\n",
+        encoding="utf-8",
+    )
+    result = cli("validate", scenario)
+    assert result.code == 0, result.err
+    assert f"ok: {scenario}" in result.out
