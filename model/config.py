@@ -1,34 +1,56 @@
 """Typed, frozen scenario schema.
 
 A scenario is parsed once, validated here before anything is built, and then
-passed around as immutable objects. Every default names its source in
+passed around as immutable objects. The `policies:` section is built from the
+lever registry (`model.levers.registry`): each lever module owns its config
+class, so this file lists no lever. Every default names its source in
 `scenarios/reference.yaml` and `docs/model.md`; the short reason is repeated in
 the field description so that `--help`-style tooling can show it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator
 
-MAX_FIRMS = 2_000_000
-MAX_REPLICATIONS = 10_000
-MAX_YEARS = 200
+from model.levers.registry import LEVERS, registry_of
+from model.limits import MAX_FIRMS, MAX_REPLICATIONS, MAX_YEARS, NAME_PATTERN
+from model.schema import Coef, Fraction, Frozen, Growth, Name, Timed, Year, Yuan
 
-NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"  # scenario, experiment and output-folder names
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
-Yuan = Annotated[float, Field(ge=0, le=1e14)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Year = Annotated[int, Field(ge=1900, le=2300)]
-Coef = Annotated[float, Field(ge=-1000, le=1000)]
-Growth = Annotated[float, Field(ge=-0.5, le=1.0)]
+if TYPE_CHECKING:
+    from model.levers.base import Lever
 
-
-class Frozen(BaseModel):
-    """Base: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+__all__ = [
+    "LEVER_KEYS",
+    "MAX_FIRMS",
+    "MAX_REPLICATIONS",
+    "MAX_YEARS",
+    "NAME_PATTERN",
+    "Behaviour",
+    "Choice",
+    "Coef",
+    "CostGrowth",
+    "DataFiles",
+    "Firms",
+    "Fraction",
+    "Frozen",
+    "Growth",
+    "Name",
+    "Outside",
+    "Policies",
+    "PoliciesBase",
+    "Push",
+    "Scenario",
+    "Timed",
+    "World",
+    "Year",
+    "Years",
+    "Yuan",
+    "policies_model",
+    "scenario_model",
+]
 
 
 class Years(Frozen):
@@ -143,95 +165,33 @@ class Behaviour(Frozen):
     batches_per_year: Annotated[int, Field(ge=1, le=1000)] = 10
 
 
-class Timed(Frozen):
-    """A lever's active window; None means the scenario's first or last year."""
+class PoliciesBase(Frozen):
+    """Base of the `policies:` schema; `lever_classes` are the levers it was built from."""
 
-    start_year: Year | None = None
-    end_year: Year | None = None
-
-    @field_validator("end_year")
-    @classmethod
-    def _window(cls, end: int | None, info: ValidationInfo) -> int | None:
-        start = info.data.get("start_year")
-        if start is not None and end is not None and end < start:
-            raise ValueError(f"must be ≥ start_year ({start})")
-        return end
-
-    def active(self, year: int) -> bool:
-        return (self.start_year is None or year >= self.start_year) and (self.end_year is None or year <= self.end_year)
+    lever_classes: ClassVar[tuple[type[Lever], ...]] = ()
 
 
-Targets = tuple[str, ...] | None  # place or industry ids; None = the lever's default set
+def policies_model(levers: Sequence[type[Lever]]) -> type[PoliciesBase]:
+    """The `policies:` schema of a list of levers: one optional section per lever, in order.
+
+    Each field is `<lever's config class> | None = None` (a lever is off unless
+    its section is present); the resulting class remembers the lever classes so
+    that `model.levers.build_levers` runs exactly the levers it validated.
+    """
+    registry = registry_of(levers)
+    fields: dict[str, Any] = {key: (cls.config_class | None, None) for key, cls in registry.items()}
+    model = create_model(
+        "Policies",
+        __base__=PoliciesBase,
+        __module__=__name__,
+        __doc__="The policy levers; a lever is off unless its section is present.",
+        **fields,
+    )
+    model.lever_classes = tuple(registry.values())
+    return model
 
 
-class InfrastructureLever(Timed):
-    places: Targets = None
-    annual_budget_yuan: Yuan = 0.0
-    max_gain: Annotated[float, Field(ge=0, le=1)] = 0.2
-    saturation_yuan: Annotated[float, Field(gt=0, le=1e14)] = 2e9
-    lag_years: Annotated[int, Field(ge=0, le=20)] = 2
-
-
-class BusinessEnvironmentLever(Timed):
-    places: Targets = None
-    annual_budget_yuan: Yuan = 0.0
-    gain_per_year: Annotated[float, Field(ge=0, le=1)] = 0.02
-    max_gain: Annotated[float, Field(ge=0, le=1)] = 0.2
-
-
-class PerJobAid(Timed):
-    origins: Targets = None
-    destinations: Targets = None
-    industries: Targets = None
-    yuan_per_job: Yuan = 0.0
-    annual_budget_yuan: Yuan = 0.0
-
-
-class RelocationAidLever(PerJobAid):
-    pass
-
-
-class LabourResettlementLever(PerJobAid):
-    worker_retention: Fraction = 0.5
-
-
-class IndustryGuidanceLever(Timed):
-    encouraged: tuple[str, ...] = ()
-    restricted: tuple[str, ...] = ()
-    origins: Targets = None
-    annual_cost_yuan: Yuan = 0.0
-
-
-class TalentLever(Timed):
-    places: Targets = None
-    annual_budget_yuan: Yuan = 0.0
-    yuan_per_talent: Annotated[float, Field(gt=0, le=1e9)] = 150_000.0
-    retention_per_year: Fraction = 0.85
-
-
-class PairingLever(Timed):
-    parks: Targets = None
-    annual_budget_yuan: Yuan = 0.0
-    strength_gain: Annotated[float, Field(ge=0, le=10)] = 0.5
-    environment_gain: Annotated[float, Field(ge=0, le=1)] = 0.05
-
-
-class ClusterParksLever(Timed):
-    parks: Targets = None
-    industries: tuple[str, ...] = ()
-    supplier_support: Fraction = 0.5
-    annual_budget_yuan: Yuan = 0.0
-
-
-class Policies(Frozen):
-    infrastructure: InfrastructureLever | None = None
-    business_environment: BusinessEnvironmentLever | None = None
-    relocation_aid: RelocationAidLever | None = None
-    labour_resettlement: LabourResettlementLever | None = None
-    industry_guidance: IndustryGuidanceLever | None = None
-    talent: TalentLever | None = None
-    pairing: PairingLever | None = None
-    cluster_parks: ClusterParksLever | None = None
+Policies = policies_model(LEVERS)
 
 
 class Scenario(Frozen):
@@ -244,7 +204,18 @@ class Scenario(Frozen):
     firms: Firms = Firms()
     world: World = World()
     behaviour: Behaviour = Behaviour()
-    policies: Policies = Policies()
+    policies: Policies = Policies()  # type: ignore[valid-type]
+
+
+def scenario_model(levers: Sequence[type[Lever]]) -> type[Scenario]:
+    """A Scenario class whose `policies:` are the given levers instead of the shipped registry.
+
+    For a lever that is not (yet) in `model.levers.registry`: a test or a
+    plug-in validates and runs scenarios with it without changing any global
+    state (`simulate` and `build_levers` follow the scenario's own schema).
+    """
+    policies = policies_model(levers)
+    return create_model("Scenario", __base__=Scenario, __module__=__name__, policies=(policies, policies()))
 
 
 LEVER_KEYS: tuple[str, ...] = tuple(Policies.model_fields)

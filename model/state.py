@@ -10,21 +10,30 @@ bookkeeping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.config import CostGrowth, Outside, Scenario
-from model.world import WorldData
+if TYPE_CHECKING:  # at run time this module imports no schema: the lever modules import it
+    from model.config import CostGrowth, Outside, Scenario
+    from model.world import WorldData
 
 
 @dataclass
 class Offer:
-    """A per-job payment a lever offers this year, paid while its budget lasts."""
+    """A per-job payment a lever offers this year, paid while its budget lasts.
+
+    Every offer enters the utility of the destinations it pays for (the
+    `subsidy` choice term). `acts_on_push` says whether it also enters the push
+    (`behaviour.push.relocation_aid`): only for levers that declare "push" in
+    `acts_on` (`Lever.offer` sets it), never silently.
+    """
 
     lever: str
     yuan_per_job: np.ndarray  # (P_from, K, P_to)
     remaining_yuan: float
     worker_retention: float = 0.0
+    acts_on_push: bool = False
 
 
 @dataclass

@@ -17,6 +17,7 @@ from model.config import DataFiles, Scenario
 from model.csvfile import number, read_rows
 from model.errors import InputError, short
 from model.files import DATA_FILE
+from model.schema import IdsOf, id_fields
 
 DATA_DIR = Path(__file__).parent / "data"
 EARTH_RADIUS_KM = 6371.0
@@ -259,35 +260,49 @@ def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> Wo
 
 
 def check_references(scenario: Scenario, world: WorldData, file: str | Path | None) -> None:
-    """Every place, park and industry id a lever names must exist in the data."""
-    places = set(world.place_ids)
-    parks = {p for p, k in zip(world.place_ids, world.kinds, strict=True) if k == "north_park"}
-    origins = {p for p, k in zip(world.place_ids, world.kinds, strict=True) if k == "origin"}
-    industries = set(world.industry_ids)
+    """Check what a scenario names against the world and its own years, before anything runs.
+
+    - every destination kind is a kind a firm can move to;
+    - every lever's window lies within `years`;
+    - every id a lever lists exists and is of a kind its field allows. The
+      fields are found by their `IdsOf` marker (`model.schema`), whatever they
+      are called, in every configured lever, so a new lever is checked too.
+    """
     for kind in scenario.world.destination_kinds:
         if kind not in KINDS or kind == "origin":
             raise InputError(
                 file, "world.destination_kinds", f"{short(kind)} is not a destination kind", "north_park, outside_city"
             )
-    lists = {
-        "places": places,
-        "destinations": places,
-        "origins": origins,
-        "parks": parks,
-        "industries": industries,
-        "encouraged": industries,
-        "restricted": industries,
-    }
-    for lever_key, lever in scenario.policies:
+    years = scenario.years
+    for key, lever in scenario.policies:
         if lever is None:
             continue
-        for field, allowed in lists.items():
-            ids = getattr(lever, field, None)
-            for i, value in enumerate(ids or ()):
-                if value not in allowed:
-                    raise InputError(
-                        file,
-                        f"policies.{lever_key}.{field}[{i}]",
-                        f"{short(value)} is not known",
-                        ", ".join(sorted(allowed)),
-                    )
+        for name in ("start_year", "end_year"):
+            year = getattr(lever, name)
+            if year is not None and not years.start <= year <= years.end:
+                raise InputError(
+                    file,
+                    f"policies.{key}.{name}",
+                    f"{year} is outside the scenario's years",
+                    f"years.start to years.end: {years.start} to {years.end}, or null",
+                )
+        for path, marker, values in id_fields(lever, f"policies.{key}"):
+            for i, value in enumerate(values):
+                _check_id(world, file, f"{path}[{i}]", marker, value)
+
+
+def _check_id(world: WorldData, file: str | Path | None, key: str, marker: IdsOf, value: str) -> None:
+    """One id against the table and kinds its field's marker allows."""
+    if marker.table == "industries":
+        if value not in world.industry_ids:
+            raise InputError(file, key, f"{short(value)} is not an industry id", ", ".join(sorted(world.industry_ids)))
+        return
+    allowed = sorted(p for p, k in zip(world.place_ids, world.kinds, strict=True) if marker.allows_kind(k))
+    if value in allowed:
+        return
+    if value in world.place_ids:
+        kind = world.kinds[world.place_index(value)]
+        problem = f"{short(value)} is a place of kind {kind}; this field takes {marker.describe()}"
+    else:
+        problem = f"{short(value)} is not a place id; this field takes {marker.describe()}"
+    raise InputError(file, key, problem, ", ".join(allowed) or f"none: the places file has no {marker.describe()}")

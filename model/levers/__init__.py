@@ -1,46 +1,39 @@
-"""The lever registry: YAML key under `policies:` → lever class.
+"""Policy levers: one module each (config class + rule), listed in `model.levers.registry`.
 
-Adding a lever: a config class in `model.config.Policies` and a module here
-with a `Lever` subclass, listed in `REGISTRY`. The model applies the levers in
-this order every year.
+`REGISTRY` maps the YAML key under `policies:` to the lever class, in the order
+the model applies the levers every year. `build_levers` instantiates the
+configured ones for a run.
+
+This package imports neither `model.config` nor `model.world` at run time:
+`model.config` builds the `policies:` schema from the registry.
 """
 
 from __future__ import annotations
 
-from model.config import Scenario
-from model.levers.aid import LabourResettlement, RelocationAid
-from model.levers.base import Lever
-from model.levers.business_environment import BusinessEnvironment
-from model.levers.cluster_parks import ClusterParks
-from model.levers.guidance import IndustryGuidance
-from model.levers.infrastructure import Infrastructure
-from model.levers.pairing import Pairing
-from model.levers.talent import Talent
-from model.world import WorldData
+from typing import TYPE_CHECKING
 
-REGISTRY: dict[str, type[Lever]] = {
-    cls.key: cls
-    for cls in (
-        Infrastructure,
-        BusinessEnvironment,
-        RelocationAid,
-        LabourResettlement,
-        IndustryGuidance,
-        Talent,
-        Pairing,
-        ClusterParks,
-    )
-}
+from model.levers.base import Lever
+from model.levers.registry import LEVERS, REGISTRY, registry_of
+
+if TYPE_CHECKING:
+    from model.config import Scenario
+    from model.world import WorldData
 
 
 def build_levers(scenario: Scenario, data: WorldData) -> list[Lever]:
-    """One lever object per configured policy, in registry order."""
+    """One lever object per configured policy, in registry order.
+
+    The lever classes are those the scenario's `policies` schema was built
+    from (`model.config.policies_model`): the shipped registry, or an extended
+    one for a scenario class made by `model.config.scenario_model`.
+    """
+    classes = getattr(type(scenario.policies), "lever_classes", LEVERS)
     levers = []
-    for key, cls in REGISTRY.items():
-        config = getattr(scenario.policies, key)
+    for cls in classes:
+        config = getattr(scenario.policies, cls.key)
         if config is not None:
             levers.append(cls(config, data, scenario))
     return levers
 
 
-__all__ = ["REGISTRY", "Lever", "build_levers"]
+__all__ = ["LEVERS", "REGISTRY", "Lever", "build_levers", "registry_of"]

@@ -1,25 +1,53 @@
-"""What every lever shares: its config, resolved targets, and the yearly hook."""
+"""What every lever shares: its metadata, its config, resolved targets, and the yearly hook.
+
+A lever is one module: a pydantic config class (a `Timed` subclass built from
+`model.schema`) and a `Lever` subclass that names it in `config_class` and
+carries the metadata below. `model.levers.registry` lists the classes; the
+`policies:` schema is built from that list.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
-from model.config import Scenario, Timed
-from model.state import WorldState
-from model.world import WorldData
+from model.schema import Timed, marker_of
+from model.state import Offer
+
+if TYPE_CHECKING:
+    from model.config import Scenario
+    from model.state import WorldState
+    from model.world import WorldData
+
+ActsOn = Literal["push", "pull"]
+PUSH: ActsOn = "push"
+PULL: ActsOn = "pull"
+METADATA = ("key", "label", "acts_on", "summary", "config_class")
 
 
 class Lever:
-    """A policy lever. Subclasses set `key` and implement `apply`.
+    """A policy lever. Subclasses set the class metadata and implement `apply`.
+
+    Class metadata:
+        key: the YAML key under `policies:`.
+        label: a human name ("Talent attraction").
+        acts_on: where the lever acts in the firm's decision (DESIGN §3): "push"
+            = on staying, the move decision of firms at the southern origins;
+            "pull" = on the utility of named destinations.
+        summary: one line on what it does.
+        config_class: its pydantic config (a `Timed` subclass).
 
     `apply` is called every year after the state is reset to base(t); it adds
     the lever's effect and returns the fixed spending of the year in yuan.
-    Per-job payments are registered as `Offer`s and paid at settlement.
+    Per-job payments are registered as `Offer`s (see `offer`) and paid at settlement.
     """
 
     key: ClassVar[str]
+    label: ClassVar[str]
+    acts_on: ClassVar[frozenset[ActsOn]]
+    summary: ClassVar[str]
+    config_class: ClassVar[type[Timed]]
 
     def __init__(self, config: Timed, data: WorldData, scenario: Scenario) -> None:
         self.config = config
@@ -29,16 +57,45 @@ class Lever:
     def apply(self, state: WorldState, year: int) -> float:
         raise NotImplementedError
 
-    def places(self, ids: tuple[str, ...] | None, default_kind: str) -> np.ndarray:
-        """Indices of the named places, or of every place of `default_kind`."""
-        if ids is None:
-            return self.data.of_kind(default_kind)
-        return np.array([self.data.place_index(p) for p in ids], dtype=int)
+    def place_targets(self, name: str) -> np.ndarray:
+        """Indices of the places a target field names, or of its default set when it is None.
 
-    def industries(self, ids: tuple[str, ...] | None) -> np.ndarray:
+        The default set is read from the field's `IdsOf` marker (every place
+        of its default kinds), so the rule and the validation share one truth.
+        """
+        ids = getattr(self.config, name)
+        if ids is not None:
+            return np.array([self.data.place_index(p) for p in ids], dtype=int)
+        marker = marker_of(type(self.config), name)
+        if marker is None or marker.table != "places":
+            raise TypeError(f"{type(self.config).__name__}.{name} is not a place-id field")
+        if marker.default is None:
+            return np.arange(self.data.n_places)
+        return np.flatnonzero(np.isin(self.data.kinds, sorted(marker.default)))
+
+    def industry_targets(self, name: str) -> np.ndarray:
+        """Indices of the industries a target field names; None = every industry."""
+        ids = getattr(self.config, name)
         if ids is None:
             return np.arange(self.data.n_industries)
         return np.array([self.data.industry_ids.index(k) for k in ids], dtype=int)
+
+    def offer(self, yuan_per_job: np.ndarray, budget_yuan: float, worker_retention: float = 0.0) -> Offer:
+        """A per-job offer of this lever; it feeds the push only if the lever declares "push"."""
+        return Offer(self.key, yuan_per_job, budget_yuan, worker_retention, acts_on_push=PUSH in self.acts_on)
+
+
+def check_lever_class(cls: type[Lever]) -> None:
+    """Refuse a lever class whose metadata is missing or malformed (a programming error)."""
+    missing = [name for name in METADATA if not hasattr(cls, name)]
+    if missing:
+        raise TypeError(f"lever {cls.__name__} lacks {', '.join(missing)}")
+    if not cls.acts_on or not cls.acts_on <= {PUSH, PULL}:
+        raise TypeError(f"lever {cls.__name__}: acts_on must be a non-empty subset of {{'push', 'pull'}}")
+    if not (isinstance(cls.config_class, type) and issubclass(cls.config_class, Timed)):
+        raise TypeError(f"lever {cls.__name__}: config_class must be a model.schema.Timed subclass")
+    if not cls.key.isidentifier():
+        raise TypeError(f"lever {cls.__name__}: key {cls.key!r} must be a valid YAML key and identifier")
 
 
 def saturating(stock: float | np.ndarray, saturation: float) -> float | np.ndarray:

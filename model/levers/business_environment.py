@@ -6,18 +6,33 @@ score, up to `max_gain` in all; gains already made persist after the lever ends.
 
 from __future__ import annotations
 
-from model.config import BusinessEnvironmentLever
-from model.levers.base import Lever
-from model.state import WorldState
+from typing import TYPE_CHECKING
+
+from model.levers.base import PULL, Lever
+from model.schema import Fraction, ParkIds, Timed, Yuan, ids, quantity
+
+if TYPE_CHECKING:
+    from model.state import WorldState
+
+
+class BusinessEnvironmentConfig(Timed):
+    places: ParkIds = ids(None, label="Target parks", description="north park ids; None = every north park")
+    annual_budget_yuan: Yuan = quantity(0.0, unit="yuan per year", label="Annual budget")
+    gain_per_year: Fraction = quantity(0.02, unit="score points (0-1) per year", label="Gain per active year")
+    max_gain: Fraction = quantity(0.2, unit="score points (0-1)", label="Largest total gain")
 
 
 class BusinessEnvironment(Lever):
     key = "business_environment"
-    config: BusinessEnvironmentLever
+    label = "Business environment"
+    acts_on = frozenset({PULL})
+    summary = "Market institutions and resource allocation raise northern parks' business-environment scores."
+    config_class = BusinessEnvironmentConfig
+    config: BusinessEnvironmentConfig
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
-        self.targets = self.places(self.config.places, "north_park")
+        self.targets = self.place_targets("places")
         self.gained = 0.0
 
     def apply(self, state: WorldState, year: int) -> float:

@@ -7,20 +7,43 @@ infrastructure score after `lag_years`, with diminishing returns
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Annotated
 
-from model.config import InfrastructureLever
-from model.levers.base import Lever, saturating
-from model.state import WorldState
+import numpy as np
+from pydantic import Field
+
+from model.levers.base import PULL, Lever, saturating
+from model.schema import Fraction, ParkIds, Timed, Yuan, ids, quantity
+
+if TYPE_CHECKING:
+    from model.state import WorldState
+
+
+class InfrastructureConfig(Timed):
+    places: ParkIds = ids(None, label="Target parks", description="north park ids; None = every north park")
+    annual_budget_yuan: Yuan = quantity(
+        0.0, unit="yuan per year", label="Annual budget", description="spent in full each active year"
+    )
+    max_gain: Fraction = quantity(0.2, unit="score points (0-1)", label="Largest infrastructure gain")
+    saturation_yuan: Annotated[float, Field(gt=0, le=1e14)] = quantity(
+        2e9, unit="yuan per place", label="Saturation investment", description="invested yuan giving 63% of max_gain"
+    )
+    lag_years: Annotated[int, Field(ge=0, le=20)] = quantity(
+        2, unit="years", label="Lag", description="years before investment counts"
+    )
 
 
 class Infrastructure(Lever):
     key = "infrastructure"
-    config: InfrastructureLever
+    label = "Infrastructure"
+    acts_on = frozenset({PULL})
+    summary = "Transport and telecom investment raises northern parks' infrastructure scores, with lags."
+    config_class = InfrastructureConfig
+    config: InfrastructureConfig
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
-        self.targets = self.places(self.config.places, "north_park")
+        self.targets = self.place_targets("places")
         self.invested_by_year: dict[int, np.ndarray] = {}
 
     def apply(self, state: WorldState, year: int) -> float:

@@ -8,18 +8,39 @@ persist after the lever ends.
 
 from __future__ import annotations
 
-from model.config import PairingLever
-from model.levers.base import Lever
-from model.state import WorldState
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from model.levers.base import PULL, Lever
+from model.schema import Fraction, ParkIds, Timed, Yuan, ids, quantity
+
+if TYPE_CHECKING:
+    from model.state import WorldState
+
+
+class PairingConfig(Timed):
+    parks: ParkIds = ids(None, label="Co-built parks", description="north park ids; None = every north park")
+    annual_budget_yuan: Yuan = quantity(0.0, unit="yuan per year", label="Annual budget")
+    strength_gain: Annotated[float, Field(ge=0, le=10)] = quantity(
+        0.5, unit="pairing strength", label="Pairing-tie gain", description="added to the pairing term; persists"
+    )
+    environment_gain: Fraction = quantity(
+        0.05, unit="score points (0-1)", label="Business-environment gain", description="management know-how"
+    )
 
 
 class Pairing(Lever):
     key = "pairing"
-    config: PairingLever
+    label = "Pairing assistance"
+    acts_on = frozenset({PULL})
+    summary = "Strengthens each co-built park's tie to its southern partner and transfers management know-how."
+    config_class = PairingConfig
+    config: PairingConfig
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)  # type: ignore[arg-type]
-        self.parks = self.places(self.config.parks, "north_park")
+        self.parks = self.place_targets("parks")
         self.started = False
 
     def apply(self, state: WorldState, year: int) -> float:
