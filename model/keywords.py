@@ -2,13 +2,16 @@
 
 Tools that construct Mesa models from keyword parameters (`mesa.batch_run`)
 pass scenario overrides as keywords, dotted key paths spelled with `__`
-(`firms__count=2000`), and a seed in any of Mesa's forms. The reporters are
-named module-level functions so that a model pickles.
+(`firms__count=2000`), and a seed in any of Mesa's forms. The DataCollector's
+reporters are built from the metric catalogue (model.outcomes): one per yearly
+metric of the timeseries and one per horizon metric so far (`<name>_to_date`),
+each a partial of a module-level function, so that a model pickles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +19,8 @@ import numpy as np
 
 from model.config import Scenario
 from model.errors import InputError, short
-from model.metrics import YearRecord, horizon_metrics
+from model.metrics import TIMESERIES_COLUMNS, horizon_metrics
+from model.outcomes import HORIZON, metric
 from model.scenario import load_scenario, set_path, validate_mapping
 from model.seeds import draw_seed, seed_of
 
@@ -75,11 +79,7 @@ def resolve_seed(seed: SeedLike | None, rng: SeedLike | None = None) -> int:
     return seed_of(sequence)
 
 
-# --- DataCollector reporters: named functions so that a model pickles ------------
-
-
-def _last(model: RelocationModel) -> YearRecord:
-    return model.records[-1]
+# --- DataCollector reporters: built from the metric catalogue, picklable -------
 
 
 def report_year(model: RelocationModel) -> int:
@@ -92,59 +92,51 @@ def report_seed(model: RelocationModel) -> int:
     return model.seed
 
 
-def report_firms_active(model: RelocationModel) -> float:
-    return float(_last(model).firms_active)
+def yearly_value(name: str, model: RelocationModel) -> float:
+    """The year's value of a timeseries metric (the model's last YearRecord)."""
+    return float(model.records[-1].row()[name])
 
 
-def report_relocated_jobs(model: RelocationModel) -> float:
-    return float(_last(model).relocated_jobs)
+def to_date_value(name: str, model: RelocationModel) -> float:
+    """A horizon metric over the years so far: at the last year, the run's summary.json value."""
+    return float(horizon_metrics(model.records)[name])
 
 
-def report_to_north_jobs(model: RelocationModel) -> float:
-    return float(_last(model).to_north_jobs)
+class MetricReporter(partial):  # type: ignore[type-arg]
+    """A reporter of one catalogue metric: `yearly_value` or `to_date_value` bound to the metric's name.
+
+    A `functools.partial` of a module-level function, because Mesa's
+    DataCollector calls a partial (or a function) with the model, and a partial
+    of a module-level function pickles (a lambda would not).
+    """
+
+    @property
+    def metric(self) -> str:
+        name: str = self.args[0]
+        return name
 
 
-def report_to_outside_jobs(model: RelocationModel) -> float:
-    return float(_last(model).to_outside_jobs)
+TO_DATE = "_to_date"
 
 
-def report_north_share_jobs(model: RelocationModel) -> float:
-    return float(_last(model).row()["north_share_jobs"])
+def _known(name: str) -> bool:
+    try:
+        metric(name)
+    except KeyError:
+        return False
+    return True
 
 
-def report_fiscal_cost_yuan(model: RelocationModel) -> float:
-    return float(_last(model).fiscal_cost_yuan)
+def build_reporters() -> dict[str, Callable[[RelocationModel], float]]:
+    """`year`, `seed`, every yearly metric of the timeseries the catalogue knows, and every horizon
+    metric so far (`<name>_to_date`)."""
+    reporters: dict[str, Callable[[RelocationModel], float]] = {"year": report_year, "seed": report_seed}
+    for name in TIMESERIES_COLUMNS:
+        if name not in reporters and _known(name):
+            reporters[name] = MetricReporter(yearly_value, name)
+    for name in HORIZON:
+        reporters[name + TO_DATE] = MetricReporter(to_date_value, name)
+    return reporters
 
 
-def report_relocated_jobs_to_date(model: RelocationModel) -> float:
-    """Whole horizon so far: at the last year, the run's summary.json value."""
-    return float(horizon_metrics(model.records)["relocated_jobs"])
-
-
-def report_north_share_jobs_to_date(model: RelocationModel) -> float:
-    return float(horizon_metrics(model.records)["north_share_jobs"])
-
-
-def report_fiscal_cost_yuan_to_date(model: RelocationModel) -> float:
-    return float(horizon_metrics(model.records)["fiscal_cost_yuan"])
-
-
-def report_cost_per_north_job_yuan_to_date(model: RelocationModel) -> float:
-    return float(horizon_metrics(model.records)["cost_per_north_job_yuan"])
-
-
-# Yearly values (the year's timeseries row) and horizon-so-far values ("_to_date").
-REPORTERS: dict[str, Callable[[RelocationModel], float]] = {
-    "year": report_year,
-    "seed": report_seed,
-    "firms_active": report_firms_active,
-    "relocated_jobs": report_relocated_jobs,
-    "to_north_jobs": report_to_north_jobs,
-    "to_outside_jobs": report_to_outside_jobs,
-    "north_share_jobs": report_north_share_jobs,
-    "fiscal_cost_yuan": report_fiscal_cost_yuan,
-    "relocated_jobs_to_date": report_relocated_jobs_to_date,
-    "north_share_jobs_to_date": report_north_share_jobs_to_date,
-    "fiscal_cost_yuan_to_date": report_fiscal_cost_yuan_to_date,
-    "cost_per_north_job_yuan_to_date": report_cost_per_north_job_yuan_to_date,
-}
+REPORTERS: dict[str, Callable[[RelocationModel], float]] = build_reporters()

@@ -9,7 +9,7 @@ close; (5) the year is recorded (a YearRecord, and a DataCollector row).
 
 Tools that build Mesa models from keyword parameters (`mesa.batch_run`) can
 construct it with scenario overrides as keywords (`firms__count=2000`); the
-DataCollector's reporters are named functions at the end of this module.
+DataCollector's reporters (model.keywords.REPORTERS) come from the metric catalogue.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from model.choice import (
     utilities,
     utility_tables,
 )
-from model.config import Scenario
+from model.config import Scenario, Settlement
 from model.firms import Firm, draw_firms
 from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
 from model.metrics import Results, YearRecord
-from model.state import WorldState
+from model.state import Offer, WorldState
 from model.world import WorldData, world_for
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class RelocationModel(mesa.Model):
         seed: the seed of this run's one random generator: an integer ≥ 0, a
             `numpy.random.SeedSequence` (or a sequence of integers, its entropy)
             turned into the integer `generate_state(1, uint64)[0]` as
-            `experiments.runner.replication_seeds` does, or None to draw one
+            `model.seeds.replication_seeds` does, or None to draw one
             from OS entropy. The seed used is `self.seed` and a reporter.
         data: the world tables (loaded from the scenario's data files if None).
         rng: the same as `seed` (Mesa's newer name); give one of the two.
@@ -173,31 +173,8 @@ class RelocationModel(mesa.Model):
         dest = self.destinations[sample_choice(prob, u_choice)]
         jobs_real = self.weight * m.jobs
 
-        received = np.zeros(len(batch))
-        retention = np.zeros(len(batch))
-        for offer in st.offers:
-            per_job = offer.yuan_per_job[m.place, m.industry, dest]
-            claims = per_job * jobs_real
-            paid = _pay_first_come(claims, offer.remaining_yuan)
-            # A claim cut short means the fund is spent for the year (no rounding residue lingers).
-            offer.remaining_yuan = 0.0 if np.any(paid < claims) else offer.remaining_yuan - float(paid.sum())
-            spend[offer.lever] = spend.get(offer.lever, 0.0) + float(paid.sum())
-            received += paid / jobs_real
-            retention = np.maximum(retention, np.where(paid > 0, offer.worker_retention, 0.0))
-
-        s = self.config.world.settlement
-        num = self.data.industry_num
-        skill = num["skill_intensity"][m.industry]
-        talent_gain = np.log1p(st.talent_k[dest]) - np.log1p(st.talent_k[m.place])
-        thin = np.maximum(0.0, 1.0 - self.jobs_pk[dest, m.industry] / s.cluster_threshold_jobs)
-        supply_penalty = num["supply_chain_intensity"][m.industry] * thin * (1.0 - st.supplier_support[dest])
-        net_cost = np.maximum(0.0, num["move_cost_yuan_per_job"][m.industry] - received)
-        f.move_shock[batch] += (
-            s.talent_effect * skill * talent_gain
-            - s.skill_loss * skill * (1.0 - retention)
-            - s.supply_chain_penalty * supply_penalty
-            - s.move_cost_burden * net_cost / MOVE_COST_UNIT_YUAN
-        )
+        received, retention = pay_offers(st.offers, m, dest, jobs_real, spend)
+        f.move_shock[batch] += move_shock(st, self.jobs_pk, m, dest, received, retention)
 
         self._add_jobs(batch, -1.0)
         self._add_jobs(batch, +1.0, place=dest)
@@ -210,8 +187,7 @@ class RelocationModel(mesa.Model):
         """Firms that close this year; low productivity raises the hazard."""
         s = self.config.world.settlement
         f = self.firms
-        phi = f.log_productivity[candidates] + f.move_shock[candidates]
-        hazard = np.clip(s.closure_rate_per_year * np.exp(-s.closure_productivity * phi), 0.0, 1.0)
+        hazard = closure_hazard(s, f.log_productivity[candidates] + f.move_shock[candidates])
         closed = candidates[u_close[candidates] < hazard]
         self._add_jobs(closed, -1.0)
         f.active[closed] = False
@@ -257,6 +233,60 @@ class RelocationModel(mesa.Model):
         while self.year < self.config.years.end:
             self.step()
         return Results.from_records(self.records, self.data, self.seed)
+
+
+# --- settlement rules, shared with the per-agent benchmark (one firm = arrays of length 1) ---
+
+
+def pay_offers(
+    offers: list[Offer], movers: Movers, dest: np.ndarray, jobs_real: np.ndarray, spend: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pay every offer's claims in mover order while its budget lasts; spending goes to `spend`.
+
+    Returns the yuan per job each mover received and the worker retention of
+    the offers that paid it (the largest).
+    """
+    received = np.zeros(len(dest))
+    retention = np.zeros(len(dest))
+    for offer in offers:
+        per_job = offer.yuan_per_job[movers.place, movers.industry, dest]
+        claims = per_job * jobs_real
+        paid = _pay_first_come(claims, offer.remaining_yuan)
+        # A claim cut short means the fund is spent for the year (no rounding residue lingers).
+        offer.remaining_yuan = 0.0 if np.any(paid < claims) else offer.remaining_yuan - float(paid.sum())
+        spend[offer.lever] = spend.get(offer.lever, 0.0) + float(paid.sum())
+        received += paid / jobs_real
+        retention = np.maximum(retention, np.where(paid > 0, offer.worker_retention, 0.0))
+    return received, retention
+
+
+def move_shock(
+    st: WorldState,
+    jobs_pk: np.ndarray,
+    movers: Movers,
+    dest: np.ndarray,
+    received: np.ndarray,
+    retention: np.ndarray,
+) -> np.ndarray:
+    """Log-productivity change of a move: talent gained, skills lost, thin clusters, unpaid move cost."""
+    s = st.scenario.world.settlement
+    num = st.data.industry_num
+    skill = num["skill_intensity"][movers.industry]
+    talent_gain = np.log1p(st.talent_k[dest]) - np.log1p(st.talent_k[movers.place])
+    thin = np.maximum(0.0, 1.0 - jobs_pk[dest, movers.industry] / s.cluster_threshold_jobs)
+    supply_penalty = num["supply_chain_intensity"][movers.industry] * thin * (1.0 - st.supplier_support[dest])
+    net_cost = np.maximum(0.0, num["move_cost_yuan_per_job"][movers.industry] - received)
+    return (
+        s.talent_effect * skill * talent_gain
+        - s.skill_loss * skill * (1.0 - retention)
+        - s.supply_chain_penalty * supply_penalty
+        - s.move_cost_burden * net_cost / MOVE_COST_UNIT_YUAN
+    )
+
+
+def closure_hazard(s: Settlement, phi: np.ndarray) -> np.ndarray:
+    """Yearly closure probability at log productivity phi (own level + move shock)."""
+    return np.clip(s.closure_rate_per_year * np.exp(-s.closure_productivity * phi), 0.0, 1.0)
 
 
 def _pay_first_come(claims_yuan: np.ndarray, budget_yuan: float) -> np.ndarray:
