@@ -7,9 +7,12 @@ search. This module declares relocsim in EMA's terms:
 
 - uncertainties: scenario settings Jiangsu does not control (other provinces'
   subsidies, southern wage growth) and behavioural coefficients we are unsure of;
-- levers: policy magnitudes (relocation aid, talent and infrastructure budgets);
-- outcomes: the horizon metrics of `summary.json`, each with the direction a
-  planner wants (north share up, fiscal cost down).
+- levers: number settings of the registered policy levers (model.levers.REGISTRY),
+  `policies.<lever>.<field>`; by default a few budgets and per-job payments
+  (LEVERS), any other lever setting on request;
+- outcomes: the horizon metrics of `summary.json` from the metric catalogue
+  (model.outcomes), maximised or minimised as the metric's `better` says
+  (north share up, fiscal cost down), the others kept as information.
 
 Every parameter is a dotted scenario key path spelled with `__` for `.`
 (`world__outside__subsidy_yuan_per_job`), because EMA names must be Python
@@ -35,17 +38,19 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from experiments.runner import draw_master_seed, replication_seeds
 from model.errors import InputError, short
-from model.model import scenario_with, simulate
+from model.levers import REGISTRY
+from model.outcomes import HORIZON, Better, metric
 from model.scenario import load_raw, set_path, validate_mapping
-from model.world import world_for
+from model.seeds import draw_seed, replication_seeds
 
 if TYPE_CHECKING:
     from ema_workbench import ReplicatorModel
@@ -65,19 +70,65 @@ UNCERTAINTIES: dict[str, Bounds] = {
     "behaviour.push.intercept": (-4.8, -3.8),  # default -4.3 (calibrated)
     "behaviour.choice.talent": (0.5, 1.5),  # default 1.0 (assumption)
 }
+POLICIES = "policies"
+# Default lever ranges: 0 to about twice the shipped magnitudes (scenarios/*.yaml);
+# each must be a number setting of a registered lever (checked at import).
 LEVERS: dict[str, Bounds] = {
     "policies.relocation_aid.yuan_per_job": (0.0, 60_000.0),  # relocation_aid.yaml: 30,000
     "policies.relocation_aid.annual_budget_yuan": (0.0, 3e9),  # relocation_aid.yaml: 1.5e9
     "policies.talent.annual_budget_yuan": (0.0, 4e9),  # talent.yaml: 2e9
     "policies.infrastructure.annual_budget_yuan": (0.0, 6e9),  # infrastructure.yaml: 3e9
 }
-OUTCOMES: dict[str, Kind] = {
-    "north_share_jobs": "maximize",
-    "outside_share_jobs": "minimize",
-    "relocated_jobs": "info",
-    "fiscal_cost_yuan": "minimize",
-    "cost_per_north_job_yuan": "minimize",
-}
+DIRECTION: dict[Better, Kind] = {"higher": "maximize", "lower": "minimize", None: "info"}
+
+
+def outcome_kinds() -> dict[str, Kind]:
+    """Every horizon metric of the catalogue, with the direction its `better` gives."""
+    return {name: DIRECTION[metric(name).better] for name in HORIZON}
+
+
+OUTCOMES: dict[str, Kind] = outcome_kinds()
+
+
+def lever_setting(key: str) -> bool:
+    """Whether a key path is a number setting of a registered lever: `policies.<lever>.<field>`."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != POLICIES or parts[1] not in REGISTRY:
+        return False
+    field = REGISTRY[parts[1]].config_class.model_fields.get(parts[2])
+    return field is not None and _numeric(field.annotation)
+
+
+def _numeric(annotation: Any) -> bool:
+    """An int or float field (also optional, or Annotated); not bool, not ids."""
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _numeric(typing.get_args(annotation)[0])
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return any(_numeric(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def check_levers(keys: list[str]) -> None:
+    """Refuse a lever that is not a number setting of a registered lever (InputError naming it)."""
+    for key in keys:
+        if not lever_setting(key):
+            raise InputError(
+                None,
+                key,
+                "is not a lever setting",
+                f"{POLICIES}.<lever>.<number field>, <lever> one of {', '.join(REGISTRY)}",
+            )
+
+
+def _check_default_levers() -> None:
+    bad = [key for key in LEVERS if not lever_setting(key)]
+    if bad:
+        raise TypeError(f"experiments.ema.LEVERS names settings no registered lever has: {bad}")
+
+
+_check_default_levers()
 
 
 def param_name(dotted: str) -> str:
@@ -92,6 +143,9 @@ def run_relocsim(scenario_path: str, seed: int, **params: Any) -> dict[str, floa
     Returns the horizon metrics named in OUTCOMES (NaN where undefined, e.g. the
     cost per north job when no job moved north).
     """
+    from model.model import scenario_with, simulate  # Mesa: imported when a run happens
+    from model.world import world_for
+
     scenario = scenario_with(None, scenario_path, params)
     results = simulate(scenario, seed, world_for(scenario, scenario_path))
     return {name: float(results.metrics[name]) for name in OUTCOMES}
@@ -118,7 +172,8 @@ def relocsim_model(
         replications: runs per experiment; outcomes are their means.
         uncertainties: {dotted key path: (low, high)}; None = UNCERTAINTIES.
             Integer bounds make an IntegerParameter, others a RealParameter.
-        levers: {dotted key path: (low, high)}; None = LEVERS.
+        levers: {dotted key path: (low, high)}, each a number setting of a
+            registered lever (`policies.<lever>.<field>`); None = LEVERS.
         fixed: other overrides held constant, {dotted key path: value}, e.g.
             {"years.end": 2030}; they become EMA Constants.
     """
@@ -131,10 +186,11 @@ def relocsim_model(
         constants["firms.count"] = firms
     if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
         raise InputError(None, "replications", f"{short(replications)} is out of range", "an integer ≥ 1")
+    check_levers(list(levers))
     base = check_parameters(path, uncertainties, levers, constants)
     master = base.get("seed") if seed is None else seed
     if master is None:
-        master = draw_master_seed()
+        master = draw_seed()
         logger.info("%s has no seed: drew master seed %d", path, master)
     if not isinstance(master, int) or isinstance(master, bool) or master < 0:
         raise InputError(None, "seed", f"{short(master)} is not a seed", "an integer ≥ 0")

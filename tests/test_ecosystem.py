@@ -21,9 +21,12 @@ import mesa
 import numpy as np
 import pytest
 
-from experiments.runner import replication_seeds
 from model import InputError, RelocationModel, simulate
+from model.levers import REGISTRY
+from model.metrics import TIMESERIES_COLUMNS
 from model.model import REPORTERS
+from model.outcomes import CATALOGUE, HORIZON, metric
+from model.seeds import replication_seeds
 from tests.helpers import SCENARIOS, shipped
 
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -128,12 +131,24 @@ def test_seeds_given_as_seed_sequences_are_the_replication_seeds_and_none_is_dra
     assert model.run().metrics == simulate(sc, model.seed).metrics
 
 
-def test_reporters_are_named_functions_so_the_collector_pickles() -> None:
-    model = RelocationModel(shipped("baseline", {"firms.count": FIRMS, "years.end": 2023}), 2)
+def test_reporters_come_from_the_catalogue_and_the_collector_pickles() -> None:
+    yearly = [c for c in TIMESERIES_COLUMNS if c not in ("replication", "year")]
+    assert list(REPORTERS) == ["year", "seed", *yearly, *(f"{m}_to_date" for m in HORIZON)]
+    assert all(metric(n.removesuffix("_to_date")) for n in REPORTERS if n not in ("year", "seed"))
+    assert {"firms_active", "mean_move_probability"} <= set(CATALOGUE) & set(REPORTERS)
+    model = RelocationModel(shipped("baseline", {"firms.count": FIRMS, "years.end": 2024}), 2)
+    model.step()
     model.step()
     restored = pickle.loads(pickle.dumps(model.datacollector))
     assert restored.model_vars == model.datacollector.model_vars
-    assert all(f.__name__.startswith("report_") for f in REPORTERS.values())
+    assert pickle.loads(pickle.dumps(REPORTERS)).keys() == REPORTERS.keys()
+    # Each yearly reporter is the year's timeseries value; each _to_date one the horizon metric so far.
+    res = simulate(model.config, 2)
+    rows = model.datacollector.model_vars
+    for name in yearly:
+        assert rows[name] == pytest.approx([r[name] for r in res.timeseries], nan_ok=True), name
+    for name in HORIZON:
+        assert rows[f"{name}_to_date"][-1] == pytest.approx(res.metrics[name], nan_ok=True), name
 
 
 # --- EMA Workbench ---------------------------------------------------------------
@@ -163,7 +178,7 @@ def test_perform_experiments_runs_the_declared_inputs_with_the_replication_seeds
         lever_sampling_kwargs={"rng": 2},
     )
     assert len(experiments) == 8
-    assert set(outcomes) == set(OUTCOMES)
+    assert set(outcomes) == set(OUTCOMES) == set(HORIZON)
     assert all(len(v) == 8 for v in outcomes.values())
     for key, (low, high) in {**UNCERTAINTIES, **LEVERS}.items():
         assert experiments[param_name(key)].between(low, high).all(), key
@@ -213,6 +228,29 @@ def test_the_model_pickles_for_the_multiprocessing_evaluator(ema) -> None:
     assert [c.name for c in model.constants] == ["scenario_path", "years__end", "firms__count"]
 
 
+def test_outcomes_and_levers_come_from_the_catalogue_and_the_registry(ema) -> None:
+    from experiments.ema import LEVERS, OUTCOMES, lever_setting, param_name
+
+    kinds = {"higher": "maximize", "lower": "minimize", None: "info"}
+    assert {name: kinds[metric(name).better] for name in HORIZON} == OUTCOMES
+    assert OUTCOMES["north_share_jobs"] == "maximize" and OUTCOMES["fiscal_cost_yuan"] == "minimize"
+    model = small_model()
+    directions = {o.name: o.kind for o in model.outcomes}
+    want = {"maximize": ema.ScalarOutcome.MAXIMIZE, "minimize": ema.ScalarOutcome.MINIMIZE}
+    assert directions == {n: want.get(k, ema.ScalarOutcome.INFO) for n, k in OUTCOMES.items()}
+    assert [p.name for p in model.levers] == [param_name(k) for k in LEVERS]
+    # Every number setting of every registered lever can be a lever; nothing else can.
+    for key, cls in REGISTRY.items():
+        for field in cls.config_class.model_fields:
+            if field in ("start_year", "end_year") or not lever_setting(f"policies.{key}.{field}"):
+                continue
+            d = getattr(cls.config_class(), field)
+            span = (d, d + 1) if isinstance(d, int) else (d / 2, d) if d > 0 else (0.0, 1.0)
+            assert small_model(levers={f"policies.{key}.{field}": span}).levers[0].name == f"policies__{key}__{field}"
+    assert not lever_setting("behaviour.choice.talent")
+    assert not lever_setting("policies.talent.places")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -220,7 +258,11 @@ def test_the_model_pickles_for_the_multiprocessing_evaluator(ema) -> None:
             {"levers": {"policies.talent.annual_budget_yuan": (0.0, 1e15)}},
             r"high ends and fixed values: policies\.talent\.annual_budget_yuan: 1000000000000000\.0 is out of range",
         ),
-        ({"levers": {"policies.talnt.annual_budget_yuan": (0.0, 1e9)}}, r"policies\.talnt: unknown key"),
+        (
+            {"levers": {"policies.talnt.annual_budget_yuan": (0.0, 1e9)}},
+            r"policies\.talnt\.annual_budget_yuan: is not a lever setting .*<lever> one of infrastructure, ",
+        ),
+        ({"levers": {"world.south.wage_per_year": (0.0, 0.1)}}, r"world\.south\.wage_per_year: is not a lever"),
         ({"uncertainties": {"behaviour.choice.talent": (2.0, 1.0)}}, r"is not a range"),
         ({"uncertainties": {"behaviour__choice__talent": (0.0, 1.0)}}, r"is not a dotted key path"),
         ({"replications": 0}, r"replications: 0 is out of range"),
