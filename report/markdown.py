@@ -5,7 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from model.outcomes import Metric
+from model.outcomes import COST_EFFECTIVENESS, Metric, metric
+
+NOT_DEFINED = "95% CI not defined: the change in north jobs is not distinguishable from 0"
+# Quantities a report derives from the catalogue's metrics, formatted the catalogue's way (shares in %).
+VARIANCE_SHARE = Metric("variance_share", "Share of the variance", "share", "A Sobol' index.", (-math.inf, math.inf))
+SHARE_OF_TOTAL = Metric("share_of_total", "Share of the total change", "share", "φ ÷ total.", (-math.inf, math.inf))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str | None = None) -> list[str]:
@@ -21,9 +26,66 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+SAME = "same in every replication"
+
+
 def with_ci(m: Metric, mean: float, low: float, high: float, *, change: bool = False) -> str:
-    """A value and its interval as one cell, in the metric's format."""
+    """A value and its interval as one cell, in the metric's format; a zero-width interval says so."""
+    if math.isfinite(mean) and low == high == mean:
+        return f"{m.text(mean, change=change)} ({SAME})"
     return m.interval_text(mean, low, high, change=change)
+
+
+def range_text(m: Metric, low: float, high: float, *, change: bool = False) -> str:
+    """An interval alone, `-17.4 pp to +18.7 pp`, both ends on one scale; a dash where undefined."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "–"
+    scale = m.scale([low, high])
+    return f"{m.text(low, change=change, scale=scale)} to {m.text(high, change=change, scale=scale)}"
+
+
+def magnitude_text(m: Metric, value: float) -> str:
+    """A size of change (never negative: Morris μ*, σ, a CI half-width) in the change unit, without a sign."""
+    return m.text(value, change=True).removeprefix("+")
+
+
+def ratio_cell(mean: float, low: float, high: float, replications: int) -> str:
+    """Yuan per additional north job with Fieller's interval, or why that interval does not exist."""
+    m = metric(COST_EFFECTIVENESS)
+    if math.isfinite(low) and math.isfinite(high):
+        return m.interval_text(mean, low, high)
+    if replications < 2 or not math.isfinite(mean):
+        return m.text(mean)
+    return f"{m.text(mean)} ({NOT_DEFINED})"
+
+
+def lever_label(key: str, label: str = "") -> str:
+    """A lever's words: the label it declares (levers.csv or the registry), else its key in words."""
+    if not label or label == key:
+        try:
+            from model.levers import REGISTRY
+
+            label = str(getattr(REGISTRY.get(key), "label", "") or "")
+        except ImportError:  # the registry is optional here: words from the key will do
+            label = ""
+    if not label or label == key:
+        label = key.replace("_", " ").capitalize()
+    return label
+
+
+def change_unit(m: Metric) -> str:
+    """The unit of a change of the metric as people read it: pp for shares."""
+    return "pp" if m.is_share else m.shown_unit
+
+
+def lower_first(text: str) -> str:
+    """A label inside a sentence: `Relocated jobs` → `relocated jobs`."""
+    return text[:1].lower() + text[1:]
+
+
+def image(path: str, alt: str, caption: str) -> list[str]:
+    """A figure and the sentence that says how to read it."""
+    return [f"![{alt}]({path})", "", caption, ""]
 
 
 def nan_if_none(value: float | None) -> float:
@@ -33,5 +95,9 @@ def nan_if_none(value: float | None) -> float:
 def document(title: str, *sections: Sequence[str]) -> str:
     lines = [f"# {title}"]
     for section in sections:
-        lines += ["", *section]
+        body = list(section)
+        while body and not body[-1].strip():
+            body.pop()
+        if body:
+            lines += ["", *body]
     return "\n".join(lines).rstrip() + "\n"

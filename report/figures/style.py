@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator
 
 from experiments.stats import Interval
 from model.outcomes import Metric
@@ -100,18 +100,47 @@ def mean_band(values: np.ndarray, bounds: tuple[float, float]) -> tuple[np.ndarr
     )
 
 
-def metric_axis(axis: Axis, m: Metric, *, change: bool = False, values: Sequence[float] = ()) -> None:
-    """Ticks of a metric's axis in the unit people read (values are in the stored unit)."""
+class MetricTicks(Formatter):
+    """Tick text of a metric axis: % or pp for shares, CNY m/bn for money, thousands separators.
+
+    The number of decimals is the fewest that writes every tick exactly, so a
+    ±0.5 pp axis does not read "+0, +0, +1" and a jobs axis has no ".0".
+    """
+
+    def __init__(self, m: Metric, change: bool, divisor: float) -> None:
+        self.m, self.change, self.divisor, self.decimals = m, change, divisor, 0
+
+    def shown(self, value: float) -> float:
+        return value * 100 if self.m.is_share else value / self.divisor
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        shown = [self.shown(v) for v in locs if math.isfinite(v)]
+        self.decimals = next(
+            (d for d in range(6) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in shown)), 6
+        )
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        shown = self.shown(value)
+        if abs(shown) < 0.5 * 10.0**-self.decimals:
+            shown = 0.0  # no "-0"
+        text = f"{shown:,.{self.decimals}f}"
+        return "+" + text if self.change and shown > 0 else text
+
+
+def metric_axis(
+    axis: Axis, m: Metric, *, change: bool = False, values: Sequence[float] = (), nbins: int | None = None
+) -> None:
+    """Ticks of a metric's axis in the unit people read (values are in the stored unit).
+
+    `values` are the numbers plotted: money is shown in CNY m or bn by their
+    largest magnitude, the same scale `metric_label` names. `nbins` caps the
+    number of ticks.
+    """
     divisor, _suffix = m.scale(values)
-
-    def tick(v: float, _pos: object = None) -> str:
-        if m.is_share:
-            return f"{v * 100:+.0f}" if change and v else f"{v * 100:.0f}"
-        scaled = v / divisor
-        text = f"{scaled:,.0f}" if abs(scaled) >= 10 or scaled == 0 else f"{scaled:,.1f}"
-        return ("+" + text) if change and v > 0 else text
-
-    axis.set_major_formatter(FuncFormatter(tick))
+    axis.set_major_formatter(MetricTicks(m, change, divisor))
+    if nbins is not None:  # long tick texts (jobs with separators) need fewer ticks
+        axis.set_major_locator(MaxNLocator(nbins=nbins))
 
 
 def metric_label(m: Metric, *, change: bool = False, values: Sequence[float] = (), what: str | None = None) -> str:
@@ -146,3 +175,29 @@ def nice(value: float) -> float:
 
 def series_colour(i: int) -> str:
     return SERIES_COLOURS[i % len(SERIES_COLOURS)]
+
+
+def diverging_colours(m: Metric) -> str:
+    """A colour map for differences centred on 0: blue where the metric moves the better way, red the worse."""
+    if m.better == "higher":
+        return "RdBu"
+    if m.better == "lower":
+        return "RdBu_r"
+    return "PuOr_r"
+
+
+def wrapped(text: str, width: int = 22) -> str:
+    """A long tick label (a lever or factor label) on a few lines."""
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def plain_spines(ax: Axes) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def interval_caption(replications: int, what: str = "mean", marks: str = "Whiskers") -> str:
+    """What the whiskers or bands are, or that there are none (one replication)."""
+    if replications < 2:
+        return "One replication, so no confidence interval exists and none is drawn."
+    return f"{marks}: 95% confidence interval of the {what} across {replications} replications."
