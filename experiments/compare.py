@@ -273,11 +273,11 @@ def collect(store: RunStore, tasks: Sequence[Task], entries: Sequence[Entry], ti
 
 
 def comparison_row(scenario: str, name: str, x: np.ndarray, base: np.ndarray, is_base: bool) -> list[Any]:
-    """Mean and interval, paired difference and interval, Welch interval, and their width ratio."""
+    """Mean and interval, paired difference and interval, Welch interval, and their width ratio (all bounded)."""
     m = metric(name)
     value = Interval.of(x, m.bounds)
     diff = Interval.of(x - base, m.change_bounds())
-    unpaired = (0.0, 0.0) if is_base else welch(x, base)
+    unpaired = (0.0, 0.0) if is_base else welch(x, base, m.change_bounds())
     width = unpaired[1] - unpaired[0]
     ratio = (diff.high - diff.low) / width if diff.defined and math.isfinite(width) and width > 0 else math.nan
     reps = int(np.isfinite(x).sum())

@@ -217,8 +217,12 @@ def t975(df: float) -> float:
     return (lo + hi) / 2
 
 
-def welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """95% CI of mean(x) − mean(y) for independent samples (Welch–Satterthwaite df)."""
+def welch(x: np.ndarray, y: np.ndarray, bounds: tuple[float, float] = UNBOUNDED) -> tuple[float, float]:
+    """95% CI of mean(x) − mean(y) for independent samples (Welch–Satterthwaite df).
+
+    With `bounds` (a difference of shares: [-1, 1]) it is computed on the same
+    scale as Interval.of, so that it stays inside them.
+    """
     x, y = x[np.isfinite(x)], y[np.isfinite(y)]
     if len(x) < 2 or len(y) < 2:
         return math.nan, math.nan
@@ -228,8 +232,7 @@ def welch(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     if se == 0:
         return diff, diff
     df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
-    half = t975(df) * se
-    return diff - half, diff + half
+    return _bounded(diff, se, t975(df), bounds)
 
 
 def replications_for(sd: float, width: float, cap: int) -> int:
