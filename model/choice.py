@@ -1,21 +1,29 @@
 """The two stages of a firm's decision, evaluated for many firms at once.
 
-Push: p = 1 / (1 + exp(−η)), η = intercept + Σ push.k z_k.
-Pull: conditional logit over the allowed destinations, V_ij = Σ choice.k x_ijk,
-sampled by inverse CDF from one uniform per firm so that a firm's draw is the
-same whatever the policy (common random numbers).
+Push: p = 1 / (1 + exp(−η)), η = intercept + Σ push.k z_k (`PUSH_TERMS`).
+Pull: conditional logit over the allowed destinations, V_ij = Σ choice.k x_ijk
+(`TERMS`), sampled by inverse CDF from one uniform per firm so that a firm's
+draw is the same whatever the policy (common random numbers).
+
+This is the one definition of the rule: the model evaluates it for batches of
+firms, and the per-agent benchmark (`benchmarks/per_agent.py`) evaluates the
+same term definitions for one firm at a time. Each choice term declares the
+`Context` fields it reads; the terms recomputed between the batches of a year
+are derived from that (`WITHIN_YEAR_TERMS`), not kept by hand.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from model.config import Choice, Push
-from model.state import WorldState
+if TYPE_CHECKING:
+    from model.config import Choice, Push
+    from model.state import WorldState
 
 SUBSIDY_UNIT_YUAN = 10_000.0
 # Push covariates are centred on a reference firm, so that `push.intercept` is
@@ -38,14 +46,26 @@ class Movers:
 
 @dataclass
 class Context:
-    """Attributes of the year that the utility terms read (P places, K industries)."""
+    """What the terms read at one moment of a year (P places, K industries).
+
+    `state` is the world after the year's levers applied: fixed for the whole
+    year, except the offers' remaining budgets, which terms read only through
+    `offered`. The fields in `WITHIN_YEAR_FIELDS` change between the batches
+    of a year.
+    """
 
     state: WorldState
     destinations: np.ndarray  # (D,) place indices
     jobs_by_place_industry: np.ndarray  # (P, K), real units
     wage: np.ndarray  # (P,) with congestion
     land: np.ndarray  # (P,) with congestion
-    offered: np.ndarray  # (P_from, K, P_to) yuan per job
+    offered: np.ndarray  # (P_from, K, P_to) yuan per job, offers whose budget is not yet spent
+
+
+CONTEXT_FIELDS: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Context))
+# Congestion-adjusted wage and land, jobs by place and industry, and the offers
+# with their remaining budgets move as the movers of a batch settle.
+WITHIN_YEAR_FIELDS: frozenset[str] = frozenset({"wage", "land", "jobs_by_place_industry", "offered"})
 
 
 def effective_prices(
@@ -57,46 +77,128 @@ def effective_prices(
     return state.wage * (1 + gain) ** cong.wage_elasticity, state.land * (1 + gain) ** cong.land_elasticity
 
 
-def cost_pressure(
-    state: WorldState, industry: np.ndarray, place: np.ndarray, wage: np.ndarray, land: np.ndarray
-) -> np.ndarray:
-    """Σ intensity × ln(price index) at the firm's current place (a K × P table, then looked up)."""
+def cost_pressure_table(state: WorldState, wage: np.ndarray, land: np.ndarray) -> np.ndarray:
+    """(K, P): Σ intensity × ln(price index) of each industry at each place."""
     num = state.data.industry_num
-    table = (
+    return (
         num["labour_intensity"][:, None] * np.log(wage)[None, :]
         + num["land_intensity"][:, None] * np.log(land)[None, :]
         + num["energy_intensity"][:, None] * np.log(state.power)[None, :]
     )
-    return table[industry, place]
 
 
-def push_probability(
-    coef: Push,
-    ctx: Context,
-    movers: Movers,
-    age_years: np.ndarray,
+def cost_pressure(
+    state: WorldState, industry: np.ndarray, place: np.ndarray, wage: np.ndarray, land: np.ndarray
 ) -> np.ndarray:
-    """Yearly probability that each firm relocates."""
+    """Σ intensity × ln(price index) at the firm's current place (a K × P table, then looked up)."""
+    return cost_pressure_table(state, wage, land)[industry, place]
+
+
+class PushFirms(Protocol):
+    """What a firm-level push term reads: arrays for a batch, or one per-agent firm's numbers."""
+
+    @property
+    def jobs(self) -> np.ndarray | float: ...
+    @property
+    def age_years(self) -> np.ndarray | float: ...
+
+
+@dataclass
+class _Batch:
+    """A batch of firms as `PushFirms`, with the group keys the tables are looked up by."""
+
+    place: np.ndarray
+    industry: np.ndarray
+    jobs: np.ndarray
+    age_years: np.ndarray
+
+
+@dataclass(frozen=True)
+class PushTerm:
+    """One z of the push, defined once for the batch model and the per-agent twin.
+
+    A group term depends on (current place, industry): `table(ctx)` is (P, K)
+    and a firm's z is its cell. A firm term depends on the firm's own numbers:
+    `own(firm)` works on arrays and on one firm's floats alike.
+    """
+
+    table: Callable[[Context], np.ndarray] | None = None
+    own: Callable[[PushFirms], np.ndarray | float] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.table is None) == (self.own is None):
+            raise ValueError("a PushTerm has exactly one of table (group term) and own (firm term)")
+
+    def z(self, ctx: Context, firms: _Batch) -> np.ndarray:
+        """z of every firm of a batch."""
+        if self.table is not None:
+            return self.table(ctx)[firms.place, firms.industry]
+        if self.own is None:  # excluded by __post_init__; keeps the type checker informed
+            raise TypeError("PushTerm without a function")
+        return np.asarray(self.own(firms))
+
+
+def _push_cost_pressure(ctx: Context) -> np.ndarray:
+    return cost_pressure_table(ctx.state, ctx.wage, ctx.land).T
+
+
+def _push_size(firm: PushFirms) -> np.ndarray | float:
+    return np.log(firm.jobs / SIZE_REFERENCE_JOBS)
+
+
+def _push_age(firm: PushFirms) -> np.ndarray | float:
+    return np.log((1.0 + firm.age_years) / (1.0 + AGE_REFERENCE_YEARS))
+
+
+def _push_agglomeration(ctx: Context) -> np.ndarray:
+    return np.log((1.0 + ctx.jobs_by_place_industry) / (1.0 + CLUSTER_REFERENCE_JOBS))
+
+
+def _push_guidance(ctx: Context) -> np.ndarray:
+    return ctx.state.guidance_push
+
+
+def _push_relocation_aid(ctx: Context) -> np.ndarray:
+    """ln(1 + largest per-job offer / 10,000 yuan), over the open offers of levers that act on the push.
+
+    An offer of a lever that declares only "pull" never enters here (`Offer.acts_on_push`).
+    """
     state = ctx.state
-    eta = np.full(movers.industry.shape, coef.intercept, dtype=float)
-    if coef.cost_pressure:
-        eta += coef.cost_pressure * cost_pressure(state, movers.industry, movers.place, ctx.wage, ctx.land)
-    if coef.size:
-        eta += coef.size * np.log(movers.jobs / SIZE_REFERENCE_JOBS)
-    if coef.age:
-        eta += coef.age * np.log((1.0 + age_years) / (1.0 + AGE_REFERENCE_YEARS))
-    if coef.agglomeration:
-        own = ctx.jobs_by_place_industry[movers.place, movers.industry]
-        eta += coef.agglomeration * np.log((1.0 + own) / (1.0 + CLUSTER_REFERENCE_JOBS))
-    if coef.guidance:
-        eta += coef.guidance * state.guidance_push[movers.place, movers.industry]
-    if coef.relocation_aid and state.offers:
-        aid = np.zeros((state.data.n_places, state.data.n_industries))
-        for offer in state.offers:
-            if offer.remaining_yuan > 0:
-                aid += offer.yuan_per_job.max(axis=2)
-        eta += coef.relocation_aid * np.log1p(aid[movers.place, movers.industry] / SUBSIDY_UNIT_YUAN)
+    aid = np.zeros((state.data.n_places, state.data.n_industries))
+    for offer in state.offers:
+        if offer.acts_on_push and offer.remaining_yuan > 0:
+            aid += offer.yuan_per_job.max(axis=2)
+    return np.log1p(aid / SUBSIDY_UNIT_YUAN)
+
+
+# Keys are the `behaviour.push` coefficients (all but `intercept`), in the order η sums them.
+PUSH_TERMS: dict[str, PushTerm] = {
+    "cost_pressure": PushTerm(table=_push_cost_pressure),
+    "size": PushTerm(own=_push_size),
+    "age": PushTerm(own=_push_age),
+    "agglomeration": PushTerm(table=_push_agglomeration),
+    "guidance": PushTerm(table=_push_guidance),
+    "relocation_aid": PushTerm(table=_push_relocation_aid),
+}
+
+
+def push_terms(coef: Push) -> list[tuple[float, PushTerm]]:
+    """(coefficient, term) of every push term with a non-zero coefficient, in summation order."""
+    return [(beta, term) for name, term in PUSH_TERMS.items() if (beta := getattr(coef, name))]
+
+
+def logistic(eta: np.ndarray | float) -> np.ndarray | float:
+    """The push's link, 1 / (1 + exp(−η)), for arrays and for one firm's η."""
     return 1.0 / (1.0 + np.exp(-eta))
+
+
+def push_probability(coef: Push, ctx: Context, movers: Movers, age_years: np.ndarray) -> np.ndarray:
+    """Yearly probability that each firm relocates."""
+    firms = _Batch(movers.place, movers.industry, movers.jobs, age_years)
+    eta = np.full(movers.industry.shape, coef.intercept, dtype=float)
+    for beta, term in push_terms(coef):
+        eta += beta * term.z(ctx, firms)
+    return np.asarray(logistic(eta))
 
 
 # Each choice term is a table over what it depends on, computed once per batch on
@@ -179,24 +281,52 @@ def _term_guidance(ctx: Context) -> np.ndarray:
     return ctx.state.guidance_pull[:, :, ctx.destinations]
 
 
-TERMS: dict[str, tuple[By, Callable[[Context], np.ndarray]]] = {
-    "wage": ("industry", _term_wage),
-    "land": ("industry", _term_land),
-    "energy": ("industry", _term_energy),
-    "infrastructure": ("destination", _term_infrastructure),
-    "environment": ("destination", _term_environment),
-    "talent": ("industry", _term_talent),
-    "agglomeration": ("industry", _term_agglomeration),
-    "focus": ("industry", _term_focus),
-    "pairing": ("home", _term_pairing),
-    "ties": ("home", _term_ties),
-    "distance": ("place", _term_distance),
-    "subsidy": ("place_industry", _term_subsidy),
-    "guidance": ("place_industry", _term_guidance),
-    "supply_chain": ("industry", _term_supply_chain),
+@dataclass(frozen=True)
+class Term:
+    """One choice term: the table it gives (`by` = what it depends on), the Context fields it reads.
+
+    `reads` is what the term's function may touch; a test runs every term on a
+    Context holding only those fields. A term is recomputed between the
+    batches of a year exactly when it reads a field in `WITHIN_YEAR_FIELDS`.
+    """
+
+    by: By
+    reads: frozenset[str]
+    fn: Callable[[Context], np.ndarray]
+
+    def __post_init__(self) -> None:
+        unknown = self.reads - CONTEXT_FIELDS
+        if unknown:
+            raise ValueError(f"term reads {sorted(unknown)}, which Context does not have")
+
+    @property
+    def within_year(self) -> bool:
+        return bool(self.reads & WITHIN_YEAR_FIELDS)
+
+
+def _reads(*fields: str) -> frozenset[str]:
+    return frozenset(("destinations", *fields))
+
+
+# Keys are the `behaviour.choice` coefficients. The order is the order of summation.
+TERMS: dict[str, Term] = {
+    "wage": Term("industry", _reads("state", "wage"), _term_wage),
+    "land": Term("industry", _reads("state", "land"), _term_land),
+    "energy": Term("industry", _reads("state"), _term_energy),
+    "infrastructure": Term("destination", _reads("state"), _term_infrastructure),
+    "environment": Term("destination", _reads("state"), _term_environment),
+    "talent": Term("industry", _reads("state"), _term_talent),
+    "agglomeration": Term("industry", _reads("jobs_by_place_industry"), _term_agglomeration),
+    "focus": Term("industry", _reads("state"), _term_focus),
+    "pairing": Term("home", _reads("state"), _term_pairing),
+    "ties": Term("home", _reads("state"), _term_ties),
+    "distance": Term("place", _reads("state"), _term_distance),
+    "subsidy": Term("place_industry", _reads("offered"), _term_subsidy),
+    "guidance": Term("place_industry", _reads("state"), _term_guidance),
+    "supply_chain": Term("industry", _reads("state", "jobs_by_place_industry"), _term_supply_chain),
 }
-# Terms that change between the batches of a year: congestion prices, jobs, budgets.
-WITHIN_YEAR_TERMS = frozenset({"wage", "land", "agglomeration", "supply_chain", "subsidy"})
+# Derived from what each term reads: the terms that change between the batches of a year.
+WITHIN_YEAR_TERMS: frozenset[str] = frozenset(name for name, term in TERMS.items() if term.within_year)
 
 Tables = dict[By, np.ndarray]
 
@@ -208,10 +338,11 @@ def utility_tables(coef: Choice, ctx: Context, within_year: bool | None = None) 
     year), True those that change between batches, None all of them.
     """
     tables: Tables = {}
-    for name, (by, term) in TERMS.items():
+    for name, term in TERMS.items():
         beta = getattr(coef, name)
-        if beta and (within_year is None or (name in WITHIN_YEAR_TERMS) == within_year):
-            part = beta * term(ctx)
+        if beta and (within_year is None or term.within_year == within_year):
+            part = beta * term.fn(ctx)
+            by = term.by
             tables[by] = tables[by] + part if by in tables else part
     return tables
 
@@ -226,8 +357,16 @@ def utilities(coef: Choice, ctx: Context, movers: Movers, year_tables: Tables | 
         parts = [utility_tables(coef, ctx)]
     else:
         parts = [year_tables, utility_tables(coef, ctx, within_year=True)]
+    return utilities_from_tables(parts, ctx.destinations, movers)
+
+
+def utilities_from_tables(parts: list[Tables], destinations: np.ndarray, movers: Movers) -> np.ndarray:
+    """(n, D) utilities gathered from term tables already computed (summed in the order given).
+
+    The per-agent twin calls this for one firm with the tables its model posted.
+    """
     keys = {"industry": movers.industry, "home": movers.home, "place": movers.place}
-    v = np.zeros((len(movers.industry), len(ctx.destinations)))
+    v = np.zeros((len(movers.industry), len(destinations)))
     for tables in parts:
         for by, table in tables.items():
             if by == "destination":
@@ -236,7 +375,7 @@ def utilities(coef: Choice, ctx: Context, movers: Movers, year_tables: Tables | 
                 v += table[movers.place, movers.industry]
             else:
                 v += table[keys[by]]
-    v[movers.place[:, None] == ctx.destinations[None, :]] = -np.inf
+    v[movers.place[:, None] == destinations[None, :]] = -np.inf
     return v
 
 
