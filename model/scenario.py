@@ -103,12 +103,25 @@ def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def validate_mapping(data: dict[str, Any], path: str | Path | None) -> Scenario:
-    """Validate a merged mapping; the first problem becomes an InputError."""
+    """Validate a merged mapping; the first problem becomes an InputError.
+
+    The data files it names are checked too (regular .csv files), because a
+    mapping may come from keyword arguments or overrides rather than a file
+    that `load_raw` read.
+    """
     try:
         payload = json.dumps(data, default=str, allow_nan=True)
-        return Scenario.model_validate_json(payload, strict=True)
+    except (ValueError, TypeError, RecursionError) as exc:  # a 5,000-digit int, a cycle: from Python callers
+        raise InputError(path, "", f"values cannot be validated ({type(exc).__name__})", "JSON-like values") from None
+    try:
+        scenario = Scenario.model_validate_json(payload, strict=True)
     except ValidationError as exc:
         raise to_input_error(exc, path) from None
+    for key in DataFiles.model_fields:
+        value = getattr(scenario.world.data, key)
+        if value:
+            check_input_file(value, DATA_FILE, named_in=path, key=f"world.data.{key}")
+    return scenario
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:

@@ -160,3 +160,17 @@ def test_shipped_files_pass_the_rules() -> None:
     load_world.cache_clear()
     world = load_world(*(DATA_DIR / f"{n}.csv" for n in ("places", "industries", "ties", "industry_base", "distances")))
     assert world.n_places == len(LINES) - 2 and world.n_industries >= 10
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("/dev/zero", "character device"), ("/tmp", "is a directory"), ("a\x00b.csv", "NUL"), ("/etc/passwd", ".csv")],
+)
+def test_data_paths_given_as_keyword_arguments(value: str, fragment: str) -> None:
+    """A mapping validated without a file (RelocationModel keywords, overrides) still gets its data paths checked."""
+    from model.scenario import validate_mapping
+
+    with pytest.raises(InputError) as info:
+        validate_mapping({"name": "kw", "world": {"data": {"places": value}}}, "keywords")
+    assert info.value.message.startswith("keywords: world.data.places: ")
+    assert fragment.lower() in info.value.message.lower()
