@@ -24,6 +24,7 @@ from report.markdown import (
     image,
     lever_label,
     lower_first,
+    one_replication_note,
     ratio_cell,
     table,
     with_ci,
@@ -258,6 +259,7 @@ def markdown(a: Attribution) -> str:
         f"A package of {k} lever(s): {', '.join(lv.label for lv in a.levers)}. All {2**k} subsets of the levers "
         f"were run, {a.replications} replication(s) each, on common random numbers (replication r uses the same "
         "seed in every subset), so the differences between subsets come from the levers, not from noise.",
+        *one_replication_note(a.replications),
     ]
     how = [
         "## How to read the Shapley tables",
@@ -304,8 +306,9 @@ def summary(folder: Path) -> list[str]:
         f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True)}"
     )
     width = max(len(lv.label) for lv in a.levers)
+    lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
     for lv in a.ranked():
         e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
-        ratio = ratio_cell(r.mean, r.low, r.high, a.replications)
-        lines.append(f"  {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; per additional north job {ratio}")
+        ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True)
+        lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; {ratio}")
     return lines

@@ -14,14 +14,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
-from report.markdown import document, image, lever_label, lower_first, range_text, ratio_cell, table, with_ci
-from report.read import Estimate, Row, in_order, read_table
+from report.markdown import (
+    document,
+    image,
+    lever_label,
+    lower_first,
+    one_replication_note,
+    range_text,
+    ratio_cell,
+    table,
+    with_ci,
+)
+from report.read import Estimate, Resolved, Row, in_order, read_resolved, read_table
 
 DRAWN = ("plots", "comparison.md")
 COMPARISON_NEEDED = (
@@ -57,18 +64,6 @@ class MetricRow:
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """What scenarios/<name>.resolved.yaml says about how a scenario was run (all optional)."""
-
-    description: str = ""
-    levers: tuple[str, ...] = ()
-    seed: int | None = None
-    years: tuple[int, int] | None = None
-    firms: int | None = None
-    represented: float | None = None
-
-
-@dataclass(frozen=True)
 class Comparison:
     """The tables of a compare folder; the baseline is the first scenario of comparison.csv."""
 
@@ -77,7 +72,7 @@ class Comparison:
     rows: dict[tuple[str, str], MetricRow]
     decision: dict[tuple[str, str], Estimate]
     replications: int
-    resolved: dict[str, Scenario]
+    resolved: dict[str, Resolved]
 
     @property
     def baseline(self) -> str:
@@ -107,35 +102,6 @@ def _metric_row(row: Row) -> MetricRow:
     return MetricRow(value, diff, unpaired, row.number("paired_to_unpaired_width"), row.integer("replications"))
 
 
-def _resolved(folder: Path, name: str) -> Scenario:
-    """The run settings of one scenario; a missing file gives nothing, a broken one a one-line error."""
-    path = folder / "scenarios" / f"{name}.resolved.yaml"
-    if not path.is_file():
-        return Scenario()
-    try:
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(path, "", f"not readable YAML ({type(exc).__name__})", "the resolved scenario") from None
-    if not isinstance(doc, dict):
-        raise InputError(path, "", "not a mapping", "the resolved scenario compare writes")
-    years, firms = doc.get("years") or {}, doc.get("firms") or {}
-    policies = doc.get("policies") or {}
-
-    def whole(value: Any) -> int | None:
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    start, end = (whole(years.get(k)) if isinstance(years, dict) else None for k in ("start", "end"))
-    represented = firms.get("represented") if isinstance(firms, dict) else None
-    return Scenario(
-        description=" ".join(str(doc.get("description") or "").split()),
-        levers=tuple(k for k, v in policies.items() if v is not None) if isinstance(policies, dict) else (),
-        seed=whole(doc.get("seed")),
-        years=(start, end) if start is not None and end is not None else None,
-        firms=whole(firms.get("count")) if isinstance(firms, dict) else None,
-        represented=float(represented) if isinstance(represented, int | float) else None,
-    )
-
-
 def read_comparison(folder: Path) -> Comparison:
     """comparison.csv, decision.csv and the resolved scenarios, checked."""
     rows: dict[tuple[str, str], MetricRow] = {}
@@ -154,7 +120,7 @@ def read_comparison(folder: Path) -> Comparison:
             raise InputError(row.path, f"row {row.line}, column scenario", f"{short(name)}", ", ".join(scenarios[1:]))
         decision[(name, row.metric("quantity").name)] = row.estimate("value", "ci_low", "ci_high")
     reps = min(r.replications for r in rows.values())
-    resolved = {name: _resolved(folder, name) for name in scenarios}
+    resolved = {name: read_resolved(folder / "scenarios" / f"{name}.resolved.yaml") for name in scenarios}
     comparison = Comparison(folder, scenarios, rows, decision, reps, resolved)
     for name in comparison.others:  # every cell the report shows must exist
         for q in (*DECISION, COST_EFFECTIVENESS):
@@ -344,6 +310,7 @@ def markdown(c: Comparison) -> str:
     intro = [
         f"{len(c.others)} scenario(s) against the baseline `{c.baseline}`, {c.replications} replication(s) each on "
         "common random numbers. Every change is a paired difference with its 95% confidence interval.",
+        *one_replication_note(c.replications),
     ]
     figures = [
         "## Figures",
@@ -388,5 +355,5 @@ def summary(folder: Path) -> list[str]:
             e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
             lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
         r = c.change(s, COST_EFFECTIVENESS)
-        lines.append(f"    {labels[-1]:<{width}}  {ratio_cell(r.mean, r.low, r.high, c.replications)}")
+        lines.append(f"    {labels[-1]:<{width}}  {ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)}")
     return lines

@@ -49,14 +49,24 @@ def magnitude_text(m: Metric, value: float) -> str:
     return m.text(value, change=True).removeprefix("+")
 
 
-def ratio_cell(mean: float, low: float, high: float, replications: int) -> str:
-    """Yuan per additional north job with Fieller's interval, or why that interval does not exist."""
+def ratio_cell(mean: float, low: float, high: float, replications: int, *, compact: bool = False) -> str:
+    """Yuan per additional north job with Fieller's interval, or why that interval does not exist.
+
+    `compact` (the terminal) says only that the interval is not defined; the report says why.
+    """
     m = metric(COST_EFFECTIVENESS)
     if math.isfinite(low) and math.isfinite(high):
         return m.interval_text(mean, low, high)
     if replications < 2 or not math.isfinite(mean):
         return m.text(mean)
-    return f"{m.text(mean)} ({NOT_DEFINED})"
+    return f"{m.text(mean)} ({NOT_DEFINED.split(':')[0] if compact else NOT_DEFINED})"
+
+
+def one_replication_note(replications: int) -> list[str]:
+    """The warning a report gives when it has no intervals at all."""
+    if replications >= 2:
+        return []
+    return ["", "**One replication: no interval exists, so no change can be told from simulation noise.**"]
 
 
 def lever_label(key: str, label: str = "") -> str:

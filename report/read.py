@@ -6,7 +6,8 @@ before `python run.py plot DIR`. Every problem is an InputError naming the
 file, the row and the column (never a traceback); a cell is read as text, a
 number (`nan` allowed where a value can be undefined), an integer, a flag or
 a metric of the catalogue. `factors.csv` gives each sweep or sensitivity
-factor its label and unit.
+factor its label and unit; a resolved scenario (`scenarios/<name>.resolved.yaml`)
+how a scenario was run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from model.csvfile import FIRST_DATA_LINE, number, read_rows
 from model.errors import InputError, short
@@ -203,3 +207,46 @@ def read_factors(folder: Path, keys: Sequence[str]) -> list[Factor]:
             folder / "factors.csv", "key", f"no row for factor {short(missing[0])}", "one row per factor column"
         )
     return [known[k] for k in keys]
+
+
+# --------------------------------------------------------------------------- resolved scenarios
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a resolved scenario file says about how it was run (every field optional)."""
+
+    description: str = ""
+    levers: tuple[str, ...] = ()
+    seed: int | None = None
+    years: tuple[int, int] | None = None
+    firms: int | None = None
+    represented: float | None = None
+
+
+def read_resolved(path: Path) -> Resolved:
+    """The run settings of one scenario; a missing file gives nothing, a broken one a one-line error."""
+    if not path.is_file():
+        return Resolved()
+    try:
+        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(path, "", f"not readable YAML ({type(exc).__name__})", "the resolved scenario") from None
+    if not isinstance(doc, dict):
+        raise InputError(path, "", "not a mapping", "the resolved scenario a command writes")
+    years, firms = doc.get("years") or {}, doc.get("firms") or {}
+    policies = doc.get("policies") or {}
+
+    def whole(value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    start, end = (whole(years.get(k)) if isinstance(years, dict) else None for k in ("start", "end"))
+    represented = firms.get("represented") if isinstance(firms, dict) else None
+    return Resolved(
+        description=" ".join(str(doc.get("description") or "").split()),
+        levers=tuple(k for k, v in policies.items() if v is not None) if isinstance(policies, dict) else (),
+        seed=whole(doc.get("seed")),
+        years=(start, end) if start is not None and end is not None else None,
+        firms=whole(firms.get("count")) if isinstance(firms, dict) else None,
+        represented=float(represented) if isinstance(represented, int | float) else None,
+    )

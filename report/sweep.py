@@ -16,7 +16,7 @@ from pathlib import Path
 
 from model.errors import InputError, short
 from model.outcomes import metric
-from report.markdown import change_unit, document, image, table, with_ci
+from report.markdown import change_unit, document, image, one_replication_note, table, with_ci
 from report.read import Estimate, Factor, factor_value, header, in_order, read_factors, read_table
 
 DRAWN = ("plots", "sweep.md")
@@ -176,8 +176,7 @@ def markdown(s: Sweep) -> str:
         "against the base is paired and its 95% confidence interval (CI) is tight. A difference whose interval "
         "includes 0 is *within noise* of the base.",
     ]
-    if not s.judged:
-        intro += ["", "**One replication: no interval exists, so no difference can be judged against noise.**"]
+    intro += one_replication_note(s.replications)
     factors = table(
         ["Factor", "Unit", "Values"],
         [[f.label, f.unit or "–", factor_values_text(s, k)] for k, f in enumerate(s.factors)],
