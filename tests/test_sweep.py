@@ -1,4 +1,5 @@
-"""`sweep`: designs, the tidy table, failures, engines and worker counts, kill and resume, bad files.
+"""`sweep`: designs, the tidy table, differences against the base, failures, engines and worker counts,
+kill and resume, result folders, overrides, bad files, and experiments/reference.yaml.
 
 Every sweep here runs a small base scenario (a few hundred firms, a short
 horizon), except the kill test, which needs runs long enough to be caught
@@ -17,14 +18,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
-import experiments.engine
-from experiments.cli import main
-from experiments.design import Design, Experiment, Factor, grid_points, lhs_points, load_experiment
-from model.metrics import SUMMARY_METRICS
+from cli import main
+from experiments.design import Design, ExperimentFile, Factor, LoadedExperiment, load_experiment
+from experiments.stats import Interval
+from experiments.sweep import POINT_TAIL, write_points
+from model import simulate
+from model.outcomes import HORIZON, metric
+from model.scenario import load_scenario
+from model.seeds import replication_seeds
 from tests.conftest import ROOT, CliResult, read_csv, read_json
+from tests.tables import assert_shares_bounded, fail_runs, hidden, run_record
 from tests.test_reference import schema_paths, yaml_paths
 
 BASE_YAML = """\
@@ -37,9 +44,10 @@ policies:
   talent: {annual_budget_yuan: 1.0e9}
 """
 TALENT_BUDGET = "policies.talent.annual_budget_yuan"
-TALENT_COEF = "behaviour.choice.talent"
+TALENT_COEF = "behaviour.choice.talent"  # default 1.0: point (1e9, 1.0) of the grid below is the base scenario
 OUTCOMES = ["north_share_jobs", "relocated_jobs", "fiscal_cost_yuan"]
 REFERENCE = ROOT / "experiments" / "reference.yaml"
+YEARS = 3
 
 
 def experiment_yaml(**fields: Any) -> str:
@@ -49,7 +57,7 @@ def experiment_yaml(**fields: Any) -> str:
         "base": "base.yaml",
         "seed": 5,
         "replications": 2,
-        "factors": {TALENT_BUDGET: {"values": [0, 2.0e9]}, TALENT_COEF: {"range": [0.5, 1.5], "levels": 3}},
+        "factors": {TALENT_BUDGET: {"values": [0, 1.0e9]}, TALENT_COEF: {"range": [0.5, 1.5], "levels": 3}},
         "outcomes": OUTCOMES,
     }
     doc.update(fields)
@@ -62,25 +70,30 @@ def base(write: Callable[[str, str], Path]) -> Path:
 
 
 def sweep(*args: str | Path) -> int:
-    """`python run.py sweep ...` in-process (no capture: for fixtures shared between tests)."""
-    return main(["sweep", *map(str, args), "-q"])
+    """`python run.py sweep ...` in-process, without figures (no capture: for fixtures shared between tests)."""
+    return main(["sweep", *map(str, args), "-q", "--no-plots"])
 
 
 def rows_of(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
     return read_csv(folder / "results.csv")
 
 
+def _loaded(experiment: ExperimentFile) -> LoadedExperiment:
+    return LoadedExperiment(experiment, Path("x.yaml"), Path("base.yaml"), {})
+
+
 # --------------------------------------------------------------------------- designs
 
 
 def test_grid_is_every_combination_once_with_range_endpoints() -> None:
-    exp = Experiment(
+    exp = ExperimentFile(
         name="g",
         base="x.yaml",
         factors={"a": Factor(values=(1, 2, 3)), "b": Factor(range=(0.0, 1.0), levels=4), "c": Factor(range=(0, 8))},
     )
-    points = grid_points(exp)
-    assert len(points) == 3 * 4 * 5  # a range without levels gives 5 values
+    loaded = _loaded(exp)
+    points = loaded.grid_points()
+    assert len(points) == 3 * 4 * 5 == loaded.n_points()  # a range without levels gives 5 values
     combos = {(p["a"], p["b"], p["c"]) for p in points}
     assert len(combos) == len(points)
     assert sorted({p["b"] for p in points}) == pytest.approx([0.0, 1 / 3, 2 / 3, 1.0])
@@ -90,33 +103,34 @@ def test_grid_is_every_combination_once_with_range_endpoints() -> None:
 @pytest.mark.parametrize("n", [1, 7, 50])
 def test_lhs_puts_one_point_in_each_stratum_of_every_factor(n: int) -> None:
     ranges = {"a": (0.0, 1.0), "b": (-5.0, 20.0), "c": (1e6, 4e9)}
-    exp = Experiment(
+    exp = ExperimentFile(
         name="l",
         base="x.yaml",
         design=Design(method="lhs", samples=n),
         factors={k: Factor(range=r) for k, r in ranges.items()},
     )
-    points = lhs_points(exp, seed=123)
-    assert len(points) == n
+    loaded = _loaded(exp)
+    points = loaded.lhs_points(seed=123)
+    assert len(points) == n == loaded.n_points()
     for name, (lo, hi) in ranges.items():
         strata = sorted(math.floor((p[name] - lo) / (hi - lo) * n) for p in points)
         assert strata == list(range(n)), name
-    assert lhs_points(exp, seed=123) == points
+    assert loaded.lhs_points(seed=123) == points
     if n > 1:
-        assert lhs_points(exp, seed=124) != points
+        assert loaded.lhs_points(seed=124) != points
 
 
-# --------------------------------------------------------------------------- the tidy table
+# --------------------------------------------------------------------------- the tables
 
 
 @pytest.fixture(scope="module")
 def grid_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2 × 3 grid with 2 replications: 12 runs (shared: tests must not change it)."""
+    """A 2 × 3 grid with 2 replications: 12 runs and 2 of the base (shared: tests must not change it)."""
     folder = tmp_path_factory.mktemp("grid")
     (folder / "base.yaml").write_text(BASE_YAML, encoding="utf-8")
     (folder / "sw.yaml").write_text(experiment_yaml(), encoding="utf-8")
     assert sweep(folder / "sw.yaml", "--out", folder / "out") == 0
-    return folder / "out" / "sw"
+    return folder / "out" / "sweep-sw"
 
 
 def test_results_table_has_a_row_per_point_and_replication_with_the_contract_columns(grid_run: Path) -> None:
@@ -125,15 +139,15 @@ def test_results_table_has_a_row_per_point_and_replication_with_the_contract_col
     assert [(int(r["point"]), int(r["replication"])) for r in rows] == [(p, r) for p in range(6) for r in range(2)]
     manifest = read_json(grid_run / "manifest.json")
     for row in rows:
-        point = manifest["points"][int(row["point"])]
+        point = manifest["points_values"][int(row["point"])]
         assert float(row[TALENT_BUDGET]) == point[TALENT_BUDGET]
         assert float(row[TALENT_COEF]) == pytest.approx(point[TALENT_COEF])
         # common random numbers: replication r has the same seed at every point, the one in the manifest
         assert int(row["seed"]) == manifest["replication_seeds"][int(row["replication"])]
         assert row["error"] == ""
         assert all(math.isfinite(float(row[o])) for o in OUTCOMES)
-    budgets = {(r[TALENT_BUDGET], float(r["fiscal_cost_yuan"]) > 0) for r in rows}
-    assert budgets == {("0", False), ("2000000000", True)}, "the factor must reach the model"
+        # the factor reaches the model: the talent budget is spent every year
+        assert float(row["fiscal_cost_yuan"]) == pytest.approx(YEARS * float(row[TALENT_BUDGET]), rel=1e-12)
 
 
 def test_parquet_holds_the_same_table_with_typed_columns(grid_run: Path) -> None:
@@ -152,41 +166,130 @@ def test_parquet_holds_the_same_table_with_typed_columns(grid_run: Path) -> None
             assert got[name] == pytest.approx(float(want[name]), rel=1e-9)
 
 
+def _points(folder: Path) -> list[dict[str, str]]:
+    columns, points = read_csv(folder / "points.csv")
+    assert columns == ["point", TALENT_BUDGET, TALENT_COEF, *POINT_TAIL]
+    return points
+
+
 def test_points_table_is_the_mean_and_ci_of_each_point(grid_run: Path) -> None:
-    columns, points = read_csv(grid_run / "points.csv")
-    assert columns == ["point", TALENT_BUDGET, TALENT_COEF, "outcome", "runs", "failed", "mean", "ci_low", "ci_high"]
+    points = _points(grid_run)
     assert len(points) == 6 * len(OUTCOMES)
     _, rows = rows_of(grid_run)
     for p in points:
         values = [float(r[p["outcome"]]) for r in rows if r["point"] == p["point"]]
-        assert float(p["mean"]) == pytest.approx(sum(values) / 2, rel=1e-9)
+        iv = Interval.of(values, metric(p["outcome"]).bounds)
+        assert float(p["mean"]) == pytest.approx(iv.mean, rel=1e-9)
+        assert (float(p["ci_low"]), float(p["ci_high"])) == pytest.approx((iv.low, iv.high), rel=1e-9, abs=1e-12)
         assert float(p["ci_low"]) <= float(p["mean"]) <= float(p["ci_high"])
-        assert (p["runs"], p["failed"]) == ("2", "0")
+        assert (p["runs"], p["failed"], p["unit"]) == ("2", "0", metric(p["outcome"]).unit)
 
 
-def test_manifest_and_plots(grid_run: Path) -> None:
+def test_points_are_paired_differences_against_the_base_and_within_noise_iff_the_interval_has_0(grid_run: Path) -> None:
+    points = _points(grid_run)
+    _, rows = rows_of(grid_run)
+    base = {o: [run_record(grid_run, f"base-r{r:04d}")["metrics"][o] for r in range(2)] for o in OUTCOMES}
+    noise = set()
+    for p in points:
+        o = p["outcome"]
+        d = [float(r[o]) - b for r, b in zip((r for r in rows if r["point"] == p["point"]), base[o], strict=True)]
+        iv = Interval.of(d, metric(o).change_bounds())
+        assert float(p["diff"]) == pytest.approx(iv.mean, rel=1e-9, abs=1e-12)
+        assert (float(p["diff_ci_low"]), float(p["diff_ci_high"])) == pytest.approx((iv.low, iv.high), abs=1e-6)
+        inside = float(p["diff_ci_low"]) <= 0 <= float(p["diff_ci_high"])
+        assert p["within_noise"] == ("true" if inside else "false"), p
+        noise.add(p["within_noise"])
+    assert noise == {"true", "false"}
+    # the point with the base's own values differs by exactly 0, in every outcome
+    at_base = [p for p in points if float(p[TALENT_BUDGET]) == 1e9 and float(p[TALENT_COEF]) == 1.0]
+    assert len(at_base) == len(OUTCOMES)
+    for p in at_base:
+        assert (p["diff"], p["diff_ci_low"], p["diff_ci_high"], p["within_noise"]) == ("0", "0", "0", "true")
+    # no budget: the fiscal cost is surely lower than the base's, by the base's budget
+    for p in points:
+        if p["outcome"] == "fiscal_cost_yuan" and p[TALENT_BUDGET] == "0":
+            assert float(p["diff"]) == -YEARS * 1e9 and p["within_noise"] == "false"
+
+
+def test_base_table_is_the_base_scenario_on_the_same_seeds(grid_run: Path) -> None:
+    columns, rows = read_csv(grid_run / "base.csv")
+    assert columns == ["outcome", "unit", "runs", "mean", "ci_low", "ci_high"]
+    assert [r["outcome"] for r in rows] == OUTCOMES
     manifest = read_json(grid_run / "manifest.json")
-    assert manifest["seed"] == 5 and manifest["seed_source"] == "experiment"
+    for row in rows:
+        values = [run_record(grid_run, f"base-r{r:04d}")["metrics"][row["outcome"]] for r in range(2)]
+        assert float(row["mean"]) == pytest.approx(np.mean(values), rel=1e-9) and row["runs"] == "2"
+    assert [run_record(grid_run, f"base-r{r:04d}")["seed"] for r in range(2)] == manifest["replication_seeds"]
+    # the base is the point with the base's values
+    at_base = {p["outcome"]: p["mean"] for p in _points(grid_run) if p["point"] == "4"}
+    assert at_base == {r["outcome"]: r["mean"] for r in rows}
+
+
+def test_factor_labels_and_share_bounds(grid_run: Path) -> None:
+    columns, rows = read_csv(grid_run / "factors.csv")
+    assert columns == ["key", "label", "unit", "values", "integer"]
+    assert [r["key"] for r in rows] == [TALENT_BUDGET, TALENT_COEF]
+    assert all(r["label"] and "." not in r["label"] for r in rows), "labels are words, not key paths"
+    assert rows[0]["unit"].startswith("yuan")
+    assert assert_shares_bounded(grid_run) > 0
+
+
+def test_points_keep_shares_and_share_differences_inside_their_bounds_at_extremes(tmp_path: Path) -> None:
+    """2 replications of shares at 0 and 1 (t = 12.7): the intervals still stay inside [0, 1] and [-1, 1]."""
+    at = np.array([[[0.0], [1.0]], [[0.001], [0.999]], [[1.0], [1.0]], [[0.0], [0.05]]])
+    base = np.array([[1.0], [0.0]])
+    write_points(tmp_path / "points.csv", [{"x": i} for i in range(4)], ["x"], ["north_share_jobs"], at, base)
+    assert assert_shares_bounded(tmp_path) == 4 * 6
+
+
+def test_manifest_and_no_work_files(grid_run: Path) -> None:
+    manifest = read_json(grid_run / "manifest.json")
+    assert manifest["command"] == "sweep" and manifest["name"] == "sweep-sw"
+    assert manifest["seed"] == 5 and manifest["seed_source"] == "experiment file"
     assert manifest["design"] == {"method": "grid", "seed": None}
-    assert len(manifest["points"]) == 6 and manifest["runs"] == 12 and manifest["failed_runs"] == 0
+    assert manifest["points"] == 6 and manifest["runs"] == 14 and manifest["failed_runs"] == 0
     assert manifest["engine"] == "local" and manifest["workers"] == 1
+    assert (manifest["firms"], manifest["years"], manifest["replications"]) == (300, [2023, 2025], 2)
     assert {"python", "mesa", "numpy", "relocsim"} <= set(manifest["versions"])
-    assert sorted(p.name for p in (grid_run / "plots").iterdir()) == sorted(f"{o}.png" for o in OUTCOMES)
-    assert not [p for p in grid_run.iterdir() if p.name.startswith(".")], "temporary folders left behind"
+    assert hidden(grid_run) == [], "temporary files left behind"
 
 
-def test_rerun_replaces_every_table(tmp_path: Path, base: Path, write: Callable[[str, str], Path]) -> None:
+# --------------------------------------------------------------------------- result folders and overrides
+
+
+def test_rerun_replaces_changed_inputs_need_overwrite(
+    tmp_path: Path, base: Path, write: Callable[[str, str], Path], cli: Callable[..., CliResult]
+) -> None:
     exp = write("sw.yaml", experiment_yaml(factors={TALENT_COEF: {"values": [1.0]}}, replications=1))
     assert sweep(exp, "--out", tmp_path) == 0
-    assert (tmp_path / "sw/results.parquet").is_file() and (tmp_path / "sw/plots").is_dir()
+    assert sweep(exp, "--out", tmp_path) == 0, "the same inputs again: replaced"
+    assert read_json(tmp_path / "sweep-sw/manifest.json")["runs_executed"] == 2
     exp = write("sw.yaml", experiment_yaml(factors={TALENT_COEF: {"values": [0.0, 2.0]}}, outcomes=["relocated_jobs"]))
-    assert sweep(exp, "--out", tmp_path) == 0
-    columns, rows = rows_of(tmp_path / "sw")
+    res = cli("sweep", exp, "--out", tmp_path, "-q", "--no-plots")
+    assert res.code == 2 and len(res.err_lines) == 1
+    assert str(tmp_path / "sweep-sw") in res.err and "other inputs" in res.err and "--overwrite" in res.err
+    assert sweep(exp, "--out", tmp_path, "--overwrite") == 0
+    columns, rows = rows_of(tmp_path / "sweep-sw")
     assert columns == ["point", "replication", "seed", TALENT_COEF, "relocated_jobs", "error"]
     assert len(rows) == 4
-    assert [p.name for p in (tmp_path / "sw/plots").iterdir()] == ["relocated_jobs.png"], "one factor: a line plot"
-    assert sweep(exp, "--out", tmp_path, "--no-plots") == 0
-    assert not (tmp_path / "sw/plots").exists(), "stale plots must not outlive the tables they were drawn from"
+
+
+def test_firms_replications_and_seed_on_the_command_line_reach_the_runs(
+    tmp_path: Path, base: Path, write: Callable[[str, str], Path]
+) -> None:
+    exp = write("sw.yaml", experiment_yaml(factors={TALENT_COEF: {"values": [1.5]}}))
+    assert sweep(exp, "--out", tmp_path, "--firms", "150", "--replications", "3", "--seed", "11") == 0
+    folder = tmp_path / "sweep-sw-r3-f150-s11"
+    manifest = read_json(folder / "manifest.json")
+    assert (manifest["firms"], manifest["replications"], manifest["seed"]) == (150, 3, 11)
+    assert manifest["seed_source"] == "--seed"
+    _, rows = rows_of(folder)
+    assert [int(r["seed"]) for r in rows] == replication_seeds(11, 3)
+    scenario = load_scenario(base, {"firms.count": 150, TALENT_COEF: 1.5})
+    for r, seed in enumerate(replication_seeds(11, 3)):
+        expected = simulate(scenario, seed).metrics
+        assert run_record(folder, f"p00000-r{r:04d}")["metrics"] == pytest.approx(expected, nan_ok=True)
+        assert float(rows[r]["relocated_jobs"]) == pytest.approx(expected["relocated_jobs"])
 
 
 # --------------------------------------------------------------------------- failing runs
@@ -198,36 +301,26 @@ def test_a_run_that_raises_is_recorded_and_the_rest_go_on(
     write: Callable[[str, str], Path],
     cli: Callable[..., CliResult],
     monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """With one worker the runs execute in this process, so the model itself can be made to fail at one value."""
-    real = experiments.engine.simulate
-
-    def fragile(scenario: Any, seed: int, world: Any) -> Any:
-        if scenario.behaviour.choice.talent == 1.0:
-            raise FloatingPointError("talent coefficient 1.0 breaks the model")
-        return real(scenario, seed, world)
-
-    monkeypatch.setattr(experiments.engine, "simulate", fragile)
+    fail_runs(monkeypatch, lambda sc, _seed: sc.behaviour.choice.talent == 1.5, "talent coefficient 1.5 breaks it")
     exp = write("sw.yaml", experiment_yaml())
-    res = cli("sweep", exp, "--out", tmp_path / "out", "--no-plots")
-    assert res.code == 0
-    assert "(12 run now, 4 failed)" in res.out
-    assert "4 of 12 runs failed" in caplog.text
-    folder = tmp_path / "out" / "sw"
+    res = cli("sweep", exp, "--out", tmp_path / "out", "-q", "--no-plots")
+    assert res.code == 0, res.err
+    folder = tmp_path / "out" / "sweep-sw"
     _, rows = rows_of(folder)
     assert len(rows) == 12
     for row in rows:
-        broken = float(row[TALENT_COEF]) == 1.0
-        assert (row["error"] == "FloatingPointError: talent coefficient 1.0 breaks the model") is broken
+        broken = float(row[TALENT_COEF]) == 1.5
+        assert (row["error"] == "RuntimeError: talent coefficient 1.5 breaks it") is broken
         assert all(math.isnan(float(row[o])) for o in OUTCOMES) is broken
         assert all(math.isfinite(float(row[o])) for o in OUTCOMES) is not broken
-    _, points = read_csv(folder / "points.csv")
-    for p in points:
-        broken = float(p[TALENT_COEF]) == 1.0
+    for p in _points(folder):
+        broken = float(p[TALENT_COEF]) == 1.5
         assert (p["runs"], p["failed"]) == (("0", "2") if broken else ("2", "0"))
-        assert (p["mean"] == "nan") is broken
-    assert read_json(folder / "manifest.json")["failed_runs"] == 4
+        assert (p["mean"] == "nan") is broken and (p["within_noise"] == "") is broken
+    manifest = read_json(folder / "manifest.json")
+    assert manifest["failed_runs"] == 4 and len(manifest["failures"]) == 4
+    assert list((folder / "runs").glob("*.error.json"))
 
 
 # --------------------------------------------------------------------------- engines and worker counts
@@ -241,11 +334,12 @@ ENGINE_YAML = dict(
         "behaviour.choice.distance": {"range": [-1.0, 0.0]},
     },
 )
+DETERMINISTIC = ("results.csv", "points.csv", "base.csv", "factors.csv", "results.parquet")
 
 
 @pytest.fixture(scope="module")
 def one_worker_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 3-factor LHS (main-effects plots) of 6 points × 2 replications on one worker: the reference bytes."""
+    """A 3-factor LHS of 6 points × 2 replications on one worker: the reference bytes."""
     folder = tmp_path_factory.mktemp("engines")
     (folder / "base.yaml").write_text(BASE_YAML, encoding="utf-8")
     (folder / "eng.yaml").write_text(experiment_yaml(**ENGINE_YAML), encoding="utf-8")
@@ -253,16 +347,13 @@ def one_worker_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-DETERMINISTIC = ("results.csv", "points.csv", "results.parquet")
-
-
 def test_two_workers_give_byte_identical_tables(one_worker_run: Path) -> None:
-    assert sweep(one_worker_run / "eng.yaml", "--out", one_worker_run / "w2", "--workers", "2", "--no-plots") == 0
+    assert sweep(one_worker_run / "eng.yaml", "--out", one_worker_run / "w2", "--workers", "2") == 0
     for name in DETERMINISTIC:
-        assert (one_worker_run / "w2/eng" / name).read_bytes() == (one_worker_run / "w1/eng" / name).read_bytes()
-    plots = sorted(p.name for p in (one_worker_run / "w1/eng/plots").iterdir())
-    assert plots == sorted(f"{o}.png" for o in OUTCOMES)
-    manifest = read_json(one_worker_run / "w2/eng/manifest.json")
+        assert (one_worker_run / "w2/sweep-eng" / name).read_bytes() == (
+            one_worker_run / "w1/sweep-eng" / name
+        ).read_bytes(), name
+    manifest = read_json(one_worker_run / "w2/sweep-eng/manifest.json")
     assert manifest["design"]["method"] == "lhs" and isinstance(manifest["design"]["seed"], int)
     assert manifest["workers"] == 2
 
@@ -280,12 +371,13 @@ def test_a_dask_cluster_gives_byte_identical_tables(one_worker_run: Path) -> Non
             "dask",
             "--scheduler",
             cluster.scheduler_address,
-            "--no-plots",
         )
     assert code == 0
     for name in DETERMINISTIC:
-        assert (one_worker_run / "dask/eng" / name).read_bytes() == (one_worker_run / "w1/eng" / name).read_bytes()
-    assert read_json(one_worker_run / "dask/eng/manifest.json")["engine"] == "dask"
+        assert (one_worker_run / "dask/sweep-eng" / name).read_bytes() == (
+            one_worker_run / "w1/sweep-eng" / name
+        ).read_bytes(), name
+    assert read_json(one_worker_run / "dask/sweep-eng/manifest.json")["engine"] == "dask"
 
 
 # --------------------------------------------------------------------------- kill -9 and resume
@@ -294,7 +386,8 @@ KILL_BASE_YAML = """\
 name: kill_base
 seed: 3
 replications: 1
-firms: {count: 3000}
+years: {start: 2023, end: 2030}
+firms: {count: 4000}
 """
 KILL_RUNS = 30
 
@@ -325,10 +418,8 @@ def test_kill_minus_9_then_resume_gives_the_uninterrupted_table(
             name="kill", replications=3, factors={TALENT_COEF: {"range": [0.0, 2.0], "levels": KILL_RUNS // 3}}
         ),
     )
-    assert sweep(exp, "--out", tmp_path / "whole", "--no-plots") == 0
-
     out = tmp_path / "killed"
-    runs = out / "kill" / "runs"
+    runs = out / "sweep-kill" / "runs"
     proc = subprocess.Popen(
         [sys.executable, "run.py", "sweep", str(exp), "--out", str(out), "-q", "--no-plots"],
         cwd=ROOT,
@@ -343,17 +434,21 @@ def test_kill_minus_9_then_resume_gives_the_uninterrupted_table(
     assert proc.returncode == -signal.SIGKILL
     before = _run_files(runs)
     assert 3 <= len(before) < KILL_RUNS, "the sweep must be caught mid-way"
-    assert not (out / "kill" / "results.csv").exists()
+    assert not (out / "sweep-kill" / "results.csv").exists()
 
-    assert sweep(exp, "--out", out, "--resume", "--no-plots") == 0
+    assert sweep(exp, "--out", out, "--resume") == 0
     after = _run_files(runs)
     assert set(after) == {f"p{p:05d}-r{r:04d}.json" for p in range(KILL_RUNS // 3) for r in range(3)}
     assert {k: after[k] for k in before} == before, "runs finished before the kill must not be run again"
-    assert (out / "kill/results.csv").read_bytes() == (tmp_path / "whole/kill/results.csv").read_bytes()
-    assert (out / "kill/points.csv").read_bytes() == (tmp_path / "whole/kill/points.csv").read_bytes()
+    assert read_json(out / "sweep-kill" / "manifest.json")["runs_reused"] == len(before)
+    assert hidden(out / "sweep-kill") == []
+
+    assert sweep(exp, "--out", tmp_path / "whole") == 0
+    for name in ("results.csv", "points.csv", "base.csv"):
+        assert (out / "sweep-kill" / name).read_bytes() == (tmp_path / "whole/sweep-kill" / name).read_bytes(), name
 
 
-def test_resume_refuses_runs_of_a_different_experiment(
+def test_resume_refuses_runs_of_other_inputs(
     tmp_path: Path, base: Path, write: Callable[[str, str], Path], cli: Callable[..., CliResult]
 ) -> None:
     one_point = {TALENT_COEF: {"values": [1.0]}}
@@ -362,20 +457,26 @@ def test_resume_refuses_runs_of_a_different_experiment(
     exp = write("sw.yaml", experiment_yaml(factors=one_point, seed=6))
     res = cli("sweep", exp, "--out", tmp_path, "--resume", "-q", "--no-plots")
     assert res.code == 2
-    assert len(res.err_lines) == 1 and "--resume" in res.err and "different experiment" in res.err
-    assert cli("sweep", exp, "--out", tmp_path, "-q", "--no-plots").code == 0, "without --resume it starts again"
+    assert len(res.err_lines) == 1 and "other inputs" in res.err and "--resume continues only the same" in res.err
+    assert cli("sweep", exp, "--out", tmp_path, "-q", "--no-plots").code == 2, "nor without --resume"
+    assert cli("sweep", exp, "--out", tmp_path, "--overwrite", "-q", "--no-plots").code == 0
+    assert read_json(tmp_path / "sweep-sw/manifest.json")["seed"] == 6
 
 
 def test_resume_reuses_a_drawn_seed(
     tmp_path: Path, write: Callable[[str, str], Path], cli: Callable[..., CliResult]
 ) -> None:
     write("base.yaml", BASE_YAML.replace("seed: 99\n", ""))
-    exp = write("sw.yaml", experiment_yaml(seed=None, factors={TALENT_COEF: {"values": [1.0]}}))
+    exp = write("sw.yaml", experiment_yaml(seed=None, factors={TALENT_COEF: {"values": [1.0, 1.5]}}))
     assert cli("sweep", exp, "--out", tmp_path / "out", "-q", "--no-plots").code == 0
-    first = read_json(tmp_path / "out/sw/manifest.json")
+    folder = tmp_path / "out/sweep-sw"
+    first = read_json(folder / "manifest.json")
     assert first["seed_source"] == "drawn"
+    assert first["replication_seeds"] == replication_seeds(first["seed"], 2)
+    (folder / "runs" / "p00001-r0001.json").unlink()
     assert cli("sweep", exp, "--out", tmp_path / "out", "--resume", "-q", "--no-plots").code == 0
-    assert read_json(tmp_path / "out/sw/manifest.json")["seed"] == first["seed"]
+    again = read_json(folder / "manifest.json")
+    assert (again["seed"], again["seed_source"], again["runs_executed"]) == (first["seed"], "drawn", 1)
 
 
 # --------------------------------------------------------------------------- bad experiment files
@@ -387,6 +488,7 @@ def test_resume_reuses_a_drawn_seed(
         ({"bogus": 1}, "sw.yaml: bogus:", "unknown key"),
         ({"design": {"methd": "lhs"}}, "design.methd:", "unknown key"),
         ({"factors": {"policies.talent.nope": {"values": [1]}}}, "factors.policies.talent.nope:", "unknown key"),
+        ({"factors": {"policies.talnt.annual_budget_yuan": {"values": [1]}}}, "factors.policies.talnt", "unknown key"),
         ({"factors": {TALENT_COEF: {"range": [1.5, 1.5]}}}, f"factors.{TALENT_COEF}:", "low < high"),
         ({"factors": {TALENT_COEF: {"range": [2.0, 1.0]}}}, f"factors.{TALENT_COEF}:", "low < high"),
         ({"factors": {TALENT_BUDGET: {"values": [-1.0]}}}, f"factors.{TALENT_BUDGET}:", "out of range"),
@@ -395,11 +497,23 @@ def test_resume_reuses_a_drawn_seed(
             "design.method:",
             "sensitivity",
         ),
+        ({"design": {"method": "lhs"}}, "factors:", "needs a range for every factor"),
         ({"factors": {"seed": {"values": [1, 2]}}}, "factors.seed:", "not a factor"),
-        ({"factors": {}}, "sw.yaml", "at least one factor"),
+        ({"factors": {}}, "factors:", "at least one factor"),
         ({"base": "missing.yaml"}, "base:", "not found"),
         ({"replications": 0}, "replications:", "out of range"),
-        ({"outcomes": ["nope"]}, "sw.yaml", "unknown outcome"),
+        ({"firms": 0}, "firms:", "out of range"),
+        ({"outcomes": ["nope"]}, "sw.yaml: outcomes:", "north_share_jobs"),
+        (
+            {
+                "factors": {
+                    k: {"range": [0, 1], "levels": 1000}
+                    for k in (TALENT_BUDGET, TALENT_COEF, "behaviour.choice.distance")
+                }
+            },
+            "design:",
+            "1,000,000,000 design points",
+        ),
     ],
 )
 def test_bad_experiment_files_exit_2_with_one_line_naming_the_key(
@@ -417,13 +531,6 @@ def test_bad_experiment_files_exit_2_with_one_line_naming_the_key(
     assert len(res.err_lines) == 1 and res.err.startswith("relocsim: ")
     assert key in res.err and words in res.err
     assert not (tmp_path / "out").exists(), "nothing may be written for bad input"
-
-
-def test_unknown_outcome_names_the_outcomes_key(
-    tmp_path: Path, base: Path, write: Callable[[str, str], Path], cli: Callable[..., CliResult]
-) -> None:
-    res = cli("sweep", write("sw.yaml", experiment_yaml(outcomes=["nope"])), "--out", tmp_path / "out")
-    assert "sw.yaml: outcomes: " in res.err
 
 
 def test_dask_engine_without_a_scheduler_exits_2_before_writing(
@@ -458,7 +565,7 @@ def _documented_paths() -> set[str]:
 
 
 def test_reference_documents_exactly_the_experiment_schema() -> None:
-    schema = schema_paths(Experiment) | schema_paths(Factor, "factors.*.")
+    schema = schema_paths(ExperimentFile) | schema_paths(Factor, "factors.*.")
     documented = _documented_paths()
     assert documented - schema == set(), "keys in experiments/reference.yaml that the schema does not know"
     assert schema - documented == set(), "schema keys missing from experiments/reference.yaml"
@@ -467,11 +574,11 @@ def test_reference_documents_exactly_the_experiment_schema() -> None:
 def test_reference_is_a_valid_experiment_at_the_defaults() -> None:
     loaded = load_experiment(REFERENCE)
     exp = loaded.experiment
-    defaults = Experiment(name=exp.name, base=exp.base, factors=exp.factors)
+    defaults = ExperimentFile(name=exp.name, base=exp.base, factors=exp.factors)
     assert exp == defaults
     assert all(f.integer is False for f in exp.factors.values())
-    assert len(grid_points(exp)) == 10
-    assert set(exp.outcomes) <= set(SUMMARY_METRICS)
+    assert len(loaded.grid_points()) == 10 == loaded.n_points()
+    assert set(exp.outcomes) <= set(HORIZON)
 
 
 def test_every_reference_key_has_a_comment() -> None:
@@ -482,8 +589,11 @@ def test_every_reference_key_has_a_comment() -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "examples").glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_examples_load(path: Path) -> None:
     """Each example loads; the sweep examples (grid, lhs) give the points their file promises."""
-    exp = load_experiment(path).experiment
+    loaded = load_experiment(path)
+    exp = loaded.experiment
     if exp.design.method == "grid":
-        assert len(grid_points(exp)) > 1
+        assert len(loaded.grid_points()) == loaded.n_points() > 1
     elif exp.design.method == "lhs":
-        assert len(lhs_points(exp, seed=0)) == exp.design.samples
+        assert len(loaded.lhs_points(seed=0)) == exp.design.samples
+    else:
+        assert loaded.n_points() > 1
