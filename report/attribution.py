@@ -40,6 +40,7 @@ ACTS_ON = {
     "pull": "destinations (pull)",
     "destinations": "destinations (pull)",
 }
+PUSH = ("push", "staying")  # named first: where a lever acts on both
 QUANTITIES = (*DECISION, COST_EFFECTIVENESS, OWN_SPEND)
 
 
@@ -114,8 +115,8 @@ def read_attribution(folder: Path) -> Attribution:
     levers = []
     for row in read_table(folder, "levers.csv", ("lever", "label", "acts_on")):
         key = row.name("lever")
-        sides = row.text("acts_on").split()
-        words = " and ".join(ACTS_ON.get(s, s) for s in sides) or "not declared"
+        sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
+        words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
         levers.append(Lever(key, lever_label(key, row.text("label")), words))
     keys = [lv.key for lv in levers]
 
@@ -278,7 +279,7 @@ def markdown(a: Attribution) -> str:
     ]
     per_metric = ["## Per metric", ""]
     for name in a.metrics:
-        per_metric += [*_metric_section(a, name), ""]
+        per_metric += _metric_section(a, name)
     return document("Which lever did it: Shapley attribution of a package", intro, _decision(a), per_metric, how)
 
 
