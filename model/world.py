@@ -295,7 +295,9 @@ def _check_id(world: WorldData, file: str | Path | None, key: str, marker: IdsOf
     """One id against the table and kinds its field's marker allows."""
     if marker.table == "industries":
         if value not in world.industry_ids:
-            raise InputError(file, key, f"{short(value)} is not an industry id", ", ".join(sorted(world.industry_ids)))
+            what = "a place id" if value in world.place_ids else "not an industry id"
+            problem = f"{short(value)} is {what}; this field takes {marker.describe()}"
+            raise InputError(file, key, problem, ", ".join(sorted(world.industry_ids)))
         return
     allowed = sorted(p for p, k in zip(world.place_ids, world.kinds, strict=True) if marker.allows_kind(k))
     if value in allowed:

@@ -7,7 +7,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from model.config import LEVER_KEYS, Policies, Scenario
+from model.config import LEVER_KEYS, Scenario
+from model.levers import REGISTRY
 from model.scenario import load_scenario, model_in
 from tests.helpers import SCENARIOS
 
@@ -53,10 +54,10 @@ def test_reference_values_are_the_defaults() -> None:
     defaults = Scenario(name=ref.name, description=ref.description, seed=ref.seed)
     for section in ("replications", "years", "firms", "world", "behaviour"):
         assert getattr(ref, section) == getattr(defaults, section), section
-    for key in LEVER_KEYS:
+    assert tuple(REGISTRY) == LEVER_KEYS
+    for key, lever_cls in REGISTRY.items():
         lever = getattr(ref.policies, key)
-        lever_cls = model_in(Policies.model_fields[key].annotation)
-        assert lever_cls is not None and lever == lever_cls(), key
+        assert lever == lever_cls.config_class(), key
 
 
 def test_every_documented_key_has_a_comment() -> None:
