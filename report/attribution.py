@@ -246,7 +246,7 @@ def _metric_section(a: Attribution, name: str) -> list[str]:
         f"{m.text(t.change.mean - alone, change=True)}.",
         "",
         *image(
-            f"plots/{name}.png",
+            f"plots/waterfall_{name}.png",
             f"Shapley waterfall: {m.label}",
             "From the value without the levers to the value with the whole package, one step per lever (largest "
             "first), with the 95% CI of each step.",
@@ -284,7 +284,7 @@ def markdown(a: Attribution) -> str:
 
 
 def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """attribution.md and plots/<metric>.png of an attribute folder (read from `folder`, written into `out`)."""
+    """attribution.md and plots/waterfall_<metric>.png of an attribute folder (read `folder`, write `out`)."""
     from report.figures.attribution import draw_all
 
     out = out or folder

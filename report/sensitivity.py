@@ -150,7 +150,7 @@ def outcome_section(s: Sensitivity, name: str) -> list[str]:
     if inert:
         which = "μ*" if s.method == "morris" else "ST"
         lines += ["", f"No effect at any sampled point ({which} = 0 exactly): " + ", ".join(f.label for f in inert)]
-    lines += ["", *image(f"plots/{name}.png", m.label, "Bars: the indices with their 95% bootstrap intervals.")]
+    lines += ["", *image(f"plots/indices_{name}.png", m.label, "Bars: the indices with their 95% bootstrap intervals.")]
     return lines
 
 
@@ -202,7 +202,7 @@ def markdown(s: Sensitivity) -> str:
 
 
 def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """indices.md and plots/<outcome>.png of a sensitivity folder (read from `folder`, written into `out`)."""
+    """indices.md and plots/indices_<outcome>.png of a sensitivity folder (read from `folder`, written into `out`)."""
     from report.figures.sensitivity import draw_all
 
     out = out or folder

@@ -279,6 +279,8 @@ def test_plot_redraws_the_same_markdown_and_png_bytes(folders: dict[str, Path], 
     folder, family = folders[key], FAMILIES[key]
     before = _drawn(folder, family)
     assert len(before) >= 2, "a report and at least one figure"
+    linked = re.findall(r"!\[[^]]*\]\((plots/[^)]+)\)", before[family.markdown].decode())
+    assert linked and all((folder / p).is_file() for p in linked), linked
     assert main(["plot", str(folder)]) == 0
     assert _drawn(folder, family) == before
 

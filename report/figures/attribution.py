@@ -1,6 +1,6 @@
 """The figures of an `attribute` folder: one Shapley waterfall per metric, from attribution.csv and totals.csv.
 
-`figures(a)` yields (file name, Figure) pairs, `plots/<metric>.png`: the bar
+`figures(a)` yields (file name, Figure) pairs, `plots/waterfall_<metric>.png`: the bar
 without the levers, one floating bar per lever (largest |φ| first) with the
 95% interval of its Shapley value, and the bar with the whole package; axes,
 ticks and bar labels in the catalogue's units (shares in %, steps in pp, money
@@ -102,7 +102,7 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
 
 def figures(a: Attribution) -> Iterator[tuple[str, Figure]]:
     for name in a.metrics:
-        yield f"{name}.png", plot_waterfall(a, name)
+        yield f"waterfall_{name}.png", plot_waterfall(a, name)
 
 
 def draw_all(a: Attribution, out: Path) -> list[Path]:

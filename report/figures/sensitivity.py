@@ -115,7 +115,7 @@ def figures(s: Sensitivity) -> Iterator[tuple[str, Figure]]:
     if s.method is None:
         return
     for outcome in s.analysed():
-        yield f"{outcome}.png", plot_indices(s, outcome)
+        yield f"indices_{outcome}.png", plot_indices(s, outcome)
 
 
 def draw_all(s: Sensitivity, out: Path) -> list[Path]:
