@@ -15,6 +15,8 @@ seed, no clock in any decision (the alarm only guards against hangs).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import random
 import re
 import shutil
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from model.errors import InputError
 from model.scenario import load_scenario
 from model.world import DATA_DIR, load_world, world_for
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = 20240607
 MUTANT_SECONDS = 5
 N_SCENARIO, N_EXPERIMENT, N_DATA = 400, 200, 200
+CLI_EVERY, RUN_EVERY = 2, 10  # every 2nd scenario mutant also through `validate`, every 10th also `run`
 
 NASTY = [
     "99999999999999999999999",
@@ -314,17 +318,45 @@ def _check(load: Callable[[Path], object], path: Path, mutant: Mutant, tree: Pat
     try:
         load(path)
     except InputError as exc:
-        line = exc.message
-        if "\n" in line or "\r" in line or not line.isprintable():
-            return f"message is not one printable line: {line[:300]!r}"
-        if str(tree) not in line:
-            return f"message names no file: {line[:300]!r}"
-        return ""
+        return _one_line_naming_a_file(exc.message, tree)
     except Exception as exc:  # noqa: BLE001 - anything but InputError is the failure being looked for
         return f"{type(exc).__name__}: {str(exc)[:300]}"
     finally:
         signal.alarm(0)
     return ""
+
+
+def _one_line_naming_a_file(line: str, tree: Path) -> str:
+    if "\n" in line.strip() or "\r" in line or not line.strip().isprintable():
+        return f"message is not one printable line: {line[:300]!r}"
+    if str(tree) not in line:
+        return f"message names no file: {line[:300]!r}"
+    return ""
+
+
+def _cli(argv: list[str], tree: Path, arm: Callable[[], None]) -> tuple[int, str]:
+    """Exit status of `relocsim ARGV` in-process, and '' if its stderr is right for it, else what is wrong."""
+    err = io.StringIO()
+    arm()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(argv)
+    finally:
+        signal.alarm(0)
+    text = err.getvalue()
+    if code == 2:
+        return code, _one_line_naming_a_file(text.removeprefix("relocsim: "), tree)
+    if code != 0 or "Traceback" in text:
+        return code, f"exit {code}: {text[-300:]!r}"
+    return code, ""
+
+
+def _through_the_command_line(path: Path, tree: Path, arm: Callable[[], None], run: list[str] | None) -> str:
+    """`validate` exits 0 or 2 with one line; a valid mutant then also runs (`run` arguments) without a crash."""
+    code, problem = _cli(["validate", str(path)], tree, arm)
+    if problem or code != 0 or run is None:
+        return problem
+    return _cli([*run, str(path), "--out", str(tree / "out"), "--overwrite", "-q", "--no-plots"], tree, arm)[1]
 
 
 def _run(
@@ -354,8 +386,13 @@ def _report(failures: list[str]) -> str:
 def test_fuzz_scenarios(tree: Path, alarm: Callable[[], None]) -> None:
     sources = sorted((tree / "scenarios").glob("*.yaml"))
     failures = []
-    for path, mutant in _run(sources, N_SCENARIO, _mutate_yaml, lambda s: s.parent / "fuzz_mutant.yaml"):
+    for i, (path, mutant) in enumerate(
+        _run(sources, N_SCENARIO, _mutate_yaml, lambda s: s.parent / "fuzz_mutant.yaml")
+    ):
         problem = _check(_load_scenario, path, mutant, tree, alarm)
+        if not problem and i % CLI_EVERY == 0:
+            run = ["run", "--firms", "40", "--replications", "1"] if i % RUN_EVERY == 0 else None
+            problem = _through_the_command_line(path, tree, alarm, run)
         if problem:
             failures.append(f"{mutant.source.name} {list(mutant.steps)}: {problem}")
     assert not failures, _report(failures)
@@ -368,7 +405,7 @@ def test_fuzz_experiment_files(tree: Path, alarm: Callable[[], None]) -> None:
     sources = [*sorted((tree / "experiments" / "examples").glob("*.yaml")), tree / "experiments" / "reference.yaml"]
     failures = []
     for path, mutant in _run(sources, N_EXPERIMENT, _mutate_yaml, lambda s: s.parent / "fuzz_mutant.yaml"):
-        problem = _check(load, path, mutant, tree, alarm)
+        problem = _check(load, path, mutant, tree, alarm) or _through_the_command_line(path, tree, alarm, None)
         if problem:
             failures.append(f"{mutant.source.name} {list(mutant.steps)}: {problem}")
     assert not failures, _report(failures)
