@@ -116,7 +116,8 @@ class Attribute(Experiment):
         self.metrics = list(dict.fromkeys([*DEFAULT_METRICS, *DECISION, *extra]))
 
     def default_name(self) -> str:
-        return derived_name("attribute", [self.package.scenario.name], self.args)
+        extra = [f"m{m}" for m in dict.fromkeys(self.args.metric or []) if m not in DEFAULT_METRICS + DECISION]
+        return derived_name("attribute", [self.package.scenario.name], self.args, extra)
 
     def inputs(self) -> dict[str, Any]:
         sc = self.package.scenario

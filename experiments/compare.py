@@ -159,7 +159,11 @@ class Compare(Experiment):
 
     def default_name(self) -> str:
         names = [self.baseline.name, "vs", *(e.name for e in self.entries[1:])]
-        extra = [number_tag("w", self.args.ci_width)] if self.args.ci_width is not None else []
+        extra = []
+        if self.args.ci_width is not None:
+            extra.append(number_tag("w", self.args.ci_width))
+            if self.args.max_replications != DEFAULT_MAX_REPLICATIONS:
+                extra.append(number_tag("m", self.args.max_replications))
         return derived_name("compare", names, self.args, extra)
 
     def inputs(self) -> dict[str, Any]:

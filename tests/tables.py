@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from model.config import Scenario
 from model.outcomes import metric
@@ -95,3 +97,18 @@ def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
 def hidden(folder: Path) -> list[str]:
     """Hidden entries (work folders, temporary files, locks) left in a result folder or its runs/."""
     return [p.name for d in (folder, folder / "runs") if d.is_dir() for p in d.iterdir() if p.name.startswith(".")]
+
+
+def fieller(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
+    """The 95% Fieller interval of mean(y)/mean(x), as the roots of its quadratic (NaN if unbounded)."""
+    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    n = len(x)
+    t2 = stats.t.ppf(0.975, n - 1) ** 2
+    (vyy, vxy), (_, vxx) = np.cov(y, x, ddof=1) / n
+    my, mx = y.mean(), x.mean()
+    # (my − ρ·mx)² = t²·(vyy − 2ρ·vxy + ρ²·vxx)
+    a, b, c = mx**2 - t2 * vxx, -2 * (mx * my - t2 * vxy), my**2 - t2 * vyy
+    if a <= 0:
+        return math.nan, math.nan
+    low, high = sorted(np.roots([a, b, c]).real)
+    return float(low), float(high)

@@ -3,26 +3,43 @@
 The hand-made games pin the axioms (efficiency, symmetry, dummy, additivity)
 and the permutation definition. On the model, a small package of three levers
 (one of them a zero-budget dummy) is attributed once per module; the tests
-check the files, efficiency per replication, that fixed budgets are attributed
-to the lever that spends them, that the dummy gets exactly 0, common random
-numbers across subsets, resume, and the bad-input paths (exit 2, nothing written).
+check the tables (attribution, totals, the decision table with each lever's
+cost per additional north job and own spending), efficiency per replication,
+that fixed budgets are attributed to the lever that spends them, that the
+dummy gets exactly 0, common random numbers across subsets, worker counts,
+resume, failures, result folders and the bad-input paths (exit 2, nothing written).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import math
 import random
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import experiments.attribution as attribution
-import experiments.engine
-from experiments.attribution import CSV_COLUMNS, build_tasks, collect, load_package, shapley_values
-from experiments.cli import main
-from experiments.engine import RunStore
+from cli import main
+from experiments.attribution import (
+    ATTRIBUTION_COLUMNS,
+    DECISION_COLUMNS,
+    OWN_SPEND,
+    TOTALS_COLUMNS,
+    Attribute,
+    attribution_rows,
+    totals_rows,
+)
+from experiments.shapley import shapley_values
+from experiments.stats import Interval
+from model.levers import REGISTRY
+from model.outcomes import COST_EFFECTIVENESS, DECISION
+from model.seeds import replication_seeds
 from tests.conftest import read_csv, read_json
+from tests.tables import assert_shares_bounded, fail_runs, fieller, hidden, run_record, snapshot
 
 # --------------------------------------------------------------------------- the Shapley function
 
@@ -44,7 +61,7 @@ def _by_permutations(v: list[float], k: int) -> list[float]:
     return [p / len(orders) for p in phi]
 
 
-def test_additive_game_gives_each_lever_its_own_effect():
+def test_additive_game_gives_each_lever_its_own_effect() -> None:
     # Dyadic effects add up without rounding, so the values come back exactly.
     own = [0.25, 2.5, -0.75, 1024.0]
     assert shapley_values(_game(4, lambda s: sum(own[i] for i in s))) == own
@@ -52,7 +69,7 @@ def test_additive_game_gives_each_lever_its_own_effect():
     assert shapley_values(_game(3, lambda s: sum(own[i] for i in s))) == pytest.approx(own, rel=1e-12, abs=1e-15)
 
 
-def test_dummy_lever_gets_exactly_zero_and_symmetric_levers_equal_shares():
+def test_dummy_lever_gets_exactly_zero_and_symmetric_levers_equal_shares() -> None:
     rng = random.Random(3)
     base = {mask: rng.uniform(-5, 5) for mask in range(16)}
     # Lever 1 never changes anything: v depends only on the other bits.
@@ -66,14 +83,14 @@ def test_dummy_lever_gets_exactly_zero_and_symmetric_levers_equal_shares():
     assert phi[1] == pytest.approx(0.5, abs=1e-15)
 
 
-def test_pure_interaction_is_split_equally_among_the_levers_it_needs():
+def test_pure_interaction_is_split_equally_among_the_levers_it_needs() -> None:
     # All three needed: each gets a third. Only 0 and 1 needed: halves, lever 2 nothing.
     assert shapley_values(_game(3, lambda s: 1.0 if s == {0, 1, 2} else 0.0)) == pytest.approx([1 / 3] * 3, abs=1e-15)
     assert shapley_values(_game(3, lambda s: 6.0 if {0, 1} <= s else 0.0)) == [3.0, 3.0, 0.0]
 
 
 @pytest.mark.parametrize("k", [1, 2, 4, 6, 8])
-def test_matches_the_permutation_definition_and_is_efficient(k):
+def test_matches_the_permutation_definition_and_is_efficient(k: int) -> None:
     rng = random.Random(k)
     scale = 10.0 ** rng.randint(-3, 11)
     v = [rng.uniform(-scale, scale) for _ in range(1 << k)]
@@ -83,7 +100,7 @@ def test_matches_the_permutation_definition_and_is_efficient(k):
     assert abs(math.fsum(phi) - (v[-1] - v[0])) <= 1e-12 * max(1.0, max(map(abs, v)))
 
 
-def test_a_game_without_all_subsets_or_with_a_missing_value():
+def test_a_game_without_all_subsets_or_with_a_missing_value() -> None:
     with pytest.raises(ValueError, match="2\\^k"):
         shapley_values([0.0, 1.0, 2.0])
     assert all(math.isnan(p) for p in shapley_values([0.0, math.nan, 1.0, 2.0]))
@@ -108,186 +125,261 @@ policies:
   business_environment: {{start_year: 2024, gain_per_year: 0.08, max_gain: 0.3, annual_budget_yuan: {BE_BUDGET}}}
   infrastructure: {{start_year: 2024, annual_budget_yuan: 0}}
 """
-LEVERS = ("infrastructure", "business_environment", "pairing")  # registry order
-METRICS = ("north_share_jobs", "to_north_jobs", "fiscal_cost_yuan")
+LEVERS = tuple(k for k in REGISTRY if k in ("pairing", "business_environment", "infrastructure"))  # registry order
+DUMMY = LEVERS.index("infrastructure")
+FOLDER = "attribute-att_pkg-r2"
+TABLES = ("attribution.csv", "totals.csv", "decision.csv", "levers.csv")
 
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The package file and its result folder after `attribute --replications 2 -q`."""
+    """The package file and its result folder after `attribute --replications 2`."""
     root = tmp_path_factory.mktemp("attribution")
     package = root / "att_pkg.yaml"
     package.write_text(PACKAGE_YAML, encoding="utf-8")
-    code = main(["attribute", str(package), "--replications", "2", "--out", str(root / "out"), "-q"])
+    code = main(["attribute", str(package), "--replications", "2", "--out", str(root / "out"), "-q", "--no-plots"])
     assert code == 0
-    return package, root / "out" / "att_pkg"
+    return package, root / "out" / FOLDER
 
 
-def _games(package: Path, folder: Path) -> dict[str, list[list[float]]]:
-    pkg = load_package(package)
-    tasks = build_tasks(pkg, 2, 4242)
-    collected = collect(RunStore(folder), pkg, tasks, METRICS)
-    assert collected.complete == [0, 1] and not collected.failed
-    return collected.games
+def _metrics(folder: Path) -> list[str]:
+    metrics: list[str] = read_json(folder / "manifest.json")["metrics"]
+    return metrics
+
+
+def _games(folder: Path) -> dict[str, list[list[float]]]:
+    """v[mask] of every metric and replication, read from the run files."""
+    return {
+        m: [[run_record(folder, f"s{mask:03d}-r{r:04d}")["metrics"][m] for mask in range(8)] for r in range(2)]
+        for m in _metrics(folder)
+    }
 
 
 def _rows(folder: Path) -> dict[tuple[str, str], dict[str, str]]:
     columns, rows = read_csv(folder / "attribution.csv")
-    assert tuple(columns) == CSV_COLUMNS
+    assert tuple(columns) == ATTRIBUTION_COLUMNS
     return {(r["metric"], r["lever"]): r for r in rows}
 
 
-def test_files_have_one_row_per_metric_and_lever(done):
+def _decision(folder: Path) -> dict[tuple[str, str], dict[str, str]]:
+    columns, rows = read_csv(folder / "decision.csv")
+    assert tuple(columns) == DECISION_COLUMNS
+    return {(r["lever"], r["quantity"]): r for r in rows}
+
+
+def test_tables_have_one_row_per_metric_and_lever(done) -> None:
     _package, folder = done
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "attribution.csv",
-        "attribution.md",
-        "manifest.json",
-        "plots",
-        "runs",
-    ]
+    assert {*TABLES, "manifest.json", "runs"} <= {p.name for p in folder.iterdir()}
+    metrics = _metrics(folder)
+    assert metrics[:2] == ["north_share_jobs", "outside_share_jobs"] and set(DECISION) <= set(metrics)
     _columns, rows = read_csv(folder / "attribution.csv")
-    assert [(r["metric"], r["lever"]) for r in rows] == [(m, lever) for m in METRICS for lever in LEVERS]
+    assert [(r["metric"], r["lever"]) for r in rows] == [(m, lever) for m in metrics for lever in LEVERS]
     assert {r["replications"] for r in rows} == {"2"}
-    assert sorted(p.name for p in (folder / "plots").iterdir()) == sorted(f"waterfall_{m}.png" for m in METRICS)
-    assert len(list((folder / "runs").glob("s*-r*.json"))) == 8 * 2
+    columns, totals = read_csv(folder / "totals.csv")
+    assert tuple(columns) == TOTALS_COLUMNS and [r["metric"] for r in totals] == metrics
+    _, levers = read_csv(folder / "levers.csv")
+    assert [(r["lever"], r["label"]) for r in levers] == [(k, REGISTRY[k].label) for k in LEVERS]
+    assert sorted(p.name for p in (folder / "runs").glob("s*-r*.json")) == [
+        f"s{mask:03d}-r{r:04d}.json" for mask in range(8) for r in range(2)
+    ]
     manifest = read_json(folder / "manifest.json")
     assert manifest["levers"] == list(LEVERS) and manifest["subsets"] == 8 and manifest["seed"] == 4242
-    assert manifest["replications"] == 2 and len(manifest["replication_seeds"]) == 2 and manifest["failed_runs"] == []
-    report = (folder / "attribution.md").read_text(encoding="utf-8")
-    assert all(f"`{lever}`" in report for lever in LEVERS) and "plots/waterfall_to_north_jobs.png" in report
+    assert manifest["replications"] == 2 and manifest["replication_seeds"] == replication_seeds(4242, 2)
+    assert manifest["runs"] == 16 and manifest["name"] == FOLDER
+    assert hidden(folder) == []
 
 
-def test_efficiency_holds_in_every_replication(done):
-    package, folder = done
-    games = _games(package, folder)
+def test_efficiency_holds_in_every_replication(done) -> None:
+    _package, folder = done
+    games = _games(folder)
     moved = False
-    for metric in METRICS:
-        for v in games[metric]:
+    for m, gs in games.items():
+        for v in gs:
             phi = shapley_values(v)
             assert abs(math.fsum(phi) - (v[-1] - v[0])) <= 1e-12 * max(1.0, max(map(abs, v)))
-            moved |= metric == "to_north_jobs" and any(p != 0 for p in phi)
+            moved |= m == "to_north_jobs" and any(p != 0 for p in phi)
     assert moved, "the package changed nothing: the efficiency check would be vacuous"
     rows = _rows(folder)
-    for metric in METRICS:
-        total = sum(float(rows[metric, lever]["shapley_mean"]) for lever in LEVERS)
-        expected = math.fsum(v[-1] - v[0] for v in games[metric]) / 2
+    totals = {r["metric"]: r for r in read_csv(folder / "totals.csv")[1]}
+    for m, gs in games.items():
+        total = sum(float(rows[m, lever]["shapley"]) for lever in LEVERS)
+        expected = math.fsum(v[-1] - v[0] for v in gs) / 2
         assert total == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert float(totals[m]["change"]) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert float(totals[m]["with_package"]) == pytest.approx(np.mean([v[-1] for v in gs]), rel=1e-9)
 
 
-def test_fixed_budgets_are_attributed_to_the_lever_that_spends_them(done):
-    package, folder = done
-    rows = _rows(folder)
-    own = {
-        "business_environment": BE_BUDGET * ACTIVE_YEARS,
-        "pairing": PAIRING_BUDGET * ACTIVE_YEARS,
-        "infrastructure": 0,
-    }
+def test_fixed_budgets_are_attributed_to_the_lever_that_spends_them(done) -> None:
+    _package, folder = done
+    rows, decision = _rows(folder), _decision(folder)
+    own = {"business_environment": BE_BUDGET * ACTIVE_YEARS, "pairing": PAIRING_BUDGET * ACTIVE_YEARS}
+    own["infrastructure"] = 0.0
     for lever, spend in own.items():
-        assert float(rows["fiscal_cost_yuan", lever]["shapley_mean"]) == pytest.approx(spend, rel=1e-12)
-    # and it is what the full package's runs record as that lever's spending
-    pkg = load_package(package)
-    collected = collect(RunStore(folder), pkg, build_tasks(pkg, 2, 4242), METRICS)
-    assert collected.own_spend_yuan["pairing"] == [PAIRING_BUDGET * ACTIVE_YEARS] * 2
+        assert float(rows["fiscal_cost_yuan", lever]["shapley"]) == pytest.approx(spend, rel=1e-12)
+        assert float(decision[lever, "fiscal_cost_yuan"]["value"]) == pytest.approx(spend, rel=1e-12)
+        # and it is what the full package's runs record as that lever's own spending
+        assert float(decision[lever, OWN_SPEND]["value"]) == pytest.approx(spend, rel=1e-12)
+        full = run_record(folder, "s007-r0001")["timeseries"]
+        assert math.fsum(row[f"fiscal_{lever}_yuan"] for row in full) == pytest.approx(spend, rel=1e-12)
 
 
-def test_zero_budget_lever_without_other_effect_is_an_exact_dummy(done):
-    package, folder = done
+def test_zero_budget_lever_without_other_effect_is_an_exact_dummy(done) -> None:
+    _package, folder = done
     rows = _rows(folder)
-    for metric in METRICS:
-        row = rows[metric, "infrastructure"]
-        assert float(row["shapley_mean"]) == 0.0
-        assert float(row["alone_mean"]) == 0.0 and float(row["last_mean"]) == 0.0
-    for metric, games in _games(package, folder).items():
+    for m in _metrics(folder):
+        row = rows[m, "infrastructure"]
+        assert [row[c] for c in ("shapley", "ci_low", "ci_high", "alone", "last")] == ["0"] * 5, m
+    for m, games in _games(folder).items():
         for v in games:
-            assert shapley_values(v)[0] == 0.0, metric
+            assert shapley_values(v)[DUMMY] == 0.0, m
 
 
-def test_subsets_share_seeds_and_keep_the_world(tmp_path):
+def test_decision_table_gives_each_levers_changes_cost_per_north_job_and_own_spending(done) -> None:
+    _package, folder = done
+    rows, decision = _rows(folder), _decision(folder)
+    expected = [(lever, q) for lever in LEVERS for q in (*DECISION, COST_EFFECTIVENESS, OWN_SPEND)]
+    assert list(decision) == expected
+    games = _games(folder)
+    phis = {m: np.array([shapley_values(v) for v in gs]) for m, gs in games.items()}  # (replications, levers)
+    seen = set()
+    for i, lever in enumerate(LEVERS):
+        for q in DECISION:
+            # the lever's Shapley share of each change, with the same interval as attribution.csv
+            row, same = decision[lever, q], rows[q, lever]
+            assert [row[c] for c in ("value", "ci_low", "ci_high")] == [
+                same[c] for c in ("shapley", "ci_low", "ci_high")
+            ]
+        cost, north = phis["fiscal_cost_yuan"][:, i], phis["to_north_jobs"][:, i]
+        row = decision[lever, COST_EFFECTIVENESS]
+        if north.mean() == 0:
+            assert row["value"] == "nan", lever  # no additional north job: no cost per job
+            continue
+        assert float(row["value"]) == pytest.approx(cost.mean() / north.mean(), rel=1e-9)
+        distinguishable = Interval.of(north).excludes_zero()
+        low, high = fieller(cost, north)
+        if distinguishable:
+            assert (float(row["ci_low"]), float(row["ci_high"])) == pytest.approx((low, high), rel=1e-8)
+        else:
+            assert (row["ci_low"], row["ci_high"]) == ("nan", "nan")
+        seen.add(distinguishable)
+    assert seen == {True, False}, (
+        "the fixture should give one lever of each kind (pairing: yes, business_environment: no)"
+    )
+    assert float(decision["pairing", COST_EFFECTIVENESS]["value"]) > 0
+
+
+def test_share_intervals_stay_inside_their_bounds(done) -> None:
+    _package, folder = done
+    assert assert_shares_bounded(folder) > 0
+
+
+def test_share_intervals_stay_inside_their_bounds_with_extreme_games(tmp_path: Path) -> None:
+    """Two replications whose shares jump between 0 and 1: Shapley values in [-1, 1], totals in [0, 1]."""
+    from experiments.tables import write_csv
+
+    games = {"north_share_jobs": [[0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.001, 0.0]]}
+    phis = {m: [shapley_values(g) for g in gs] for m, gs in games.items()}
+    write_csv(tmp_path / "attribution.csv", ATTRIBUTION_COLUMNS, attribution_rows(["a", "b"], games, phis))
+    write_csv(tmp_path / "totals.csv", TOTALS_COLUMNS, totals_rows(games))
+    assert assert_shares_bounded(tmp_path) == 2 * 5 + 9
+
+
+def test_subsets_share_seeds_and_keep_the_world(tmp_path: Path) -> None:
     path = tmp_path / "att_pkg.yaml"
     path.write_text(PACKAGE_YAML, encoding="utf-8")
-    pkg = load_package(path)
-    tasks = build_tasks(pkg, 2, 99)
-    assert [t.task_id for t in tasks[:2]] == ["s000-r0000", "s001-r0000"]
-    for r in range(2):
-        assert len({t.seed for t in tasks if t.labels["replication"] == r}) == 1
-    assert tasks[0].seed != tasks[8].seed
-    empty, only_pairing = pkg.subset_scenario(0), pkg.subset_scenario(0b100)
+    exp = Attribute(argparse.Namespace(package=path, metric=None, replications=2, seed=None, firms=None))
+    tasks = exp.plan(99)
+    assert [t.task_id for t in tasks[:2]] == ["s000-r0000", "s001-r0000"] and len(tasks) == 16
+    for r, seed in enumerate(replication_seeds(99, 2)):
+        assert {t.seed for t in tasks if t.labels["replication"] == r} == {seed}
+    pkg = exp.package
+    assert pkg.levers == LEVERS
+    only_pairing = 1 << LEVERS.index("pairing")
+    empty, pairing = pkg.subset_scenario(0), pkg.subset_scenario(only_pairing)
     assert empty.policies.pairing is None and empty.behaviour.batches_per_year == 4
-    assert only_pairing.policies.pairing is not None and only_pairing.policies.business_environment is None
-    assert only_pairing.name == "att_pkg__s4" and only_pairing.firms.count == 1500
+    assert pairing.policies.pairing is not None and pairing.policies.business_environment is None
+    assert pairing.name == f"att_pkg__s{only_pairing}" and pairing.firms.count == 1500
 
 
-def test_two_workers_write_the_same_bytes(done, tmp_path):
+def test_two_workers_write_the_same_bytes(done, tmp_path: Path) -> None:
     package, folder = done
-    out = tmp_path / "out"
-    assert main(["attribute", str(package), "--replications", "2", "--out", str(out), "--workers", "2", "-q"]) == 0
-    for name in ("attribution.csv", "attribution.md", *(f"plots/waterfall_{m}.png" for m in METRICS)):
-        assert (out / "att_pkg" / name).read_bytes() == (folder / name).read_bytes(), name
+    args = ["attribute", str(package), "--replications", "2", "--out", str(tmp_path), "--workers", "2", "-q"]
+    assert main([*args, "--no-plots"]) == 0
+    for name in TABLES:
+        assert (tmp_path / FOLDER / name).read_bytes() == (folder / name).read_bytes(), name
 
 
-def test_a_failed_run_drops_its_replication_and_exits_1(done, tmp_path, monkeypatch, capsys):
-    package, _folder = done
-    real = experiments.engine.simulate
-    second_seed = build_tasks(load_package(package), 2, 4242)[8].seed
+def test_resume_reuses_the_runs_and_refuses_other_seeds(done, tmp_path: Path, cli) -> None:
+    package, folder = done
+    shutil.copytree(folder, tmp_path / FOLDER)
+    copy = tmp_path / FOLDER
 
-    def flaky(scenario, seed, data):
-        if scenario.name == "att_pkg__s3" and seed == second_seed:
-            raise RuntimeError("boom")
-        return real(scenario, seed, data)
+    def runs() -> dict[str, tuple[int, str]]:
+        return {k: v for k, v in snapshot(copy / "runs").items() if k.startswith("s0")}
 
-    monkeypatch.setattr(experiments.engine, "simulate", flaky)
-    out = tmp_path / "out"
-    assert main(["attribute", str(package), "--replications", "2", "--out", str(out), "-q"]) == 1
-    assert "1 run(s) failed; 1 of 2 replications used" in capsys.readouterr().err
-    folder = out / "att_pkg"
+    before = runs()
+    args = ("attribute", package, "--replications", "2", "--out", tmp_path, "-q", "--no-plots")
+    assert cli(*args, "--resume").code == 0
+    assert runs() == before and len(before) == 16, "no run was made again"
+    assert read_json(copy / "manifest.json")["runs_executed"] == 0
+    for name in TABLES:
+        assert (copy / name).read_bytes() == (folder / name).read_bytes(), name
+    res = cli(*args, "--seed", "1", "--name", FOLDER, "--resume")
+    assert res.code == 2 and len(res.err_lines) == 1
+    assert str(copy) in res.err and "other inputs" in res.err
+
+
+def test_run_after_attribute_leaves_the_attribute_folder_alone(done, tmp_path: Path, cli) -> None:
+    package, folder = done
+    shutil.copytree(folder, tmp_path / FOLDER)
+    before = snapshot(tmp_path / FOLDER)
+    res = cli("run", package, "--replications", "1", "--firms", "200", "--out", tmp_path, "-q", "--no-plots")
+    assert res.code == 0, res.err
+    assert (tmp_path / "att_pkg" / "summary.json").is_file()
+    assert snapshot(tmp_path / FOLDER) == before
+    assert read_json(tmp_path / FOLDER / "manifest.json")["command"] == "attribute"
+
+
+def test_a_failed_run_exits_1_writes_nothing_and_resume_completes(tmp_path: Path, cli, monkeypatch) -> None:
+    """Also: --metric adds a metric (and names the folder), --firms reaches the runs."""
+    package = tmp_path / "att_pkg.yaml"
+    package.write_text(PACKAGE_YAML, encoding="utf-8")
+    second_seed = replication_seeds(4242, 2)[1]
+    fail_runs(monkeypatch, lambda sc, seed: sc.name == "att_pkg__s3" and seed == second_seed)
+    args = ("attribute", package, "--replications", "2", "--firms", "300", "--metric", "closed_jobs")
+    args += ("--out", tmp_path / "out", "-q", "--no-plots")
+    folder = tmp_path / "out" / "attribute-att_pkg-r2-f300-mclosed_jobs"
+    res = cli(*args)
+    assert res.code == 1 and len(res.err_lines) == 1, res.err
+    assert "1 of 16 runs failed" in res.err and "s003-r0001" in res.err and "boom" in res.err
     assert (folder / "runs" / "s003-r0001.error.json").is_file()
-    assert {r["replications"] for r in read_csv(folder / "attribution.csv")[1]} == {"1"}
-    assert read_json(folder / "manifest.json")["failed_runs"] == ["s003-r0001"]
+    assert not (folder / "attribution.csv").exists() and not (folder / "manifest.json").exists()
+    monkeypatch.undo()
+    res = cli(*args, "--resume")
+    assert res.code == 0, res.err
+    manifest = read_json(folder / "manifest.json")
+    assert manifest["runs_executed"] == 1 and manifest["firms"] == 300 and "closed_jobs" in manifest["metrics"]
+    assert ("closed_jobs", "pairing") in _rows(folder)
 
 
-def test_resume_reuses_the_runs_and_refuses_other_seeds(done, tmp_path, capsys):
-    package, folder = done
-    before = (folder / "attribution.csv").read_bytes()
-    mtimes = {p: p.stat().st_mtime_ns for p in (folder / "runs").iterdir()}
-    out = str(folder.parent)
-    assert main(["attribute", str(package), "--replications", "2", "--out", out, "--resume", "-q"]) == 0
-    assert (folder / "attribution.csv").read_bytes() == before
-    assert {p: p.stat().st_mtime_ns for p in (folder / "runs").iterdir()} == mtimes
-    capsys.readouterr()
-    code = main(["attribute", str(package), "--replications", "2", "--seed", "1", "--out", out, "--resume", "-q"])
-    assert code == 2
-    assert "different package, seed or firm count" in capsys.readouterr().err
-
-
-NINE_LEVERS = PACKAGE_YAML.replace(
+TOO_MANY = [k for k in REGISTRY if k not in LEVERS] + [f"extra_{i}" for i in range(attribution.MAX_LEVERS)]
+TOO_MANY_LEVERS = PACKAGE_YAML.replace(
     "policies:\n",
-    "policies:\n"
-    + "".join(
-        f"  {k}: {{}}\n"
-        for k in (
-            "relocation_aid",
-            "labour_resettlement",
-            "industry_guidance",
-            "talent",
-            "cluster_parks",
-            "extra_lever",
-        )
-    ),
+    "policies:\n" + "".join(f"  {k}: {{}}\n" for k in TOO_MANY[: attribution.MAX_LEVERS + 1 - len(LEVERS)]),
 )
 
 
 @pytest.mark.parametrize(
     ("text", "extra", "key"),
     [
-        (NINE_LEVERS, [], "policies: 9 levers"),
+        (TOO_MANY_LEVERS, [], f"policies: {attribution.MAX_LEVERS + 1} levers"),
         (PACKAGE_YAML.split("policies:")[0], [], "policies"),
         (PACKAGE_YAML, ["--metric", "north_share"], "--metric"),
         (PACKAGE_YAML, ["--name", "a/b"], "--name"),
     ],
-    ids=["nine-levers", "no-levers", "unknown-metric", "bad-name"],
+    ids=["too-many-levers", "no-levers", "unknown-metric", "bad-name"],
 )
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, cli, text, extra, key):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, cli, text, extra, key) -> None:
     package = tmp_path / "pkg.yaml"
     package.write_text(text, encoding="utf-8")
     res = cli("attribute", package, "--out", tmp_path / "out", *extra)
@@ -296,11 +388,11 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, cli, text,
     assert not (tmp_path / "out").exists()
 
 
-def test_the_lever_cap_is_checked_before_anything_runs(tmp_path, cli, monkeypatch):
+def test_the_lever_cap_is_checked_before_anything_runs(tmp_path: Path, cli, monkeypatch) -> None:
     monkeypatch.setattr(attribution, "MAX_LEVERS", 2)
     package = tmp_path / "pkg.yaml"
     package.write_text(PACKAGE_YAML, encoding="utf-8")
     res = cli("attribute", package, "--out", tmp_path / "out")
     assert res.code == 2
-    assert "3 levers" in res.err and "1 to 2 lever sections" in res.err
+    assert "3 levers" in res.err and "1 to 2" in res.err
     assert not (tmp_path / "out").exists()

@@ -18,7 +18,7 @@ from experiments.stats import Interval, ratio_interval, replications_for, t975, 
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON, metric
 from model.seeds import replication_seeds
 from tests.conftest import SCENARIOS, CliResult, read_csv, read_json, run_py
-from tests.tables import assert_shares_bounded, fail_runs, hidden, run_record
+from tests.tables import assert_shares_bounded, fail_runs, fieller, hidden, run_record
 
 BASE_YAML = """\
 name: base
@@ -179,20 +179,6 @@ def test_decision_changes_are_the_paired_t_intervals_of_the_runs(compared) -> No
     assert float(decision[("lever", "fiscal_cost_yuan")]["value"]) > 0
 
 
-def _fieller(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
-    """The 95% Fieller interval of mean(y)/mean(x), as the roots of its quadratic (NaN if unbounded)."""
-    n = len(x)
-    t2 = stats.t.ppf(0.975, n - 1) ** 2
-    (vyy, vxy), (_, vxx) = np.cov(y, x, ddof=1) / n
-    my, mx = y.mean(), x.mean()
-    # (my − ρ·mx)² = t²·(vyy − 2ρ·vxy + ρ²·vxx)
-    a, b, c = mx**2 - t2 * vxx, -2 * (mx * my - t2 * vxy), my**2 - t2 * vyy
-    if a <= 0:
-        return math.nan, math.nan
-    low, high = sorted(np.roots([a, b, c]).real)
-    return float(low), float(high)
-
-
 def test_cost_per_additional_north_job_is_the_ratio_of_mean_changes_with_fiellers_interval(compared) -> None:
     """Finite exactly when the change in north jobs is distinguishable from 0 (its paired interval excludes 0)."""
     folder, _ = compared
@@ -209,7 +195,7 @@ def test_cost_per_additional_north_job_is_the_ratio_of_mean_changes_with_fieller
         assert float(row["value"]) == pytest.approx(cost.mean() / north.mean(), rel=1e-9)
         north_row = decision[(scenario, "to_north_jobs")]
         distinguishable = float(north_row["ci_low"]) > 0 or float(north_row["ci_high"]) < 0
-        low, high = _fieller(cost, north)
+        low, high = fieller(cost, north)
         if distinguishable:
             assert (float(row["ci_low"]), float(row["ci_high"])) == pytest.approx((low, high), rel=1e-8)
             assert float(row["ci_low"]) < float(row["value"]) < float(row["ci_high"])
@@ -347,7 +333,7 @@ def test_ci_width_reports_when_the_maximum_is_reached(tmp_path: Path, cli) -> No
     base, _copy, lever = _scenarios(tmp_path)
     args = ("--ci-width", "0.0001", "--replications", "3", "--max-replications", "5", "--out", tmp_path / "o")
     _ok(cli("compare", base, lever, *args, "-q", "--no-plots"))
-    manifest = read_json(tmp_path / "o" / "compare-base-vs-lever-r3-w0p0001" / "manifest.json")
+    manifest = read_json(tmp_path / "o" / "compare-base-vs-lever-r3-w0p0001-m5" / "manifest.json")
     assert manifest["replications"] == 5
     assert manifest["ci_width"]["met"] is False and manifest["ci_width"]["rounds"][-1]["replications"] == 5
     assert manifest["ci_width"]["rounds"][-1]["widest_half_width"] > 0.0001
@@ -520,7 +506,7 @@ def test_fieller_interval_is_finite_exactly_when_the_denominator_is_distinguisha
         iv = ratio_interval(y, x)
         assert iv.mean == pytest.approx(y.mean() / x.mean()) and iv.n == n
         t_iv = Interval.of(x)
-        low, high = _fieller(y, x)
+        low, high = fieller(y, x)
         if t_iv.excludes_zero():
             assert (iv.low, iv.high) == pytest.approx((low, high), rel=1e-7), trial
             assert iv.low <= iv.mean <= iv.high
