@@ -14,17 +14,8 @@ from model.levers import REGISTRY
 from tests.helpers import SCENARIOS as ROOT_SCENARIOS
 from tests.helpers import scenario, shipped
 
-LEVER_SCENARIOS = [
-    "infrastructure",
-    "business_environment",
-    "relocation_aid",
-    "labour_resettlement",
-    "industry_guidance",
-    "talent",
-    "pairing",
-    "cluster_parks",
-    "article_package",
-]
+# Each lever ships a scenario named by its key (scenarios/<key>.yaml), plus the whole package.
+LEVER_SCENARIOS = [*REGISTRY, "article_package"]
 
 
 def test_firms_are_mesa_agents_backed_by_arrays() -> None:
