@@ -83,7 +83,7 @@ class Metric:
         biggest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
         if self.kind == "yuan" and biggest >= 1e9:
             return 1e9, " bn"
-        if self.kind == "yuan" and biggest >= 1e6:
+        if biggest >= 1e6:
             return 1e6, " m"
         return 1.0, ""
 
@@ -107,6 +107,8 @@ class Metric:
         head = self.text(mean, change=change, scale=scale)
         if not (math.isfinite(low) and math.isfinite(high)):
             return head
+        if low == high:
+            return f"{head} (same in every replication)"
         lo, hi = (self.text(v, change=change, scale=scale) for v in (low, high))
         return f"{head} (95% CI {lo} to {hi})"
 

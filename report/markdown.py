@@ -31,8 +31,6 @@ SAME = "same in every replication"
 
 def with_ci(m: Metric, mean: float, low: float, high: float, *, change: bool = False) -> str:
     """A value and its interval as one cell, in the metric's format; a zero-width interval says so."""
-    if math.isfinite(mean) and low == high == mean:
-        return f"{m.text(mean, change=change)} ({SAME})"
     return m.interval_text(mean, low, high, change=change)
 
 

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from model.csvfile import FIRST_DATA_LINE, number, read_rows
 from model.errors import InputError, short
 from model.keys import describe
 from model.outcomes import CATALOGUE, Kind, Metric, metric
+from model.yamlfile import read_yaml
 
 FLAGS = {"true": True, "false": False, "": None}
 
@@ -228,12 +227,7 @@ def read_resolved(path: Path) -> Resolved:
     """The run settings of one scenario; a missing file gives nothing, a broken one a one-line error."""
     if not path.is_file():
         return Resolved()
-    try:
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(path, "", f"not readable YAML ({type(exc).__name__})", "the resolved scenario") from None
-    if not isinstance(doc, dict):
-        raise InputError(path, "", "not a mapping", "the resolved scenario a command writes")
+    doc: Any = read_yaml(path)  # the project's safe loader: depth, size and tags are checked
     years, firms = doc.get("years") or {}, doc.get("firms") or {}
     policies = doc.get("policies") or {}
 
