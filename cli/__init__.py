@@ -18,6 +18,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from model.errors import InputError
@@ -36,9 +37,9 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 
 
 def _with_run(argv: list[str], commands: Sequence[str]) -> tuple[list[str], str | None]:
-    """`relocsim X.yaml ...` is `relocsim run X.yaml ...`; also returns the command named."""
+    """`relocsim X.yaml ...` (or any existing path) is `relocsim run X.yaml ...`; also returns the command named."""
     first = next((a for a in argv if not a.startswith("-")), None)
-    if first is not None and first not in commands and first.endswith((".yaml", ".yml")):
+    if first is not None and first not in commands and (first.endswith((".yaml", ".yml")) or Path(first).exists()):
         argv = list(argv)
         argv.insert(argv.index(first), "run")
         first = "run"

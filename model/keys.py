@@ -39,6 +39,7 @@ UNIT_SUFFIXES = (
     ("_year", "year"),
 )
 COEFFICIENT_UNIT = "utility per unit of the term"
+GROWTH_SECTIONS = ("world.south", "world.north", "world.outside")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,13 @@ def _field_extra(dotted: str) -> dict[str, Any]:
     return {}
 
 
+def _lever_label(key: str) -> str:
+    from model.levers import REGISTRY
+
+    lever = REGISTRY.get(key)
+    return str(getattr(lever, "label", "")) or key.replace("_", " ").capitalize()
+
+
 def describe(dotted: str) -> KeyInfo:
     """The label and unit of a scenario key path."""
     extra = _field_extra(dotted)
@@ -92,9 +100,12 @@ def describe(dotted: str) -> KeyInfo:
             break
     if section in ("behaviour.push", "behaviour.choice"):
         unit = unit or COEFFICIENT_UNIT
+    if section in GROWTH_SECTIONS and field.endswith("_per_year"):
+        quantity = quantity if quantity.endswith("growth") else f"{quantity} growth"
+        unit = "share per year"
     words = str(extra.get("label") or quantity.replace("_", " "))
     if section.startswith("policies."):
-        thing = section.removeprefix("policies.").replace("_", " ").capitalize()
+        thing = _lever_label(section.removeprefix("policies."))
     else:
         thing = SECTION_WORDS.get(section, section.replace(".", " ").replace("_", " ").capitalize())
     return KeyInfo(f"{thing}: {words}" if thing else words.capitalize(), unit)

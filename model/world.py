@@ -16,7 +16,7 @@ import numpy as np
 from model.config import DataFiles, Scenario
 from model.csvfile import number, read_rows
 from model.errors import InputError, short
-from model.files import DATA_FILE
+from model.files import DATA_FILE, check_input_file
 from model.schema import IdsOf, id_fields
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -252,8 +252,7 @@ def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> Wo
     """Load the scenario's world and check every id the scenario names against it."""
     paths = data_paths(scenario)
     for name, path in zip(DataFiles.model_fields, paths, strict=True):
-        if not path.is_file():
-            raise InputError(scenario_file, f"world.data.{name}", f"{str(path)!r} not found", "an existing CSV file")
+        check_input_file(path, DATA_FILE, named_in=scenario_file, key=f"world.data.{name}")
     world = load_world(*paths)
     check_references(scenario, world, scenario_file)
     return world
