@@ -18,7 +18,7 @@ from experiments.design import LoadedExperiment, Value, load_experiment
 from experiments.naming import derived_name
 from experiments.protocol import Arg, Experiment
 from experiments.seeds import replication_seeds
-from experiments.store import RunStore, Task, digest, file_hash, scenario_content
+from experiments.store import RunStore, Task, digest, scenario_content
 from experiments.tables import write_csv
 
 BASE = "base"
@@ -45,11 +45,14 @@ class PointsExperiment(Experiment):
         return derived_name(self.command, [self.loaded.experiment.name], self.args)
 
     def inputs(self) -> dict[str, Any]:
+        """The experiment's values and the base scenario's content and seed: not the files' text, so that
+        editing a description or a comment does not make the runs those of other inputs."""
         exp = self.loaded.experiment
+        seed = self.loaded.base_raw.get("seed")
         return {
             "experiment": exp.model_dump(mode="json", exclude={"description"}),
             "base": scenario_content(self.loaded.base_scenario()),
-            "experiment_file_sha256": file_hash(self.loaded.path),
+            "base_seed": seed if isinstance(seed, int) else None,
         }
 
     def declared_seeds(self) -> Sequence[tuple[int | None, str]]:

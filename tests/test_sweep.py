@@ -392,14 +392,17 @@ firms: {count: 4000}
 KILL_RUNS = 30
 
 
-def _wait_for_runs(runs: Path, at_least: int, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+def _wait_for_runs(
+    runs: Path, at_least: int, proc: subprocess.Popen[bytes], stderr: Path, timeout_s: float = 60.0
+) -> None:
     """Poll until the sweep has streamed some runs (startup time depends on the machine, so no fixed sleep)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if runs.is_dir() and len(list(runs.glob("p*-r*.json"))) >= at_least:
             return
         if proc.poll() is not None:
-            pytest.fail(f"the sweep ended (status {proc.returncode}) before it could be killed")
+            said = stderr.read_text(encoding="utf-8", errors="replace")[-2000:]
+            pytest.fail(f"the sweep ended (status {proc.returncode}) before it could be killed: {said}")
         time.sleep(0.005)
     pytest.fail("the sweep wrote no runs in time")
 
@@ -420,14 +423,16 @@ def test_kill_minus_9_then_resume_gives_the_uninterrupted_table(
     )
     out = tmp_path / "killed"
     runs = out / "sweep-kill" / "runs"
-    proc = subprocess.Popen(
-        [sys.executable, "run.py", "sweep", str(exp), "--out", str(out), "-q", "--no-plots"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "run.py", "sweep", str(exp), "--out", str(out), "-q", "--no-plots"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
-        _wait_for_runs(runs, 3, proc)
+        _wait_for_runs(runs, 3, proc, stderr)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -461,6 +466,22 @@ def test_resume_refuses_runs_of_other_inputs(
     assert cli("sweep", exp, "--out", tmp_path, "-q", "--no-plots").code == 2, "nor without --resume"
     assert cli("sweep", exp, "--out", tmp_path, "--overwrite", "-q", "--no-plots").code == 0
     assert read_json(tmp_path / "sweep-sw/manifest.json")["seed"] == 6
+
+
+def test_a_new_description_or_comment_is_not_other_inputs(
+    tmp_path: Path, base: Path, write: Callable[[str, str], Path], cli: Callable[..., CliResult]
+) -> None:
+    exp = write("sw.yaml", experiment_yaml(factors={TALENT_COEF: {"values": [1.0, 1.5]}}))
+    assert cli("sweep", exp, "--out", tmp_path, "-q", "--no-plots").code == 0
+    (tmp_path / "sweep-sw" / "runs" / "p00001-r0001.json").unlink()
+    exp.write_text("# a comment\n" + exp.read_text(encoding="utf-8") + "description: now described\n")
+    base.write_text(BASE_YAML + "description: the base, described\n", encoding="utf-8")
+    assert cli("sweep", exp, "--out", tmp_path, "--resume", "-q", "--no-plots").code == 0
+    assert read_json(tmp_path / "sweep-sw" / "manifest.json")["runs_executed"] == 1
+    base.write_text(BASE_YAML.replace("seed: 99", "seed: 98"), encoding="utf-8")
+    write("sw.yaml", experiment_yaml(seed=None, factors={TALENT_COEF: {"values": [1.0, 1.5]}}))
+    res = cli("sweep", exp, "--out", tmp_path, "--resume", "-q", "--no-plots")
+    assert res.code == 2 and "other inputs" in res.err, "the base's seed is an input when the experiment has none"
 
 
 def test_resume_reuses_a_drawn_seed(
