@@ -229,6 +229,12 @@ def test_share_intervals_stay_inside_their_bounds_with_two_extreme_replications(
                 assert 0 <= row[col] <= 1, (share, x, col, row[col])
             for col in ("diff", "diff_ci_low", "diff_ci_high", "unpaired_diff_ci_low", "unpaired_diff_ci_high"):
                 assert -1 <= row[col] <= 1, (share, x, base, col, row[col])
+    # and summary.json of `run`, from the same Interval
+    from experiments.run import summary_doc
+
+    doc = summary_doc("s", {"north_share_jobs": [0.0, 1.0], "outside_share_jobs": [0.999, 1.0]})
+    for name, entry in doc["metrics"].items():
+        assert all(0 <= v <= 1 for v in entry["ci95"]), name
     # a plain t interval of the same two values would reach far outside: t(1) = 12.7
     assert Interval.of([0.0, 1.0]).low < -5 < 0 <= Interval.of([0.0, 1.0], (0.0, 1.0)).low
 
