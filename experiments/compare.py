@@ -172,7 +172,7 @@ class Compare(Experiment):
             "replications": self.first_round,
             "ci_width": self.args.ci_width,
             "max_replications": self.args.max_replications if self.args.ci_width is not None else None,
-            "seed": self.baseline.scenario.seed,
+            "seed": self.args.seed if self.args.seed is not None else self.baseline.scenario.seed,
         }
 
     def declared_seeds(self) -> Sequence[tuple[int | None, str]]:

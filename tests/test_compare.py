@@ -378,6 +378,15 @@ def test_changed_inputs_into_the_same_name_exit_2_until_overwrite(tmp_path: Path
     assert after == (tmp_path / "fresh" / "compare-base-vs-lever-r3" / "comparison.csv").read_bytes() != before
 
 
+def test_another_seed_is_other_inputs(tmp_path: Path, cli) -> None:
+    base, _copy, lever = _scenarios(tmp_path)
+    args = ("compare", base, lever, "--replications", "2", "--out", tmp_path / "o", "--name", "seeded", "-q")
+    _ok(cli(*args, "--seed", "1", "--no-plots"))
+    res = cli(*args, "--seed", "2", "--resume", "--no-plots")
+    assert res.code == 2 and "other inputs" in res.err, res.err
+    assert read_json(tmp_path / "o" / "seeded" / "manifest.json")["seed"] == 1
+
+
 def test_same_inputs_rerun_replaces_and_resume_runs_only_what_is_missing(tmp_path: Path, cli) -> None:
     base, _copy, lever = _scenarios(tmp_path)
     args = ("compare", base, lever, "--replications", "3", "--out", tmp_path / "o", "-q", "--no-plots")
