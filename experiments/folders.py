@@ -144,23 +144,25 @@ class ResultFolder:
     def claim(self, command: str, fingerprint: str, *, overwrite: bool, resume: bool) -> dict[str, Any] | None:
         """Make the folder this command's, or refuse; return the recorded run state when resuming.
 
-        With `overwrite` nothing is refused and the old runs are dropped, but the
-        old result files stay until the new ones are published over them, so a
-        command that fails leaves the earlier results in place.
+        With `overwrite` a relocsim folder of another command or other inputs is
+        taken over: its old runs are dropped, but its result files stay until the
+        new ones are published over them, so a command that fails leaves the
+        earlier results in place. A folder relocsim did not write (no manifest,
+        no run state) that holds anything is never taken, not even then.
         """
-        if overwrite:
-            self.store.clear()
-            return None
         owner = self.owner()
         if owner is None:
             visible = [p.name for p in self.path.iterdir() if not p.name.startswith(".")]
-            if visible:
+            if visible:  # never replaced, not even with --overwrite: it is not ours
                 raise InputError(
                     "command line",
                     "--out",
                     f"{self.path} is not a relocsim result folder (it holds {', '.join(sorted(visible)[:3])})",
-                    WHAT_TO_DO,
+                    "--name NAME or another --out for a folder of its own",
                 )
+        elif overwrite:
+            self.store.clear()
+            return None
         elif owner.get("command") != command:
             raise InputError(
                 "command line",

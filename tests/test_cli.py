@@ -392,6 +392,18 @@ def test_a_folder_that_is_not_a_result_folder_is_refused(
     assert (tmp_path / "out" / "small" / "thesis.docx").read_text() == "precious"
 
 
+def test_overwrite_never_deletes_a_folder_relocsim_did_not_write(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path
+) -> None:
+    mine = tmp_path / "out" / "mine"
+    (mine / "sub").mkdir(parents=True)
+    (mine / "thesis.tex").write_text("precious")
+    (mine / "sub" / "data.txt").write_text("x")
+    res = cli("run", small, "--out", tmp_path / "out", "--name", "mine", "--overwrite", "-q", "--no-plots")
+    assert res.code == 2 and "not a relocsim result folder" in res.err
+    assert (mine / "thesis.tex").read_text() == "precious" and (mine / "sub" / "data.txt").exists()
+
+
 def _fail_writing_flows(monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills up while the tables are written."""
     real = experiments.run.write_csv
