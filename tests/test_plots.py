@@ -1,4 +1,4 @@
-"""Figures from a result folder: the four PNGs, same bytes on redraw, one-line errors on bad folders."""
+"""The figures of a run folder: the four PNGs, same bytes on redraw, one-line errors on bad tables."""
 
 from __future__ import annotations
 
@@ -14,14 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.cli import main
-from experiments.outputs import write_run
-from experiments.plots import plot_results
-from experiments.result_tables import read_results
-from experiments.runner import run_replications
+from cli import main
 from model.errors import InputError
-from model.scenario import load_scenario
-from model.world import world_for
+from report.figures.run import draw_all
+from report.tables import read_results
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = {"jobs_per_year.png", "cumulative_by_destination.png", "north_share.png", "flow_map.png"}
@@ -29,14 +25,23 @@ TABLES = ("timeseries.csv", "flows.csv", "places.csv", "summary.json")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+YEARS = (2023, 2026)
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SMALL = f"name: plots_small\nextends: {BASELINE}\nyears: {{start: {YEARS[0]}, end: {YEARS[1]}}}\n"
+
+
 @pytest.fixture(scope="module")
 def result_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny run written by `write_run` with `plot_results` as its plot hook (as `run` does)."""
-    scenario = load_scenario(
-        ROOT / "scenarios" / "baseline.yaml", {"firms.count": 300, "replications": 2, "years.end": 2026}
-    )
-    outcome = run_replications(scenario, world_for(scenario), progress=False)
-    return write_run(outcome, world_for(scenario), tmp_path_factory.mktemp("plots"), plot=plot_results)
+    """A tiny run written by the `run` command, figures and all."""
+    base = tmp_path_factory.mktemp("plots")
+    (base / "small.yaml").write_text(SMALL, encoding="utf-8")
+    args = ["run", str(base / "small.yaml"), "--firms", "300", "--replications", "2", "--out", str(base), "-q"]
+    assert main(args) == 0
+    return base / "plots_small"
+
+
+def plot_results(folder: Path) -> list[Path]:
+    return draw_all(folder, folder)
 
 
 def _tables_copy(src: Path, dst: Path) -> Path:
@@ -104,7 +109,7 @@ def test_figure_totals_match_the_timeseries(result_folder: Path) -> None:
     """Flows regrouped by destination (figures 2 and 4) add up to the yearly totals (figure 1)."""
     res = read_results(result_folder)
     assert res.replications == 2
-    assert list(res.years) == [2023, 2024, 2025, 2026]
+    assert list(res.years) == list(range(YEARS[0], YEARS[1] + 1))
     for kind, series in (("north_park", res.to_north_jobs), ("outside_city", res.to_outside_jobs)):
         by_dest = sum(v for d, v in res.jobs_by_destination.items() if res.places[d].kind == kind)
         np.testing.assert_allclose(by_dest, series.sum(axis=1))
@@ -136,7 +141,7 @@ def test_importing_plots_leaves_matplotlib_global_state_alone() -> None:
     """No pyplot and no backend switch on import (read rcParams raw: get_backend() would itself import pyplot)."""
     code = (
         "import sys, matplotlib; raw = lambda: dict.__getitem__(matplotlib.rcParams, 'backend'); before = raw(); "
-        "import experiments.plots; "
+        "import report.figures.run, report.figures.flow_map, report.figures.style; "
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
         "assert raw() == before, 'backend changed'"
     )
@@ -193,4 +198,4 @@ def test_plot_command_exits_2_with_one_line_on_a_bad_folder(tmp_path: Path, caps
     (tmp_path / "empty").mkdir()
     assert main(["plot", str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "timeseries.csv" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and "manifest.json" in err and "Traceback" not in err
