@@ -203,7 +203,7 @@ name: slow
 base: {base}
 seed: 3
 replications: 2
-firms: 15000
+firms: 10000
 factors:
   policies.talent.annual_budget_yuan: {{values: [0, 1.0e9, 2.0e9, 3.0e9]}}
 outcomes: [north_share_jobs]
@@ -247,8 +247,9 @@ def test_killing_a_command_kills_its_workers_and_resume_cleans_up(tmp_path: Path
     time.sleep(1.5)  # the workers notice within a fraction of a second
     alive = {p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text()}
     assert not alive, f"orphan worker processes {alive}"
-    if how == signal.SIGTERM:
-        assert proc.returncode == 1 and len(err.strip().splitlines()) == 1 and "interrupted" in err, err
+    if how == signal.SIGKILL:
+        return  # resuming after kill -9: tests/test_sweep.py
+    assert proc.returncode == 1 and len(err.strip().splitlines()) == 1 and "interrupted" in err, err
     done = subprocess.run([*argv, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert not [p for p in out.rglob(".*")], "hidden work files left after resume"
