@@ -36,7 +36,7 @@ from model.config import LEVER_KEYS, Scenario
 from model.errors import InputError
 from model.levers import REGISTRY
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON, metric
-from model.scenario import load_raw, validate_mapping
+from model.scenario import dump_resolved, load_raw, validate_mapping
 from model.world import world_for
 
 MAX_LEVERS = 8  # 2^8 = 256 model runs per replication
@@ -157,7 +157,7 @@ class Attribute(Experiment):
                 spend[lever].append(math.fsum(row.get(f"fiscal_{lever}_yuan", 0.0) for row in full))
         phis = {m: [shapley_values(g) for g in games[m]] for m in self.metrics}
         write_csv(folder / "attribution.csv", ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, phis))
-        write_csv(folder / "totals.csv", TOTALS_COLUMNS, totals_rows(games))
+        write_csv(folder / "totals.csv", TOTALS_COLUMNS, [*totals_rows(games), package_ratio_row(games)])
         write_csv(folder / "decision.csv", DECISION_COLUMNS, decision_rows(pkg.levers, phis, spend))
         write_csv(
             folder / "levers.csv",
@@ -168,6 +168,8 @@ class Attribute(Experiment):
             ),
         )
         sc = pkg.scenario
+        full = sc.model_copy(update={"seed": self.master_seed, "replications": len(self.seeds)})
+        (folder / "scenario.resolved.yaml").write_text(dump_resolved(full), encoding="utf-8")
         return {
             "package": str(pkg.path),
             "scenario": sc.name,
@@ -246,6 +248,15 @@ def totals_rows(games: dict[str, list[list[float]]]) -> list[list[Any]]:
         change = Interval.of([gs[r][full] - gs[r][0] for r in ok], mm.change_bounds())
         rows.append([m, mm.unit, *_triple(start), *_triple(end), *_triple(change), len(ok)])
     return rows
+
+
+def package_ratio_row(games: dict[str, list[list[float]]]) -> list[Any]:
+    """The whole package's yuan per additional north job: change in cost over change in north jobs (Fieller)."""
+    cost, north = games["fiscal_cost_yuan"], games["to_north_jobs"]
+    full = len(cost[0]) - 1 if cost else 0
+    ratio = ratio_interval([g[full] - g[0] for g in cost], [g[full] - g[0] for g in north])
+    nan = math.nan
+    return [COST_EFFECTIVENESS, metric(COST_EFFECTIVENESS).unit, nan, nan, nan, nan, nan, nan, *_triple(ratio), ratio.n]
 
 
 def _triple(iv: Interval) -> tuple[float, float, float]:

@@ -225,6 +225,10 @@ class Compare(Experiment):
         n = len(values[base][HORIZON[0]])
         stopping = None
         if self.args.ci_width is not None:
+            w = self.args.ci_width
+            rows = [[i + 1, r["replications"], r["widest_half_width"], r["at"], w] for i, r in enumerate(self.rounds)]
+            columns = ("round", "replications", "widest_half_width", "at", "ci_width", "met")
+            write_csv(folder / "stopping.csv", columns, ([*row, row[2] <= w] for row in rows))
             met = bool(self.rounds) and self.rounds[-1]["widest_half_width"] <= self.args.ci_width
             stopping = {"ci_width": self.args.ci_width, "max_replications": self.args.max_replications, "met": met}
             stopping["rounds"] = self.rounds
@@ -330,7 +334,7 @@ def widest_share_half_width(values: Values, baseline: str) -> tuple[float, str]:
             for what, iv in checks:
                 half = iv.half_width if iv.defined else math.inf
                 if half > worst:
-                    worst, where = half, f"{name} {m} {what}"
+                    worst, where = half, f"{name}: {metric(m).label[:1].lower()}{metric(m).label[1:]}, {what}"
     return worst, where
 
 

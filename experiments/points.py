@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from experiments.design import LoadedExperiment, Value, load_experiment
 from experiments.naming import derived_name
@@ -78,12 +79,21 @@ class PointsExperiment(Experiment):
         tasks += [Task(f"base-r{r:04d}", base, s, {"point": BASE, "replication": r}) for r, s in enumerate(self.seeds)]
         return tasks
 
+    def write_experiment(self, folder: Path, **design: Any) -> None:
+        """experiment.resolved.yaml: the experiment as run (command-line overrides in), its seeds and design."""
+        doc = self.loaded.experiment.model_dump(mode="json")
+        doc.update(seed=self.master_seed, replication_seeds=self.seeds, base_file=str(self.loaded.base_path))
+        doc["design"] = {**doc["design"], **design}
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        (folder / "experiment.resolved.yaml").write_text(text, encoding="utf-8")
+
     def write_factors(self, folder: Path) -> None:
         """factors.csv: each factor's key path, label, unit and range or values (figures label axes from it)."""
         rows = []
         for key, factor in self.loaded.experiment.factors.items():
             info = self.loaded.factor_info(key)
-            span = list(factor.range) if factor.range is not None else list(factor.values or ())
+            grid = self.loaded.experiment.design.method == "grid"
+            span = factor.axis() if grid else list(factor.range or factor.values or ())
             rows.append([key, info.label, info.unit, " ".join(str(v) for v in span), factor.integer])
         write_csv(folder / "factors.csv", ("key", "label", "unit", "values", "integer"), rows)
 

@@ -146,6 +146,7 @@ class Sensitivity(PointsExperiment):
             ([p, *(pt[k] for k in names), *y[p]] for p, pt in enumerate(self.points)),
         )
         self.write_factors(folder)
+        self.write_experiment(folder, sample_seed=self.sample_seed, analysis_seed=analysis_seed(self.sample_seed))
         exp = self.loaded.experiment
         return {
             **self.common_manifest(),

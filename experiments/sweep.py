@@ -86,6 +86,7 @@ class Sweep(PointsExperiment):
             rows.append([o, metric(o).unit, iv.n, iv.mean, iv.low, iv.high])
         write_csv(folder / "base.csv", ("outcome", "unit", "runs", "mean", "ci_low", "ci_high"), rows)
         self.write_factors(folder)
+        self.write_experiment(folder, sample_seed=self.dseed)
         return {
             **self.common_manifest(),
             "design": {"method": self.loaded.experiment.design.method, "seed": self.dseed},

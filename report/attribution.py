@@ -193,9 +193,13 @@ def package_cells(a: Attribution) -> list[str]:
     """The whole package's row: the total changes (totals.csv) and the ratio of the mean changes."""
     cells = ["**Whole package**", "–"]
     cells += [with_ci(metric(q), *_t(a.total(q).change), change=True) for q in DECISION]
-    north, cost = a.total("to_north_jobs").change.mean, a.total("fiscal_cost_yuan").change.mean
-    ratio = cost / north if north else math.nan
-    cells.append(f"{metric(COST_EFFECTIVENESS).text(ratio)} (ratio of the mean changes)")
+    if COST_EFFECTIVENESS in a.totals:  # Fieller's interval, from totals.csv
+        r = a.totals[COST_EFFECTIVENESS].change
+        cells.append(ratio_cell(r.mean, r.low, r.high, a.replications))
+    else:  # a folder written before totals.csv had the row
+        north, cost = a.total("to_north_jobs").change.mean, a.total("fiscal_cost_yuan").change.mean
+        ratio = cost / north if north else math.nan
+        cells.append(f"{metric(COST_EFFECTIVENESS).text(ratio)} (ratio of the mean changes)")
     return [*cells, "–"]
 
 
