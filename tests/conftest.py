@@ -71,7 +71,7 @@ def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Call `experiments.cli.main` in-process and return exit code, stdout and stderr."""
+    """Call `cli.main` in-process and return exit code, stdout and stderr."""
 
     def _cli(*args: str | Path) -> CliResult:
         capsys.readouterr()
