@@ -41,15 +41,20 @@ PROBE = (
 )
 
 
+# As a user runs it: Python writes and reuses bytecode caches (a session may set PYTHONDONTWRITEBYTECODE,
+# which would recompile the project's modules, and only those, on every start).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def wall(args: list[str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, check=False)
+    subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, check=False, env=ENV)
     return time.perf_counter() - t0
 
 
 def heavy_imports(argv: list[str]) -> str:
     code = PROBE.format(argv=argv, heavy=HEAVY)
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False, env=ENV)
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ("none" if out.returncode == 0 else "?")
 
 
@@ -58,6 +63,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}, {args.repeats} repeats")
+    if "PYTHONDONTWRITEBYTECODE" in os.environ:
+        print("PYTHONDONTWRITEBYTECODE is set here; the commands are timed without it, as a user's Python runs")
     for args_ in CASES.values():  # warm the file cache
         wall(args_)
     times: dict[str, list[float]] = {name: [] for name in CASES}

@@ -1,7 +1,7 @@
 """argparse for every command, built without importing the simulation (Mesa) or the figures (matplotlib).
 
-Each experiment command's own arguments come from its class (`arguments`,
-experiments.protocol.Arg); the options every experiment shares (output folder,
+Each experiment command's own arguments come from its registry entry
+(experiments.registry, declared as experiments.protocol.Arg); the options every experiment shares (output folder,
 engine, resume, run overrides) are added here, once.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from experiments.protocol import Arg
-from experiments.registry import EXPERIMENTS, HELP, experiment_class
+from experiments.registry import EXPERIMENTS
 from model.errors import InputError
 from model.limits import MAX_FIRMS, MAX_REPLICATIONS, NAME_PATTERN
 
@@ -129,7 +129,7 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only `command`'s own module is imported for its arguments (the others just list their help)."""
+    """The parser of every command (`command`, the one named on the line, gets its arguments; the others their help)."""
     parser = Parser(
         prog=PROG,
         description="Agent-based simulation of industry relocation from southern Jiangsu.",
@@ -141,9 +141,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in EXPERIMENTS:
-        p = sub.add_parser(name, help=_escaped(HELP[name]), description=_escaped(HELP[name]))
+        spec = EXPERIMENTS[name]
+        p = sub.add_parser(name, help=_escaped(spec.help), description=_escaped(spec.help))
         if name == command:
-            for arg in experiment_class(name).arguments:
+            for arg in spec.arguments:
                 _add(p, arg)
             add_shared_options(p)
     val = sub.add_parser("validate", help=OTHER_COMMANDS["validate"], description=OTHER_COMMANDS["validate"])

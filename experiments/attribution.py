@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.naming import derived_name
-from experiments.protocol import Arg, Experiment
+from experiments.protocol import Experiment
 from experiments.run import overrides_from
 from experiments.seeds import replication_seeds
 from experiments.shapley import shapley_values
@@ -100,11 +100,6 @@ def load_package(path: Path, args: Any) -> Package:
 
 class Attribute(Experiment):
     command = "attribute"
-    help = "split a package's effect among its levers (exact Shapley values)"
-    arguments = (
-        Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
-        Arg(("--metric",), f"metric(s) to attribute besides {', '.join(DEFAULT_METRICS)}", "texts", "M"),
-    )
     report = "report.attribution"
 
     def load(self) -> None:

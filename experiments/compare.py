@@ -33,20 +33,20 @@ import numpy as np
 
 from experiments.engine import Engine
 from experiments.naming import derived_name, number_tag
-from experiments.protocol import Arg, Experiment
+from experiments.protocol import Experiment
+from experiments.registry import DEFAULT_MAX_REPLICATIONS
 from experiments.run import overrides_from
 from experiments.seeds import replication_seeds
 from experiments.stats import Interval, ratio_interval, replications_for, welch
 from experiments.store import RunStore, Task, data_hashes, digest, scenario_content
 from experiments.tables import fmt, write_csv
-from model.config import LEVER_KEYS, MAX_REPLICATIONS, Scenario
+from model.config import LEVER_KEYS, Scenario
 from model.errors import InputError
 from model.metrics import TIMESERIES_COLUMNS
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON, metric
 from model.scenario import dump_resolved, load_scenario
 from model.world import world_for
 
-DEFAULT_MAX_REPLICATIONS = 200
 MIN_ADAPTIVE_START = 3  # an SD from 2 replications is too noisy to plan the next round from
 MAX_ROUND_GROWTH = 4  # nor should a few replications make one round jump more than 4-fold
 SHARES = ("north_share_jobs", "outside_share_jobs")
@@ -118,27 +118,6 @@ def load_entries(paths: Sequence[Path], args: Any) -> list[Entry]:
 
 class Compare(Experiment):
     command = "compare"
-    help = "compare scenarios with a baseline on common random numbers (paired 95% intervals)"
-    arguments = (
-        Arg(("baseline",), "the scenario every other is compared to", "path", "BASELINE.yaml"),
-        Arg(("others",), "scenarios to compare", "paths", "OTHER.yaml"),
-        Arg(
-            ("--ci-width",),
-            "add replications until every share interval half-width (means and paired differences) is ≤ W, "
-            "a share such as 0.005 (half a percentage point)",
-            "float",
-            "W",
-            bounds=(0.0, 1.0),
-        ),
-        Arg(
-            ("--max-replications",),
-            f"with --ci-width, stop at M replications (default {DEFAULT_MAX_REPLICATIONS})",
-            "int",
-            "M",
-            DEFAULT_MAX_REPLICATIONS,
-            (2, MAX_REPLICATIONS),
-        ),
-    )
     report = "report.compare"
 
     def load(self) -> None:

@@ -17,7 +17,7 @@ import yaml
 
 from experiments.design import LoadedExperiment, Value, load_experiment
 from experiments.naming import derived_name
-from experiments.protocol import Arg, Experiment
+from experiments.protocol import Experiment
 from experiments.seeds import replication_seeds
 from experiments.store import RunStore, Task, digest, scenario_content
 from experiments.tables import write_csv
@@ -28,9 +28,6 @@ BASE = "base"
 class PointsExperiment(Experiment):
     """An experiment file's design points, each run `replications` times, plus the base scenario."""
 
-    arguments = (
-        Arg(("experiment",), "the experiment file (keys: experiments/reference.yaml)", "path", "EXPERIMENT.yaml"),
-    )
     tolerates_failures = False
 
     loaded: LoadedExperiment

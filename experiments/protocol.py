@@ -6,8 +6,8 @@ Every command that runs the model (`run`, `compare`, `sweep`, `sensitivity`,
 rest the same way for all of them: the output folder check, the one seed rule,
 the engine, the one resume rule, failures, publishing, the manifest.
 
-A new experiment type is one module with a subclass that sets `command`,
-`help`, `arguments` and `report` and implements
+A new experiment type is one module with a subclass that sets `command` and
+`report` and implements
 
 - `load()`: read and check every input (raise InputError; nothing runs yet),
 - `default_name()`: the result folder's name, derived from all its inputs,
@@ -52,8 +52,6 @@ class Experiment(ABC):
     """One command's plan and analysis; see the module docstring."""
 
     command: ClassVar[str]
-    help: ClassVar[str]
-    arguments: ClassVar[tuple[Arg, ...]] = ()
     report: ClassVar[str]  # module with draw(folder) and summary(folder)
     tolerates_failures: ClassVar[bool] = False  # True: failed runs are reported in the tables, not fatal
 

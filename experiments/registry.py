@@ -1,42 +1,93 @@
 """The experiment commands: name -> the class that plans and analyses it.
 
-Registering a new experiment type is one line here. Classes are named by
-module path and imported only when the command line is built or the command
-runs; each module imports nothing heavy at import time (no Mesa, no
-matplotlib), so `--help` stays quick.
+Registering a new experiment type is one entry here: the class (by module
+path, imported only when the command runs), its help and its own arguments.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from experiments.protocol import Arg
+from model.limits import MAX_REPLICATIONS
 
 if TYPE_CHECKING:
     from experiments.protocol import Experiment
 
-EXPERIMENTS: dict[str, str] = {
-    "run": "experiments.run:Run",
-    "compare": "experiments.compare:Compare",
-    "sweep": "experiments.sweep:Sweep",
-    "sensitivity": "experiments.sensitivity:Sensitivity",
-    "attribute": "experiments.attribution:Attribute",
-}
+DEFAULT_MAX_REPLICATIONS = 200  # compare --ci-width stops there unless --max-replications says otherwise
+EXPERIMENT_FILE = Arg(
+    ("experiment",), "the experiment file (keys: experiments/reference.yaml)", "path", "EXPERIMENT.yaml"
+)
 
 
-HELP: dict[str, str] = {
-    "run": "run a scenario and write its result folder",
-    "compare": "compare scenarios with a baseline on common random numbers (paired 95% intervals)",
-    "sweep": "sweep factors over a grid or a Latin hypercube",
-    "sensitivity": "Morris screening or Sobol' indices of factors (SALib)",
-    "attribute": "split a package's effect among its levers (exact Shapley values)",
+@dataclass(frozen=True)
+class Command:
+    """An experiment command: the class that plans and analyses it, its help and its own arguments.
+
+    The arguments live here, not in the class's module, so that `--help` of any
+    command needs no import of the model (the CLI adds the options every
+    experiment shares).
+    """
+
+    target: str  # "module:Class"
+    help: str
+    arguments: tuple[Arg, ...] = ()
+
+
+EXPERIMENTS: dict[str, Command] = {
+    "run": Command(
+        "experiments.run:Run",
+        "run a scenario and write its result folder",
+        (Arg(("scenario",), "the scenario file", "path", "SCENARIO.yaml"),),
+    ),
+    "compare": Command(
+        "experiments.compare:Compare",
+        "compare scenarios with a baseline on common random numbers (paired 95% intervals)",
+        (
+            Arg(("baseline",), "the scenario every other is compared to", "path", "BASELINE.yaml"),
+            Arg(("others",), "scenarios to compare", "paths", "OTHER.yaml"),
+            Arg(
+                ("--ci-width",),
+                "add replications until every share interval half-width (means and paired differences) is ≤ W, "
+                "a share such as 0.005 (half a percentage point)",
+                "float",
+                "W",
+                bounds=(0.0, 1.0),
+            ),
+            Arg(
+                ("--max-replications",),
+                f"with --ci-width, stop at M replications (default {DEFAULT_MAX_REPLICATIONS})",
+                "int",
+                "M",
+                DEFAULT_MAX_REPLICATIONS,
+                (2, MAX_REPLICATIONS),
+            ),
+        ),
+    ),
+    "sweep": Command("experiments.sweep:Sweep", "sweep factors over a grid or a Latin hypercube", (EXPERIMENT_FILE,)),
+    "sensitivity": Command(
+        "experiments.sensitivity:Sensitivity",
+        "Morris screening or Sobol' indices of factors (SALib)",
+        (EXPERIMENT_FILE,),
+    ),
+    "attribute": Command(
+        "experiments.attribution:Attribute",
+        "split a package's effect among its levers (exact Shapley values)",
+        (
+            Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
+            Arg(("--metric",), "more metrics to attribute, by name (e.g. closed_jobs)", "texts", "M"),
+        ),
+    ),
 }
 
 
 def experiment_class(command: str) -> type[Experiment]:
-    module, _, name = EXPERIMENTS[command].partition(":")
+    module, _, name = EXPERIMENTS[command].target.partition(":")
     cls = getattr(importlib.import_module(module), name)
     from experiments.protocol import Experiment
 
     if not (isinstance(cls, type) and issubclass(cls, Experiment)) or cls.command != command:
-        raise TypeError(f"{EXPERIMENTS[command]} is not the Experiment of {command!r}")
+        raise TypeError(f"{EXPERIMENTS[command].target} is not the Experiment of {command!r}")
     return cls

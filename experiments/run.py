@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from experiments.protocol import Arg, Experiment
+from experiments.protocol import Experiment
 from experiments.seeds import replication_seeds
 from experiments.stats import Interval
 from experiments.store import RunStore, Task, data_hashes, digest, scenario_content
@@ -46,8 +46,6 @@ def overrides_from(args: Any) -> dict[str, Any]:
 
 class Run(Experiment):
     command = "run"
-    help = "run a scenario and write its result folder"
-    arguments = (Arg(("scenario",), "the scenario file", "path", "SCENARIO.yaml"),)
     report = "report.run"
 
     scenario: Scenario

@@ -74,7 +74,6 @@ def analysis_seed(sample_seed: int) -> int:
 
 class Sensitivity(PointsExperiment):
     command = "sensitivity"
-    help = "Morris screening or Sobol' indices of factors (SALib)"
     report = "report.sensitivity"
 
     def check_method(self) -> None:

@@ -51,7 +51,6 @@ POINT_TAIL = (
 
 class Sweep(PointsExperiment):
     command = "sweep"
-    help = "sweep factors over a grid or a Latin hypercube"
     report = "report.sweep"
     tolerates_failures = True
 
