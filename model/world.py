@@ -21,7 +21,8 @@ from model.schema import IdsOf, id_fields
 
 DATA_DIR = Path(__file__).parent / "data"
 EARTH_RADIUS_KM = 6371.0
-KINDS = ("origin", "north_park", "outside_city")
+KINDS = ("origin", "north_park", "jiangsu_city", "outside_city")
+DESTINATION_KINDS = KINDS[1:]
 
 PLACE_NUMBERS = {
     # column: (minimum, maximum)
@@ -270,7 +271,7 @@ def check_references(scenario: Scenario, world: WorldData, file: str | Path | No
     for kind in scenario.world.destination_kinds:
         if kind not in KINDS or kind == "origin":
             raise InputError(
-                file, "world.destination_kinds", f"{short(kind)} is not a destination kind", "north_park, outside_city"
+                file, "world.destination_kinds", f"{short(kind)} is not a destination kind", ", ".join(DESTINATION_KINDS)
             )
     years = scenario.years
     for key, lever in scenario.policies:
