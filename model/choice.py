@@ -1,204 +1,84 @@
-"""The two stages of a firm's decision, evaluated for many firms at once.
+"""The choice rule: the utility terms of a destination, V_ij = Σ choice.k x_ijk (DESIGN §2).
 
-Push: p = 1 / (1 + exp(−η)), η = intercept + Σ push.k z_k (`PUSH_TERMS`).
-Pull: conditional logit over the allowed destinations, V_ij = Σ choice.k x_ijk
-(`TERMS`), sampled by inverse CDF from one uniform per firm so that a firm's
-draw is the same whatever the policy (common random numbers).
+Each term is a table over what it depends on (`Term.by`), computed on small
+arrays (D destinations, K industries, P places) and gathered for a group of
+firms; a term declares the `Context` fields it reads, and the terms
+recomputed between the batches of a year are derived from that
+(`WITHIN_YEAR_TERMS`). Utilities go into one nested logit (model.nested),
+whose inclusive value also enters the push (model.push).
 
-This is the one definition of the rule: the model evaluates it for batches of
-firms, and the per-agent benchmark (`benchmarks/per_agent.py`) evaluates the
-same term definitions for one firm at a time. Each choice term declares the
-`Context` fields it reads; the terms recomputed between the batches of a year
-are derived from that (`WITHIN_YEAR_TERMS`), not kept by hand.
+This is the one definition of the rule: the model evaluates it for groups of
+firms (origin, current place, industry), and the per-agent benchmark
+(`benchmarks/per_agent.py`) evaluates the same terms for one firm at a time.
+The push, context and nested-logit names are re-exported here, so that
+`model.choice` is where a reader finds the whole decision.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from model.context import (
+    CONTEXT_FIELDS,
+    SUBSIDY_UNIT_YUAN,
+    WITHIN_YEAR_FIELDS,
+    Context,
+    Movers,
+    cost_pressure,
+    cost_pressure_table,
+    effective_prices,
+)
+from model.nested import NestSpec, inclusive_value, nest_shares, nest_values, nested_logit
+from model.push import (
+    PUSH_TERMS,
+    PushTerm,
+    group_eta_table,
+    logistic,
+    own_eta,
+    push_eta,
+    push_probability,
+    push_terms,
+)
+
 if TYPE_CHECKING:
-    from model.config import Choice, Push
-    from model.state import WorldState
+    from model.config import Choice
 
-SUBSIDY_UNIT_YUAN = 10_000.0
-# Push covariates are centred on a reference firm, so that `push.intercept` is
-# the log-odds that a 100-job, 10-year-old firm among 10,000 own-industry jobs,
-# at cost indices of 1, moves in a year.
-SIZE_REFERENCE_JOBS = 100.0
-AGE_REFERENCE_YEARS = 10.0
-CLUSTER_REFERENCE_JOBS = 10_000.0
-
-
-@dataclass
-class Movers:
-    """The firms being decided in one batch, as arrays (n,)."""
-
-    industry: np.ndarray
-    place: np.ndarray  # current place
-    home: np.ndarray  # origin the firm started in
-    jobs: np.ndarray
-
-
-@dataclass
-class Context:
-    """What the terms read at one moment of a year (P places, K industries).
-
-    `state` is the world after the year's levers applied: fixed for the whole
-    year, except the offers' remaining budgets, which terms read only through
-    `offered`. The fields in `WITHIN_YEAR_FIELDS` change between the batches
-    of a year.
-    """
-
-    state: WorldState
-    destinations: np.ndarray  # (D,) place indices
-    jobs_by_place_industry: np.ndarray  # (P, K), real units
-    wage: np.ndarray  # (P,) with congestion
-    land: np.ndarray  # (P,) with congestion
-    offered: np.ndarray  # (P_from, K, P_to) yuan per job, offers whose budget is not yet spent
-
-
-CONTEXT_FIELDS: frozenset[str] = frozenset(f.name for f in dataclasses.fields(Context))
-# Congestion-adjusted wage and land, jobs by place and industry, and the offers
-# with their remaining budgets move as the movers of a batch settle.
-WITHIN_YEAR_FIELDS: frozenset[str] = frozenset({"wage", "land", "jobs_by_place_industry", "offered"})
-
-
-def effective_prices(
-    state: WorldState, jobs_total: np.ndarray, jobs_total_start: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Congestion: wages and land prices rise with the jobs a place has gained."""
-    cong = state.scenario.world.congestion
-    gain = np.maximum(0.0, jobs_total - jobs_total_start) / state.data.place_num["capacity_jobs"]
-    return state.wage * (1 + gain) ** cong.wage_elasticity, state.land * (1 + gain) ** cong.land_elasticity
-
-
-def cost_pressure_table(state: WorldState, wage: np.ndarray, land: np.ndarray) -> np.ndarray:
-    """(K, P): Σ intensity × ln(price index) of each industry at each place."""
-    num = state.data.industry_num
-    return (
-        num["labour_intensity"][:, None] * np.log(wage)[None, :]
-        + num["land_intensity"][:, None] * np.log(land)[None, :]
-        + num["energy_intensity"][:, None] * np.log(state.power)[None, :]
-    )
-
-
-def cost_pressure(
-    state: WorldState, industry: np.ndarray, place: np.ndarray, wage: np.ndarray, land: np.ndarray
-) -> np.ndarray:
-    """Σ intensity × ln(price index) at the firm's current place (a K × P table, then looked up)."""
-    return cost_pressure_table(state, wage, land)[industry, place]
-
-
-class PushFirms(Protocol):
-    """What a firm-level push term reads: arrays for a batch, or one per-agent firm's numbers."""
-
-    @property
-    def jobs(self) -> np.ndarray | float: ...
-    @property
-    def age_years(self) -> np.ndarray | float: ...
-
-
-@dataclass
-class _Batch:
-    """A batch of firms as `PushFirms`, with the group keys the tables are looked up by."""
-
-    place: np.ndarray
-    industry: np.ndarray
-    jobs: np.ndarray
-    age_years: np.ndarray
-
-
-@dataclass(frozen=True)
-class PushTerm:
-    """One z of the push, defined once for the batch model and the per-agent twin.
-
-    A group term depends on (current place, industry): `table(ctx)` is (P, K)
-    and a firm's z is its cell. A firm term depends on the firm's own numbers:
-    `own(firm)` works on arrays and on one firm's floats alike.
-    """
-
-    table: Callable[[Context], np.ndarray] | None = None
-    own: Callable[[PushFirms], np.ndarray | float] | None = None
-
-    def __post_init__(self) -> None:
-        if (self.table is None) == (self.own is None):
-            raise ValueError("a PushTerm has exactly one of table (group term) and own (firm term)")
-
-    def z(self, ctx: Context, firms: _Batch) -> np.ndarray:
-        """z of every firm of a batch."""
-        if self.table is not None:
-            return self.table(ctx)[firms.place, firms.industry]
-        if self.own is None:  # excluded by __post_init__; keeps the type checker informed
-            raise TypeError("PushTerm without a function")
-        return np.asarray(self.own(firms))
-
-
-def _push_cost_pressure(ctx: Context) -> np.ndarray:
-    return cost_pressure_table(ctx.state, ctx.wage, ctx.land).T
-
-
-def _push_size(firm: PushFirms) -> np.ndarray | float:
-    return np.log(firm.jobs / SIZE_REFERENCE_JOBS)
-
-
-def _push_age(firm: PushFirms) -> np.ndarray | float:
-    return np.log((1.0 + firm.age_years) / (1.0 + AGE_REFERENCE_YEARS))
-
-
-def _push_agglomeration(ctx: Context) -> np.ndarray:
-    return np.log((1.0 + ctx.jobs_by_place_industry) / (1.0 + CLUSTER_REFERENCE_JOBS))
-
-
-def _push_guidance(ctx: Context) -> np.ndarray:
-    return ctx.state.guidance_push
-
-
-def _push_relocation_aid(ctx: Context) -> np.ndarray:
-    """ln(1 + largest per-job offer / 10,000 yuan), over the open offers of levers that act on the push.
-
-    An offer of a lever that declares only "pull" never enters here (`Offer.acts_on_push`).
-    """
-    state = ctx.state
-    aid = np.zeros((state.data.n_places, state.data.n_industries))
-    for offer in state.offers:
-        if offer.acts_on_push and offer.remaining_yuan > 0:
-            aid += offer.yuan_per_job.max(axis=2)
-    return np.log1p(aid / SUBSIDY_UNIT_YUAN)
-
-
-# Keys are the `behaviour.push` coefficients (all but `intercept`), in the order η sums them.
-PUSH_TERMS: dict[str, PushTerm] = {
-    "cost_pressure": PushTerm(table=_push_cost_pressure),
-    "size": PushTerm(own=_push_size),
-    "age": PushTerm(own=_push_age),
-    "agglomeration": PushTerm(table=_push_agglomeration),
-    "guidance": PushTerm(table=_push_guidance),
-    "relocation_aid": PushTerm(table=_push_relocation_aid),
-}
-
-
-def push_terms(coef: Push) -> list[tuple[float, PushTerm]]:
-    """(coefficient, term) of every push term with a non-zero coefficient, in summation order."""
-    return [(beta, term) for name, term in PUSH_TERMS.items() if (beta := getattr(coef, name))]
-
-
-def logistic(eta: np.ndarray | float) -> np.ndarray | float:
-    """The push's link, 1 / (1 + exp(−η)), for arrays and for one firm's η."""
-    return 1.0 / (1.0 + np.exp(-eta))
-
-
-def push_probability(coef: Push, ctx: Context, movers: Movers, age_years: np.ndarray) -> np.ndarray:
-    """Yearly probability that each firm relocates."""
-    firms = _Batch(movers.place, movers.industry, movers.jobs, age_years)
-    eta = np.full(movers.industry.shape, coef.intercept, dtype=float)
-    for beta, term in push_terms(coef):
-        eta += beta * term.z(ctx, firms)
-    return np.asarray(logistic(eta))
+__all__ = [
+    "CONTEXT_FIELDS",
+    "PUSH_TERMS",
+    "SUBSIDY_UNIT_YUAN",
+    "TERMS",
+    "WITHIN_YEAR_FIELDS",
+    "WITHIN_YEAR_TERMS",
+    "Context",
+    "Movers",
+    "NestSpec",
+    "PushTerm",
+    "Tables",
+    "Term",
+    "choice_probabilities",
+    "cost_pressure",
+    "cost_pressure_table",
+    "effective_prices",
+    "group_eta_table",
+    "inclusive_value",
+    "logistic",
+    "nest_shares",
+    "nest_values",
+    "nested_logit",
+    "own_eta",
+    "push_eta",
+    "push_probability",
+    "push_terms",
+    "sample_choice",
+    "utilities",
+    "utilities_from_tables",
+    "utility_tables",
+]
 
 
 # Each choice term is a table over what it depends on, computed once per batch on

@@ -34,13 +34,16 @@ __all__ = [
     "Congestion",
     "CostGrowth",
     "DataFiles",
+    "Entry",
     "Firms",
     "Fraction",
     "Frozen",
     "Growth",
     "KindName",
     "Name",
+    "Nests",
     "Outside",
+    "OutsideRise",
     "Policies",
     "PoliciesBase",
     "Push",
@@ -57,8 +60,18 @@ __all__ = [
 
 
 class Years(Frozen):
-    start: Year = 2023
+    """The simulated years, and the two windows results are reported over.
+
+    `hindcast_end`: the hindcast window is `start`..`hindcast_end` (the years
+    the article's facts describe, 2019–2022 in the shipped baseline); None = no
+    hindcast. `report_start`: summary metrics are over `report_start`..`end`
+    (2024–2035 in the baseline, after policies start); None = every year.
+    """
+
+    start: Year = 2019
     end: Year = 2035
+    hindcast_end: Year | None = None
+    report_start: Year | None = None
 
     @field_validator("end")
     @classmethod
@@ -70,6 +83,41 @@ class Years(Frozen):
             raise ValueError(f"at most {MAX_YEARS} years may be simulated (years.start is {start})")
         return end
 
+    @field_validator("hindcast_end", "report_start")
+    @classmethod
+    def _within(cls, year: int | None, info: ValidationInfo) -> int | None:
+        start, end = info.data.get("start"), info.data.get("end")
+        if year is not None and start is not None and end is not None and not start <= year <= end:
+            raise ValueError(f"must lie within years.start..years.end ({start}..{end})")
+        hindcast_end = info.data.get("hindcast_end")
+        if info.field_name == "report_start" and year is not None and hindcast_end is not None and year <= hindcast_end:
+            raise ValueError(f"must come after years.hindcast_end ({hindcast_end})")
+        return year
+
+    @property
+    def report(self) -> tuple[int, int]:
+        """First and last year of the report window."""
+        return (self.report_start if self.report_start is not None else self.start, self.end)
+
+    @property
+    def hindcast(self) -> tuple[int, int] | None:
+        """First and last year of the hindcast window, if there is one."""
+        return None if self.hindcast_end is None else (self.start, self.hindcast_end)
+
+
+class Entry(Frozen):
+    """Firm births in the origins: each year after the first, `rate_per_year` × `firms.count` new firms.
+
+    The count does not depend on policy, so a firm's draws are the same in
+    every scenario (common random numbers). Default: births roughly replace
+    the firms that close or move out of the south each year in the baseline,
+    so the southern population stays roughly stationary (assumption; see
+    docs/model.md for the measured balance).
+    """
+
+    rate_per_year: Annotated[float, Field(ge=0, le=0.5)] = 0.04
+    relative_size: Annotated[float, Field(gt=0, le=10)] = 0.5
+
 
 class Firms(Frozen):
     count: Annotated[int, Field(ge=1, le=MAX_FIRMS)] = 30_000
@@ -77,6 +125,7 @@ class Firms(Frozen):
     age_mean_years: Annotated[float, Field(gt=0, le=200)] = 12.0
     size_sigma: Annotated[float, Field(ge=0, le=3)] = 1.0
     productivity_sigma: Annotated[float, Field(ge=0, le=3)] = 0.3
+    entry: Entry = Entry()
 
 
 class CostGrowth(Frozen):
@@ -85,11 +134,20 @@ class CostGrowth(Frozen):
     power_per_year: Growth = 0.0
 
 
+class OutsideRise(Frozen):
+    """Other provinces raise their incentive from a year on (a world setting, not a Jiangsu lever)."""
+
+    start_year: Year
+    yuan_per_job: Yuan = 50_000.0
+    growth_per_year: Growth = 0.0
+
+
 class Outside(Frozen):
     """Other provinces' competition: not a Jiangsu lever."""
 
     subsidy_yuan_per_job: Yuan = 20_000.0
     subsidy_growth_per_year: Growth = 0.0
+    rise: OutsideRise | None = None
     wage_per_year: Growth = 0.05
     land_per_year: Growth = 0.02
     power_per_year: Growth = 0.0
@@ -123,7 +181,7 @@ class DataFiles(Frozen):
 
 class World(Frozen):
     data: DataFiles = DataFiles()
-    destination_kinds: tuple[str, ...] = ("north_park", "outside_city")
+    destination_kinds: tuple[str, ...] = ("north_park", "jiangsu_city", "outside_city")
     south: CostGrowth = CostGrowth(wage_per_year=0.06, land_per_year=0.04)
     north: CostGrowth = CostGrowth(wage_per_year=0.05, land_per_year=0.02)
     outside: Outside = Outside()
@@ -132,7 +190,7 @@ class World(Frozen):
 
 
 class Push(Frozen):
-    """Coefficients of the yearly move hazard η = intercept + Σ push.k z_k."""
+    """Coefficients of the yearly move hazard η = intercept + Σ push.k z_k + inclusive_value · (IV − IV_ref)."""
 
     intercept: Coef = -4.3
     cost_pressure: Coef = 2.0
@@ -140,7 +198,7 @@ class Push(Frozen):
     age: Coef = -0.3
     agglomeration: Coef = -0.1
     guidance: Coef = 1.0
-    relocation_aid: Coef = 0.3
+    inclusive_value: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
 class Choice(Frozen):
@@ -162,9 +220,27 @@ class Choice(Frozen):
     supply_chain: Coef = -1.0
 
 
+Lambda = Annotated[float, Field(gt=0, le=1)]
+
+
+class Nests(Frozen):
+    """Dissimilarity parameters λ of the nests, one nest per destination kind (DESIGN §2).
+
+    0 < λ ≤ 1; λ = 1 for every nest gives the conditional logit over all
+    destinations; a smaller λ means the places of a nest are closer
+    substitutes (a park added in Suqian takes most of its share from the
+    other parks, not from the other nests).
+    """
+
+    north_park: Lambda = 0.5
+    jiangsu_city: Lambda = 0.7
+    outside_city: Lambda = 0.8
+
+
 class Behaviour(Frozen):
     push: Push = Push()
     choice: Choice = Choice()
+    nests: Nests = Nests()
     batches_per_year: Annotated[int, Field(ge=1, le=1000)] = 10
 
 
@@ -222,4 +298,4 @@ def scenario_model(levers: Sequence[type[Lever]]) -> type[Scenario]:
 
 
 LEVER_KEYS: tuple[str, ...] = tuple(Policies.model_fields)
-KindName = Literal["origin", "north_park", "outside_city"]
+KindName = Literal["origin", "north_park", "jiangsu_city", "outside_city"]

@@ -1,16 +1,19 @@
-"""What is measured each year and over the horizon of one replication."""
+"""What is measured each year, and over the report and hindcast windows of one replication."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from model.levers import REGISTRY
 from model.world import WorldData
+
+if TYPE_CHECKING:
+    from model.config import Years
 
 TIMESERIES_COLUMNS: tuple[str, ...] = (
     "replication",
@@ -19,10 +22,13 @@ TIMESERIES_COLUMNS: tuple[str, ...] = (
     "relocations",
     "relocated_jobs",
     "to_north_jobs",
+    "to_jiangsu_jobs",
     "to_outside_jobs",
     "north_share_jobs",
     "fiscal_cost_yuan",
     "start_jobs",
+    "born_firms",
+    "born_jobs",
     "stayed_jobs",
     "closures",
     "closed_jobs",
@@ -31,30 +37,44 @@ TIMESERIES_COLUMNS: tuple[str, ...] = (
     *(f"fiscal_{key}_yuan" for key in REGISTRY),
 )
 FLOW_COLUMNS: tuple[str, ...] = ("replication", "year", "origin", "destination", "industry", "firms", "jobs")
-SUMMARY_METRICS: tuple[str, ...] = (
-    "north_share_jobs",
-    "outside_share_jobs",
-    "relocated_firms",
-    "relocated_jobs",
-    "to_north_jobs",
-    "to_outside_jobs",
-    "fiscal_cost_yuan",
-    "cost_per_north_job_yuan",
-    "closed_jobs",
-    "jobs_in_north_parks_end",
-)
+STOCK_COLUMNS: tuple[str, ...] = ("replication", "year", "place", "firms", "jobs")
+
+
+def sparse_flows(entries: np.ndarray, weight: float, n_places: int, n_industries: int) -> np.ndarray:
+    """(5, m) flows of a year: origin, destination, industry, firms, jobs, one column per distinct triple.
+
+    `entries` (4, n) are the year's moves: origin, destination, industry and
+    jobs (represented) of each mover. Kept sparse: a year has a few thousand
+    origin–destination–industry cells with moves out of places² × industries.
+    """
+    if entries.shape[1] == 0:
+        return np.zeros((5, 0))
+    o, d, k = (entries[i].astype(np.int64) for i in range(3))
+    keys = (o * n_places + d) * n_industries + k
+    cells, inverse = np.unique(keys, return_inverse=True)
+    firms = np.bincount(inverse, minlength=len(cells)) * weight
+    jobs = np.bincount(inverse, weights=entries[3], minlength=len(cells))
+    return np.stack(
+        [cells // (n_places * n_industries), (cells // n_industries) % n_places, cells % n_industries, firms, jobs]
+    ).astype(float)
 
 
 @dataclass
 class YearRecord:
-    """One year of one run. Firm and job counts are for the represented population."""
+    """One year of one run. Firm and job counts are for the represented population.
+
+    Jobs accounting: start_jobs + born_jobs = stayed_jobs + relocated_jobs + closed_jobs.
+    """
 
     year: int
     firms_active: float
     relocations: float
     relocated_jobs: float
     to_north_jobs: float
+    to_jiangsu_jobs: float
     to_outside_jobs: float
+    born_firms: float
+    born_jobs: float
     closures: float
     closed_jobs: float
     start_jobs: float
@@ -62,8 +82,8 @@ class YearRecord:
     jobs_in_north_parks: float
     mean_move_probability: float
     fiscal_by_lever: dict[str, float]
-    flow_firms: np.ndarray = field(repr=False)  # (P_from, P_to, K)
-    flow_jobs: np.ndarray = field(repr=False)
+    flows: np.ndarray = field(repr=False)  # (5, m): origin, destination, industry, firms, jobs
+    stocks: np.ndarray = field(repr=False)  # (2, P): firms and jobs at each place at the start of the year
 
     @property
     def fiscal_cost_yuan(self) -> float:
@@ -78,10 +98,13 @@ class YearRecord:
             "relocations": self.relocations,
             "relocated_jobs": self.relocated_jobs,
             "to_north_jobs": self.to_north_jobs,
+            "to_jiangsu_jobs": self.to_jiangsu_jobs,
             "to_outside_jobs": self.to_outside_jobs,
             "north_share_jobs": share,
             "fiscal_cost_yuan": self.fiscal_cost_yuan,
             "start_jobs": self.start_jobs,
+            "born_firms": self.born_firms,
+            "born_jobs": self.born_jobs,
             "stayed_jobs": self.stayed_jobs,
             "closures": self.closures,
             "closed_jobs": self.closed_jobs,
@@ -95,29 +118,48 @@ class YearRecord:
 
 @dataclass
 class Results:
-    """One replication's tables, in memory. Files are written elsewhere."""
+    """One replication's tables, in memory. Files are written elsewhere.
+
+    `metrics` are over the report window (summary.json); `hindcast` the same
+    figures over the hindcast window (empty without one).
+    """
 
     seed: int
     timeseries: list[dict[str, float]]
     flows: list[tuple[int, str, str, str, float, float]]  # year, origin, destination, industry, firms, jobs
     metrics: dict[str, float]
+    hindcast: dict[str, float] = field(default_factory=dict)
+    stocks: list[tuple[int, str, float, float]] = field(default_factory=list)  # year, place, firms, jobs
 
     @classmethod
-    def from_records(cls, records: list[YearRecord], data: WorldData, seed: int) -> Results:
+    def from_records(cls, records: list[YearRecord], data: WorldData, seed: int, years: Years | None = None) -> Results:
         flows = []
+        stocks = []
         for rec in records:
-            for a, b, k in zip(*np.nonzero(rec.flow_firms), strict=True):
-                flows.append(
-                    (
-                        rec.year,
-                        data.place_ids[a],
-                        data.place_ids[b],
-                        data.industry_ids[k],
-                        float(rec.flow_firms[a, b, k]),
-                        float(rec.flow_jobs[a, b, k]),
-                    )
-                )
-        return cls(seed=seed, timeseries=[r.row() for r in records], flows=flows, metrics=horizon_metrics(records))
+            o, d, k, firms, jobs = rec.flows
+            for a, b, c, n, j in zip(o.astype(int), d.astype(int), k.astype(int), firms, jobs, strict=True):
+                flows.append((rec.year, data.place_ids[a], data.place_ids[b], data.industry_ids[c], float(n), float(j)))
+            for p, place in enumerate(data.place_ids):
+                if rec.stocks[0, p] > 0:
+                    stocks.append((rec.year, place, float(rec.stocks[0, p]), float(rec.stocks[1, p])))
+        report = years.report if years is not None else None
+        hindcast = years.hindcast if years is not None else None
+        return cls(
+            seed=seed,
+            timeseries=[r.row() for r in records],
+            flows=flows,
+            metrics=horizon_metrics(in_window(records, report)),
+            hindcast=horizon_metrics(in_window(records, hindcast)) if hindcast is not None else {},
+            stocks=stocks,
+        )
+
+
+def in_window(records: Sequence[YearRecord], window: tuple[int, int] | None) -> list[YearRecord]:
+    """The records of the years first..last (all of them for None)."""
+    if window is None:
+        return list(records)
+    first, last = window
+    return [r for r in records if first <= r.year <= last]
 
 
 class YearTotals(Protocol):
@@ -126,6 +168,7 @@ class YearTotals(Protocol):
     relocations: float
     relocated_jobs: float
     to_north_jobs: float
+    to_jiangsu_jobs: float
     to_outside_jobs: float
     closed_jobs: float
     jobs_in_north_parks: float
@@ -135,17 +178,20 @@ class YearTotals(Protocol):
 
 
 def horizon_metrics(records: Sequence[YearTotals]) -> dict[str, float]:
-    """Whole-horizon figures of one replication (DESIGN §5 summary.json)."""
+    """Figures of one replication over the given years (DESIGN §5 summary.json)."""
     moved = sum(r.relocated_jobs for r in records)
     north = sum(r.to_north_jobs for r in records)
+    jiangsu = sum(r.to_jiangsu_jobs for r in records)
     outside = sum(r.to_outside_jobs for r in records)
     fiscal = sum(r.fiscal_cost_yuan for r in records)
     return {
         "north_share_jobs": north / moved if moved > 0 else math.nan,
+        "jiangsu_share_jobs": jiangsu / moved if moved > 0 else math.nan,
         "outside_share_jobs": outside / moved if moved > 0 else math.nan,
         "relocated_firms": sum(r.relocations for r in records),
         "relocated_jobs": moved,
         "to_north_jobs": north,
+        "to_jiangsu_jobs": jiangsu,
         "to_outside_jobs": outside,
         "fiscal_cost_yuan": fiscal,
         "cost_per_north_job_yuan": fiscal / north if north > 0 else math.nan,

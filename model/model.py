@@ -1,11 +1,18 @@
 """RelocationModel: the yearly schedule, nothing else.
 
-A year: (1) levers and cost trends update the world; (2) every active firm
-draws whether it moves (push); (3) movers choose a destination by conditional
-logit, in `batches_per_year` random batches with jobs, congestion and budgets
-updated between batches; (4) movers settle (subsidies paid while budgets last,
-productivity shocks from talent, skills and thin clusters) and other firms may
-close; (5) the year is recorded (a YearRecord, and a DataCollector row).
+A year: (1) levers and cost trends update the world; this year's entrants are
+born in the origins; (2) every active firm draws whether it moves: the push,
+whose η includes the inclusive value of its destinations; (3) movers choose a
+destination by one nested logit (nest, then place), in `batches_per_year`
+random batches with jobs, congestion and budgets updated between batches;
+(4) movers settle (subsidies paid while budgets last, productivity shocks from
+talent, skills and thin clusters) and other firms may close; (5) the year is
+recorded (a YearRecord, and a DataCollector row).
+
+Utilities, inclusive values and choice probabilities are computed per group
+of firms (origin, current place, industry), never per firm: a year costs a
+few array passes over the firms plus work on the groups. Firms are Mesa
+agents only when someone looks (`model.agents`, model.firms.AgentView).
 
 Tools that build Mesa models from keyword parameters (`mesa.batch_run`) can
 construct it with scenario overrides as keywords (`firms__count=2000`); the
@@ -15,6 +22,7 @@ DataCollector's reporters (model.keywords.REPORTERS) come from the metric catalo
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +32,22 @@ import numpy as np
 from model.choice import (
     Context,
     Movers,
+    NestSpec,
     Tables,
-    choice_probabilities,
     effective_prices,
-    push_probability,
+    group_eta_table,
+    logistic,
+    nested_logit,
+    own_eta,
     sample_choice,
     utilities,
     utility_tables,
 )
 from model.config import Scenario, Settlement
-from model.firms import Firm, draw_firms
+from model.firms import AgentView, draw_firms
 from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
-from model.metrics import Results, YearRecord
+from model.metrics import Results, YearRecord, sparse_flows
 from model.state import Offer, WorldState
 from model.world import WorldData, world_for
 
@@ -44,6 +55,17 @@ logger = logging.getLogger(__name__)
 
 DRAWS_PER_FIRM_YEAR = 4  # push, choice, batch order, closure
 MOVE_COST_UNIT_YUAN = 100_000.0
+
+
+@dataclass
+class Groups:
+    """Firms grouped by (origin they started in, current place, industry): one choice row per group."""
+
+    inverse: np.ndarray  # (n,) each firm's group
+    members: Movers  # (G,) one representative per group (jobs unused)
+    counts: np.ndarray  # (G,) firms per group
+    prob: np.ndarray  # (G, D) P(destination) of the nested logit
+    iv: np.ndarray  # (G,) inclusive value of moving at all
 
 
 class RelocationModel(mesa.Model):
@@ -85,34 +107,106 @@ class RelocationModel(mesa.Model):
         super().__init__(rng=seed)
         self.config = scenario
         self.seed = seed
-        self.data = data if data is not None else world_for(scenario)
+        self.data = d = data if data is not None else world_for(scenario)
         self.weight = scenario.firms.represented / scenario.firms.count
-        self.state = WorldState(self.data, scenario)
-        self.levers = build_levers(scenario, self.data)
-        self.destinations = np.flatnonzero(np.isin(self.data.kinds, scenario.world.destination_kinds))
-        self.is_north = self.data.kinds == "north_park"
-        self.is_outside = self.data.kinds == "outside_city"
+        self.state = WorldState(d, scenario)
+        self.levers = build_levers(scenario, d)
+        self.destinations = np.flatnonzero(np.isin(d.kinds, scenario.world.destination_kinds))
+        self.nests = NestSpec.of(list(d.kinds[self.destinations]), scenario.behaviour.nests.model_dump())
+        self.kind_of = {kind: d.kinds == kind for kind in ("north_park", "jiangsu_city", "outside_city")}
         # A firm can only move if some allowed destination is not where it already is.
         n_dest = len(self.destinations)
-        self._has_alternative = n_dest - np.isin(np.arange(self.data.n_places), self.destinations) > 0
-        self.firms = draw_firms(scenario.firms, self.data, self.rng)
-        self.jobs_pk = self.data.base_jobs.copy()
+        self._has_alternative = n_dest - np.isin(np.arange(d.n_places), self.destinations) > 0
+        # Group keys (origin position, place, industry) index a dense table: no sort per year.
+        self.origins = d.of_kind("origin")
+        self._origin_pos = np.full(d.n_places, 0, dtype=np.int64)
+        self._origin_pos[self.origins] = np.arange(len(self.origins))
+        self._n_keys = len(self.origins) * d.n_places * d.n_industries
+        years = scenario.years
+        self.firms = draw_firms(scenario.firms, d, self.rng, years.start, years.end - years.start + 1)
+        self.jobs_pk = d.base_jobs.copy()
         self._add_jobs(np.flatnonzero(self.firms.active), +1.0)
         self.jobs_total_start = self.jobs_pk.sum(axis=1)
-        self.year = scenario.years.start - 1
+        self.year = years.start - 1
         self.records: list[YearRecord] = []
         self._year_tables: Tables = {}
-        # A plain loop: Agent.create_agents builds an AgentSet we would throw away.
-        self.firm_agents = [Firm(self, i) for i in range(len(self.firms))]
+        self.iv_ref = self._reference_inclusive_value()
+        # Push terms that read only what never changes for a firm (its jobs), once per firm.
+        steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
+        self._steady_z = np.broadcast_to(np.asarray(steady, dtype=float), (len(self.firms),)).copy()
+        self._agent_view = AgentView()
         # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
         self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
+
+    # --- Mesa agents, on demand --------------------------------------------
+
+    @property
+    def agents(self) -> Any:
+        """Mesa's AgentSet of the active firms (built when first asked for each year)."""
+        if "_agent_view" in self.__dict__:
+            self._agent_view.sync(self)
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> Any:
+        if "_agent_view" in self.__dict__:
+            self._agent_view.sync(self)
+        return super().agents_by_type
 
     # --- set-up -----------------------------------------------------------
 
     def _add_jobs(self, firms: np.ndarray, sign: float, place: np.ndarray | None = None) -> None:
-        f = self.firms
+        f, d = self.firms, self.data
         where = f.place[firms] if place is None else place
-        np.add.at(self.jobs_pk, (where, f.industry[firms]), sign * self.weight * f.jobs[firms])
+        cells = where * d.n_industries + f.industry[firms]
+        add = np.bincount(cells, weights=f.jobs[firms], minlength=d.n_places * d.n_industries)
+        self.jobs_pk += (sign * self.weight) * add.reshape(d.n_places, d.n_industries)
+
+    def _reference_inclusive_value(self) -> float:
+        """IV_ref: the mean inclusive value of the initial firms in the world as the data describe it.
+
+        Computed once, from the data alone at the start (no levers, no outside
+        incentives, no cost growth, no congestion), so that no policy or world
+        setting moves it: `push.intercept` is then the log-odds of moving for
+        the reference firm when the destinations offer what the data says, and
+        everything a scenario changes reaches the push through IV − IV_ref.
+        """
+        st = WorldState(self.data, self.config)
+        st.begin_year(self.config.years.start)
+        st.outside_subsidy[:] = 0.0
+        ctx = Context(st, self.destinations, self.jobs_pk, st.wage, st.land, st.offered_yuan_per_job())
+        firms = np.flatnonzero(self.firms.active)
+        if not len(firms):
+            return 0.0
+        g = self._groups(ctx, firms, fixed=None)
+        finite = np.isfinite(g.iv)
+        return float(np.average(g.iv[finite], weights=g.counts[finite])) if finite.any() else 0.0
+
+    def _groups(self, ctx: Context, firms: np.ndarray, fixed: Tables | None) -> Groups:
+        """Choice probabilities and inclusive values per group of the firms.
+
+        A group is (origin the firm started in, current place, industry): every
+        term of the utility depends on nothing else, so firms of a group share
+        one row. `inverse` maps each firm to its group's row. `fixed` are the
+        year's fixed term tables (None: every term is computed here).
+        """
+        f, d = self.firms, self.data
+        keys = (self._origin_pos[f.home[firms]] * d.n_places + f.place[firms]) * d.n_industries + f.industry[firms]
+        keys = keys.astype(np.int64, copy=False)
+        counts = np.bincount(keys, minlength=self._n_keys)
+        occupied = np.flatnonzero(counts)
+        lookup = np.empty(self._n_keys, dtype=np.int64)
+        lookup[occupied] = np.arange(len(occupied))
+        per_origin = d.n_places * d.n_industries
+        groups = Movers(
+            industry=occupied % d.n_industries,
+            place=(occupied // d.n_industries) % d.n_places,
+            home=self.origins[occupied // per_origin],
+            jobs=np.ones(len(occupied)),
+        )
+        v = utilities(self.config.behaviour.choice, ctx, groups, fixed)
+        prob, iv = nested_logit(v, self.nests)
+        return Groups(lookup[keys], groups, counts[occupied], prob, iv)
 
     # --- one year ----------------------------------------------------------
 
@@ -122,22 +216,25 @@ class RelocationModel(mesa.Model):
         st, f, beh = self.state, self.firms, self.config.behaviour
         st.begin_year(self.year)
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
-        # Every firm draws every year, moving or not: common random numbers.
-        u = self.rng.random((DRAWS_PER_FIRM_YEAR, len(f)))
+        start_jobs = self.weight * f.jobs[f.active].sum()
+        born = np.flatnonzero(f.birth_year == self.year) if self.year > self.config.years.start else np.empty(0, int)
+        f.active[born] = True
+        self._add_jobs(born, +1.0)
+        # Every firm born so far draws every year, moving or not: common random numbers.
+        n_drawn = int(np.searchsorted(f.birth_year, self.year, side="right"))
+        u = self.rng.random((DRAWS_PER_FIRM_YEAR, n_drawn), dtype=np.float32)
         alive = np.flatnonzero(f.active)
-        start_jobs = self.weight * f.jobs[alive].sum()
 
         ctx = self._context()
         self._year_tables = utility_tables(beh.choice, ctx, within_year=False)
-        p_move = push_probability(beh.push, ctx, self._movers(alive), f.age_years[alive])
+        p_move = self._push(ctx, alive)
         movers = alive[(u[0, alive] < p_move) & self._has_alternative[f.place[alive]]]
+        stocks = self._stocks(alive)
         order = movers[np.argsort(u[2, movers], kind="stable")]
-        n_p, n_k = self.data.n_places, self.data.n_industries
-        flow_firms = np.zeros((n_p, n_p, n_k))
-        flow_jobs = np.zeros((n_p, n_p, n_k))
+        flows: list[np.ndarray] = []
         for batch in np.array_split(order, beh.batches_per_year):
             if len(batch):
-                self._move_batch(batch, u[1, batch], spend, flow_firms, flow_jobs)
+                flows.append(self._move_batch(batch, u[1, batch], spend))
 
         moved = np.zeros(len(f), dtype=bool)
         moved[movers] = True
@@ -145,9 +242,26 @@ class RelocationModel(mesa.Model):
         f.move_shock *= 1.0 - self.config.world.settlement.recovery_per_year
         f.age_years[f.active] += 1
         stayed_jobs = self.weight * f.jobs[f.active & ~moved].sum()
-        self.records.append(self._record(start_jobs, stayed_jobs, movers, closed, spend, flow_firms, flow_jobs, p_move))
+        record = self._record(start_jobs, stayed_jobs, born, movers, closed, spend, flows, p_move, stocks)
+        self.records.append(record)
         self.running = self.year < self.config.years.end
         self.datacollector.collect(self)
+
+    def _push(self, ctx: Context, alive: np.ndarray) -> np.ndarray:
+        """Each alive firm's probability of moving this year (DESIGN §2), computed per group then per firm.
+
+        η = [intercept + group terms + inclusive_value · (IV − IV_ref)] of the
+        firm's group + its steady firm terms (size, computed once) + its other
+        firm terms (age): the same terms `model.push.push_eta` sums.
+        """
+        coef = self.config.behaviour.push
+        g = self._groups(ctx, alive, self._year_tables)
+        eta_g = group_eta_table(coef, ctx)[g.members.place, g.members.industry]
+        if coef.inclusive_value:
+            eta_g = eta_g + coef.inclusive_value * (g.iv - self.iv_ref)
+        ages = _AllFirms(self.firms, alive)
+        eta = eta_g[g.inverse] + self._steady_z[alive] + own_eta(coef, ages, steady=False)
+        return np.asarray(logistic(eta))
 
     def _context(self) -> Context:
         wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
@@ -157,66 +271,67 @@ class RelocationModel(mesa.Model):
         f = self.firms
         return Movers(f.industry[firms], f.place[firms], f.home[firms], f.jobs[firms])
 
-    def _move_batch(
-        self,
-        batch: np.ndarray,
-        u_choice: np.ndarray,
-        spend: dict[str, float],
-        flow_firms: np.ndarray,
-        flow_jobs: np.ndarray,
-    ) -> None:
-        """Choose destinations for one batch, pay subsidies, move jobs."""
+    def _stocks(self, alive: np.ndarray) -> np.ndarray:
+        """(2, P) firms and jobs at each place at the start of the year (after the year's births)."""
+        f, n = self.firms, self.data.n_places
+        firms = np.bincount(f.place[alive], minlength=n) * self.weight
+        jobs = np.bincount(f.place[alive], weights=f.jobs[alive], minlength=n) * self.weight
+        return np.stack([firms, jobs])
+
+    def _move_batch(self, batch: np.ndarray, u_choice: np.ndarray, spend: dict[str, float]) -> np.ndarray:
+        """Choose destinations for one batch (by group), pay subsidies, move jobs; return (4, n) flow entries."""
         f, st = self.firms, self.state
         ctx = self._context()
+        g = self._groups(ctx, batch, self._year_tables)
+        dest = self.destinations[sample_choice(g.prob[g.inverse], u_choice)]
         m = self._movers(batch)
-        prob = choice_probabilities(utilities(self.config.behaviour.choice, ctx, m, self._year_tables))
-        dest = self.destinations[sample_choice(prob, u_choice)]
         jobs_real = self.weight * m.jobs
-
         received, retention = pay_offers(st.offers, m, dest, jobs_real, spend)
         f.move_shock[batch] += move_shock(st, self.jobs_pk, m, dest, received, retention)
-
         self._add_jobs(batch, -1.0)
         self._add_jobs(batch, +1.0, place=dest)
-        np.add.at(flow_firms, (m.place, dest, m.industry), self.weight)
-        np.add.at(flow_jobs, (m.place, dest, m.industry), jobs_real)
+        origin = m.place.copy()
         f.place[batch] = dest
         f.moves[batch] += 1
+        return np.stack([origin, dest, m.industry, jobs_real])
 
     def _close(self, candidates: np.ndarray, u_close: np.ndarray) -> np.ndarray:
         """Firms that close this year; low productivity raises the hazard."""
         s = self.config.world.settlement
         f = self.firms
-        hazard = closure_hazard(s, f.log_productivity[candidates] + f.move_shock[candidates])
-        closed = candidates[u_close[candidates] < hazard]
+        phi = f.log_productivity[candidates] + f.move_shock[candidates]
+        closed = candidates[u_close[candidates] < closure_hazard(s, phi)]
         self._add_jobs(closed, -1.0)
         f.active[closed] = False
-        for i in closed:
-            self.firm_agents[i].remove()
         return closed
 
     def _record(
         self,
         start_jobs: float,
         stayed_jobs: float,
+        born: np.ndarray,
         movers: np.ndarray,
         closed: np.ndarray,
         spend: dict[str, float],
-        flow_firms: np.ndarray,
-        flow_jobs: np.ndarray,
+        flows: list[np.ndarray],
         p_move: np.ndarray,
+        stocks: np.ndarray,
     ) -> YearRecord:
-        f, w = self.firms, self.weight
-        moved_jobs = w * f.jobs[movers].sum()
-        to_dest = flow_jobs.sum(axis=(0, 2))
-        north_stock = w * f.jobs[f.active & self.is_north[f.place]].sum()
+        f, w, d = self.firms, self.weight, self.data
+        entries = np.concatenate(flows, axis=1) if flows else np.zeros((4, 0))
+        to_dest = np.bincount(entries[1].astype(np.int64), weights=entries[3], minlength=d.n_places)
+        north = self.kind_of["north_park"]
+        north_stock = float(self.jobs_pk[north].sum() - self.data.base_jobs[north].sum())
         return YearRecord(
             year=self.year,
             firms_active=w * int(f.active.sum()),
             relocations=w * len(movers),
-            relocated_jobs=moved_jobs,
-            to_north_jobs=float(to_dest[self.is_north].sum()),
-            to_outside_jobs=float(to_dest[self.is_outside].sum()),
+            relocated_jobs=w * f.jobs[movers].sum(),
+            to_north_jobs=float(to_dest[self.kind_of["north_park"]].sum()),
+            to_jiangsu_jobs=float(to_dest[self.kind_of["jiangsu_city"]].sum()),
+            to_outside_jobs=float(to_dest[self.kind_of["outside_city"]].sum()),
+            born_firms=w * len(born),
+            born_jobs=w * f.jobs[born].sum(),
             closures=w * len(closed),
             closed_jobs=w * f.jobs[closed].sum(),
             start_jobs=start_jobs,
@@ -224,15 +339,15 @@ class RelocationModel(mesa.Model):
             jobs_in_north_parks=north_stock,
             mean_move_probability=float(p_move.mean()) if len(p_move) else 0.0,
             fiscal_by_lever={lever.key: spend.get(lever.key, 0.0) for lever in self.levers},
-            flow_firms=flow_firms,
-            flow_jobs=flow_jobs,
+            flows=sparse_flows(entries, w, d.n_places, d.n_industries),
+            stocks=stocks,
         )
 
     def run(self) -> Results:
         """Run every year of the scenario and return the recorded results."""
         while self.year < self.config.years.end:
             self.step()
-        return Results.from_records(self.records, self.data, self.seed)
+        return Results.from_records(self.records, self.data, self.seed, self.config.years)
 
 
 # --- settlement rules, shared with the per-agent benchmark (one firm = arrays of length 1) ---
@@ -294,6 +409,23 @@ def _pay_first_come(claims_yuan: np.ndarray, budget_yuan: float) -> np.ndarray:
     gets what is left, and every later claim gets nothing (the fund is spent)."""
     before = np.cumsum(claims_yuan) - claims_yuan
     return np.clip(budget_yuan - before, 0.0, claims_yuan)
+
+
+class _AllFirms:
+    """Firms as the push's firm terms read them (`model.push.PushFirms`): all, or the rows `index`."""
+
+    def __init__(self, firms: Any, index: np.ndarray | None = None) -> None:
+        self._firms, self._index = firms, index
+
+    @property
+    def jobs(self) -> np.ndarray:
+        j = self._firms.jobs
+        return j if self._index is None else j[self._index]
+
+    @property
+    def age_years(self) -> np.ndarray:
+        a = self._firms.age_years
+        return a if self._index is None else a[self._index]
 
 
 def simulate(scenario: Scenario, seed: int, data: WorldData | None = None) -> Results:

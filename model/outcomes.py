@@ -150,6 +150,13 @@ _METRICS: tuple[Metric, ...] = (
         "higher",
     ),
     Metric(
+        "jiangsu_share_jobs",
+        "Other-Jiangsu share of relocated jobs",
+        "share",
+        "Jobs moved to central and northern Jiangsu places other than the co-built parks ÷ all jobs moved.",
+        SHARE,
+    ),
+    Metric(
         "outside_share_jobs",
         "Outside-province share of relocated jobs",
         "share",
@@ -160,6 +167,12 @@ _METRICS: tuple[Metric, ...] = (
     Metric("relocated_firms", "Relocated firms", "count", "Relocations (a firm moving twice counts twice)."),
     Metric("relocated_jobs", "Relocated jobs", "jobs", "Jobs moved, to every destination."),
     Metric("to_north_jobs", "Jobs moved to north parks", "jobs", "Jobs moved to the co-built parks.", better="higher"),
+    Metric(
+        "to_jiangsu_jobs",
+        "Jobs moved to other Jiangsu places",
+        "jobs",
+        "Jobs moved to central and northern Jiangsu places other than the co-built parks.",
+    ),
     Metric(
         "to_outside_jobs",
         "Jobs moved outside the province",
@@ -185,7 +198,9 @@ _METRICS: tuple[Metric, ...] = (
     # yearly-only quantities (timeseries.csv)
     Metric("firms_active", "Active firms", "count", "Firms not closed, at the end of the year."),
     Metric("relocations", "Relocations", "count", "Firms that moved in the year."),
-    Metric("start_jobs", "Jobs at the start of the year", "jobs", "Jobs of active firms before the year's moves."),
+    Metric("start_jobs", "Jobs at the start of the year", "jobs", "Jobs of active firms before the year's births."),
+    Metric("born_firms", "Firms born", "count", "Firms born in the origins in the year."),
+    Metric("born_jobs", "Jobs of firms born", "jobs", "Jobs of the firms born in the year."),
     Metric("stayed_jobs", "Jobs that stayed", "jobs", "Jobs of firms that neither moved nor closed."),
     Metric("closures", "Closures", "count", "Firms that closed in the year."),
     Metric("jobs_in_north_parks", "Jobs in north parks", "jobs", "Jobs of simulated firms located in north parks."),
@@ -220,10 +235,12 @@ CATALOGUE: dict[str, Metric] = {m.name: m for m in _METRICS}
 # What a run reports over its horizon (summary.json), in this order.
 HORIZON: tuple[str, ...] = (
     "north_share_jobs",
+    "jiangsu_share_jobs",
     "outside_share_jobs",
     "relocated_firms",
     "relocated_jobs",
     "to_north_jobs",
+    "to_jiangsu_jobs",
     "to_outside_jobs",
     "fiscal_cost_yuan",
     "cost_per_north_job_yuan",
@@ -233,9 +250,11 @@ HORIZON: tuple[str, ...] = (
 # The terminal summary of `run`.
 HEADLINE: tuple[str, ...] = (
     "north_share_jobs",
+    "jiangsu_share_jobs",
     "outside_share_jobs",
     "relocated_jobs",
     "to_north_jobs",
+    "to_jiangsu_jobs",
     "to_outside_jobs",
     "fiscal_cost_yuan",
     "cost_per_north_job_yuan",

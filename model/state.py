@@ -23,17 +23,15 @@ if TYPE_CHECKING:  # at run time this module imports no schema: the lever module
 class Offer:
     """A per-job payment a lever offers this year, paid while its budget lasts.
 
-    Every offer enters the utility of the destinations it pays for (the
-    `subsidy` choice term). `acts_on_push` says whether it also enters the push
-    (`behaviour.push.relocation_aid`): only for levers that declare "push" in
-    `acts_on` (`Lever.offer` sets it), never silently.
+    An offer enters the utility of the destinations it pays for (the `subsidy`
+    choice term) and nothing else: money offered only at some destinations
+    reaches the move decision through the inclusive value (DESIGN §3).
     """
 
     lever: str
     yuan_per_job: np.ndarray  # (P_from, K, P_to)
     remaining_yuan: float
     worker_retention: float = 0.0
-    acts_on_push: bool = False
 
 
 @dataclass
@@ -77,11 +75,10 @@ class WorldState:
         self.guidance_push = np.zeros((d.n_places, d.n_industries))
         self.guidance_pull = np.zeros((d.n_places, d.n_industries, d.n_places))
         out = self.scenario.world.outside
-        self.outside_subsidy = np.where(
-            d.kinds == "outside_city",
-            out.subsidy_yuan_per_job * (1 + out.subsidy_growth_per_year) ** t,
-            0.0,
-        )
+        level = out.subsidy_yuan_per_job * (1 + out.subsidy_growth_per_year) ** t
+        if out.rise is not None and year >= out.rise.start_year:
+            level = out.rise.yuan_per_job * (1 + out.rise.growth_per_year) ** (year - out.rise.start_year)
+        self.outside_subsidy = np.where(d.kinds == "outside_city", level, 0.0)
         self.offers = []
 
     def offered_yuan_per_job(self) -> np.ndarray:
@@ -97,7 +94,13 @@ class WorldState:
 def _growth_table(d: WorldData, scenario: Scenario) -> np.ndarray:
     """(3, P) yearly growth of wage, land and power prices by the place's region."""
     w = scenario.world
-    groups: dict[str, CostGrowth | Outside] = {"origin": w.south, "north_park": w.north, "outside_city": w.outside}
+    # Central and northern Jiangsu places follow the northern trends.
+    groups: dict[str, CostGrowth | Outside] = {
+        "origin": w.south,
+        "north_park": w.north,
+        "jiangsu_city": w.north,
+        "outside_city": w.outside,
+    }
     table = np.zeros((3, d.n_places))
     for p, kind in enumerate(d.kinds):
         g = groups[kind]

@@ -28,6 +28,16 @@ def test_firms_are_mesa_agents_backed_by_arrays() -> None:
     assert firm.place == firm.home
     assert model.data.kinds[model.data.place_index(firm.place)] == "origin"
     assert firm.jobs == model.firms.jobs[firm.index]
+    for _ in range(3):
+        model.step()
+    assert len(model.agents) == int(model.firms.active.sum()), "births and closures reach the agents"
+    assert {a.index for a in model.agents} == set(np.flatnonzero(model.firms.active).tolist())
+
+
+def test_a_run_nobody_inspects_creates_no_agent() -> None:
+    model = RelocationModel(shipped("baseline", {"firms.count": 500}), seed=1)
+    model.run()
+    assert len(model._all_agents) == 0
 
 
 @pytest.mark.parametrize("name", ["baseline", "article_package"])
@@ -39,16 +49,20 @@ def test_jobs_are_conserved_every_year(name: str) -> None:
     while model.year < sc.years.end:
         model.step()
         row = model.records[-1].row()
-        start, stayed, moved, closed = row["start_jobs"], row["stayed_jobs"], row["relocated_jobs"], row["closed_jobs"]
-        assert stayed + moved + closed == pytest.approx(start, rel=1e-12)
+        start, born, stayed = row["start_jobs"], row["born_jobs"], row["stayed_jobs"]
+        moved, closed = row["relocated_jobs"], row["closed_jobs"]
+        # start + born = stayed + moved + closed, every year
+        assert stayed + moved + closed == pytest.approx(start + born, rel=1e-12)
+        assert born > 0 or model.year == sc.years.start
         if previous_end is not None:
             assert start == pytest.approx(previous_end, rel=1e-12)
-        previous_end = start - closed
+        previous_end = start + born - closed
         active_jobs = model.weight * model.firms.jobs[model.firms.active].sum()
         assert active_jobs == pytest.approx(previous_end, rel=1e-12)
         # the place x industry job table follows the firms exactly
         assert model.jobs_pk.sum() - base_total == pytest.approx(active_jobs, rel=1e-9)
-        assert row["to_north_jobs"] + row["to_outside_jobs"] == pytest.approx(moved, rel=1e-12)
+        to = row["to_north_jobs"] + row["to_jiangsu_jobs"] + row["to_outside_jobs"]
+        assert to == pytest.approx(moved, rel=1e-12)
 
 
 def test_budgets_are_never_exceeded() -> None:
@@ -201,6 +215,7 @@ def test_a_firm_with_no_other_destination_stays(tmp_path) -> None:
         {
             "firms.count": 2_000,
             "behaviour.push.intercept": 50.0,
+            "firms.entry.rate_per_year": 0.0,
             "years": {"start": 2023, "end": 2025},
             "world.data": {k: str(tmp_path / f"{k}.csv") for k in ("places", "ties", "industry_base")},
         }

@@ -6,13 +6,12 @@ productivity loss at settlement). Both are paid first come, first served, in
 the random batch order of the year, while the year's budget lasts, and only
 for moves from the named origins to the named northern parks.
 
-Where they act, honestly: the money is offered only at the northern parks, so
-it enters those parks' utilities (the `subsidy` choice term: "pull"). Both
-levers also declare "push": their offer feeds `behaviour.push.relocation_aid`,
-a direct effect of northern-only money on the move decision. That keeps
-today's results, but DESIGN §3 forbids it (such money should reach the move
-decision only through the inclusive value of the destinations); the nested
-logit of the next issue removes the "push" here.
+Where they act (DESIGN §3): the money is offered only for moves to the
+northern parks, so it enters those parks' utilities (the `subsidy` choice
+term: "pull") and nothing else. It reaches the move decision only through the
+inclusive value of the destinations: a firm whose best options improve is
+more likely to move at all, and the extra movers are drawn from staying and
+from the other nests, never added to them.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.levers.base import PULL, PUSH, Lever
+from model.levers.base import PULL, Lever
 from model.schema import Fraction, IndustryIds, OriginIds, ParkIds, Timed, Yuan, ids, quantity
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ class LabourResettlementConfig(PerJobAidConfig):
 class _PerJob(Lever):
     """A yuan-per-job grid over (origin, industry, destination), offered each active year."""
 
-    acts_on = frozenset({PUSH, PULL})  # the push part: see the module docstring
+    acts_on = frozenset({PULL})
     config: PerJobAidConfig
 
     def __init__(self, *args: object) -> None:

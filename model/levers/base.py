@@ -81,8 +81,8 @@ class Lever:
         return np.array([self.data.industry_ids.index(k) for k in ids], dtype=int)
 
     def offer(self, yuan_per_job: np.ndarray, budget_yuan: float, worker_retention: float = 0.0) -> Offer:
-        """A per-job offer of this lever; it feeds the push only if the lever declares "push"."""
-        return Offer(self.key, yuan_per_job, budget_yuan, worker_retention, acts_on_push=PUSH in self.acts_on)
+        """A per-job offer of this lever: it enters the utility of the destinations it pays for."""
+        return Offer(self.key, yuan_per_job, budget_yuan, worker_retention)
 
 
 def check_lever_class(cls: type[Lever]) -> None:
