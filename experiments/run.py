@@ -15,13 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from experiments.hindcast import HINDCAST_COLUMNS, PATTERN_COLUMNS, Hindcast
+from experiments.patterns import read_targets
 from experiments.protocol import Experiment
 from experiments.seeds import replication_seeds
 from experiments.stats import Interval
 from experiments.store import RunStore, Task, data_hashes, digest, scenario_content
 from experiments.tables import fmt, json_number, write_csv, write_json
 from model.config import Scenario
-from model.metrics import FLOW_COLUMNS, TIMESERIES_COLUMNS
+from model.metrics import FLOW_COLUMNS, MOBILITY_COLUMNS, STOCK_COLUMNS, TIMESERIES_COLUMNS
 from model.outcomes import HORIZON, metric
 from model.scenario import dump_resolved, load_scenario
 from model.world import WorldData, world_for
@@ -74,29 +76,56 @@ class Run(Experiment):
             Task(f"r{r:04d}", self.resolved, seed, {"replication": r}, flows=True) for r, seed in enumerate(self.seeds)
         ]
 
+    def _write_tables(
+        self, tasks: Sequence[Task], store: RunStore, folder: Path
+    ) -> tuple[dict[str, list[float]], dict[str, list[float]], Hindcast | None]:
+        """timeseries, flows, stocks and mobility, one replication at a time; the metrics per window on the way."""
+        values: dict[str, list[float]] = {name: [] for name in HORIZON}
+        hindcast_values: dict[str, list[float]] = {name: [] for name in HORIZON}
+        window = self.resolved.years.hindcast
+        hindcast = Hindcast(self.data, window) if window is not None else None
+        handles = {name: (folder / name).open("w", encoding="utf-8", newline="") for name in TABLES}
+        try:
+            writers = {name: csv.writer(fh, lineterminator="\n") for name, fh in handles.items()}
+            for name, columns in TABLES.items():
+                writers[name].writerow(columns)
+            for task, rec in store.records(tasks):
+                rep = task.labels["replication"]
+                for row in rec.timeseries or []:
+                    writers["timeseries.csv"].writerow([rep, *(fmt(row[c]) for c in TIMESERIES_COLUMNS[1:])])
+                for name, rows in (
+                    ("flows.csv", rec.flows),
+                    ("stocks.csv", rec.stocks),
+                    ("mobility.csv", rec.mobility),
+                ):
+                    for row in rows or []:
+                        writers[name].writerow([rep, *(fmt(v) for v in row)])
+                for name in HORIZON:
+                    values[name].append(float((rec.metrics or {})[name]))
+                    if rec.hindcast:
+                        hindcast_values[name].append(float(rec.hindcast[name]))
+                if hindcast is not None:
+                    hindcast.add(rec.flows or [], rec.stocks or [], rec.mobility or [])
+        finally:
+            for fh in handles.values():
+                fh.close()
+        return values, hindcast_values, hindcast
+
     def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
         sc = self.resolved
         resolved = dump_resolved(sc)
         (folder / "scenario.resolved.yaml").write_text(resolved, encoding="utf-8")
         d = self.data
         write_csv(folder / "places.csv", d.place_columns, ([row[c] for c in d.place_columns] for row in d.place_rows))
-        values: dict[str, list[float]] = {name: [] for name in HORIZON}
-        with (
-            (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as ts,
-            (folder / "flows.csv").open("w", encoding="utf-8", newline="") as fl,
-        ):
-            ts_w, fl_w = csv.writer(ts, lineterminator="\n"), csv.writer(fl, lineterminator="\n")
-            ts_w.writerow(TIMESERIES_COLUMNS)
-            fl_w.writerow(FLOW_COLUMNS)
-            for task, rec in store.records(tasks):
-                rep = task.labels["replication"]
-                for row in rec.timeseries or []:
-                    ts_w.writerow([rep, *(fmt(row[c]) for c in TIMESERIES_COLUMNS[1:])])
-                for flow in rec.flows or []:
-                    fl_w.writerow([rep, *(fmt(v) for v in flow)])
-                for name in HORIZON:
-                    values[name].append(float((rec.metrics or {})[name]))
-        write_json(folder / "summary.json", summary_doc(sc.name, values))
+        values, hindcast_values, hindcast = self._write_tables(tasks, store, folder)
+        doc = summary_doc(sc.name, values)
+        window = sc.years.hindcast
+        doc["windows"] = {"report": list(sc.years.report), "hindcast": list(window) if window else None}
+        if hindcast is not None:
+            doc["hindcast"] = summary_doc(sc.name, hindcast_values)["metrics"]
+            write_csv(folder / "hindcast.csv", HINDCAST_COLUMNS, hindcast.rows())
+            write_csv(folder / "patterns.csv", PATTERN_COLUMNS, hindcast.patterns(read_targets()))
+        write_json(folder / "summary.json", doc)
         return {
             "scenario": sc.name,
             "scenario_file": str(self.path),
@@ -107,6 +136,14 @@ class Run(Experiment):
             "config_hash": digest(resolved),
             "data_files": data_hashes(sc),
         }
+
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "timeseries.csv": TIMESERIES_COLUMNS,
+    "flows.csv": FLOW_COLUMNS,
+    "stocks.csv": STOCK_COLUMNS,
+    "mobility.csv": MOBILITY_COLUMNS,
+}
 
 
 def summary_doc(scenario: str, values: dict[str, list[float]]) -> dict[str, Any]:

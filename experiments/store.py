@@ -89,6 +89,9 @@ class RunRecord:
     metrics: dict[str, float] | None = None
     timeseries: list[dict[str, float]] | None = None
     flows: list[list[Any]] | None = None
+    hindcast: dict[str, float] | None = None  # the metrics over the hindcast window, if the scenario has one
+    stocks: list[list[Any]] | None = None  # with flows: year, place, industry, firms, jobs at the start of each year
+    mobility: list[list[Any]] | None = None  # year, size band, age band, firms, movers
     error: str | None = None
     wall_seconds: float = 0.0
 
@@ -101,7 +104,9 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, text: str) -> RunRecord:
-        return cls(**json.loads(text))
+        fields = json.loads(text)
+        known = {k: v for k, v in fields.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

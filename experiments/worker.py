@@ -47,6 +47,9 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
         metrics={k: float(v) for k, v in res.metrics.items()},
         timeseries=[{k: float(v) for k, v in row.items()} for row in res.timeseries],
         flows=[list(f) for f in res.flows] if task.flows else None,
+        hindcast={k: float(v) for k, v in res.hindcast.items()} if res.hindcast else None,
+        stocks=[list(s) for s in res.stocks] if task.flows else None,
+        mobility=[list(m) for m in res.mobility],
         wall_seconds=_since(t0),
     )
 

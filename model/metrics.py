@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,17 @@ TIMESERIES_COLUMNS: tuple[str, ...] = (
     *(f"fiscal_{key}_yuan" for key in REGISTRY),
 )
 FLOW_COLUMNS: tuple[str, ...] = ("replication", "year", "origin", "destination", "industry", "firms", "jobs")
-STOCK_COLUMNS: tuple[str, ...] = ("replication", "year", "place", "firms", "jobs")
+STOCK_COLUMNS: tuple[str, ...] = ("replication", "year", "place", "industry", "firms", "jobs")
+MOBILITY_COLUMNS: tuple[str, ...] = ("replication", "year", "size_band", "age_band", "firms", "movers")
+# Bands of firm size (jobs) and age (years) for the mobility table: lower bounds, each band up to the next.
+SIZE_BANDS_JOBS: tuple[float, ...] = (0.0, 50.0, 200.0, 1000.0)
+AGE_BANDS_YEARS: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0)
+
+
+def band_labels(bounds: Sequence[float], unit: str) -> list[str]:
+    """`0-50 jobs`, …, `1000+ jobs`."""
+    labels = [f"{a:g}-{b:g} {unit}" for a, b in itertools.pairwise(bounds)]
+    return [*labels, f"{bounds[-1]:g}+ {unit}"]
 
 
 def sparse_flows(entries: np.ndarray, weight: float, n_places: int, n_industries: int) -> np.ndarray:
@@ -83,7 +94,8 @@ class YearRecord:
     mean_move_probability: float
     fiscal_by_lever: dict[str, float]
     flows: np.ndarray = field(repr=False)  # (5, m): origin, destination, industry, firms, jobs
-    stocks: np.ndarray = field(repr=False)  # (2, P): firms and jobs at each place at the start of the year
+    stocks: np.ndarray = field(repr=False)  # (2, P, K): firms and jobs at each place and industry, start of year
+    mobility: np.ndarray = field(repr=False)  # (2, S, A): firms at the start and movers, by size and age band
 
     @property
     def fiscal_cost_yuan(self) -> float:
@@ -129,19 +141,25 @@ class Results:
     flows: list[tuple[int, str, str, str, float, float]]  # year, origin, destination, industry, firms, jobs
     metrics: dict[str, float]
     hindcast: dict[str, float] = field(default_factory=dict)
-    stocks: list[tuple[int, str, float, float]] = field(default_factory=list)  # year, place, firms, jobs
+    stocks: list[tuple[int, str, str, float, float]] = field(default_factory=list)  # year, place, industry, firms, jobs
+    mobility: list[tuple[int, str, str, float, float]] = field(default_factory=list)  # year, size, age, firms, movers
 
     @classmethod
     def from_records(cls, records: list[YearRecord], data: WorldData, seed: int, years: Years | None = None) -> Results:
         flows = []
         stocks = []
+        mobility = []
+        sizes, ages = band_labels(SIZE_BANDS_JOBS, "jobs"), band_labels(AGE_BANDS_YEARS, "years")
         for rec in records:
+            for i, size in enumerate(sizes):
+                for j, age in enumerate(ages):
+                    mobility.append((rec.year, size, age, float(rec.mobility[0, i, j]), float(rec.mobility[1, i, j])))
             o, d, k, firms, jobs = rec.flows
             for a, b, c, n, j in zip(o.astype(int), d.astype(int), k.astype(int), firms, jobs, strict=True):
                 flows.append((rec.year, data.place_ids[a], data.place_ids[b], data.industry_ids[c], float(n), float(j)))
-            for p, place in enumerate(data.place_ids):
-                if rec.stocks[0, p] > 0:
-                    stocks.append((rec.year, place, float(rec.stocks[0, p]), float(rec.stocks[1, p])))
+            for p, c in zip(*np.nonzero(rec.stocks[0]), strict=True):
+                firms, jobs = float(rec.stocks[0, p, c]), float(rec.stocks[1, p, c])
+                stocks.append((rec.year, data.place_ids[p], data.industry_ids[c], firms, jobs))
         report = years.report if years is not None else None
         hindcast = years.hindcast if years is not None else None
         return cls(
@@ -151,6 +169,7 @@ class Results:
             metrics=horizon_metrics(in_window(records, report)),
             hindcast=horizon_metrics(in_window(records, hindcast)) if hindcast is not None else {},
             stocks=stocks,
+            mobility=mobility,
         )
 
 

@@ -43,18 +43,18 @@ from model.choice import (
     utilities,
     utility_tables,
 )
-from model.config import Scenario, Settlement
+from model.config import Scenario
 from model.firms import AgentView, draw_firms
 from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
-from model.metrics import Results, YearRecord, sparse_flows
-from model.state import Offer, WorldState
+from model.metrics import AGE_BANDS_YEARS, SIZE_BANDS_JOBS, Results, YearRecord, sparse_flows
+from model.settlement import closure_hazard, move_shock, pay_offers
+from model.state import WorldState
 from model.world import WorldData, world_for
 
 logger = logging.getLogger(__name__)
 
 DRAWS_PER_FIRM_YEAR = 4  # push, choice, batch order, closure
-MOVE_COST_UNIT_YUAN = 100_000.0
 
 
 @dataclass
@@ -134,6 +134,7 @@ class RelocationModel(mesa.Model):
         # Push terms that read only what never changes for a firm (its jobs), once per firm.
         steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
         self._steady_z = np.broadcast_to(np.asarray(steady, dtype=float), (len(self.firms),)).copy()
+        self._size_band = (np.searchsorted(SIZE_BANDS_JOBS, self.firms.jobs, side="right") - 1).astype(np.int8)
         self._agent_view = AgentView()
         # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
         self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
@@ -230,6 +231,7 @@ class RelocationModel(mesa.Model):
         p_move = self._push(ctx, alive)
         movers = alive[(u[0, alive] < p_move) & self._has_alternative[f.place[alive]]]
         stocks = self._stocks(alive)
+        mobility = self._mobility(alive, movers)
         order = movers[np.argsort(u[2, movers], kind="stable")]
         flows: list[np.ndarray] = []
         for batch in np.array_split(order, beh.batches_per_year):
@@ -243,6 +245,7 @@ class RelocationModel(mesa.Model):
         f.age_years[f.active] += 1
         stayed_jobs = self.weight * f.jobs[f.active & ~moved].sum()
         record = self._record(start_jobs, stayed_jobs, born, movers, closed, spend, flows, p_move, stocks)
+        record.mobility = mobility
         self.records.append(record)
         self.running = self.year < self.config.years.end
         self.datacollector.collect(self)
@@ -272,11 +275,24 @@ class RelocationModel(mesa.Model):
         return Movers(f.industry[firms], f.place[firms], f.home[firms], f.jobs[firms])
 
     def _stocks(self, alive: np.ndarray) -> np.ndarray:
-        """(2, P) firms and jobs at each place at the start of the year (after the year's births)."""
-        f, n = self.firms, self.data.n_places
-        firms = np.bincount(f.place[alive], minlength=n) * self.weight
-        jobs = np.bincount(f.place[alive], weights=f.jobs[alive], minlength=n) * self.weight
-        return np.stack([firms, jobs])
+        """(2, P, K) firms and jobs at each place and industry at the start of the year (after its births)."""
+        f, d = self.firms, self.data
+        cells = f.place[alive].astype(np.int64) * d.n_industries + f.industry[alive]
+        n = d.n_places * d.n_industries
+        firms = np.bincount(cells, minlength=n) * self.weight
+        jobs = np.bincount(cells, weights=f.jobs[alive], minlength=n) * self.weight
+        return np.stack([firms, jobs]).reshape(2, d.n_places, d.n_industries)
+
+    def _mobility(self, alive: np.ndarray, movers: np.ndarray) -> np.ndarray:
+        """(2, S, A) firms at the start of the year and movers, by size and age band (represented firms)."""
+        bands_a = len(AGE_BANDS_YEARS)
+        shape = (len(SIZE_BANDS_JOBS), bands_a)
+        out = np.zeros((2, *shape))
+        for row, firms in enumerate((alive, movers)):
+            age_band = np.searchsorted(AGE_BANDS_YEARS, self.firms.age_years[firms], side="right") - 1
+            keys = self._size_band[firms].astype(np.int64) * bands_a + age_band
+            out[row] = (np.bincount(keys, minlength=shape[0] * shape[1]) * self.weight).reshape(shape)
+        return out
 
     def _move_batch(self, batch: np.ndarray, u_choice: np.ndarray, spend: dict[str, float]) -> np.ndarray:
         """Choose destinations for one batch (by group), pay subsidies, move jobs; return (4, n) flow entries."""
@@ -341,6 +357,7 @@ class RelocationModel(mesa.Model):
             fiscal_by_lever={lever.key: spend.get(lever.key, 0.0) for lever in self.levers},
             flows=sparse_flows(entries, w, d.n_places, d.n_industries),
             stocks=stocks,
+            mobility=np.zeros((2, len(SIZE_BANDS_JOBS), len(AGE_BANDS_YEARS))),
         )
 
     def run(self) -> Results:
@@ -348,67 +365,6 @@ class RelocationModel(mesa.Model):
         while self.year < self.config.years.end:
             self.step()
         return Results.from_records(self.records, self.data, self.seed, self.config.years)
-
-
-# --- settlement rules, shared with the per-agent benchmark (one firm = arrays of length 1) ---
-
-
-def pay_offers(
-    offers: list[Offer], movers: Movers, dest: np.ndarray, jobs_real: np.ndarray, spend: dict[str, float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pay every offer's claims in mover order while its budget lasts; spending goes to `spend`.
-
-    Returns the yuan per job each mover received and the worker retention of
-    the offers that paid it (the largest).
-    """
-    received = np.zeros(len(dest))
-    retention = np.zeros(len(dest))
-    for offer in offers:
-        per_job = offer.yuan_per_job[movers.place, movers.industry, dest]
-        claims = per_job * jobs_real
-        paid = _pay_first_come(claims, offer.remaining_yuan)
-        # A claim cut short means the fund is spent for the year (no rounding residue lingers).
-        offer.remaining_yuan = 0.0 if np.any(paid < claims) else offer.remaining_yuan - float(paid.sum())
-        spend[offer.lever] = spend.get(offer.lever, 0.0) + float(paid.sum())
-        received += paid / jobs_real
-        retention = np.maximum(retention, np.where(paid > 0, offer.worker_retention, 0.0))
-    return received, retention
-
-
-def move_shock(
-    st: WorldState,
-    jobs_pk: np.ndarray,
-    movers: Movers,
-    dest: np.ndarray,
-    received: np.ndarray,
-    retention: np.ndarray,
-) -> np.ndarray:
-    """Log-productivity change of a move: talent gained, skills lost, thin clusters, unpaid move cost."""
-    s = st.scenario.world.settlement
-    num = st.data.industry_num
-    skill = num["skill_intensity"][movers.industry]
-    talent_gain = np.log1p(st.talent_k[dest]) - np.log1p(st.talent_k[movers.place])
-    thin = np.maximum(0.0, 1.0 - jobs_pk[dest, movers.industry] / s.cluster_threshold_jobs)
-    supply_penalty = num["supply_chain_intensity"][movers.industry] * thin * (1.0 - st.supplier_support[dest])
-    net_cost = np.maximum(0.0, num["move_cost_yuan_per_job"][movers.industry] - received)
-    return (
-        s.talent_effect * skill * talent_gain
-        - s.skill_loss * skill * (1.0 - retention)
-        - s.supply_chain_penalty * supply_penalty
-        - s.move_cost_burden * net_cost / MOVE_COST_UNIT_YUAN
-    )
-
-
-def closure_hazard(s: Settlement, phi: np.ndarray) -> np.ndarray:
-    """Yearly closure probability at log productivity phi (own level + move shock)."""
-    return np.clip(s.closure_rate_per_year * np.exp(-s.closure_productivity * phi), 0.0, 1.0)
-
-
-def _pay_first_come(claims_yuan: np.ndarray, budget_yuan: float) -> np.ndarray:
-    """Pay claims in order while the budget lasts: the first claim that does not fit
-    gets what is left, and every later claim gets nothing (the fund is spent)."""
-    before = np.cumsum(claims_yuan) - claims_yuan
-    return np.clip(budget_yuan - before, 0.0, claims_yuan)
 
 
 class _AllFirms:

@@ -271,7 +271,10 @@ def check_references(scenario: Scenario, world: WorldData, file: str | Path | No
     for kind in scenario.world.destination_kinds:
         if kind not in KINDS or kind == "origin":
             raise InputError(
-                file, "world.destination_kinds", f"{short(kind)} is not a destination kind", ", ".join(DESTINATION_KINDS)
+                file,
+                "world.destination_kinds",
+                f"{short(kind)} is not a destination kind",
+                ", ".join(DESTINATION_KINDS),
             )
     years = scenario.years
     for key, lever in scenario.policies:
