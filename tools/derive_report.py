@@ -117,6 +117,12 @@ def report(
             f"{s['candidates']} candidates); candidate cities with rows: {s['cities_with_rows_article']} article, "
             f"{s['cities_with_rows_other']} other"
         )
+    extended = [r for r in base_rows if "domain.md, A" not in r["source"]]
+    s = article_share(extended, "place", places)
+    print(
+        f"  without the rows seeded by domain.md's list (written to explain the article's far cluster): "
+        f"{s['rows_article']} of {s['rows_candidates']} rows at article cities ({s['row_share']:.1%})"
+    )
     per_city = Counter(r["place"] for r in base_rows)
     print("  base rows per article city: " + ", ".join(f"{a} {per_city[a]}" for a in ARTICLE_CITIES))
     gdp = {p["id"]: p["gdp2022_trn_cny"] for p in places if p["kind"] in ("jiangsu_city", "outside_city")}

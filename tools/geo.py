@@ -18,7 +18,9 @@ The point of a place (model/data/README.md, "lat/lon"):
 - a prefecture with no municipal districts (Dongguan, Zhongshan): the centroid
   of the prefecture polygon;
 - a county-level place (a county-level city, district or county): the centroid
-  of its own polygon.
+  of its own polygon;
+- where a centroid falls outside its area (Qingdao's districts ring Jiaozhou
+  Bay), the point of the area nearest to it, about 1 km inside the shore.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from typing import Any
 
 try:
     from shapely.geometry import Point, shape
-    from shapely.ops import unary_union
+    from shapely.ops import nearest_points, unary_union
 except ImportError:  # pragma: no cover - reported by available()
-    Point = shape = unary_union = None
+    Point = shape = unary_union = nearest_points = None
 
 CHONGQING = "500000"
 CHONGQING_CENTRE = ("500103", "500104", "500105", "500106", "500107", "500108", "500109", "500112", "500113")
@@ -67,7 +69,10 @@ def features(level: str) -> dict[str, tuple[str, Any]]:
 
 
 def _rounded(geometry: Any) -> tuple[float, float]:
+    """The centroid, or where it falls outside the area (a bay: Qingdao), the area's nearest point to it."""
     c = geometry.centroid
+    if not geometry.contains(c):
+        c = nearest_points(geometry.buffer(-0.01), c)[0]  # 1 km inside the shore, not on it
     return round(float(c.y), 2), round(float(c.x), 2)
 
 
