@@ -43,7 +43,8 @@ def test_places_cover_the_article() -> None:
     places = {r["id"]: r for r in rows("places.csv")}
     assert {p for p, r in places.items() if r["kind"] == "origin"} == set(ARTICLE_PARKS.values())
     assert {p: r["partner"] for p, r in places.items() if r["kind"] == "north_park"} == ARTICLE_PARKS
-    assert {p for p, r in places.items() if r["kind"] == "outside_city"} == ARTICLE_OUTSIDE
+    # the article's ten cities are in the OPEN candidate set because its rule admits them (test_candidate_set.py)
+    assert {p for p, r in places.items() if r["kind"] == "outside_city"} > ARTICLE_OUTSIDE
     for park in ARTICLE_PARKS:
         assert places[park]["focus_industries"], park
 
@@ -60,6 +61,8 @@ def test_every_row_names_its_source(name: str) -> None:
         assert r["source"].strip(), r
         text = r["source"].lower()
         assert any(word in text for word in ("domain.md", "article", "assumption", "calibrated")), r
+        if name != "industries.csv":
+            assert "top-5" not in text and "named in seed article" not in text, r  # no row because the article lists it
 
 
 def test_wage_index_is_derived_from_minimum_wage_and_gdp_per_capita() -> None:
