@@ -88,7 +88,7 @@ class Years(Frozen):
     def _within(cls, year: int | None, info: ValidationInfo) -> int | None:
         start, end = info.data.get("start"), info.data.get("end")
         if year is not None and start is not None and end is not None and not start <= year <= end:
-            raise ValueError(f"must lie within years.start..years.end ({start}..{end})")
+            raise ValueError(f"must lie within years.start..years.end ({start}..{end}), or be null")
         hindcast_end = info.data.get("hindcast_end")
         if info.field_name == "report_start" and year is not None and hindcast_end is not None and year <= hindcast_end:
             raise ValueError(f"must come after years.hindcast_end ({hindcast_end})")

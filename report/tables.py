@@ -21,6 +21,7 @@ from model.errors import InputError, short
 
 ALLOWED_FOLDER = "a result folder written by `python run.py SCENARIO.yaml --out DIR`"
 TIMESERIES_NEEDED = ("replication", "year", "to_north_jobs", "to_outside_jobs", "north_share_jobs")
+TIMESERIES_OPTIONAL = ("to_jiangsu_jobs",)  # folders written before the jiangsu_city kind have none
 FLOWS_NEEDED = ("replication", "year", "origin", "destination", "jobs")
 PLACES_NEEDED = ("id", "name", "kind", "lat", "lon")
 
@@ -52,6 +53,7 @@ class Results:
     years: np.ndarray  # (Y,) int
     to_north_jobs: np.ndarray  # (R, Y)
     to_outside_jobs: np.ndarray  # (R, Y)
+    to_jiangsu_jobs: np.ndarray  # (R, Y), zeros in folders written before the kind existed
     north_share_jobs: np.ndarray  # (R, Y), NaN in years without moves
     horizon_north_share: float | None  # summary.json, jobs-weighted over the horizon
     places: dict[str, Place]
@@ -131,7 +133,7 @@ def read_results(folder: Path) -> Results:
     scenario, horizon_share = _read_summary(summary_path)
     places = read_places(places_path)
 
-    cells: dict[tuple[int, int], tuple[float, float, float]] = {}
+    cells: dict[tuple[int, int], tuple[float, float, float, float]] = {}
     for line, row in _read_csv(ts_path, TIMESERIES_NEEDED):
         key = (_integer(ts_path, line, row, "replication"), _integer(ts_path, line, row, "year"))
         if key in cells:
@@ -141,10 +143,12 @@ def read_results(folder: Path) -> Results:
                 f"replication {key[0]}, year {key[1]} repeated",
                 "one row per (replication, year)",
             )
+        jiangsu = _number(ts_path, line, row, "to_jiangsu_jobs") if row.get("to_jiangsu_jobs") is not None else 0.0
         cells[key] = (
             _number(ts_path, line, row, "to_north_jobs"),
             _number(ts_path, line, row, "to_outside_jobs"),
             _number(ts_path, line, row, "north_share_jobs", allow_nan=True),
+            jiangsu,
         )
     if not cells:
         raise InputError(ts_path, "", "no rows", "one row per (replication, year)")
@@ -152,7 +156,7 @@ def read_results(folder: Path) -> Results:
     years = sorted({y for _, y in cells})
     r_index = {r: i for i, r in enumerate(reps)}
     y_index = {y: j for j, y in enumerate(years)}
-    grid = np.full((3, len(reps), len(years)), np.nan)
+    grid = np.full((4, len(reps), len(years)), np.nan)
     for (r, y), values in cells.items():
         grid[:, r_index[r], y_index[y]] = values
 
@@ -187,6 +191,7 @@ def read_results(folder: Path) -> Results:
         to_north_jobs=grid[0],
         to_outside_jobs=grid[1],
         north_share_jobs=grid[2],
+        to_jiangsu_jobs=grid[3],
         horizon_north_share=horizon_share,
         places=places,
         jobs_by_destination=dict(by_dest),

@@ -35,6 +35,8 @@ RESULT_FILES = {
     "places.csv",
     "timeseries.csv",
     "flows.csv",
+    "stocks.csv",
+    "mobility.csv",
     "summary.json",
     "report.md",
     "plots",

@@ -155,9 +155,11 @@ def test_timeseries_has_contract_columns_and_one_row_per_replication_year(shippe
         (rep, year) for rep in (0, 1) for year in (2023, 2024, 2025)
     ]
     for r in rows:
-        moved, north, outside = (float(r[c]) for c in ("relocated_jobs", "to_north_jobs", "to_outside_jobs"))
-        assert north >= 0 and outside >= 0
-        assert math.isclose(north + outside, moved, rel_tol=1e-9, abs_tol=1e-6)
+        moved, north, jiangsu, outside = (
+            float(r[c]) for c in ("relocated_jobs", "to_north_jobs", "to_jiangsu_jobs", "to_outside_jobs")
+        )
+        assert north >= 0 and jiangsu >= 0 and outside >= 0
+        assert math.isclose(north + jiangsu + outside, moved, rel_tol=1e-9, abs_tol=1e-6)
         if moved > 0:
             assert math.isclose(float(r["north_share_jobs"]), north / moved, rel_tol=1e-6)
 
@@ -179,7 +181,7 @@ def test_flows_have_contract_columns_and_add_up_to_the_timeseries(shipped_run: t
         assert math.isclose(to_north, float(r["to_north_jobs"]), abs_tol=1e-6)
     for f in flows:
         assert f["origin"] != f["destination"]
-        assert kind[f["destination"]] in ("north_park", "outside_city")
+        assert kind[f["destination"]] in ("north_park", "jiangsu_city", "outside_city")
         assert float(f["firms"]) > 0 and float(f["jobs"]) > 0
 
 

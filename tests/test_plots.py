@@ -27,7 +27,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 YEARS = (2023, 2026)
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-SMALL = f"name: plots_small\nextends: {BASELINE}\nyears: {{start: {YEARS[0]}, end: {YEARS[1]}}}\n"
+SMALL = (
+    f"name: plots_small\nextends: {BASELINE}\n"
+    f"years: {{start: {YEARS[0]}, end: {YEARS[1]}, hindcast_end: null, report_start: null}}\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +113,16 @@ def test_figure_totals_match_the_timeseries(result_folder: Path) -> None:
     res = read_results(result_folder)
     assert res.replications == 2
     assert list(res.years) == list(range(YEARS[0], YEARS[1] + 1))
-    for kind, series in (("north_park", res.to_north_jobs), ("outside_city", res.to_outside_jobs)):
-        by_dest = sum(v for d, v in res.jobs_by_destination.items() if res.places[d].kind == kind)
+    kinds = (
+        ("north_park", res.to_north_jobs),
+        ("jiangsu_city", res.to_jiangsu_jobs),
+        ("outside_city", res.to_outside_jobs),
+    )
+    for kind, series in kinds:
+        by_dest = sum((v for d, v in res.jobs_by_destination.items() if res.places[d].kind == kind), start=np.zeros(2))
         np.testing.assert_allclose(by_dest, series.sum(axis=1))
-    assert sum(res.jobs_by_pair.values()) == pytest.approx(res.to_north_jobs.sum() + res.to_outside_jobs.sum())
+    total = sum(series.sum() for _kind, series in kinds)
+    assert sum(res.jobs_by_pair.values()) == pytest.approx(total)
 
 
 def test_one_replication_no_flows_and_undefined_shares_still_plot(result_folder: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from experiments.stats import Interval
 from model.outcomes import CATALOGUE
 from report.figures.flow_map import plot_flow_map
 from report.figures.style import (
+    JIANGSU_COLOUR,
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
     PLOTS_DIR,
@@ -49,10 +50,14 @@ def plot_jobs_per_year(res: Results, path: Path) -> Path:
     ax = fig.add_subplot()
     handles: list[Any] = []
     labels: list[str] = []
-    for values, label, colour in (
+    series = [
         (res.to_north_jobs, "To north Jiangsu co-built parks", NORTH_COLOUR),
+        (res.to_jiangsu_jobs, "To other Jiangsu places", JIANGSU_COLOUR),
         (res.to_outside_jobs, "To cities outside Jiangsu", OUTSIDE_COLOUR),
-    ):
+    ]
+    for values, label, colour in series:
+        if not np.nansum(values) and colour == JIANGSU_COLOUR:
+            continue  # no other Jiangsu place among the destinations
         mean, lo, hi = mean_band(values, (0.0, math.inf))
         (line,) = ax.plot(res.years, mean, color=colour, marker="o", markersize=3.5, linewidth=2)
         if res.replications >= 2:
@@ -76,10 +81,14 @@ def plot_jobs_per_year(res: Results, path: Path) -> Path:
 # --------------------------------------------------------------------------- figure 2
 
 
+TOP_PER_KIND = 15  # destinations shown per kind; the rest are summed in one bar
+
+
 def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
-    """Jobs received by each destination over the horizon, grouped north parks vs outside cities."""
+    """Jobs received by each destination over the horizon, by kind: the top ones and the rest in one bar."""
     groups = (
         ("north_park", "North Jiangsu co-built parks", NORTH_COLOUR),
+        ("jiangsu_city", "Other Jiangsu places", JIANGSU_COLOUR),
         ("outside_city", "Cities outside Jiangsu", OUTSIDE_COLOUR),
     )
     known = {kind for kind, _, _ in groups}
@@ -89,11 +98,17 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
     for kind, title, colour in groups:
         ids = [p.id for p in res.places.values() if p.kind == kind]
         stats = {pid: _mean_ci(res.jobs_by_destination.get(pid, zeros)) for pid in ids}
+        if not ids:
+            continue
         ids.sort(key=lambda pid: (-stats[pid][0], res.places[pid].name))
         total = sum(stats[pid][0] for pid in ids)
         headings.append((len(rows), title, colour, total))
         rows.append(None)
-        rows.extend((res.places[pid].name, *stats[pid], colour) for pid in ids)
+        rows.extend((res.places[pid].name, *stats[pid], colour) for pid in ids[:TOP_PER_KIND])
+        rest = ids[TOP_PER_KIND:]
+        if rest:
+            summed = sum((res.jobs_by_destination.get(pid, zeros) for pid in rest), start=zeros.copy())
+            rows.append((f"{len(rest)} other places", *_mean_ci(summed), colour))
     others = sorted(d for d in res.jobs_by_destination if res.places[d].kind not in known)
     if others:
         logger.warning("%d destination(s) of other kinds are not shown in %s", len(others), path.name)
