@@ -19,7 +19,7 @@ import numpy as np
 
 from model.config import Scenario
 from model.errors import InputError, short
-from model.metrics import TIMESERIES_COLUMNS, horizon_metrics
+from model.metrics import TIMESERIES_COLUMNS, horizon_metrics, in_window
 from model.outcomes import HORIZON, metric
 from model.scenario import load_scenario, set_path, validate_mapping
 from model.seeds import draw_seed, seed_of
@@ -98,8 +98,10 @@ def yearly_value(name: str, model: RelocationModel) -> float:
 
 
 def to_date_value(name: str, model: RelocationModel) -> float:
-    """A horizon metric over the years so far: at the last year, the run's summary.json value."""
-    return float(horizon_metrics(model.records)[name])
+    """The metric over the report window so far (years.report_start up to this year): at the
+    last year, the run's summary.json value; NaN-or-0 figures before the window opens."""
+    first, _last = model.config.years.report
+    return float(horizon_metrics(in_window(model.records, (first, model.year)))[name])
 
 
 class MetricReporter(partial):  # type: ignore[type-arg]

@@ -117,7 +117,7 @@ PACKAGE_YAML = f"""\
 name: att_pkg
 seed: 4242
 replications: 3
-years: {{start: {YEARS[0]}, end: {YEARS[1]}}}
+years: {{start: {YEARS[0]}, end: {YEARS[1]}, hindcast_end: null, report_start: null}}
 firms: {{count: 1500}}
 behaviour: {{batches_per_year: 4}}
 policies:

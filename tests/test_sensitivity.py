@@ -39,7 +39,7 @@ INTEGER = "behaviour.batches_per_year"
 BASE_YAML = f"""\
 name: sens_base
 extends: {SCENARIOS / "baseline.yaml"}
-years: {{start: 2023, end: 2027}}
+years: {{start: 2023, end: 2027, hindcast_end: null, report_start: null}}
 firms: {{count: 800}}
 """
 

@@ -386,7 +386,7 @@ KILL_BASE_YAML = """\
 name: kill_base
 seed: 3
 replications: 1
-years: {start: 2023, end: 2030}
+years: {start: 2023, end: 2030, hindcast_end: null, report_start: null}
 firms: {count: 4000}
 """
 KILL_RUNS = 30
