@@ -16,7 +16,7 @@ The push, context and nested-logit names are re-exported here, so that
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTEXT_FIELDS",
+    "OFFER_TERMS",
     "PUSH_TERMS",
     "SUBSIDY_UNIT_YUAN",
     "TERMS",
@@ -75,6 +76,7 @@ __all__ = [
     "push_probability",
     "push_terms",
     "sample_choice",
+    "term_parts",
     "utilities",
     "utilities_from_tables",
     "utility_tables",
@@ -207,21 +209,35 @@ TERMS: dict[str, Term] = {
 }
 # Derived from what each term reads: the terms that change between the batches of a year.
 WITHIN_YEAR_TERMS: frozenset[str] = frozenset(name for name, term in TERMS.items() if term.within_year)
+# Of those, the terms whose only changing input is `offered`: they change within a year only
+# when an offer's budget runs out, so a caller may keep their tables until then (`given`).
+OFFER_TERMS: frozenset[str] = frozenset(
+    name for name, term in TERMS.items() if term.reads & WITHIN_YEAR_FIELDS == {"offered"}
+)
 
 Tables = dict[By, np.ndarray]
 
 
-def utility_tables(coef: Choice, ctx: Context, within_year: bool | None = None) -> Tables:
+def term_parts(coef: Choice, ctx: Context, names: Iterable[str]) -> dict[str, np.ndarray]:
+    """β · x of each named term with β ≠ 0, as `utility_tables` would add it (for `given`)."""
+    return {name: beta * TERMS[name].fn(ctx) for name in names if (beta := getattr(coef, name))}
+
+
+def utility_tables(
+    coef: Choice, ctx: Context, within_year: bool | None = None, given: Mapping[str, np.ndarray] | None = None
+) -> Tables:
     """Σ β · term, summed within each dependency kind; terms with β = 0 are skipped.
 
     within_year=False gives the terms fixed for the whole year (computed once a
-    year), True those that change between batches, None all of them.
+    year), True those that change between batches, None all of them. `given`
+    holds β · x of terms already computed for this same moment (`term_parts`),
+    used instead of computing them again; the sums are the same.
     """
     tables: Tables = {}
     for name, term in TERMS.items():
         beta = getattr(coef, name)
         if beta and (within_year is None or term.within_year == within_year):
-            part = beta * term.fn(ctx)
+            part = given[name] if given is not None and name in given else beta * term.fn(ctx)
             by = term.by
             tables[by] = tables[by] + part if by in tables else part
     return tables
@@ -266,11 +282,15 @@ def choice_probabilities(v: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def sample_choice(prob: np.ndarray, u: np.ndarray) -> np.ndarray:
+def sample_choice(prob: np.ndarray, u: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Inverse-CDF draw of one column per row from uniforms u in [0, 1).
 
     u is scaled by the row total rather than the total forced to 1, so that a
-    column of probability 0 can never be drawn, rounding included.
+    column of probability 0 can never be drawn, rounding included. With `rows`,
+    draw u[i] from row rows[i] of `prob` (one row per group, many firms per
+    row): the same draws as `sample_choice(prob[rows], u)`, each row's CDF summed once.
     """
     cdf = np.cumsum(prob, axis=1)
+    if rows is not None:
+        cdf = cdf[rows]
     return (cdf <= u[:, None] * cdf[:, -1:]).sum(axis=1)

@@ -22,7 +22,6 @@ DataCollector's reporters (model.keywords.REPORTERS) come from the metric catalo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import mesa
 import numpy as np
 
 from model.choice import (
+    OFFER_TERMS,
     Context,
     Movers,
     NestSpec,
@@ -37,14 +37,14 @@ from model.choice import (
     effective_prices,
     group_eta_table,
     logistic,
-    nested_logit,
     own_eta,
     sample_choice,
-    utilities,
+    term_parts,
     utility_tables,
 )
 from model.config import Scenario
 from model.firms import AgentView, draw_firms
+from model.groups import FirmGroups
 from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
 from model.metrics import AGE_BANDS_YEARS, SIZE_BANDS_JOBS, Results, YearRecord, sparse_flows
@@ -55,17 +55,6 @@ from model.world import WorldData, world_for
 logger = logging.getLogger(__name__)
 
 DRAWS_PER_FIRM_YEAR = 4  # push, choice, batch order, closure
-
-
-@dataclass
-class Groups:
-    """Firms grouped by (origin they started in, current place, industry): one choice row per group."""
-
-    inverse: np.ndarray  # (n,) each firm's group
-    members: Movers  # (G,) one representative per group (jobs unused)
-    counts: np.ndarray  # (G,) firms per group
-    prob: np.ndarray  # (G, D) P(destination) of the nested logit
-    iv: np.ndarray  # (G,) inclusive value of moving at all
 
 
 class RelocationModel(mesa.Model):
@@ -117,24 +106,24 @@ class RelocationModel(mesa.Model):
         # A firm can only move if some allowed destination is not where it already is.
         n_dest = len(self.destinations)
         self._has_alternative = n_dest - np.isin(np.arange(d.n_places), self.destinations) > 0
-        # Group keys (origin position, place, industry) index a dense table: no sort per year.
-        self.origins = d.of_kind("origin")
-        self._origin_pos = np.full(d.n_places, 0, dtype=np.int64)
-        self._origin_pos[self.origins] = np.arange(len(self.origins))
-        self._n_keys = len(self.origins) * d.n_places * d.n_industries
         years = scenario.years
         self.firms = draw_firms(scenario.firms, d, self.rng, years.start, years.end - years.start + 1)
+        self.firm_groups = FirmGroups(d, self.firms, self.nests)  # each firm's group key, kept up to date
         self.jobs_pk = d.base_jobs.copy()
         self._add_jobs(np.flatnonzero(self.firms.active), +1.0)
         self.jobs_total_start = self.jobs_pk.sum(axis=1)
         self.year = years.start - 1
         self.records: list[YearRecord] = []
         self._year_tables: Tables = {}
+        # The open offers' `offered` table and the terms that read only it, kept until an offer runs out.
+        self._offered_key: tuple[int, tuple[bool, ...]] | None = None
+        self._offered = np.zeros(0)
+        self._offer_parts: dict[str, np.ndarray] | None = None
         self.iv_ref = self._reference_inclusive_value()
         # Push terms that read only what never changes for a firm (its jobs), once per firm.
         steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
         self._steady_z = np.broadcast_to(np.asarray(steady, dtype=float), (len(self.firms),)).copy()
-        self._size_band = (np.searchsorted(SIZE_BANDS_JOBS, self.firms.jobs, side="right") - 1).astype(np.int8)
+        self._size_band = _band(self.firms.jobs, SIZE_BANDS_JOBS)
         self._agent_view = AgentView()
         # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
         self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
@@ -179,35 +168,16 @@ class RelocationModel(mesa.Model):
         firms = np.flatnonzero(self.firms.active)
         if not len(firms):
             return 0.0
-        g = self._groups(ctx, firms, fixed=None)
+        g = self.firm_groups.of(ctx, firms, [utility_tables(self.config.behaviour.choice, ctx)], need_prob=False)
         finite = np.isfinite(g.iv)
         return float(np.average(g.iv[finite], weights=g.counts[finite])) if finite.any() else 0.0
 
-    def _groups(self, ctx: Context, firms: np.ndarray, fixed: Tables | None) -> Groups:
-        """Choice probabilities and inclusive values per group of the firms.
-
-        A group is (origin the firm started in, current place, industry): every
-        term of the utility depends on nothing else, so firms of a group share
-        one row. `inverse` maps each firm to its group's row. `fixed` are the
-        year's fixed term tables (None: every term is computed here).
-        """
-        f, d = self.firms, self.data
-        keys = (self._origin_pos[f.home[firms]] * d.n_places + f.place[firms]) * d.n_industries + f.industry[firms]
-        keys = keys.astype(np.int64, copy=False)
-        counts = np.bincount(keys, minlength=self._n_keys)
-        occupied = np.flatnonzero(counts)
-        lookup = np.empty(self._n_keys, dtype=np.int64)
-        lookup[occupied] = np.arange(len(occupied))
-        per_origin = d.n_places * d.n_industries
-        groups = Movers(
-            industry=occupied % d.n_industries,
-            place=(occupied // d.n_industries) % d.n_places,
-            home=self.origins[occupied // per_origin],
-            jobs=np.ones(len(occupied)),
-        )
-        v = utilities(self.config.behaviour.choice, ctx, groups, fixed)
-        prob, iv = nested_logit(v, self.nests)
-        return Groups(lookup[keys], groups, counts[occupied], prob, iv)
+    def _parts(self, ctx: Context) -> list[Tables]:
+        """The term tables at this moment: the year's fixed ones and the within-year ones (DESIGN §2)."""
+        coef = self.config.behaviour.choice
+        if self._offer_parts is None:
+            self._offer_parts = term_parts(coef, ctx, OFFER_TERMS)
+        return [self._year_tables, utility_tables(coef, ctx, within_year=True, given=self._offer_parts)]
 
     # --- one year ----------------------------------------------------------
 
@@ -258,7 +228,7 @@ class RelocationModel(mesa.Model):
         firm terms (age): the same terms `model.push.push_eta` sums.
         """
         coef = self.config.behaviour.push
-        g = self._groups(ctx, alive, self._year_tables)
+        g = self.firm_groups.of(ctx, alive, self._parts(ctx), need_prob=False)
         eta_g = group_eta_table(coef, ctx)[g.members.place, g.members.industry]
         if coef.inclusive_value:
             eta_g = eta_g + coef.inclusive_value * (g.iv - self.iv_ref)
@@ -268,7 +238,12 @@ class RelocationModel(mesa.Model):
 
     def _context(self) -> Context:
         wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
-        return Context(self.state, self.destinations, self.jobs_pk, wage, land, self.state.offered_yuan_per_job())
+        # `offered` changes only when an open offer runs out: rebuilt (with the terms reading it) then only.
+        key = (self.year, tuple(offer.remaining_yuan > 0 for offer in self.state.offers))
+        if key != self._offered_key:
+            self._offered_key, self._offered = key, self.state.offered_yuan_per_job()
+            self._offer_parts = None
+        return Context(self.state, self.destinations, self.jobs_pk, wage, land, self._offered)
 
     def _movers(self, firms: np.ndarray) -> Movers:
         f = self.firms
@@ -289,7 +264,7 @@ class RelocationModel(mesa.Model):
         shape = (len(SIZE_BANDS_JOBS), bands_a)
         out = np.zeros((2, *shape))
         for row, firms in enumerate((alive, movers)):
-            age_band = np.searchsorted(AGE_BANDS_YEARS, self.firms.age_years[firms], side="right") - 1
+            age_band = _band(self.firms.age_years[firms], AGE_BANDS_YEARS)
             keys = self._size_band[firms].astype(np.int64) * bands_a + age_band
             out[row] = (np.bincount(keys, minlength=shape[0] * shape[1]) * self.weight).reshape(shape)
         return out
@@ -298,8 +273,9 @@ class RelocationModel(mesa.Model):
         """Choose destinations for one batch (by group), pay subsidies, move jobs; return (4, n) flow entries."""
         f, st = self.firms, self.state
         ctx = self._context()
-        g = self._groups(ctx, batch, self._year_tables)
-        dest = self.destinations[sample_choice(g.prob[g.inverse], u_choice)]
+        g = self.firm_groups.of(ctx, batch, self._parts(ctx))
+        assert g.prob is not None
+        dest = self.destinations[sample_choice(g.prob, u_choice, rows=g.inverse)]
         m = self._movers(batch)
         jobs_real = self.weight * m.jobs
         received, retention = pay_offers(st.offers, m, dest, jobs_real, spend)
@@ -309,6 +285,7 @@ class RelocationModel(mesa.Model):
         origin = m.place.copy()
         f.place[batch] = dest
         f.moves[batch] += 1
+        self.firm_groups.moved(batch)
         return np.stack([origin, dest, m.industry, jobs_real])
 
     def _close(self, candidates: np.ndarray, u_close: np.ndarray) -> np.ndarray:
@@ -365,6 +342,14 @@ class RelocationModel(mesa.Model):
         while self.year < self.config.years.end:
             self.step()
         return Results.from_records(self.records, self.data, self.seed, self.config.years)
+
+
+def _band(values: np.ndarray, bounds: tuple[float, ...]) -> np.ndarray:
+    """Band of each value (int8): how many lower bounds it reaches, less one (`searchsorted(..., "right") - 1`)."""
+    band = np.full(values.shape, -1, dtype=np.int8)
+    for bound in bounds:
+        band += values >= bound
+    return band
 
 
 class _AllFirms:

@@ -56,12 +56,19 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
     return np.where(np.isfinite(np.squeeze(m, axis=axis)), out, -np.inf)
 
 
+def _block(cols: np.ndarray) -> slice | np.ndarray:
+    """A nest's columns as a slice when they are contiguous (a view, not a copy), else as they are."""
+    if len(cols) and cols[-1] - cols[0] + 1 == len(cols):
+        return slice(int(cols[0]), int(cols[-1]) + 1)
+    return cols
+
+
 def nest_values(v: np.ndarray, spec: NestSpec) -> np.ndarray:
     """(n, G) inclusive value IV_g of every nest for every row of utilities v (n, D)."""
     scaled = v / spec.lambdas[spec.nest_of][None, :]
     iv_g = np.full((v.shape[0], len(spec.names)), -np.inf)
     for g, cols in enumerate(spec.columns):
-        iv_g[:, g] = _logsumexp(scaled[:, cols], axis=1)
+        iv_g[:, g] = _logsumexp(scaled[:, _block(cols)], axis=1)
     return iv_g
 
 
@@ -76,7 +83,7 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
     iv = inclusive_value(iv_g, spec)
     lam = spec.lambdas[spec.nest_of][None, :]
     # (λ_g − 1) IV_g of each column's nest; 0 where the nest is empty for the row (its columns are −inf anyway)
-    correction = np.where(np.isfinite(iv_g), (spec.lambdas[None, :] - 1.0) * iv_g, 0.0)[:, spec.nest_of]
+    correction = ((spec.lambdas[None, :] - 1.0) * np.where(np.isfinite(iv_g), iv_g, 0.0))[:, spec.nest_of]
     with np.errstate(invalid="ignore"):
         logp = v / lam + correction - iv[:, None]
     prob = np.where(np.isfinite(logp), np.exp(np.minimum(logp, 0.0)), 0.0)
