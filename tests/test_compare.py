@@ -25,7 +25,7 @@ name: base
 seed: 99
 replications: 4
 years: {start: 2023, end: 2026}
-firms: {count: 300}
+firms: {count: 4000}
 """
 COPY_YAML = """\
 name: copy
@@ -36,10 +36,10 @@ LEVER_YAML = """\
 name: lever
 extends: base.yaml
 policies:
-  relocation_aid: {start_year: 2024, yuan_per_job: 30000, annual_budget_yuan: 3.0e8}
+  relocation_aid: {start_year: 2024, yuan_per_job: 80000, annual_budget_yuan: 2.0e9}
 """
 # A payment too small to move many firms north: its change in north jobs is not distinguishable from 0.
-SMALL_YAML = LEVER_YAML.replace("name: lever", "name: small").replace("30000", "6000")
+SMALL_YAML = LEVER_YAML.replace("name: lever", "name: small").replace("80000", "3000")
 SCENARIO_FILES = {"base": BASE_YAML, "copy": COPY_YAML, "lever": LEVER_YAML, "small": SMALL_YAML}
 NAMES = tuple(SCENARIO_FILES)
 FOLDER = "compare-base-vs-copy-lever-small"
@@ -313,10 +313,10 @@ def test_paired_ci_is_much_narrower_than_unpaired_for_a_small_lever(tmp_path: Pa
 
 def test_ci_width_adds_replications_until_every_share_half_width_is_within_w(tmp_path: Path, cli) -> None:
     base, _copy, lever = _scenarios(tmp_path)
-    width = 0.06
+    width = 0.02
     out = tmp_path / "o"
     _ok(cli("compare", base, lever, "--ci-width", width, "--replications", "3", "--out", out, "-q", "--no-plots"))
-    folder = out / "compare-base-vs-lever-r3-w0p06"
+    folder = out / "compare-base-vs-lever-r3-w0p02"
     manifest = read_json(folder / "manifest.json")
     stop, n = manifest["ci_width"], manifest["replications"]
     assert stop["met"] is True and stop["ci_width"] == width and n > 3
@@ -364,7 +364,7 @@ def test_changed_inputs_into_the_same_name_exit_2_until_overwrite(tmp_path: Path
     out, name = tmp_path / "o", ("--name", "mine")
     _ok(cli("compare", base, lever, "--replications", "3", "--out", out, *name, "-q", "--no-plots"))
     before = (out / "mine" / "comparison.csv").read_bytes()
-    lever.write_text(LEVER_YAML.replace("3.0e8", "6.0e8"), encoding="utf-8")
+    lever.write_text(LEVER_YAML.replace("80000", "90000"), encoding="utf-8")
     for extra in ((), ("--resume",)):
         res = cli("compare", base, lever, "--replications", "3", "--out", out, *name, *extra, "-q", "--no-plots")
         assert res.code == 2 and len(res.err_lines) == 1, res.err
