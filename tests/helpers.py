@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from model.config import Choice, Scenario
+from model.config import Choice, Nests, Scenario
 from model.scenario import load_scenario, set_path, validate_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 ZERO_CHOICE = {name: 0.0 for name in Choice.model_fields}
+# Every dissimilarity parameter 1: the nested logit is the conditional logit over all destinations.
+FLAT_NESTS = {name: 1.0 for name in Nests.model_fields}
 
 
 def scenario(overrides: dict[str, Any] | None = None, name: str = "test") -> Scenario:
@@ -25,14 +27,18 @@ def shipped(name: str, overrides: dict[str, Any] | None = None) -> Scenario:
     return load_scenario(SCENARIOS / f"{name}.yaml", overrides)
 
 
-def one_year_everyone_moves(firms: int, choice: dict[str, float]) -> Scenario:
-    """Push forced to 1 (intercept 50 gives p = 1 − 2e−22), one year, given choice coefficients."""
-    return scenario(
-        {
-            "years": {"start": 2023, "end": 2023},
-            "firms.count": firms,
-            "firms.represented": firms,
-            "behaviour.push.intercept": 50.0,
-            "behaviour.choice": {**ZERO_CHOICE, **choice},
-        }
-    )
+def one_year_everyone_moves(firms: int, choice: dict[str, float], nests: dict[str, float] | None = None) -> Scenario:
+    """Push forced to 1 (intercept 50 gives p = 1 − 2e−22), one year, given choice coefficients.
+
+    `nests` replaces `behaviour.nests` (a λ it omits keeps its default, < 1; `FLAT_NESTS` sets all to 1).
+    """
+    overrides: dict[str, Any] = {
+        "years": {"start": 2023, "end": 2023},
+        "firms.count": firms,
+        "firms.represented": firms,
+        "behaviour.push.intercept": 50.0,
+        "behaviour.choice": {**ZERO_CHOICE, **choice},
+    }
+    if nests is not None:
+        overrides["behaviour.nests"] = nests
+    return scenario(overrides)
