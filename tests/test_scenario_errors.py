@@ -46,6 +46,12 @@ def _s(text: str) -> dict[str, Content]:
     return {"s.yaml": text}
 
 
+def _about_3000_rows(text: str) -> str:
+    """The shipped places repeated to about 3,000 rows (over the 500-row limit, under the 5 MB file limit)."""
+    header, *body = text.splitlines(keepends=True)
+    return header + "".join(body * (3000 // len(body) + 1))
+
+
 CASES: list[Broken] = [
     Broken("unknown-top-level-key", _s("name: x\ncolour: red\n"), ("colour", "unknown", "replications", "policies")),
     Broken(
@@ -217,7 +223,7 @@ CASES: list[Broken] = [
         "data-file-3000-places",
         {
             "s.yaml": "name: x\nworld: {data: {places: p.csv}}\n",
-            "p.csv": lambda: places_with({}) + "".join(places_with({}).splitlines(keepends=True)[1:]) * 110,
+            "p.csv": lambda: _about_3000_rows(places_with({})),
         },
         ("more than 500 rows", "places × places × industries"),
         names_file=("p.csv",),
