@@ -9,9 +9,11 @@ without touching any global state.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from model import simulate
-from model.choice import Context, Movers, push_probability, utilities
+from model.choice import Context, Movers, NestSpec, nested_logit, push_eta, push_probability, utilities
 from model.config import LEVER_KEYS, Policies, Scenario, scenario_model
 from model.errors import InputError
 from model.levers import LEVERS, REGISTRY, build_levers
@@ -166,8 +168,20 @@ def test_every_shipped_scenario_passes_the_checks(path: Path) -> None:
 # --- push and pull ------------------------------------------------------------------
 
 
-def _push_and_utilities(sc: Scenario, levers: list[Lever], year: int = 2030) -> tuple[np.ndarray, np.ndarray]:
-    """Push probabilities and utilities of one firm per (origin, industry), with the given levers applied."""
+@dataclass
+class _Decision:
+    """One firm per (origin, industry) in a year: the push's own part of η, the inclusive value, the utilities."""
+
+    eta_z: np.ndarray  # η with push.inclusive_value = 0: intercept and z terms only
+    iv: np.ndarray  # inclusive value IV of the destinations
+    v: np.ndarray  # utilities (n, D)
+    ctx: Context
+    movers: Movers
+    ages: np.ndarray
+
+
+def _decision(sc: Scenario, levers: list[Lever], year: int = 2030) -> _Decision:
+    """The decision of one 80-job, 5-year-old firm per (origin, industry) in `year`, with the given levers applied."""
     data = world_for(sc)
     state = WorldState(data, sc)
     for y in range(sc.years.start, year + 1):
@@ -178,44 +192,88 @@ def _push_and_utilities(sc: Scenario, levers: list[Lever], year: int = 2030) -> 
     place = np.repeat(origins, data.n_industries)
     industry = np.tile(np.arange(data.n_industries), len(origins))
     movers = Movers(industry, place, place, np.full(len(place), 80.0))
-    jobs = data.base_jobs
+    ages = np.full(len(place), 5.0)
     dest = np.flatnonzero(np.isin(data.kinds, sc.world.destination_kinds))
-    ctx = Context(state, dest, jobs, state.wage, state.land, state.offered_yuan_per_job())
-    push = push_probability(sc.behaviour.push, ctx, movers, np.full(len(place), 5.0))
-    return push, utilities(sc.behaviour.choice, ctx, movers)
+    ctx = Context(state, dest, data.base_jobs, state.wage, state.land, state.offered_yuan_per_job())
+    v = utilities(sc.behaviour.choice, ctx, movers)
+    _prob, iv = nested_logit(v, NestSpec.of(list(data.kinds[dest]), sc.behaviour.nests.model_dump()))
+    coef = sc.behaviour.push.model_copy(update={"inclusive_value": 0.0})
+    return _Decision(push_eta(coef, ctx, movers, ages, iv), iv, v, ctx, movers, ages)
+
+
+def _offers_in_2030(key: str) -> bool:
+    """Whether the lever's shipped scenario offers money per relocated job in 2030."""
+    sc = shipped(key)
+    data = world_for(sc)
+    state = WorldState(data, sc)
+    state.begin_year(2030)
+    for lever in build_levers(sc, data):
+        lever.apply(state, 2030)
+    return bool(state.offers)
+
+
+OFFERING = [key for key in REGISTRY if _offers_in_2030(key)]
+
+
+def test_some_levers_offer_money_per_job() -> None:
+    assert {"relocation_aid", "labour_resettlement"} <= set(OFFERING)
 
 
 @pytest.mark.parametrize("key", list(REGISTRY))
-def test_a_lever_moves_the_push_exactly_when_it_declares_push(key: str) -> None:
-    """Applied alone (its shipped scenario), a pull-only lever leaves every push probability as it was."""
+def test_a_lever_moves_the_push_directly_exactly_when_it_declares_push(key: str) -> None:
+    """Applied alone (its shipped scenario), a pull-only lever leaves the push's own terms as they were;
+    with push.inclusive_value c it changes η by exactly c · ΔIV."""
+    sc = shipped(key)
+    c = sc.behaviour.push.inclusive_value
+    assert c > 0
+    base, lever = _decision(sc, []), _decision(sc, build_levers(sc, world_for(sc)))
+    assert not np.array_equal(lever.v, base.v), "the lever changes no destination's utility"
+    assert np.any(lever.iv > base.iv + 1e-9), "the lever improves no firm's destinations"
+    if PUSH in REGISTRY[key].acts_on:
+        assert not np.array_equal(lever.eta_z, base.eta_z)
+        return
+    np.testing.assert_array_equal(lever.eta_z, base.eta_z)
+    iv_ref = float(base.iv.mean())  # any constant: it is the same in both
+    eta0 = push_eta(sc.behaviour.push, base.ctx, base.movers, base.ages, base.iv - iv_ref)
+    eta1 = push_eta(sc.behaviour.push, lever.ctx, lever.movers, lever.ages, lever.iv - iv_ref)
+    np.testing.assert_allclose(eta1 - eta0, c * (lever.iv - base.iv), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("key", OFFERING)
+def test_no_per_job_offer_feeds_the_push_directly(key: str) -> None:
+    """A per-job offer changes the push only through IV − IV_ref, and with push.inclusive_value 0 not at all.
+
+    The push's terms read no offer (η is the same on a Context without `offered`); the offer raises only
+    the utilities of the parks it pays for, hence IV; with inclusive_value 0 the move probability is unchanged.
+    """
     sc = shipped(key)
     data = world_for(sc)
-    base_push, base_v = _push_and_utilities(sc, [])
-    push, v = _push_and_utilities(sc, build_levers(sc, data))
-    assert not np.array_equal(v, base_v), "the lever changes no destination's utility"
-    if PUSH in REGISTRY[key].acts_on:
-        assert not np.array_equal(push, base_push)
-    else:
-        np.testing.assert_array_equal(push, base_push)
+    base, lever = _decision(sc, []), _decision(sc, build_levers(sc, data))
+    no_offers = dataclasses.replace(lever.ctx, offered=None)
+    for c in (0.0, 0.5, 1.0):
+        coef = sc.behaviour.push.model_copy(update={"inclusive_value": c})
+        eta = push_eta(coef, lever.ctx, lever.movers, lever.ages, lever.iv)
+        np.testing.assert_array_equal(push_eta(coef, no_offers, lever.movers, lever.ages, lever.iv), eta)
+        p0 = push_probability(coef, base.ctx, base.movers, base.ages, base.iv - 1.0)
+        p1 = push_probability(coef, lever.ctx, lever.movers, lever.ages, lever.iv - 1.0)
+        if c == 0.0:
+            np.testing.assert_array_equal(p1, p0)
+        else:
+            assert np.all(p1 >= p0) and np.any(p1 > p0)
+    parks = data.kinds[lever.ctx.destinations] == "north_park"
+    np.testing.assert_array_equal(lever.v[:, ~parks], base.v[:, ~parks])
+    assert np.all(lever.v[:, parks] >= base.v[:, parks]) and np.any(lever.v[:, parks] > base.v[:, parks])
 
 
-def test_a_per_job_offer_of_a_pull_only_lever_never_feeds_the_push() -> None:
-    """The same relocation-aid grid, from a lever that declares only "pull": utilities move, the push does not."""
-    relocation_aid = REGISTRY["relocation_aid"]
-
-    class NorthOnlyAid(relocation_aid):  # type: ignore[misc, valid-type]
-        acts_on = frozenset({PULL})
-
-    sc = shipped("relocation_aid")
-    data = world_for(sc)
-    config = sc.policies.relocation_aid  # type: ignore[attr-defined]
-    base_push, base_v = _push_and_utilities(sc, [])
-    pull_push, pull_v = _push_and_utilities(sc, [NorthOnlyAid(config, data, sc)])
-    both_push, both_v = _push_and_utilities(sc, [relocation_aid(config, data, sc)])
-    np.testing.assert_array_equal(pull_push, base_push)
-    assert np.all(both_push >= base_push) and np.any(both_push > base_push)
-    np.testing.assert_array_equal(pull_v, both_v)
-    assert np.any(pull_v > base_v)
+@pytest.mark.parametrize("key", OFFERING)
+def test_a_lever_that_offers_money_per_job_acts_on_the_pull_only(key: str) -> None:
+    """DESIGN §3: money offered only for moves to northern parks is pull, never push."""
+    assert REGISTRY[key].acts_on == {PULL}
+    sc = shipped(key)
+    state = _decision(sc, build_levers(sc, world_for(sc))).ctx.state
+    for offer in state.offers:
+        paid_at = np.flatnonzero(offer.yuan_per_job.sum(axis=(0, 1)))
+        assert len(paid_at) and set(state.data.kinds[paid_at]) == {"north_park"}
 
 
 # --- a worked example: adding a lever ------------------------------------------------
