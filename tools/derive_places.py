@@ -144,6 +144,12 @@ SRC = {
 }
 
 
+def _prefecture(row: dict[str, str]) -> str:
+    """The prefecture-level city a place belongs to: `county-city(Suzhou)` -> Suzhou; a prefecture itself."""
+    level = row["level"]
+    return level[level.index("(") + 1 : level.index(")")] if "(" in level else row["place"]
+
+
 def _row(**kw: Any) -> dict[str, Any]:
     gdp, pop = kw["gdp2022_trn_cny"], kw["pop2022_m"]
     kw["wage_index"] = c.wage_index(kw["minwage_cny_month"], gdp, pop)
@@ -162,7 +168,7 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
             lat, lon = geo.point(r["adcode"], exclude=own_places)
             common = dict(
                 province="Jiangsu",
-                prefecture=r["place"],
+                prefecture=_prefecture(r),
                 lat=lat,
                 lon=lon,
                 gdp2022_trn_cny=gdp,
