@@ -42,14 +42,20 @@ def draw(folder: Path, out: Path | None = None) -> list[Path]:
     doc = read_summary(folder)
     rows = [[metric(n).label, _cell(doc, n)] for n in HORIZON if n in doc["metrics"]]
     intro = [
-        f"{doc.get('replications', '?')} replication(s); every figure is over the whole horizon, mean and 95% "
-        f"confidence interval across replications ({doc.get('interval', 't interval')}).",
+        f"{doc.get('replications', '?')} replication(s); mean and 95% confidence interval across replications "
+        f"({doc.get('interval', 't interval')}).",
         "Firm and job counts are for the represented population; results compare policies on the same seeds "
         "and are not forecasts.",
     ]
     figures = draw_all(folder, out)
     gallery = [f"![{p.stem}](plots/{p.name})" for p in figures]
-    text = document(f"Scenario `{doc.get('scenario', '?')}`", intro, table(["Metric", "Mean (95% CI)"], rows), gallery)
+    from report.hindcast import section
+
+    window = (doc.get("windows") or {}).get("report")
+    if window:
+        intro.insert(0, f"Summary metrics over the report window {window[0]}–{window[1]}.")
+    sections = [intro, table(["Metric", "Mean (95% CI)"], rows), section(folder), gallery]
+    text = document(f"Scenario `{doc.get('scenario', '?')}`", *sections)
     (out / "report.md").write_text(text, encoding="utf-8")
     return [out / "report.md", *figures]
 
