@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import math
+import functools
 
 import mesa
 import numpy as np
 import pytest
+from scipy import stats
 
 from experiments.stats import mean_ci95
 from model import RelocationModel, simulate
 from model.levers import REGISTRY
+from model.levers.base import PULL
 from tests.helpers import SCENARIOS as ROOT_SCENARIOS
 from tests.helpers import scenario, shipped
 
@@ -109,12 +111,20 @@ def test_common_random_numbers_until_a_lever_starts() -> None:
     assert a.timeseries[-1] != b.timeseries[-1]
 
 
+@functools.cache
+def report_metrics(name: str, seed: int, firms: int) -> dict[str, float]:
+    """Report-window metrics of one run of a shipped scenario (cached: the lever tests share the baseline runs)."""
+    return dict(simulate(shipped(name, {"firms.count": firms}), seed).metrics)
+
+
+def paired_change(name: str, metric: str, replications: int = 6, firms: int = 6_000) -> list[float]:
+    """Lever minus baseline, paired on the same seeds (common random numbers)."""
+    seeds = range(100, 100 + replications)
+    return [report_metrics(name, s, firms)[metric] - report_metrics("baseline", s, firms)[metric] for s in seeds]
+
+
 def paired_north_share_gain(name: str, replications: int = 6, firms: int = 6_000) -> list[float]:
-    seeds = list(range(100, 100 + replications))
-    lever, base = shipped(name, {"firms.count": firms}), shipped("baseline", {"firms.count": firms})
-    return [
-        simulate(lever, s).metrics["north_share_jobs"] - simulate(base, s).metrics["north_share_jobs"] for s in seeds
-    ]
+    return paired_change(name, "north_share_jobs", replications, firms)
 
 
 @pytest.mark.parametrize("name", LEVER_SCENARIOS)
@@ -124,6 +134,19 @@ def test_each_lever_raises_the_north_share(name: str) -> None:
     mean, lo, _hi = mean_ci95(gains)
     assert mean > 0
     assert lo is not None and lo > 0, f"{name}: gain {mean:.4f}, CI low {lo:.4f}"
+
+
+@pytest.mark.parametrize("name", [k for k, cls in REGISTRY.items() if cls.acts_on == {PULL}])
+def test_a_pull_only_lever_does_not_raise_moves_to_other_places(name: str) -> None:
+    """DESIGN §2's contract over the report window: northern-only measures do not raise the jobs moved
+    outside the province or to other Jiangsu places beyond noise (the 95% CI of the paired change reaches
+    below +1% of the baseline's), while they raise the jobs moved north."""
+    for metric in ("to_outside_jobs", "to_jiangsu_jobs"):
+        base = np.mean([report_metrics("baseline", s, 6_000)[metric] for s in range(100, 106)])
+        mean, lo, _hi = mean_ci95(paired_change(name, metric))
+        assert lo is not None and lo < 0.01 * base, f"{name}: {metric} {mean / base:+.1%} of the baseline's"
+    _mean, lo, _hi = mean_ci95(paired_change(name, "to_north_jobs"))
+    assert lo is not None and lo > 0
 
 
 def test_outside_competition_lowers_the_north_share() -> None:
@@ -149,14 +172,14 @@ def test_costlier_south_pushes_more_firms_out() -> None:
 
 
 def test_results_do_not_depend_on_sample_size_in_expectation() -> None:
-    """Firm counts scale to `represented`, so 2,000 and 8,000 firms estimate the same shares."""
-    small = [simulate(shipped("baseline", {"firms.count": 2_000}), s).metrics["north_share_jobs"] for s in range(8)]
-    large = [simulate(shipped("baseline", {"firms.count": 8_000}), s).metrics["north_share_jobs"] for s in range(8)]
-    m_s, lo_s, hi_s = mean_ci95(small)
-    m_l, lo_l, hi_l = mean_ci95(large)
-    assert lo_s is not None and hi_s is not None and lo_l is not None and hi_l is not None
-    half = math.hypot(hi_s - m_s, hi_l - m_l)
-    assert abs(m_s - m_l) < half
+    """Firm counts scale to `represented`, so 2,000 and 8,000 firms estimate the same shares and totals.
+
+    Welch's t-test at p > 0.001 (the sampling-error criterion of tests/test_choice.py) over 8 seeds each.
+    """
+    for metric in ("north_share_jobs", "outside_share_jobs", "relocated_jobs"):
+        small = [report_metrics("baseline", s, 2_000)[metric] for s in range(8)]
+        large = [report_metrics("baseline", s, 8_000)[metric] for s in range(8)]
+        assert stats.ttest_ind(small, large, equal_var=False).pvalue > 0.001, metric
 
 
 def test_all_choice_terms_reach_the_utility() -> None:
