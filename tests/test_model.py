@@ -13,6 +13,7 @@ from experiments.stats import mean_ci95
 from model import RelocationModel, simulate
 from model.levers import REGISTRY
 from model.levers.base import PULL
+from model.state import WorldState
 from tests.helpers import SCENARIOS as ROOT_SCENARIOS
 from tests.helpers import scenario, shipped
 
@@ -147,6 +148,33 @@ def test_a_pull_only_lever_does_not_raise_moves_to_other_places(name: str) -> No
         assert lo is not None and lo < 0.01 * base, f"{name}: {metric} {mean / base:+.1%} of the baseline's"
     _mean, lo, _hi = mean_ci95(paired_change(name, "to_north_jobs"))
     assert lo is not None and lo > 0
+
+
+def test_guidance_raises_outside_moves_through_its_push_part_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Industry guidance acts on staying and on the parks' utility. Its pull part alone (push term zeroed)
+    does not raise the jobs moved outside beyond noise; the whole lever does (its push part: firms told to
+    leave the south choose among every destination). So the outside rise it shows is its push part."""
+    from model.levers.guidance import IndustryGuidance
+
+    seeds = range(100, 106)
+    base = np.mean([report_metrics("baseline", s, 6_000)["to_outside_jobs"] for s in seeds])
+    _mean, lo, _hi = mean_ci95(paired_change("industry_guidance", "to_outside_jobs"))
+    assert lo is not None and lo > 0.05 * base
+    apply = IndustryGuidance.apply
+
+    def pull_part(self: IndustryGuidance, state: WorldState, year: int) -> float:
+        spend = apply(self, state, year)
+        state.guidance_push[:] = 0.0
+        return spend
+
+    monkeypatch.setattr(IndustryGuidance, "apply", pull_part)
+    sc = shipped("industry_guidance", {"firms.count": 6_000})
+    change = [
+        simulate(sc, s).metrics["to_outside_jobs"] - report_metrics("baseline", s, 6_000)["to_outside_jobs"]
+        for s in seeds
+    ]
+    _mean, lo, _hi = mean_ci95(change)
+    assert lo is not None and lo < 0.01 * base
 
 
 def test_outside_competition_lowers_the_north_share() -> None:
