@@ -44,7 +44,7 @@ from model.choice import (
 )
 from model.config import Scenario
 from model.firms import AgentView, draw_firms
-from model.groups import FirmGroups
+from model.groups import FirmGroups, Groups
 from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
 from model.metrics import AGE_BANDS_YEARS, SIZE_BANDS_JOBS, Results, YearRecord, sparse_flows
@@ -187,20 +187,21 @@ class RelocationModel(mesa.Model):
         st, f, beh = self.state, self.firms, self.config.behaviour
         st.begin_year(self.year)
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
-        start_jobs = self.weight * f.jobs[f.active].sum()
+        # Jobs are whole numbers, so these sums are exact in any order (a masked sum needs no copy).
+        start_jobs = self.weight * np.sum(f.jobs, where=f.active)
         born = np.flatnonzero(f.birth_year == self.year) if self.year > self.config.years.start else np.empty(0, int)
         f.active[born] = True
         self._add_jobs(born, +1.0)
         # Every firm born so far draws every year, moving or not: common random numbers.
-        n_drawn = int(np.searchsorted(f.birth_year, self.year, side="right"))
+        n_drawn = int(np.searchsorted(f.birth_year, f.birth_year.dtype.type(self.year), side="right"))
         u = self.rng.random((DRAWS_PER_FIRM_YEAR, n_drawn), dtype=np.float32)
         alive = np.flatnonzero(f.active)
 
         ctx = self._context()
         self._year_tables = utility_tables(beh.choice, ctx, within_year=False)
-        p_move = self._push(ctx, alive)
+        p_move, groups = self._push(ctx, alive)
         movers = alive[(u[0, alive] < p_move) & self._has_alternative[f.place[alive]]]
-        stocks = self._stocks(alive)
+        stocks = self._stocks(alive, groups)
         mobility = self._mobility(alive, movers)
         order = movers[np.argsort(u[2, movers], kind="stable")]
         flows: list[np.ndarray] = []
@@ -212,20 +213,20 @@ class RelocationModel(mesa.Model):
         moved[movers] = True
         closed = self._close(alive[~moved[alive]], u[3])
         f.move_shock *= 1.0 - self.config.world.settlement.recovery_per_year
-        f.age_years[f.active] += 1
-        stayed_jobs = self.weight * f.jobs[f.active & ~moved].sum()
+        np.add(f.age_years, 1, out=f.age_years, where=f.active)
+        stayed_jobs = self.weight * np.sum(f.jobs, where=f.active & ~moved)
         record = self._record(start_jobs, stayed_jobs, born, movers, closed, spend, flows, p_move, stocks)
         record.mobility = mobility
         self.records.append(record)
         self.running = self.year < self.config.years.end
         self.datacollector.collect(self)
 
-    def _push(self, ctx: Context, alive: np.ndarray) -> np.ndarray:
+    def _push(self, ctx: Context, alive: np.ndarray) -> tuple[np.ndarray, Groups]:
         """Each alive firm's probability of moving this year (DESIGN §2), computed per group then per firm.
 
         η = [intercept + group terms + inclusive_value · (IV − IV_ref)] of the
         firm's group + its steady firm terms (size, computed once) + its other
-        firm terms (age): the same terms `model.push.push_eta` sums.
+        firm terms (age): the same terms `model.push.push_eta` sums. Also returns the groups.
         """
         coef = self.config.behaviour.push
         g = self.firm_groups.of(ctx, alive, self._parts(ctx), need_prob=False)
@@ -234,7 +235,7 @@ class RelocationModel(mesa.Model):
             eta_g = eta_g + coef.inclusive_value * (g.iv - self.iv_ref)
         ages = _AllFirms(self.firms, alive)
         eta = eta_g[g.inverse] + self._steady_z[alive] + own_eta(coef, ages, steady=False)
-        return np.asarray(logistic(eta))
+        return np.asarray(logistic(eta)), g
 
     def _context(self) -> Context:
         wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
@@ -249,13 +250,17 @@ class RelocationModel(mesa.Model):
         f = self.firms
         return Movers(f.industry[firms], f.place[firms], f.home[firms], f.jobs[firms])
 
-    def _stocks(self, alive: np.ndarray) -> np.ndarray:
-        """(2, P, K) firms and jobs at each place and industry at the start of the year (after its births)."""
-        f, d = self.firms, self.data
-        cells = f.place[alive].astype(np.int64) * d.n_industries + f.industry[alive]
+    def _stocks(self, alive: np.ndarray, g: Groups) -> np.ndarray:
+        """(2, P, K) firms and jobs at each place and industry at the start of the year (after its births).
+
+        Summed per group, then per cell: exact, as counts and jobs are whole numbers.
+        """
+        d = self.data
+        cells = g.members.place * d.n_industries + g.members.industry
         n = d.n_places * d.n_industries
-        firms = np.bincount(cells, minlength=n) * self.weight
-        jobs = np.bincount(cells, weights=f.jobs[alive], minlength=n) * self.weight
+        group_jobs = np.bincount(g.inverse, weights=self.firms.jobs[alive], minlength=len(g.counts))
+        firms = np.bincount(cells, weights=g.counts, minlength=n) * self.weight
+        jobs = np.bincount(cells, weights=group_jobs, minlength=n) * self.weight
         return np.stack([firms, jobs]).reshape(2, d.n_places, d.n_industries)
 
     def _mobility(self, alive: np.ndarray, movers: np.ndarray) -> np.ndarray:
