@@ -373,7 +373,12 @@ def simulate_per_agent(scenario: Scenario, seed: int, data: WorldData | None = N
     return PerAgentModel(scenario, seed, data).run()
 
 
-if __name__ == "__main__":  # the agreement over seeds lives in benchmarks.agreement
-    from benchmarks.agreement import main
+def main() -> int:
+    """`python -m benchmarks.per_agent`: the agreement over seeds, as `python -m benchmarks.agreement`."""
+    from benchmarks.agreement import main as agreement_main  # here: agreement imports this module
 
+    return agreement_main()
+
+
+if __name__ == "__main__":
     raise SystemExit(main())

@@ -67,7 +67,7 @@ def _both(sc: Scenario, years: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     assert g.prob is not None
     return {
         "iv": (g.iv[g.inverse], np.array([a.inclusive_value() for a in firms])),
-        "push": (vec._push(ctx, alive), np.array([a.push_probability() for a in firms])),
+        "push": (vec._push(ctx, alive)[0], np.array([a.push_probability() for a in firms])),
         "prob": (g.prob[g.inverse], np.array([a.choice_probabilities(per.year_start) for a in firms])),
     }
 
