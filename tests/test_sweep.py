@@ -195,7 +195,9 @@ def test_points_are_paired_differences_against_the_base_and_within_noise_iff_the
         d = [float(r[o]) - b for r, b in zip((r for r in rows if r["point"] == p["point"]), base[o], strict=True)]
         iv = Interval.of(d, metric(o).change_bounds())
         assert float(p["diff"]) == pytest.approx(iv.mean, rel=1e-9, abs=1e-12)
-        assert (float(p["diff_ci_low"]), float(p["diff_ci_high"])) == pytest.approx((iv.low, iv.high), rel=1e-9, abs=1e-9)
+        assert (float(p["diff_ci_low"]), float(p["diff_ci_high"])) == pytest.approx(
+            (iv.low, iv.high), rel=1e-9, abs=1e-9
+        )
         inside = float(p["diff_ci_low"]) <= 0 <= float(p["diff_ci_high"])
         assert p["within_noise"] == ("true" if inside else "false"), p
         noise.add(p["within_noise"])
