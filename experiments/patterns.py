@@ -34,18 +34,25 @@ def overlap(a: Sequence[str], b: Sequence[str], k: int | None = None) -> int:
     return len(set(a[:k]) & set(b[:k]))
 
 
-def rbo(a: Sequence[str], b: Sequence[str], p: float = PERSISTENCE) -> float:
-    """Extrapolated rank-biased overlap RBO_ext of two rankings of equal depth k (Webber et al. 2010, eq. 32)."""
+def rbo(a: Sequence[str], b: Sequence[str], p: float = PERSISTENCE, ranked: bool = True) -> float:
+    """Extrapolated rank-biased overlap RBO_ext of ranking `a` against `b`, depth k (Webber et al. 2010, eq. 32).
+
+    `ranked=False` treats `b` as an unordered set (a list given in alphabetical
+    order, say): its whole set is the reference at every depth d ≤ k, so the
+    agreement at depth d is |a_1..a_d ∩ b| / d — 1 at every depth when a's top
+    k are b's cities in any order, and the same as the ranked measure at d = k.
+    """
     k = min(len(a), len(b))
     if k == 0:
         return math.nan
     seen_a: set[str] = set()
-    seen_b: set[str] = set()
+    seen_b: set[str] = set() if ranked else set(b[:k])
     total = 0.0
     agreement = 0.0
     for d in range(1, k + 1):
         seen_a.add(a[d - 1])
-        seen_b.add(b[d - 1])
+        if ranked:
+            seen_b.add(b[d - 1])
         agreement = len(seen_a & seen_b) / d
         total += agreement * p**d
     return agreement * p**k + (1 - p) / p * total
@@ -62,7 +69,9 @@ class Chance:
     candidates: int
 
 
-def random_picks(target: Sequence[str], candidates: Sequence[str], draws: int = RANDOM_DRAWS) -> Chance:
+def random_picks(
+    target: Sequence[str], candidates: Sequence[str], draws: int = RANDOM_DRAWS, ranked: bool = True
+) -> Chance:
     """k cities drawn at random (without replacement, in random order) from the candidates, `draws` times."""
     rng = np.random.default_rng(RANDOM_SEED)
     k = len(target)
@@ -71,7 +80,7 @@ def random_picks(target: Sequence[str], candidates: Sequence[str], draws: int = 
     for i in range(draws):
         pick = list(rng.choice(pool, size=min(k, len(pool)), replace=False))
         overlaps[i] = overlap(pick, target)
-        rbos[i] = rbo(pick, target)
+        rbos[i] = rbo(pick, target, ranked=ranked)
     return Chance(
         float(overlaps.mean()),
         float(np.quantile(overlaps, 0.95)),
@@ -86,6 +95,10 @@ class Targets:
     source: str
     window: tuple[int, int]
     top_destinations: dict[str, list[str]]
+    ranked: dict[str, bool]  # False: the list is a set (e.g. in alphabetical order), not a ranking
+
+    def is_ranked(self, group: str) -> bool:
+        return self.ranked.get(group, True)
 
 
 def read_targets(path: Path = TARGETS) -> Targets:
@@ -94,7 +107,8 @@ def read_targets(path: Path = TARGETS) -> Targets:
     try:
         lists = {str(g): [str(c) for c in cities] for g, cities in doc["top_destinations"].items()}
         window = (int(doc["window"][0]), int(doc["window"][1]))
-        return Targets(str(doc["source"]), window, lists)
+        ranked = {str(g): bool(v) for g, v in (doc.get("ranked") or {}).items()}
+        return Targets(str(doc["source"]), window, lists, ranked)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InputError(
             path, "", f"not a targets file ({type(exc).__name__})", "experiments/targets/article.yaml"

@@ -29,6 +29,7 @@ from model.config import Scenario
 from model.world import data_paths
 
 RUNS_DIR = "runs"
+SUMMARY_VERSION = 1  # bump when experiments.facts.summarise changes what it computes: stored summaries are redone
 STATE_FILE = "state.json"
 
 
@@ -72,10 +73,14 @@ class Task:
     seed: int
     labels: dict[str, Any] = field(default_factory=dict)
     flows: bool = False
+    summary: bool = False  # the worker reduces the run to its hindcast statistics (experiments.facts.summarise)
 
     @functools.cached_property
     def key(self) -> str:
-        return digest({"run": scenario_content(self.scenario), "seed": self.seed, "flows": self.flows})
+        what: dict[str, Any] = {"run": scenario_content(self.scenario), "seed": self.seed, "flows": self.flows}
+        if self.summary:
+            what["summary"] = SUMMARY_VERSION
+        return digest(what)
 
 
 @dataclass
@@ -92,6 +97,7 @@ class RunRecord:
     hindcast: dict[str, float] | None = None  # the metrics over the hindcast window, if the scenario has one
     stocks: list[list[Any]] | None = None  # with flows: year, place, industry, firms, jobs at the start of each year
     mobility: list[list[Any]] | None = None  # year, size band, age band, firms, movers
+    summary: dict[str, float] | None = None  # with Task.summary: the hindcast statistics, `group|statistic|item`
     error: str | None = None
     wall_seconds: float = 0.0
 

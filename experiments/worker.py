@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from experiments.facts import summarise
 from experiments.store import RunRecord, Task
 from model.metrics import Results
 from model.model import RelocationModel
@@ -36,6 +37,7 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
             if on_year is not None:
                 on_year()
         res: Results = model.run()
+        summary = summarise(res, task.scenario) if task.summary else None
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the others go on
         detail = "".join(traceback.format_exception_only(exc)).strip().replace("\n", " ")
         return RunRecord(task.task_id, task.key, task.seed, task.labels, error=detail, wall_seconds=_since(t0))
@@ -45,11 +47,12 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
         task.seed,
         task.labels,
         metrics={k: float(v) for k, v in res.metrics.items()},
-        timeseries=[{k: float(v) for k, v in row.items()} for row in res.timeseries],
+        timeseries=None if task.summary else [{k: float(v) for k, v in row.items()} for row in res.timeseries],
         flows=[list(f) for f in res.flows] if task.flows else None,
         hindcast={k: float(v) for k, v in res.hindcast.items()} if res.hindcast else None,
         stocks=[list(s) for s in res.stocks] if task.flows else None,
-        mobility=[list(m) for m in res.mobility],
+        mobility=[list(m) for m in res.mobility] if not task.summary else None,
+        summary=summary,
         wall_seconds=_since(t0),
     )
 
