@@ -121,8 +121,11 @@ class Engine:
 
     # --- running -------------------------------------------------------------
 
-    def run(self, tasks: Sequence[Task], store: RunStore) -> RunStats:
-        """Run every task not already finished in the store; return what was done."""
+    def run(self, tasks: Sequence[Task], store: RunStore, progress: bool | None = None) -> RunStats:
+        """Run every task not already finished in the store; return what was done.
+
+        `progress=False` hides this call's bar (a caller that runs many small batches shows its own).
+        """
         ids = [t.task_id for t in tasks]
         if len(set(ids)) != len(ids):
             raise ValueError("task ids must be unique")
@@ -133,7 +136,8 @@ class Engine:
         years = sum(t.scenario.years.end - t.scenario.years.start + 1 for t in todo)
         in_process = self.options.engine == "local" and (self.options.workers <= 1 or len(todo) <= 1)
         total, unit = (years, "year") if in_process else (len(todo), "run")
-        bar = progress_bar(total, unit, self.options.progress and bool(todo))
+        show = self.options.progress if progress is None else progress and self.options.progress
+        bar = progress_bar(total, unit, show and bool(todo))
         failed = 0
         try:
             for record in self._source(todo, in_process, bar.update if bar and in_process else None):

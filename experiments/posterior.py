@@ -85,12 +85,7 @@ class Posterior:
 
     def draw_indices(self, n: int) -> list[int]:
         """n particle indices by systematic resampling (offset 1/2): deterministic, proportional to weight."""
-        if n < 1:
-            raise ValueError("n must be at least 1")
-        cum = np.cumsum(self.weights)
-        cum[-1] = 1.0
-        points = (np.arange(n) + 0.5) / n
-        return [int(i) for i in np.searchsorted(cum, points, side="right")]
+        return systematic_indices(self.weights, n)
 
     def draws(self, n: int) -> list[dict[str, float]]:
         """n parameter sets (dotted key -> value), each particle as often as its weight says."""
@@ -98,6 +93,17 @@ class Posterior:
 
     def parameter_set(self, index: int) -> dict[str, float]:
         return {k: float(v) for k, v in zip(self.keys, self.values[index], strict=True)}
+
+
+def systematic_indices(weights: np.ndarray, n: int) -> list[int]:
+    """n indices by systematic resampling with offset 1/2 (no random generator), each as often as its weight says."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    cum = np.cumsum(np.asarray(weights, dtype=float))
+    cum = cum / cum[-1]
+    cum[-1] = 1.0
+    points = (np.arange(n) + 0.5) / n
+    return [int(i) for i in np.searchsorted(cum, points, side="right")]
 
 
 def load_posterior(folder: str | Path) -> Posterior:

@@ -80,6 +80,18 @@ EXPERIMENTS: dict[str, Command] = {
             Arg(("--metric",), "more metrics to attribute, by name (e.g. closed_jobs)", "texts", "M"),
         ),
     ),
+    "calibrate": Command(
+        "experiments.calibrate:Calibrate",
+        "fit behaviour parameters to the article's facts by ABC-SMC (pyabc), with a posterior predictive check",
+        (
+            Arg(
+                ("calibration",),
+                "the calibration file (keys: experiments/calibration.reference.yaml)",
+                "path",
+                "CALIBRATION.yaml",
+            ),
+        ),
+    ),
 }
 
 
