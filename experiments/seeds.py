@@ -7,7 +7,10 @@ scenario's `seed`); on `--resume`, the seed drawn for the runs being resumed
 it is, it is recorded in the manifest with where it came from. Replication r
 of every scenario, design point or lever subset then uses
 `SeedSequence(master).spawn(R)[r]` (model.seeds.replication_seeds): common
-random numbers.
+random numbers. Over a posterior ensemble (`compare`/`attribute --posterior`)
+replication r of draw k uses `SeedSequence(master).spawn(K)[k].spawn(R)[r]`
+(`draw_seeds`): the same seeds for every scenario or lever subset of a draw,
+independent seeds from one draw to the next.
 """
 
 from __future__ import annotations
@@ -15,11 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from model.seeds import draw_seed, replication_seeds
+import numpy as np
+
+from model.seeds import draw_seed, replication_seeds, seed_of
 
 DRAWN = "drawn"
 
-__all__ = ["DRAWN", "master_seed", "replication_seeds"]
+__all__ = ["DRAWN", "draw_seeds", "master_seed", "replication_seeds"]
+
+
+def draw_seeds(master: int, draws: int, replications: int) -> list[list[int]]:
+    """seeds[k][r] for replication r of posterior draw k; the first k draws and r replications do not depend on K, R."""
+    return [[seed_of(c) for c in d.spawn(replications)] for d in np.random.SeedSequence(master).spawn(draws)]
 
 
 def master_seed(
