@@ -116,6 +116,11 @@ class Interval:
         return self.low > 0 or self.high < 0
 
 
+def bounded_interval(m: float, se: float, t: float, bounds: tuple[float, float] = UNBOUNDED) -> tuple[float, float]:
+    """m ± t·se on the scale that keeps it inside `bounds` (the logit or log scale of Interval), for any se."""
+    return _bounded(m, se, t, bounds)
+
+
 def _bounded(m: float, se: float, t: float, bounds: tuple[float, float]) -> tuple[float, float]:
     """The t interval m ± t·se, on the scale that keeps it inside `bounds` (see Interval)."""
     lo_b, hi_b = bounds
