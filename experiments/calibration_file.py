@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from experiments.facts import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
 from model.config import Frozen, Name, Scenario
@@ -88,22 +88,26 @@ class CalibrationFile(Frozen):
             raise ValueError(f"{len(value)} parameters: at most {MAX_PARAMETERS}")
         return value
 
-    @model_validator(mode="after")
-    def _facts(self) -> CalibrationFile:
-        for field in ("fit", "held_out"):
-            names = getattr(self, field)
-            unknown = [n for n in names if n not in FACTS]
-            if unknown or len(set(names)) != len(names):
-                raise ValueError(f"{field} must be distinct names among {', '.join(FACTS)} (got {list(names)})")
-        if not self.fit:
-            raise ValueError("fit must name at least one fact")
-        both = sorted(set(self.fit) & set(self.held_out))
-        if both:
+    @field_validator("fit", "held_out")
+    @classmethod
+    def _facts(cls, names: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        unknown = [n for n in names if n not in FACTS]
+        if unknown or len(set(names)) != len(names):
+            raise ValueError(f"distinct names among {', '.join(FACTS)} (got {short(list(names))})")
+        if info.field_name == "fit" and not names:
+            raise ValueError("name at least one fact to fit")
+        both = sorted(set(names) & set(info.data.get("fit", ())))
+        if info.field_name == "held_out" and both:
             raise ValueError(f"a fact is fitted or held out, not both: {both}")
-        stray = sorted(set(self.weights) - set(self.fit))
+        return names
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        stray = sorted(set(value) - set(info.data.get("fit", ())))
         if stray:
-            raise ValueError(f"weights are for fitted facts only, not {stray}")
-        return self
+            raise ValueError(f"weights are for fitted facts only, not {short(stray)}")
+        return value
 
 
 class LoadedCalibration:

@@ -1,0 +1,219 @@
+"""`calibrate`: the batched sampler is pyabc's single-core sampler, the result folder, determinism, resume, bad input.
+
+The small calibration here (3,000 firms, 2 parameters, 12 particles, 2 generations) runs in
+a few seconds; the shipped one (calibrations/article_suzhou.yaml) is in the README.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiments.calibrate import null_overrides
+from experiments.calibration_tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
+from experiments.facts import FACTS
+from experiments.posterior import load_posterior
+from model.config import Choice, Nests
+from model.scenario import load_scenario
+from tests.conftest import ROOT, read_csv, read_json
+
+pyabc = pytest.importorskip("pyabc")
+
+TINY = f"""\
+name: tiny
+base: {ROOT / "scenarios" / "baseline.yaml"}
+seed: 11
+firms: 3000
+replications: 2
+parameters:
+  behaviour.push.intercept: {{range: [-6.0, -3.0], reason: test prior}}
+  behaviour.choice.distance: {{range: [-2.0, 0.0], reason: test prior}}
+fit: [outside_majority, low_move_rate, top5_suzhou]
+held_out: [top5_wuxi, north_skipped]
+abc: {{population: 12, generations: 2, max_simulations: 200}}
+predictive: {{draws: 3, replications: 2}}
+"""
+TABLES = ("posterior.csv", "parameters.csv", "populations.csv", "trace.csv", "fit.csv", "predictive.csv")
+
+
+# --- the sampler ------------------------------------------------------------------------------------
+
+
+class _ToyEvaluator:
+    """A closed-form 'model': the distance of (x, y) to (0.3, -0.2), one per coordinate."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[float, float], dict[str, float]] = {}
+        self.evaluated = 0
+
+    def evaluate(self, batch: list[dict[str, float]]) -> None:
+        for v in batch:
+            self.cache[(v["x"], v["y"])] = {"a": abs(v["x"] - 0.3), "b": abs(v["y"] + 0.2)}
+        self.evaluated += len(batch)
+
+    def lookup(self, v: dict[str, float]) -> dict[str, float]:
+        if (v["x"], v["y"]) not in self.cache:
+            self.evaluate([v])
+        return self.cache[(v["x"], v["y"])]
+
+
+def _toy_history(tmp_path: Path, sampler_for: Callable[..., object], tag: str) -> tuple[object, _ToyEvaluator]:
+    from experiments.abc import AbcModel
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    ev = _ToyEvaluator()
+    model = AbcModel(["x", "y"], ev)  # type: ignore[arg-type]
+    prior = pyabc.Distribution(p0=pyabc.RV("uniform", -1, 2), p1=pyabc.RV("uniform", -1, 2))
+    state = np.random.get_state()
+    np.random.seed(5)
+    try:
+        abc = pyabc.ABCSMC(
+            model,
+            prior,
+            pyabc.PNormDistance(p=1, fixed_weights={"a": 1.0, "b": 1.0}),
+            population_size=25,
+            eps=pyabc.QuantileEpsilon(alpha=0.5),
+            sampler=sampler_for(model),
+        )
+        abc.new(f"sqlite:///{tmp_path / (tag + '.db')}", {"a": 0.0, "b": 0.0})
+        history = abc.run(max_nr_populations=3)
+    finally:
+        np.random.set_state(state)
+    return history, ev
+
+
+@pytest.mark.parametrize("batch", [1, 3, 16])
+def test_the_batched_sampler_accepts_exactly_the_single_core_samplers_population(tmp_path, batch) -> None:
+    from pyabc.sampler import SingleCoreSampler
+
+    from experiments.abc import _sampler_class
+
+    ref, ref_ev = _toy_history(tmp_path, lambda model: SingleCoreSampler(), "single")
+    got, got_ev = _toy_history(tmp_path, lambda model: _sampler_class()(model, batch), f"batch{batch}")
+    a, b = ref.get_all_populations(), got.get_all_populations()  # type: ignore[attr-defined]
+    assert list(a["samples"]) == list(b["samples"])
+    np.testing.assert_array_equal(a["epsilon"].to_numpy(), b["epsilon"].to_numpy())
+    fa, wa = ref.get_distribution(m=0, t=2)  # type: ignore[attr-defined]
+    fb, wb = got.get_distribution(m=0, t=2)  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(fa.to_numpy(), fb.to_numpy())
+    np.testing.assert_array_equal(wa, wb)
+    # a batch evaluates at most batch - 1 proposals per sampling round that are not used
+    rounds = len(a) * 1
+    assert ref_ev.evaluated <= got_ev.evaluated <= ref_ev.evaluated + rounds * (batch - 1)
+
+
+def test_the_null_model_zeroes_every_choice_coefficient_and_flattens_every_nest() -> None:
+    null = null_overrides()
+    assert {k for k in null if k.startswith("behaviour.choice.")} == {
+        f"behaviour.choice.{k}" for k in Choice.model_fields
+    }
+    assert {k for k in null if k.startswith("behaviour.nests.")} == {f"behaviour.nests.{k}" for k in Nests.model_fields}
+    assert all(v == 0.0 for k, v in null.items() if ".choice." in k)
+    assert all(v == 1.0 for k, v in null.items() if ".nests." in k)
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory) -> Path:
+    from cli import main
+
+    root = tmp_path_factory.mktemp("cal")
+    (root / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    assert main(["calibrate", str(root / "tiny.yaml"), "--out", str(root / "out"), "--quiet"]) == 0
+    return root
+
+
+def test_a_calibration_writes_every_table_of_the_contract(calibrated) -> None:
+    folder = calibrated / "out" / "tiny"
+    for name in (*TABLES, "calibrated.yaml", "calibration.resolved.yaml", "manifest.json", "abc.db"):
+        assert (folder / name).is_file(), name
+    cols, rows = read_csv(folder / "parameters.csv")
+    assert tuple(cols) == PARAMETER_COLUMNS
+    assert [r["key"] for r in rows] == ["behaviour.push.intercept", "behaviour.choice.distance"]
+    for r in rows:
+        lo, hi = float(r["prior_low"]), float(r["prior_high"])
+        assert lo <= float(r["q05"]) <= float(r["q50"]) <= float(r["q95"]) <= hi
+        assert float(r["calibrated"]) == float(r["q50"])
+    cols, trace = read_csv(folder / "trace.csv")
+    assert tuple(cols) == TRACE_COLUMNS
+    eps = [float(r["epsilon"]) for r in trace]
+    assert eps == sorted(eps, reverse=True)  # a quantile schedule never rises
+    sims = [int(r["simulations"]) for r in trace]
+    assert sims == sorted(sims) and sims[-1] <= 200 + 12
+    manifest = read_json(folder / "manifest.json")["calibration"]
+    assert manifest["simulations"] == sims[-1] and manifest["generations"] == len(trace)
+    assert set(manifest["fit_seeds"]).isdisjoint(manifest["predictive_seeds"])
+
+
+def test_fit_csv_has_every_fact_with_its_role_and_every_model(calibrated) -> None:
+    cols, rows = read_csv(calibrated / "out" / "tiny" / "fit.csv")
+    assert tuple(cols) == FIT_COLUMNS
+    assert {r["fact"] for r in rows} == set(FACTS)
+    roles = {r["fact"]: r["role"] for r in rows}
+    assert roles["outside_majority"] == "fit" and roles["top5_wuxi"] == "held_out" and roles["industry_mix"] == "other"
+    for fact in FACTS:
+        models = [r["model"] for r in rows if r["fact"] == fact]
+        expected = ["posterior", "calibrated", "defaults", "null"] + (["random"] if fact.startswith("top5_") else [])
+        assert models == expected
+    for r in rows:
+        if r["model"] != "random" and r["value"] not in ("", "nan"):
+            assert 0.0 <= float(r["met_share"]) <= 1.0
+            if r["ci_low"] not in ("", "nan"):
+                assert float(r["ci_low"]) <= float(r["ci_high"])
+
+
+def test_the_posterior_folder_loads_and_calibrated_yaml_is_a_valid_scenario_with_the_point(calibrated) -> None:
+    folder = calibrated / "out" / "tiny"
+    post = load_posterior(folder)
+    assert post.keys == ("behaviour.push.intercept", "behaviour.choice.distance")
+    assert post.size == 12 and abs(post.weights.sum() - 1) < 1e-12
+    sc = load_scenario(folder / "calibrated.yaml")
+    assert sc.name == "baseline_calibrated"
+    assert sc.behaviour.push.intercept == pytest.approx(post.point["behaviour.push.intercept"], rel=1e-3)
+    assert sc.behaviour.choice.distance == pytest.approx(post.point["behaviour.choice.distance"], rel=1e-3)
+    assert sc.years.end == 2035  # the base scenario's years: calibration only shortened its own runs
+
+
+def test_same_seed_gives_byte_identical_tables_with_two_workers_and_resume_replays_from_the_runs(calibrated) -> None:
+    from cli import main
+
+    out2 = calibrated / "out2"
+    assert main(["calibrate", str(calibrated / "tiny.yaml"), "--out", str(out2), "--quiet", "--workers", "2"]) == 0
+    for name in TABLES:
+        assert (out2 / "tiny" / name).read_bytes() == (calibrated / "out" / "tiny" / name).read_bytes(), name
+    before = {p.name: p.stat().st_mtime_ns for p in (out2 / "tiny" / "runs").glob("abc-*.json")}
+    args = ["calibrate", str(calibrated / "tiny.yaml"), "--out", str(out2), "--quiet", "--resume"]
+    assert main(args) == 0
+    after = {p.name: p.stat().st_mtime_ns for p in (out2 / "tiny" / "runs").glob("abc-*.json")}
+    assert before == after  # nothing was run again
+    manifest = read_json(out2 / "tiny" / "manifest.json")
+    assert manifest["runs_executed"] == 0
+    for name in TABLES:
+        assert (out2 / "tiny" / name).read_bytes() == (calibrated / "out" / "tiny" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (("fit: [outside_majority, low_move_rate, top5_suzhou]", "fit: [outside_majority, no_such_fact]"), "fit"),
+        (("held_out: [top5_wuxi, north_skipped]", "held_out: [top5_suzhou]"), "held_out"),
+        (("behaviour.choice.distance:", "behaviour.choice.nonsense:"), "parameters.behaviour.choice.nonsense"),
+        (("range: [-2.0, 0.0]", "range: [0.0, -2.0]"), "parameters"),
+        (("behaviour.choice.distance: {range: [-2.0, 0.0]", "behaviour.nests.north_park: {range: [0.5, 2.0]"), "range"),
+        (("firms: 3000", "firms: -5"), "firms"),
+    ],
+)
+def test_a_bad_calibration_file_is_one_line_naming_the_file_and_key(tmp_path, cli, edit, key) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(TINY.replace(*edit), encoding="utf-8")
+    res = cli("calibrate", path, "--out", tmp_path / "out")
+    assert res.code == 2
+    assert len(res.err_lines) == 1 and "Traceback" not in res.err
+    assert "bad.yaml" in res.err and key in res.err
+    assert not (tmp_path / "out" / "tiny").exists()
