@@ -20,6 +20,26 @@ DEFAULT_MAX_REPLICATIONS = 200  # compare --ci-width stops there unless --max-re
 EXPERIMENT_FILE = Arg(
     ("experiment",), "the experiment file (keys: experiments/reference.yaml)", "path", "EXPERIMENT.yaml"
 )
+DEFAULT_DRAWS = 20  # assumption: enough draws for a between-draw SD, and 20 × R runs per scenario stay affordable
+MAX_DRAWS = 1000
+POSTERIOR_ARGS = (
+    Arg(
+        ("--posterior",),
+        "run over the posterior ensemble of a calibration result folder (written by `calibrate`): each effect gets "
+        "an interval with parameter uncertainty, its Monte-Carlo and parameter parts apart, and rankings are checked "
+        "across the draws",
+        "path",
+        "CALIBRATION_DIR",
+    ),
+    Arg(
+        ("--draws",),
+        f"with --posterior, K parameter sets drawn from it, each run --replications times (default {DEFAULT_DRAWS})",
+        "int",
+        "K",
+        None,
+        (2, MAX_DRAWS),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,7 @@ EXPERIMENTS: dict[str, Command] = {
                 DEFAULT_MAX_REPLICATIONS,
                 (2, MAX_REPLICATIONS),
             ),
+            *POSTERIOR_ARGS,
         ),
     ),
     "sweep": Command("experiments.sweep:Sweep", "sweep factors over a grid or a Latin hypercube", (EXPERIMENT_FILE,)),
@@ -78,6 +99,7 @@ EXPERIMENTS: dict[str, Command] = {
         (
             Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
             Arg(("--metric",), "more metrics to attribute, by name (e.g. closed_jobs)", "texts", "M"),
+            *POSTERIOR_ARGS,
         ),
     ),
     "calibrate": Command(
