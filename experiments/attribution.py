@@ -13,6 +13,11 @@ of the total, alone and last effects), `totals.csv` (metric: without the
 levers, with all of them, the change), `decision.csv` (per lever: Δ north-park,
 Δ outside-province and Δ all relocated jobs, Δ fiscal cost, yuan per
 additional north job, own spending), `levers.csv`.
+
+With `--posterior DIR` all subsets run in each of K posterior draws
+(experiments.ensemble) and the tables describe each lever's Shapley values
+over the posterior, with the parameter and Monte-Carlo parts apart
+(experiments.attribution_posterior).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiments.ensemble import MIN_REPLICATIONS, Ensemble
 from experiments.naming import derived_name
 from experiments.protocol import Experiment
 from experiments.run import overrides_from
@@ -109,19 +115,35 @@ class Attribute(Experiment):
             if m not in HORIZON:
                 raise InputError("command line", "--metric", f"{m!r} is not a metric", ", ".join(HORIZON))
         self.metrics = list(dict.fromkeys([*DEFAULT_METRICS, *DECISION, *extra]))
+        self.ensemble = Ensemble.from_args(self.args)
+        if self.ensemble is not None:
+            reps = self.package.scenario.replications
+            if reps < MIN_REPLICATIONS:
+                raise InputError(
+                    "command line",
+                    "--posterior",
+                    f"given with {reps} replication(s) per draw",
+                    f"--replications ≥ {MIN_REPLICATIONS}",
+                )
+            self.ensemble.check([self.package.scenario])
 
     def default_name(self) -> str:
         extra = [f"m{m}" for m in dict.fromkeys(self.args.metric or []) if m not in DEFAULT_METRICS + DECISION]
+        if self.ensemble is not None:
+            extra += self.ensemble.name_tags()
         return derived_name("attribute", [self.package.scenario.name], self.args, extra)
 
     def inputs(self) -> dict[str, Any]:
         sc = self.package.scenario
-        return {
+        inputs = {
             "package": scenario_content(sc),
             "replications": sc.replications,
             "seed": sc.seed,
             "metrics": self.metrics,
         }
+        if self.ensemble is not None:
+            inputs["posterior"] = self.ensemble.inputs()
+        return inputs
 
     def declared_seeds(self) -> Sequence[tuple[int | None, str]]:
         return [(self.package.scenario.seed, "package scenario file")]
@@ -130,6 +152,10 @@ class Attribute(Experiment):
         """Replication-major: every subset of replication r, then r + 1 (a stop leaves whole replications)."""
         self.master_seed = master_seed
         self.seeds = replication_seeds(master_seed, self.package.scenario.replications)
+        if self.ensemble is not None:
+            from experiments.attribution_posterior import posterior_tasks
+
+            return posterior_tasks(self.package, self.ensemble, master_seed)
         scenarios = [self.package.subset_scenario(mask) for mask in range(self.package.subsets)]
         return [
             Task(f"s{mask:03d}-r{r:04d}", sc, seed, {"subset": mask, "replication": r})
@@ -137,7 +163,25 @@ class Attribute(Experiment):
             for mask, sc in enumerate(scenarios)
         ]
 
+    def write_levers_and_scenario(self, folder: Path) -> None:
+        """levers.csv (key, label, what it acts on) and scenario.resolved.yaml (the package as run, master seed in)."""
+        pkg = self.package
+        write_csv(
+            folder / "levers.csv",
+            ("lever", "label", "acts_on"),
+            (
+                [k, getattr(REGISTRY[k], "label", k), " ".join(sorted(getattr(REGISTRY[k], "acts_on", ())))]
+                for k in pkg.levers
+            ),
+        )
+        full = pkg.scenario.model_copy(update={"seed": self.master_seed, "replications": len(self.seeds)})
+        (folder / "scenario.resolved.yaml").write_text(dump_resolved(full), encoding="utf-8")
+
     def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
+        if self.ensemble is not None:
+            from experiments.attribution_posterior import analyse_posterior
+
+            return analyse_posterior(self, self.ensemble, tasks, store, folder)
         pkg = self.package
         n = pkg.subsets
         games: dict[str, list[list[float]]] = {m: [] for m in self.metrics}
@@ -154,17 +198,8 @@ class Attribute(Experiment):
         write_csv(folder / "attribution.csv", ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, phis))
         write_csv(folder / "totals.csv", TOTALS_COLUMNS, [*totals_rows(games), package_ratio_row(games)])
         write_csv(folder / "decision.csv", DECISION_COLUMNS, decision_rows(pkg.levers, phis, spend))
-        write_csv(
-            folder / "levers.csv",
-            ("lever", "label", "acts_on"),
-            (
-                [k, getattr(REGISTRY[k], "label", k), " ".join(sorted(getattr(REGISTRY[k], "acts_on", ())))]
-                for k in pkg.levers
-            ),
-        )
+        self.write_levers_and_scenario(folder)
         sc = pkg.scenario
-        full = sc.model_copy(update={"seed": self.master_seed, "replications": len(self.seeds)})
-        (folder / "scenario.resolved.yaml").write_text(dump_resolved(full), encoding="utf-8")
         return {
             "package": str(pkg.path),
             "scenario": sc.name,

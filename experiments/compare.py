@@ -18,6 +18,11 @@ difference and interval, the unpaired interval), `decision.csv` (per scenario:
 the changes in north-park, outside-province and all relocated jobs and in
 fiscal cost, and the yuan per additional north job, each with its interval),
 `timeseries.csv`, `scenarios/<name>.resolved.yaml`.
+
+With `--posterior DIR` every scenario runs in each of K posterior draws
+(experiments.ensemble) and the tables describe the effects over the
+posterior, with the parameter and Monte-Carlo parts apart
+(experiments.compare_posterior).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from experiments.engine import Engine
+from experiments.ensemble import MIN_REPLICATIONS, Ensemble
 from experiments.naming import derived_name, number_tag
 from experiments.protocol import Experiment
 from experiments.registry import DEFAULT_MAX_REPLICATIONS
@@ -125,7 +131,15 @@ class Compare(Experiment):
         base = self.entries[0].scenario
         width, cap = self.args.ci_width, self.args.max_replications
         r = self.args.replications
-        if width is None:
+        self.ensemble = Ensemble.from_args(self.args)
+        if self.ensemble is not None:
+            self.first_round = r if r is not None else base.replications
+            if width is not None or self.first_round < MIN_REPLICATIONS:
+                problem = "--ci-width" if width is not None else f"{self.first_round} replication(s) per draw"
+                what = "no --ci-width" if width is not None else f"--replications ≥ {MIN_REPLICATIONS}"
+                raise InputError("command line", "--posterior", f"given with {problem}", what)
+            self.ensemble.check([e.scenario for e in self.entries])
+        elif width is None:
             self.first_round = r if r is not None else base.replications
         elif r is not None and r > cap:
             raise InputError("command line", "--replications", f"{r} is more than --max-replications {cap}", "R ≤ M")
@@ -143,16 +157,21 @@ class Compare(Experiment):
             extra.append(number_tag("w", self.args.ci_width))
             if self.args.max_replications != DEFAULT_MAX_REPLICATIONS:
                 extra.append(number_tag("m", self.args.max_replications))
+        if self.ensemble is not None:
+            extra += self.ensemble.name_tags()
         return derived_name("compare", names, self.args, extra)
 
     def inputs(self) -> dict[str, Any]:
-        return {
+        inputs = {
             "scenarios": [[e.name, scenario_content(e.scenario)] for e in self.entries],
             "replications": self.first_round,
             "ci_width": self.args.ci_width,
             "max_replications": self.args.max_replications if self.args.ci_width is not None else None,
             "seed": self.args.seed if self.args.seed is not None else self.baseline.scenario.seed,
         }
+        if self.ensemble is not None:
+            inputs["posterior"] = self.ensemble.inputs()
+        return inputs
 
     def declared_seeds(self) -> Sequence[tuple[int | None, str]]:
         return [(self.baseline.scenario.seed, "baseline scenario file")]
@@ -160,6 +179,10 @@ class Compare(Experiment):
     def plan(self, master_seed: int) -> list[Task]:
         self.master_seed = master_seed
         self.rounds: list[dict[str, Any]] = []
+        if self.ensemble is not None:
+            from experiments.compare_posterior import posterior_tasks
+
+            return posterior_tasks(self, self.ensemble)
         return self.tasks_for(self.first_round)
 
     def tasks_for(self, replications: int) -> list[Task]:
@@ -186,7 +209,32 @@ class Compare(Experiment):
             n = next_round_size(values, self.baseline.name, n, self.args.ci_width, self.args.max_replications)
             tasks = self.tasks_for(n)
 
+    def scenario_docs(self) -> list[dict[str, Any]]:
+        """What the manifest says of each scenario: its file, description, levers and the hashes of its inputs."""
+        return [
+            {
+                "name": e.name,
+                "file": str(e.path),
+                "description": " ".join(e.scenario.description.split()),
+                "levers": levers_of(e.scenario),
+                "config_hash": digest(scenario_content(e.scenario)),
+                "data_files": data_hashes(e.scenario),
+            }
+            for e in self.entries
+        ]
+
+    def write_resolved(self, folder: Path, replications: int) -> None:
+        """scenarios/<name>.resolved.yaml: each scenario as given, with the master seed and the replications."""
+        (folder / "scenarios").mkdir()
+        for e in self.entries:
+            resolved = e.scenario.model_copy(update={"seed": self.master_seed, "replications": replications})
+            (folder / "scenarios" / f"{e.name}.resolved.yaml").write_text(dump_resolved(resolved), encoding="utf-8")
+
     def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
+        if self.ensemble is not None:
+            from experiments.compare_posterior import analyse_posterior
+
+            return analyse_posterior(self, self.ensemble, tasks, store, folder)
         values = collect(store, tasks, self.entries, folder / "timeseries.csv")
         base = self.baseline.name
         rows = []
@@ -195,12 +243,7 @@ class Compare(Experiment):
                 rows.append(comparison_row(e.name, name, values[e.name][name], values[base][name], e.name == base))
         write_csv(folder / "comparison.csv", COMPARISON_COLUMNS, rows)
         write_csv(folder / "decision.csv", DECISION_COLUMNS, decision_rows(values, [e.name for e in self.entries]))
-        (folder / "scenarios").mkdir()
-        for e in self.entries:
-            resolved = e.scenario.model_copy(
-                update={"seed": self.master_seed, "replications": len(values[base][HORIZON[0]])}
-            )
-            (folder / "scenarios" / f"{e.name}.resolved.yaml").write_text(dump_resolved(resolved), encoding="utf-8")
+        self.write_resolved(folder, len(values[base][HORIZON[0]]))
         n = len(values[base][HORIZON[0]])
         stopping = None
         if self.args.ci_width is not None:
@@ -214,17 +257,7 @@ class Compare(Experiment):
         sc = self.baseline.scenario
         return {
             "baseline": base,
-            "scenarios": [
-                {
-                    "name": e.name,
-                    "file": str(e.path),
-                    "description": " ".join(e.scenario.description.split()),
-                    "levers": levers_of(e.scenario),
-                    "config_hash": digest(scenario_content(e.scenario)),
-                    "data_files": data_hashes(e.scenario),
-                }
-                for e in self.entries
-            ],
+            "scenarios": self.scenario_docs(),
             "replications": n,
             "replication_seeds": replication_seeds(self.master_seed, n),
             "common_random_numbers": "replication r of every scenario uses replication_seeds[r]",
