@@ -104,6 +104,8 @@ def _add(parser: argparse.ArgumentParser, arg: Arg) -> None:
         kw["type"] = float_in(lo, hi, arg.flags[-1].lstrip("-"))
     if arg.default is not None:
         kw["default"] = arg.default
+        if not arg.flags[0].startswith("-") and arg.kind == "path":
+            kw["nargs"] = "?"  # a positional argument with a default may be left out
     parser.add_argument(*arg.flags, **kw)  # type: ignore[arg-type]
 
 
