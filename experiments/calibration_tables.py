@@ -210,7 +210,7 @@ def calibrated_yaml(exp: Calibrate, final_folder: Path) -> str:
         f"# by `{command}`: the point estimate is each parameter's weighted posterior median",
         "# (marginal medians; the posterior itself is in posterior.csv).",
         f"extends: {rel}",
-        f"name: {exp.loaded.base_raw.get('name', 'scenario')}_calibrated",
+        f"name: {exp.cal.name}_calibrated",
     ]
     params = parameter_rows(exp)
     tree: dict[str, Any] = {}

@@ -174,7 +174,7 @@ def test_the_posterior_folder_loads_and_calibrated_yaml_is_a_valid_scenario_with
     assert post.keys == ("behaviour.push.intercept", "behaviour.choice.distance")
     assert post.size == 12 and abs(post.weights.sum() - 1) < 1e-12
     sc = load_scenario(folder / "calibrated.yaml")
-    assert sc.name == "baseline_calibrated"
+    assert sc.name == "tiny_calibrated"
     assert sc.behaviour.push.intercept == pytest.approx(post.point["behaviour.push.intercept"], rel=1e-3)
     assert sc.behaviour.choice.distance == pytest.approx(post.point["behaviour.choice.distance"], rel=1e-3)
     assert sc.years.end == 2035  # the base scenario's years: calibration only shortened its own runs
