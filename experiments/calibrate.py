@@ -158,6 +158,7 @@ class Calibrate(Experiment):
         final_folder = (Path(self.args.out) / (self.args.name or self.default_name())).resolve()
         write_tables(folder, final_folder, self, store)
         doc = cal.model_dump(mode="json")
+        doc["firms"] = self.defaults.firms.count  # the count the runs had, also when the file left it to the base
         (folder / "calibration.resolved.yaml").write_text(
             yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8"
         )
