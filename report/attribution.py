@@ -6,7 +6,10 @@ and all relocated jobs and in fiscal cost, the yuan per additional north job
 with Fieller's interval, and the lever's own spending, ranked by the change in
 north-park jobs, with whether the lever acts on staying (push) or on
 destinations (pull). Then, per metric, the Shapley table (attribution.csv,
-totals.csv) with the alone and last effects and the interactions.
+totals.csv) with the alone and last effects and the interactions. A folder
+run with `--posterior DIR` adds the section on parameter uncertainty and the
+robustness of the lever ranking (report.uncertainty), and its intervals are
+the posterior's.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
+from report import uncertainty
 from report.markdown import (
     SHARE_OF_TOTAL,
     change_unit,
@@ -79,6 +83,7 @@ class Attribution:
     totals: dict[str, Total]
     decision: dict[tuple[str, str], Estimate]
     replications: int
+    posterior: uncertainty.PosteriorReport | None = None  # run with --posterior
 
     def share(self, m: str, lever: str) -> Share:
         found = self.shares.get((m, lever))
@@ -149,7 +154,8 @@ def read_attribution(folder: Path) -> Attribution:
         if q != OWN_SPEND:
             q = row.metric("quantity").name
         decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
-    a = Attribution(folder, levers, metrics, shares, totals, decision, min(reps))
+    post = uncertainty.read_posterior(folder, "lever")
+    a = Attribution(folder, levers, metrics, shares, totals, decision, min(reps), post)
     for m in metrics:  # every cell the report shows must exist
         a.total(m)
         for lv in levers:
@@ -211,9 +217,14 @@ def _decision(a: Attribution) -> list[str]:
         *table(decision_headers(), rows, "ll" + "r" * 6),
         "",
         "Each change is the lever's Shapley value: its effect averaged over every order in which the levers could be "
-        "added to the package; the levers' values add up to the whole package's change. Mean over "
-        f"{a.replications} replication(s) with the 95% confidence interval (CI); an interval that includes 0 cannot "
-        "be told from simulation noise. The yuan per additional north job is the lever's share of the extra fiscal "
+        "added to the package; the levers' values add up to the whole package's change. "
+        + (
+            f"Mean over {a.replications} replication(s) with the 95% confidence interval (CI); an interval that "
+            "includes 0 cannot be told from simulation noise. "
+            if a.posterior is None
+            else uncertainty.interval_words(a.posterior) + " "
+        )
+        + "The yuan per additional north job is the lever's share of the extra fiscal "
         "cost over its share of the change in north-park jobs, with Fieller's interval. Own spending is what the "
         "lever itself spent in the full package. *Acts on*: staying (the push: southern measures that make staying "
         "costlier or guide firms out) or destinations (the pull: what is offered or built at northern places).",
@@ -266,6 +277,10 @@ def markdown(a: Attribution) -> str:
         "seed in every subset), so the differences between subsets come from the levers, not from noise.",
         *one_replication_note(a.replications),
     ]
+    if a.posterior is not None:
+        intro[0] += (
+            f" This was repeated in each of {a.posterior.draws} parameter sets drawn from a calibration's posterior."
+        )
     how = [
         "## How to read the Shapley tables",
         "",
@@ -278,13 +293,27 @@ def markdown(a: Attribution) -> str:
         "- A share of the total is negative for a lever that works against the package, and the others' can then "
         "exceed 100%. Shapley values of spending equal a lever's own spending when budgets are fixed; per-job aid "
         "spends more when other levers send more firms north, and part of that spending is credited to them.",
-        "- The intervals measure Monte-Carlo noise across replications only; the results compare levers on the same "
-        "seeds and are not forecasts. Files: `decision.csv`, `attribution.csv`, `totals.csv`, `levers.csv`, `runs/`.",
+        (
+            "- The intervals measure Monte-Carlo noise across replications only; the results"
+            if a.posterior is None
+            else "- " + uncertainty.MEANING_POSTERIOR + " The results"
+        )
+        + " compare levers on the same seeds and are not forecasts. Files: `decision.csv`, "
+        "`attribution.csv`, `totals.csv`, `levers.csv`, `runs/`.",
     ]
     per_metric = ["## Per metric", ""]
     for name in a.metrics:
         per_metric += _metric_section(a, name)
-    return document("Which lever did it: Shapley attribution of a package", intro, _decision(a), per_metric, how)
+    post = (
+        uncertainty.section(a.posterior, "Lever", "every subset of the levers", _labels(a))
+        if a.posterior is not None
+        else []
+    )
+    return document("Which lever did it: Shapley attribution of a package", intro, _decision(a), post, per_metric, how)
+
+
+def _labels(a: Attribution) -> dict[str, str]:
+    return {lv.key: lv.label for lv in a.levers} | {"whole_package": "Whole package"}
 
 
 def draw(folder: Path, out: Path | None = None) -> list[Path]:
@@ -294,6 +323,8 @@ def draw(folder: Path, out: Path | None = None) -> list[Path]:
     out = out or folder
     a = read_attribution(folder)
     figures = draw_all(a, out)
+    if a.posterior is not None:
+        figures += uncertainty.draw(a.posterior, out, _labels(a))
     (out / "attribution.md").write_text(markdown(a), encoding="utf-8")
     return [out / "attribution.md", *figures]
 
@@ -303,7 +334,8 @@ def summary(folder: Path) -> list[str]:
     a = read_attribution(folder)
     north, cost = metric("to_north_jobs"), metric("fiscal_cost_yuan")
     k = len(a.levers)
-    lines = [f"attribute: {k} levers, {2**k} subsets, {a.replications} replication(s) -> {folder}"]
+    draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
+    lines = [f"attribute: {k} levers, {2**k} subsets, {draws}{a.replications} replication(s) -> {folder}"]
     t = a.total("to_north_jobs").change
     c = a.total("fiscal_cost_yuan").change
     lines.append(

@@ -6,7 +6,9 @@ relocated jobs, the extra fiscal cost and the yuan per additional north job
 (Fieller's interval, which does not exist when the change in north jobs cannot
 be told from 0). Then the shares and levels per scenario (comparison.csv),
 what pairing gained, how it was run (scenarios/*.resolved.yaml) and what the
-numbers mean. Every number and label comes from the metric catalogue.
+numbers mean. Every number and label comes from the metric catalogue. A
+folder run with `--posterior DIR` adds the section on parameter uncertainty
+(report.uncertainty), and its intervals are the posterior's.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from pathlib import Path
 
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
+from report import uncertainty
 from report.markdown import (
     document,
     image,
     lever_label,
     lower_first,
-    magnitude_text,
     one_replication_note,
     range_text,
     ratio_cell,
@@ -30,6 +32,7 @@ from report.markdown import (
     with_ci,
 )
 from report.read import Estimate, Resolved, Row, in_order, read_resolved, read_table
+from report.stopping import stopping
 
 DRAWN = ("plots", "comparison.md")
 COMPARISON_NEEDED = (
@@ -74,6 +77,7 @@ class Comparison:
     decision: dict[tuple[str, str], Estimate]
     replications: int
     resolved: dict[str, Resolved]
+    posterior: uncertainty.PosteriorReport | None = None  # run with --posterior
 
     @property
     def baseline(self) -> str:
@@ -122,7 +126,9 @@ def read_comparison(folder: Path) -> Comparison:
         decision[(name, row.metric("quantity").name)] = row.estimate("value", "ci_low", "ci_high")
     reps = min(r.replications for r in rows.values())
     resolved = {name: read_resolved(folder / "scenarios" / f"{name}.resolved.yaml") for name in scenarios}
-    comparison = Comparison(folder, scenarios, rows, decision, reps, resolved)
+    comparison = Comparison(
+        folder, scenarios, rows, decision, reps, resolved, uncertainty.read_posterior(folder, "scenario")
+    )
     for name in comparison.others:  # every cell the report shows must exist
         for q in (*DECISION, COST_EFFECTIVENESS):
             comparison.change(name, q)
@@ -160,7 +166,9 @@ def _decision(c: Comparison) -> list[str]:
         f"{c.replications} replication(s), with 95% confidence intervals (CI). A change whose interval includes 0 "
         "cannot be told from simulation noise. The yuan per additional north job is the extra fiscal cost divided "
         "by the change in jobs moved to north parks, with Fieller's interval; when that change is not "
-        "distinguishable from 0 no interval exists and the ratio says little.",
+        "distinguishable from 0 no interval exists and the ratio says little."
+        if c.posterior is None
+        else uncertainty.decision_words(c.posterior, "scenario minus baseline"),
         "",
     ]
     return lines + _readings(c)
@@ -176,7 +184,10 @@ def _readings(c: Comparison) -> list[str]:
         if clear:
             parts.append("distinguishable from the baseline: " + ", ".join(_change_words(c, s, q) for q in clear))
         if noise:
-            parts.append("within noise: " + ", ".join(lower_first(metric(q).label) for q in noise))
+            parts.append(
+                ("within noise: " if c.posterior is None else "interval includes 0: ")
+                + ", ".join(lower_first(metric(q).label) for q in noise)
+            )
         if parts:
             lines.append(f"- `{s}`: " + "; ".join(parts) + ".")
         share = c.row(s, "outside_share_jobs").diff
@@ -219,8 +230,12 @@ def _headline(c: Comparison) -> list[str]:
         "",
         *table(["Scenario", *share_headers], share_rows),
         "",
-        "Mean over the replications with its 95% CI (for shares on the logit scale, so it stays within 0–100%); "
-        "changes are paired differences against the baseline in percentage points (pp).",
+        (
+            "Mean over the replications with its 95% CI (for shares on the logit scale, so it stays within 0–100%); "
+            if c.posterior is None
+            else "Mean over the posterior draws with its 95% prediction interval (within 0–100% for shares); "
+        )
+        + "changes are paired differences against the baseline in percentage points (pp).",
         "",
         "## Jobs and cost",
         "",
@@ -230,6 +245,8 @@ def _headline(c: Comparison) -> list[str]:
 
 
 def _pairing(c: Comparison) -> list[str]:
+    if c.posterior is not None:  # the unpaired interval needs independent seeds
+        return []
     rows = []
     for s in c.others:
         for q in PAIRING:
@@ -272,7 +289,10 @@ def _how(c: Comparison) -> list[str]:
     ]
     lines = ["## How it was run", "", *table(["Scenario", "Role", "Levers", "Description"], rows, "llll"), ""]
     facts = [f"{c.replications} replication(s) per scenario on common random numbers"]
-    if base.seed is not None:
+    if c.posterior is not None:
+        facts[0] = f"{c.posterior.draws} posterior draws × {c.replications} replication(s) per scenario"
+        facts.append(uncertainty.seed_words(c.posterior, base.seed))
+    elif base.seed is not None:
         facts.append(f"replication seeds `SeedSequence({base.seed}).spawn({c.replications})` (master seed {base.seed})")
     if base.years is not None:
         facts.append(f"years {base.years[0]}–{base.years[1]}")
@@ -285,41 +305,9 @@ def _how(c: Comparison) -> list[str]:
         "the policy, so the scenarios differ by policy, not by noise. Seeds, versions and timings are in "
         "`manifest.json`; the resolved scenarios in `scenarios/`.",
         "",
-        *_stopping(c.folder),
+        *stopping(c.folder),
     ]
     return lines
-
-
-def _stopping(folder: Path) -> list[str]:
-    """The --ci-width rounds (stopping.csv), if the comparison was run that way."""
-    if not (folder / "stopping.csv").is_file():
-        return []
-    rows = read_table(folder, "stopping.csv", ("round", "replications", "widest_half_width", "at", "ci_width", "met"))
-    share = metric("north_share_jobs")
-    width = rows[-1].number("ci_width")
-    cells = [
-        [
-            str(r.integer("round")),
-            str(r.integer("replications")),
-            magnitude_text(share, r.number("widest_half_width")),
-            r.text("at"),
-            "yes" if r.text("met") == "true" else "no",
-        ]
-        for r in rows
-    ]
-    met = rows[-1].text("met") == "true"
-    verdict = (
-        f"met with {rows[-1].integer('replications')} replications"
-        if met
-        else f"**not met**: stopped at {rows[-1].integer('replications')} replications (--max-replications)"
-    )
-    return [
-        f"Replications were added in rounds until every share interval's half-width (scenario means and paired "
-        f"differences) was at most {magnitude_text(share, width)}: {verdict}.",
-        "",
-        *table(["Round", "Replications", "Widest half-width (pp)", "Where", "Met"], cells, "rrrll"),
-        "",
-    ]
 
 
 def _meaning(c: Comparison) -> list[str]:
@@ -327,13 +315,16 @@ def _meaning(c: Comparison) -> list[str]:
         "## What the numbers do and do not mean",
         "",
         "- The intervals measure Monte-Carlo noise across replications only. They do not include uncertainty in "
-        "the behavioural coefficients or the data (`sweep` and `sensitivity` explore those).",
+        "the behavioural coefficients or the data (`sweep` and `sensitivity` explore those)."
+        if c.posterior is None
+        else "- " + uncertainty.MEANING_POSTERIOR,
         "- The results are comparative: each scenario against the same baseline on the same seeds. They are not "
         "forecasts of relocations in Jiangsu.",
         "- Shares are of all jobs relocated over the horizon; a lower outside-province share can come with more "
         "outside-province jobs when a package moves more jobs in all (the decision table shows both).",
         "- Where the yuan per additional north job says that its CI is not defined, the change in north jobs cannot "
-        "be told from 0: Fieller's interval of the ratio is then unbounded and the ratio can be anything.",
+        "be told from 0: " + ("Fieller's interval" if c.posterior is None else "an interval") + " of the ratio is "
+        "then unbounded and the ratio can be anything.",
         "- Files: `decision.csv`, `comparison.csv` (a row per scenario and metric), `timeseries.csv` (per scenario, "
         "replication and year), `scenarios/`, `runs/` (one file per run, reused by `--resume`).",
         "",
@@ -343,7 +334,10 @@ def _meaning(c: Comparison) -> list[str]:
 def markdown(c: Comparison) -> str:
     intro = [
         f"{len(c.others)} scenario(s) against the baseline `{c.baseline}`, {c.replications} replication(s) each on "
-        "common random numbers. Every change is a paired difference with its 95% confidence interval.",
+        "common random numbers. Every change is a paired difference with its 95% confidence interval."
+        if c.posterior is None
+        else f"{len(c.others)} scenario(s) against the baseline `{c.baseline}` over a calibration's posterior. "
+        + uncertainty.interval_words(c.posterior),
         *one_replication_note(c.replications),
     ]
     figures = [
@@ -362,7 +356,8 @@ def markdown(c: Comparison) -> str:
             "Bottom: the paired change against the baseline, year by year.",
         ),
     ]
-    sections = [intro, _decision(c), _headline(c), _pairing(c), _how(c), _meaning(c), figures]
+    post = uncertainty.section(c.posterior, "Scenario", "every scenario") if c.posterior is not None else []
+    sections = [intro, _decision(c), post, _headline(c), _pairing(c), _how(c), _meaning(c), figures]
     return document(f"Policy comparison against `{c.baseline}`", *sections)
 
 
@@ -372,7 +367,7 @@ def draw(folder: Path, out: Path | None = None) -> list[Path]:
 
     out = out or folder
     c = read_comparison(folder)
-    figures = draw_all(c, out)
+    figures = draw_all(c, out) + (uncertainty.draw(c.posterior, out) if c.posterior is not None else [])
     (out / "comparison.md").write_text(markdown(c), encoding="utf-8")
     return [out / "comparison.md", *figures]
 
@@ -380,7 +375,10 @@ def draw(folder: Path, out: Path | None = None) -> list[Path]:
 def summary(folder: Path) -> list[str]:
     """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
     c = read_comparison(folder)
-    lines = [f"compare: {len(c.others)} scenario(s) against {c.baseline}, {c.replications} replication(s) -> {folder}"]
+    draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
+    lines = [
+        f"compare: {len(c.others)} scenario(s) against {c.baseline}, {draws}{c.replications} replication(s) -> {folder}"
+    ]
     labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
     width = max(len(label) for label in labels)
     for s in c.others:

@@ -105,12 +105,17 @@ def plot_forest(c: Comparison) -> Figure:
     named = f" {c.baseline}" if c.baseline != "baseline" else ""
     fig.suptitle(f"Paired changes against the baseline{named}", fontsize=11)
     ratio = metric(COST_EFFECTIVENESS).label
+    post = c.posterior
     add_caption(
         fig,
         f"Dot and thick line: mean over {c.replications} replication(s) of the paired difference (scenario − "
         "baseline, same seed) and its 95% CI; thin grey line: the Welch CI of the same difference as if the runs had "
         f"independent seeds. {ratio}: the ratio of the mean changes with Fieller's interval, drawn only where the "
-        "change in north jobs is distinguishable from 0.",
+        "change in north jobs is distinguishable from 0."
+        if post is None
+        else f"Dot and thick line: mean over {post.draws} posterior draws ({c.replications} replications each) of "
+        "the paired difference and its 95% prediction interval with parameter uncertainty (posterior_effects.png "
+        f"shows the draws). {ratio}: drawn with an interval only where the change in north jobs is told from 0.",
     )
     return fig
 
@@ -167,9 +172,15 @@ def plot_timeseries(c: Comparison) -> Figure:
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     legend_below(bottom, handles, labels, ncol=min(4, len(labels)))
+    runs = band_text(c.replications)
+    if c.posterior is not None:
+        runs = (
+            f"Line: mean of all {c.posterior.draws} posterior draws × {c.replications} replications; band: the 95% "
+            "CI of that mean taking the runs alike (it mixes the parameter and Monte-Carlo parts)."
+        )
     add_caption(
         fig,
-        band_text(c.replications) + " Bottom band: 95% CI of the per-replication paired differences. A year in "
+        runs + " Bottom band: 95% CI of the per-replication paired differences. A year in "
         "which a replication moved no jobs has no share and is left out of that year's mean.",
     )
     return fig

@@ -1,0 +1,133 @@
+"""The figure of a `--posterior` folder: each decision quantity's effect draw by draw, per scenario or lever.
+
+`plots/posterior_effects.png`, from posterior_draws.csv and posterior_effects.csv:
+one panel per decision quantity; per group (scenario or lever) a strip of the
+draw means, each with its Monte-Carlo 95% bar (±1.96 × within-draw SD ÷ √R),
+the posterior mean (diamond), a thick bar of ±1.96 × the parameter part and a
+thin bar of the 95% interval. Units and labels from the metric catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from experiments.stats import NORMAL_975
+from model.outcomes import COST_EFFECTIVENESS, metric
+from report.figures.style import (
+    NEUTRAL_COLOUR,
+    PLOTS_DIR,
+    add_caption,
+    metric_axis,
+    metric_label,
+    new_figure,
+    plain_spines,
+    save_png,
+    series_colour,
+    wrapped,
+)
+from report.read import read_table
+
+if TYPE_CHECKING:
+    from report.uncertainty import PosteriorReport
+
+NAME = "posterior_effects.png"
+JITTER = 0.28  # half the height of a strip of draws
+
+
+def read_draw_means(p: PosteriorReport, group_column: str) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """(draw mean, its Monte-Carlo SD) per draw, by (group, metric), from posterior_draws.csv."""
+    out: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    rows = read_table(p.folder, "posterior_draws.csv", (group_column, "metric", "draw", "mean", "sd_monte_carlo"))
+    for r in rows:
+        key = (r.name(group_column), r.metric("metric").name)
+        out.setdefault(key, []).append((r.number("mean"), r.number("sd_monte_carlo")))
+    return out
+
+
+def _panel(ax: Axes, p: PosteriorReport, name: str, draws: dict, labels: dict[str, str]) -> None:
+    m = metric(name)
+    change = name != COST_EFFECTIVENESS
+    groups = [g for g in p.groups if (g, name) in p.effects]
+    y = np.arange(len(groups))[::-1].astype(float)
+    values: list[float] = [0.0] if change else []
+    for i, (yi, g) in enumerate(zip(y, groups, strict=True)):
+        colour = series_colour(i + 1)
+        points = draws.get((g, name), [])
+        offsets = np.linspace(-JITTER, JITTER, len(points)) if len(points) > 1 else np.zeros(len(points))
+        for off, (mean, sd) in zip(offsets, points, strict=True):
+            if not math.isfinite(mean):
+                continue
+            if math.isfinite(sd) and sd > 0:
+                ax.plot(
+                    [mean - NORMAL_975 * sd, mean + NORMAL_975 * sd], [yi + off] * 2, color=colour, lw=0.7, alpha=0.5
+                )
+            ax.plot(mean, yi + off, "o", color=colour, markersize=3, alpha=0.75)
+            values.append(mean)
+        e = p.effect(g, name)
+        if e.value.defined:
+            ax.plot([e.value.low, e.value.high], [yi - JITTER - 0.12] * 2, color="#222222", lw=1.0)
+            values += [e.value.low, e.value.high]
+        if math.isfinite(e.value.mean) and math.isfinite(e.sd_parameter):
+            half = NORMAL_975 * e.sd_parameter
+            ax.plot([e.value.mean - half, e.value.mean + half], [yi - JITTER - 0.12] * 2, color="#222222", lw=4)
+        if math.isfinite(e.value.mean):
+            ax.plot(e.value.mean, yi - JITTER - 0.12, "D", color="#000000", markersize=5)
+            values.append(e.value.mean)
+    if change:
+        ax.axvline(0, color=NEUTRAL_COLOUR, linewidth=0.9)
+    ax.set_yticks(y, [wrapped(labels.get(g, g), 20) for g in groups], fontsize=8)
+    ax.set_ylim(-0.9, len(groups) - 0.4)
+    metric_axis(ax.xaxis, m, change=change, values=values, nbins=5)
+    ax.set_xlabel(metric_label(m, change=change, values=values), fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.grid(axis="x", alpha=0.3)
+    plain_spines(ax)
+
+
+def plot_effects(p: PosteriorReport, group_column: str, labels: dict[str, str]) -> Figure:
+    from report.uncertainty import QUANTITIES
+
+    draws = read_draw_means(p, group_column)
+    cols = 2
+    rows = math.ceil((len(QUANTITIES) + 1) / cols)
+    fig = new_figure(11.0, rows * (1.2 + 0.45 * len(p.groups)) + 1.4)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, name in zip(axes, QUANTITIES, strict=False):
+        _panel(ax, p, name, draws, labels)
+    key = axes[len(QUANTITIES)]
+    key.axis("off")
+    key.legend(
+        [
+            Line2D([], [], color=series_colour(1), marker="o", markersize=3, lw=0.7),
+            Line2D([], [], color="#000000", marker="D", markersize=5, lw=4),
+            Line2D([], [], color="#222222", lw=1.0),
+        ],
+        ["One draw: mean and Monte-Carlo 95% bar", "Posterior mean ± 1.96 × parameter part", "95% interval"],
+        loc="center",
+        fontsize=8.5,
+        frameon=False,
+    )
+    for ax in axes[len(QUANTITIES) + 1 :]:
+        ax.axis("off")
+    fig.suptitle(f"Effects across {p.draws} posterior draws ({p.replications} replications each)", fontsize=11)
+    add_caption(
+        fig,
+        "Dots: each posterior draw's mean effect over its replications, with its Monte-Carlo 95% bar. Diamond: the "
+        "mean over the draws; thick bar: ±1.96 × the parameter part (the spread across the posterior with the "
+        "Monte-Carlo noise taken out); thin bar: the 95% interval that includes both parts. Where the dots spread far "
+        "beyond their own bars the parameters, not the noise, make the uncertainty.",
+    )
+    return fig
+
+
+def draw_all(p: PosteriorReport, out: Path, labels: dict[str, str], group_column: str) -> list[Path]:
+    plots = out / PLOTS_DIR
+    plots.mkdir(parents=True, exist_ok=True)
+    return [save_png(plot_effects(p, group_column, labels), plots / NAME)]
