@@ -13,7 +13,8 @@ variance (Var(m_k) = Var_θ(effect) + E[v_k]):
   of the effect across the posterior with the Monte-Carlo noise taken out
   (floored at 0: a posterior that does not move the effect gives 0 up to
   noise);
-- Monte-Carlo part: sd_monte_carlo = √(mean v_k), the noise of one draw's
+- Monte-Carlo part: sd_monte_carlo = √(mean v_k) (over the draws with at
+  least 2 finite replications), the noise of one draw's
   mean (within-draw SD / √R); its share of the overall mean's standard error
   is se_monte_carlo = sd_monte_carlo / √K; se_mean = √(Var_between / K) is the
   whole standard error of the overall mean;
@@ -175,8 +176,8 @@ def summarise(
     if k < 2:
         return Effect(m, nan, nan, nan, nan, nan, nan, above, k, reps)
     between = float(np.var(means, ddof=1))
-    mc_values = ds.mc_var[ok]
-    mc = float(np.mean(mc_values)) if np.all(np.isfinite(mc_values)) else nan
+    mc_values = ds.mc_var[ok][np.isfinite(ds.mc_var[ok])]  # draws with fewer than 2 finite values have none
+    mc = float(np.mean(mc_values)) if len(mc_values) else nan
     param = max(0.0, between - mc) if math.isfinite(mc) else nan
     total = max(between, mc) if math.isfinite(mc) else between  # = param + mc
     low = high = nan
