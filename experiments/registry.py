@@ -22,6 +22,7 @@ EXPERIMENT_FILE = Arg(
 )
 DEFAULT_DRAWS = 20  # assumption: enough draws for a between-draw SD, and 20 × R runs per scenario stay affordable
 MAX_DRAWS = 1000
+DEFAULT_SOBOL_SAMPLES = 8  # report: Saltelli base samples (a power of 2); sized so the report takes minutes (README)
 POSTERIOR_ARGS = (
     Arg(
         ("--posterior",),
@@ -111,6 +112,38 @@ EXPERIMENTS: dict[str, Command] = {
                 "the calibration file (keys: experiments/calibration.reference.yaml)",
                 "path",
                 "CALIBRATION.yaml",
+            ),
+        ),
+    ),
+    "report": Command(
+        "experiments.validation:Report",
+        "the validation report: the stylized facts beside the null model, closed-form checks, each lever's "
+        "comparative static, diminishing returns to subsidies and Sobol' indices over the parameter ranges",
+        (
+            Arg(
+                ("target",),
+                "a scenario (default scenarios/baseline.yaml) or a calibration result folder (its calibrated.yaml, "
+                "posterior and fitted / held-out facts)",
+                "path",
+                "SCENARIO.yaml|CALIBRATION_DIR",
+                "scenarios/baseline.yaml",
+            ),
+            Arg(
+                ("--sobol-samples",),
+                f"N base samples of the Saltelli design, N·(k+2) parameter sets for k parameters (default "
+                f"{DEFAULT_SOBOL_SAMPLES}; 0 skips the global sensitivity)",
+                "int",
+                "N",
+                DEFAULT_SOBOL_SAMPLES,
+                (0, 4096),
+            ),
+            Arg(
+                ("--draws",),
+                f"with a CALIBRATION_DIR, K posterior draws the facts are also measured over (default {DEFAULT_DRAWS})",
+                "int",
+                "K",
+                None,
+                (2, MAX_DRAWS),
             ),
         ),
     ),
