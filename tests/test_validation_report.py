@@ -1,0 +1,178 @@
+"""`report SCENARIO.yaml` through the command line at a tiny size: files, facts, checks, statics, determinism.
+
+One report (1,500 firms, 2 replications, no Sobol' design) is made once for the module and again with 2
+workers for the determinism test; the Sobol' part and the power of the simulated closed-form check are tested
+on their own, small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+import experiments.closed_form as closed_form
+from experiments.facts import FACTS
+from experiments.global_sensitivity import HEADLINE, GlobalSensitivity
+from experiments.store import RunStore
+from experiments.task_pool import TaskPool
+from experiments.validation_facts import NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED
+from experiments.validation_inputs import Range, load_target
+from experiments.worker import execute
+from model.scenario import load_scenario
+from model.world import world_for
+from tests.conftest import ROOT, SCENARIOS, CliResult, read_csv, read_json
+
+TINY = ("--firms", "1500", "--replications", "2", "--sobol-samples", "0", "-q")
+TABLES = ("facts.csv", "coverage.csv", "closed_form.csv", "statics.csv", "returns.csv", "validation.json")
+DETERMINISTIC = (*TABLES, "scenario.resolved.yaml", "report.md")
+
+
+def _main(*args: str | Path) -> int:
+    from cli import main
+
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    assert _main("report", SCENARIOS / "baseline.yaml", *TINY, "--out", out) == 0
+    (made,) = list(out.iterdir())
+    return made
+
+
+def test_the_folder_has_every_table_report_and_figure(folder: Path) -> None:
+    assert folder.name == "report-baseline-r2-f1500-n0"
+    for name in (*TABLES, "report.md", "manifest.json", "scenario.resolved.yaml"):
+        assert (folder / name).is_file(), name
+    for name in ("facts.png", "statics.png", "returns.png"):
+        assert (folder / "plots" / name).is_file(), name
+    assert not (folder / "sobol.csv").exists()  # --sobol-samples 0 skips it
+    manifest = read_json(folder / "manifest.json")
+    assert manifest["command"] == "report" and manifest["validation"]["sobol"] is None
+
+
+def test_every_fact_is_in_the_table_beside_the_null_model(folder: Path) -> None:
+    columns, rows = read_csv(folder / "facts.csv")
+    assert {"null_value", "null_ci_low", "null_ci_high", "null_met", "random_q95", "verdict"} <= set(columns)
+    assert sorted(r["fact"] for r in rows) == sorted(FACTS)
+    for r in rows:
+        assert r["null_met"] in ("true", "false", "") and r["met"] in ("true", "false", "")
+        expected = {
+            ("true", "true"): NO_EVIDENCE,
+            ("true", "false"): REPRODUCED,
+            ("true", ""): REPRODUCED,
+            ("false", "true"): NOT_REPRODUCED,
+            ("false", "false"): NOT_REPRODUCED,
+            ("false", ""): NOT_REPRODUCED,
+        }.get((r["met"], r["null_met"]), UNDEFINED)
+        assert r["verdict"] == expected, r["fact"]
+        assert (r["random_q95"] != "nan") == r["fact"].startswith("top5_")
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    assert "null model" in text and all(f"`{name}`" in text for name in FACTS)
+
+
+def test_the_closed_form_checks_pass(folder: Path) -> None:
+    columns, rows = read_csv(folder / "closed_form.csv")
+    assert columns == ["check", "expected", "got", "tolerance", "passed"]
+    assert len(rows) >= 20 and all(r["passed"] == "true" for r in rows)
+    kinds = " ".join(r["check"] for r in rows)
+    assert "conditional logit" in kinds and "nested logit" in kinds and "simulated year" in kinds
+
+
+def _single_lever_files() -> set[str]:
+    """Scenario names whose own file or parents turn on exactly one lever, read from the YAML here."""
+    names = set()
+    for path in SCENARIOS.glob("*.yaml"):
+        chain, doc = [], yaml.safe_load(path.read_text(encoding="utf-8"))
+        while True:
+            chain.append(doc)
+            parent = doc.get("extends")
+            if not parent:
+                break
+            doc = yaml.safe_load((path.parent / parent).read_text(encoding="utf-8"))
+        levers = {k for d in chain for k, v in (d.get("policies") or {}).items() if v is not None}
+        if len(levers) == 1:
+            names.add(chain[0]["name"])
+    return names
+
+
+def test_a_statics_row_for_each_single_lever_scenario(folder: Path) -> None:
+    columns, rows = read_csv(folder / "statics.csv")
+    assert "as_expected" in columns and "to_north_jobs_low" in columns
+    assert {r["scenario"] for r in rows} == _single_lever_files()
+    for r in rows:
+        assert r["as_expected"] in ("true", "false", "")
+        assert r["expected"] == ("relocated jobs rise" if "push" in r["acts_on"].split() else r["expected"])
+
+
+def test_the_returns_sweep_has_at_least_five_levels(folder: Path) -> None:
+    _columns, rows = read_csv(folder / "returns.csv")
+    levels = [float(r["yuan_per_job"]) for r in rows]
+    assert len(levels) >= 5 and levels == sorted(levels) and levels[0] == 0.0
+    assert all(float(r["north_gain"]) == 0.0 for r in rows[:1])
+
+
+def test_the_same_seed_gives_the_same_bytes_with_two_workers(folder: Path, tmp_path: Path) -> None:
+    assert _main("report", SCENARIOS / "baseline.yaml", *TINY, "--out", tmp_path, "--workers", "2") == 0
+    again = tmp_path / folder.name
+    for name in DETERMINISTIC:
+        assert (again / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("report", "no/such/scenario.yaml"), "no/such/scenario.yaml"),
+        (("report", SCENARIOS / "baseline.yaml", "--draws", "5"), "--draws"),
+        (("report", SCENARIOS / "baseline.yaml", "--sobol-samples", "-1"), "sobol"),
+        (("report", ROOT / "tests"), "tests"),
+    ],
+    ids=["missing file", "draws without a calibration", "negative samples", "not a calibration folder"],
+)
+def test_a_bad_argument_exits_2_with_one_line(
+    cli: Callable[..., CliResult], tmp_path: Path, args: tuple[str | Path, ...], says: str
+) -> None:
+    result = cli(*args, "--out", tmp_path, "-q")
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and says in result.err and "Traceback" not in result.err
+    assert not list(tmp_path.iterdir())
+
+
+def test_sobol_indices_of_a_small_design(tmp_path: Path) -> None:
+    target = load_target(SCENARIOS / "baseline.yaml", 1500)
+    ranges = [
+        Range("behaviour.push.intercept", "intercept", "", -5.0, -3.5, -4.3, "test"),
+        Range("behaviour.choice.distance", "distance", "", -1.0, -0.2, -0.6, "test"),
+    ]
+    pool = TaskPool()
+    gs = GlobalSensitivity(target, [], ranges, 4, 7, 11, pool)
+    assert len(gs.x) == 4 * (2 + 2) == len(pool.tasks) and gs.runs == 16
+    store = RunStore(tmp_path)
+    for task in pool.tasks:
+        store.write(execute(task))
+    rows, points, notes = gs.rows(store)
+    assert not notes and len(points) == 16
+    got = {(r[0], r[2], r[3]) for r in rows}
+    assert got == {(o, r.key, i) for o in HEADLINE for r in ranges for i in ("S1", "ST")}
+    assert all(r[5] <= r[4] <= r[6] for r in rows)  # value inside its interval
+
+
+def test_the_simulated_check_detects_probabilities_that_ignore_the_nests(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = load_scenario(SCENARIOS / "baseline.yaml")
+    world = world_for(scenario)
+    assert all(row[-1] for row in closed_form.simulated_rows(scenario, 5, world))
+    right = closed_form.expected_counts
+
+    def flat(sc: object, seed: int, w: object) -> object:
+        data = sc.model_dump(mode="json")  # type: ignore[attr-defined]
+        data["behaviour"]["nests"] = {k: 1.0 for k in data["behaviour"]["nests"]}
+        from model.scenario import validate_mapping
+
+        return right(validate_mapping(data, "test"), seed, w)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(closed_form, "expected_counts", flat)
+    assert not all(row[-1] for row in closed_form.simulated_rows(scenario, 5, world))
