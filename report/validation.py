@@ -19,11 +19,20 @@ from typing import Any
 
 from report.markdown import document, image, table
 from report.read import Estimate
-from report.validation_read import FactRow, read_checks, read_coverage, read_facts, read_meta, read_statics
+from report.validation_read import (
+    FactRow,
+    read_checks,
+    read_coverage,
+    read_facts,
+    read_meta,
+    read_sobol,
+    read_statics,
+)
 from report.validation_sections import (
     checks_section,
     returns_section,
     returns_verdict,
+    sobol_resolved,
     sobol_section,
     statics_section,
 )
@@ -233,4 +242,11 @@ def summary(folder: Path) -> list[str]:
     verdict = returns_verdict(folder)
     if verdict:
         lines.append(f"  returns to relocation aid: {verdict}")
+    sobol = read_sobol(folder)
+    if sobol is not None:
+        info = meta["sobol"]
+        lines.append(
+            f"  Sobol' indices: N = {info['samples']}, {info['parameters']} parameters, {info['runs']} runs; "
+            f"resolved: {sobol_resolved(sobol)}"
+        )
     return lines

@@ -199,6 +199,7 @@ def sobol_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         "",
     ]
     rows = [_sobol_row(s, outcome, effect_of) for outcome, effect_of in s.outcomes]
+    lines += [f"Resolved at this budget: {sobol_resolved(s)}.", ""]
     lines += table(["Outcome", *(f"#{i + 1}: ST; S1" for i in range(TOP)), "Resolved"], rows, "lllll")
     for outcome, effect_of, note in s.notes:
         lines += ["", f"- {outcome_label(outcome, effect_of)}: {note}."]
@@ -209,6 +210,12 @@ def sobol_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         ),
     ]
     return lines
+
+
+def sobol_resolved(s: Sobol) -> str:
+    """`k of n outcomes` whose three largest total indices have 95% intervals within ±UNRESOLVED."""
+    rows = [_sobol_row(s, outcome, effect_of) for outcome, effect_of in s.outcomes]
+    return f"{sum(r[-1] == 'yes' for r in rows)} of {len(rows)} outcomes"
 
 
 def ranked(s: Sobol, outcome: str, effect_of: str) -> list[tuple[str, Estimate, Estimate]]:
