@@ -33,7 +33,7 @@ import numpy as np
 
 from experiments.sensitivity import CONF_LEVEL, NUM_RESAMPLES, analysis_seed, require_salib
 from experiments.store import RunStore, Task
-from experiments.task_pool import TaskPool, metric_of
+from experiments.task_pool import MetricCache, TaskPool
 from experiments.validation_inputs import LeverScenario, Range, Target
 
 HEADLINE = ("north_share_jobs", "outside_share_jobs", "to_north_jobs")
@@ -92,10 +92,11 @@ class GlobalSensitivity:
 
     def outcomes(self, store: RunStore) -> list[tuple[str, str, np.ndarray]]:
         """(outcome, effect_of, values per parameter set): the headline metrics, then each lever's effects."""
-        out = [(name, "", np.array([metric_of(store, b, name) for b, _r in self.tasks])) for name in HEADLINE]
+        cache = MetricCache(store)
+        out = [(name, "", np.array([cache.get(b, name) for b, _r in self.tasks])) for name in HEADLINE]
         for lv in self.levers:
             for name in EFFECTS:
-                y = np.array([metric_of(store, r[lv.name], name) - metric_of(store, b, name) for b, r in self.tasks])
+                y = np.array([cache.get(r[lv.name], name) - cache.get(b, name) for b, r in self.tasks])
                 out.append((name, lv.name, y))
         return out
 

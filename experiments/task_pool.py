@@ -35,5 +35,14 @@ def record(store: RunStore, task: Task) -> RunRecord:
     return next(rec for _task, rec in store.records([task]))
 
 
-def metric_of(store: RunStore, task: Task, name: str) -> float:
-    return float((record(store, task).metrics or {})[name])
+class MetricCache:
+    """The report-window metrics of stored runs, each run's file read once."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self._metrics: dict[str, dict[str, float]] = {}
+
+    def get(self, task: Task, name: str) -> float:
+        if task.task_id not in self._metrics:
+            self._metrics[task.task_id] = dict(record(self.store, task).metrics or {})
+        return float(self._metrics[task.task_id][name])

@@ -106,7 +106,10 @@ def test_a_statics_row_for_each_single_lever_scenario(folder: Path) -> None:
     assert {r["scenario"] for r in rows} == _single_lever_files()
     for r in rows:
         assert r["as_expected"] in ("true", "false", "")
-        assert r["expected"] == ("relocated jobs rise" if "push" in r["acts_on"].split() else r["expected"])
+        acts_on = set(r["acts_on"].split())
+        assert ("relocated jobs rise" in r["expected"]) == ("push" in acts_on)
+        assert ("north-park jobs rise" in r["expected"]) == ("pull" in acts_on)
+        assert ("outside-province jobs do not" in r["expected"]) == (acts_on == {"pull"})
 
 
 def test_the_returns_sweep_has_at_least_five_levels(folder: Path) -> None:
