@@ -10,7 +10,7 @@ The parameter table lists every parameter of the scenario schema (tools/odd_sour
 defaults, ranges, labels, units, meanings, sources), with the prior of the calibration file
 that fits it (default `calibrations/article_suzhou.yaml`, format experiments/calibration_file.py)
 and the posterior summary of a calibration folder's `parameters.csv` (default
-`docs/calibration/`, the shipped calibration's result). Either may be absent: priors then read
+`docs/calibration/article_suzhou/`, the shipped calibration's result). Either may be absent: priors then read
 "—", posterior columns "not calibrated". The facts table is experiments/facts.py's FACTS with
 their role (fitted, held out) in the same calibration file.
 
@@ -42,7 +42,7 @@ from tools.odd_sources import NOT_STATED, ROOT, Parameter, parameters
 
 DOC = ROOT / "docs" / "ODD.md"
 CALIBRATION = ROOT / "calibrations" / "article_suzhou.yaml"
-POSTERIOR = ROOT / "docs" / "calibration"
+POSTERIOR = ROOT / "docs" / "calibration" / "article_suzhou"
 BLOCKS = ("parameters", "facts")
 DASH = "—"
 NOT_CALIBRATED = "not calibrated"
