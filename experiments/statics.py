@@ -15,10 +15,11 @@ expect (DESIGN §3):
 - push: relocated jobs rise (interval above 0), to every nest.
 
 Returns to a subsidy (returns.csv): the relocation-aid payment per job swept
-over `AID_LEVELS` (0 = the base), with the annual budget scaled in
-proportion, so that the fund's cap on jobs paid per year stays the shipped
-scenario's and the cap does not make the returns fall by itself. Per level:
-north-park jobs gained over the base and extra fiscal cost (paired), the
+over `AID_LEVELS` (0: no aid, the scenario itself unless it pays aid), with
+the annual budget scaled in proportion, so that the fund's cap on jobs paid
+per year stays the shipped scenario's and the cap does not make the returns
+fall by itself. Per level:
+north-park jobs gained over level 0 and extra fiscal cost (paired), the
 average north jobs per CNY m, and the marginal north jobs per extra CNY m
 from the level before (ratio of paired mean changes, Fieller's interval).
 Returns diminish where the marginal figure falls from level to level.
@@ -132,8 +133,8 @@ class Statics:
             self.shipped_rate = float(shipped["yuan_per_job"])
             self.shipped_budget = float(shipped["annual_budget_yuan"])
             for i, level in enumerate(AID_LEVELS):
-                if level == 0:
-                    self.level_tasks.append(self.base)
+                if level == 0 and target.scenario.policies.relocation_aid is None:
+                    self.level_tasks.append(self.base)  # no aid: the scenario itself
                     continue
                 sc = target.variant(f"aid-{i}", policies={AID_LEVER: self.level_policy(level)})
                 self.level_tasks.append(
@@ -188,8 +189,8 @@ class Statics:
     def returns_rows(self, store: RunStore) -> list[list[Any]]:
         if self.aid is None:
             return []
-        north0 = self.values(store, self.base, "to_north_jobs")
-        cost0 = self.values(store, self.base, "fiscal_cost_yuan")
+        north0 = self.values(store, self.level_tasks[0], "to_north_jobs")
+        cost0 = self.values(store, self.level_tasks[0], "fiscal_cost_yuan")
         rows: list[list[Any]] = []
         prev_north, prev_cost = north0, cost0
         prev_marginal = math.nan

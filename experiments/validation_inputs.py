@@ -7,10 +7,11 @@ estimate) and the fitted and held-out facts of its `calibration.resolved.yaml`.
 
 The comparative statics use every shipped scenario (`scenarios/*.yaml` of
 the repository) whose `policies:` turn on exactly one lever: found by reading
-the files, so a new single-lever scenario joins the report by itself. Each is
-applied to the reported scenario as its `policies:` section alone, so that a
-lever's effect is measured against the scenario being validated (for a
-calibration folder: the calibrated one).
+the files, so a new single-lever scenario joins the report by itself. Its
+lever's section is added to the reported scenario's `policies:` (replacing
+that lever's section if the scenario has one), so that a lever's effect is
+measured against the scenario being validated (for a calibration folder: the
+calibrated one).
 
 The global sensitivity's parameter ranges are, in this order of preference:
 the posterior's 5–95 % ranges (parameters.csv q05, q95) of a calibration
@@ -90,17 +91,19 @@ class Target:
         policies: dict[str, Any] | None = None,
         hindcast_only: bool = False,
     ) -> Scenario:
-        """The reported scenario with dotted-key values, another `policies:` section, or ending with the hindcast."""
+        """The reported scenario with dotted-key values, more lever sections, or ending with the hindcast."""
         data = json.loads(json.dumps(self.raw))
         data["name"] = name
         for key, value in (values or {}).items():
             set_path(data, key, value)
-        if policies is not None:
-            data["policies"] = json.loads(json.dumps(policies))
+        if policies is not None:  # lever sections added to the scenario's own (replacing the same lever's)
+            data["policies"] = {**(data.get("policies") or {}), **json.loads(json.dumps(policies))}
         if hindcast_only:
+            end = self.scenario.years.hindcast_end
             years = data.setdefault("years", {})
-            years["end"] = self.scenario.years.hindcast_end
+            years["end"] = end
             years["report_start"] = None
+            data["policies"] = _within(data.get("policies") or {}, end)
         return validate_mapping(data, self.path)
 
     def value(self, key: str) -> float:
@@ -108,6 +111,20 @@ class Target:
         for part in key.split("."):
             node = node[part]
         return float(node)
+
+
+def _within(policies: dict[str, Any], end: int | None) -> dict[str, Any]:
+    """The lever sections active by year `end`, each ending by then (the hindcast's runs stop there)."""
+    out = {}
+    for key, section in policies.items():
+        if not isinstance(section, dict) or end is None:
+            out[key] = section
+            continue
+        start, stop = section.get("start_year"), section.get("end_year")
+        if isinstance(start, int) and start > end:
+            continue  # starts after the hindcast: off in it
+        out[key] = {**section, "end_year": end} if isinstance(stop, int) and stop > end else section
+    return out
 
 
 def load_target(path: Path, firms: int | None) -> Target:

@@ -179,3 +179,13 @@ def test_the_simulated_check_detects_probabilities_that_ignore_the_nests(monkeyp
 
     monkeypatch.setattr(closed_form, "expected_counts", flat)
     assert not all(row[-1] for row in closed_form.simulated_rows(scenario, 5, world))
+
+
+def test_the_hindcast_runs_keep_only_the_levers_active_in_it() -> None:
+    target = load_target(SCENARIOS / "relocation_aid.yaml", 1500)
+    hindcast = target.variant("h", hindcast_only=True)
+    assert hindcast.years.end == 2022 and hindcast.policies.relocation_aid is None  # starts in 2024
+    early = {"relocation_aid": {"start_year": 2020, "end_year": 2030, "yuan_per_job": 1.0, "annual_budget_yuan": 1.0}}
+    aid = target.variant("h", policies=early, hindcast_only=True).policies.relocation_aid
+    assert aid is not None and (aid.start_year, aid.end_year) == (2020, 2022)
+    assert target.variant("f", policies=early).policies.relocation_aid.end_year == 2030
