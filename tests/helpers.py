@@ -15,6 +15,29 @@ ZERO_CHOICE = {name: 0.0 for name in Choice.model_fields}
 FLAT_NESTS = {name: 1.0 for name in Nests.model_fields}
 
 
+def _flat(node: dict[str, Any], prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def hand_set() -> dict[str, Any]:
+    """The hand-set behaviour coefficients the baseline had before calibration, as dotted overrides.
+
+    Read from scenarios/before_calibration.yaml. Structural tests whose power was sized on them
+    (more movers a year, a larger inclusive-value weight) use them; what they test does not depend
+    on the values.
+    """
+    import yaml
+
+    doc = yaml.safe_load((SCENARIOS / "before_calibration.yaml").read_text(encoding="utf-8"))
+    return _flat(doc["behaviour"], "behaviour.")
+
+
 def scenario(overrides: dict[str, Any] | None = None, name: str = "test") -> Scenario:
     """A scenario from defaults plus dotted-key overrides, validated like a file."""
     data: dict[str, Any] = {"name": name, "seed": 7, "replications": 1}

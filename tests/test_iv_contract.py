@@ -40,7 +40,7 @@ from model.levers.aid import RelocationAid
 from model.levers.base import PULL
 from model.nested import NestSpec
 from model.state import WorldState
-from tests.helpers import shipped
+from tests.helpers import hand_set, shipped
 
 Z_ONE_SIDED = 3.09  # one-sided p = 0.001
 YEAR = 2024
@@ -249,7 +249,8 @@ def _z(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _paired(name: str, c: float, seed: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    ov = {"behaviour.push.inclusive_value": c}
+    """Base and lever on the same seed, on the hand-set coefficients (power sized on their move rate)."""
+    ov = {**hand_set(), "behaviour.push.inclusive_value": c}
     return _outcomes(one_year("baseline", FIRMS, ov), seed), _outcomes(one_year(name, FIRMS, ov), seed)
 
 

@@ -27,12 +27,12 @@ from model.config import LEVER_KEYS, Policies, Scenario, scenario_model
 from model.errors import InputError
 from model.levers import LEVERS, REGISTRY, build_levers
 from model.levers.base import PULL, PUSH, Lever
-from model.scenario import load_raw, load_scenario, to_input_error
+from model.scenario import load_raw, load_scenario, set_path, to_input_error
 from model.schema import Fraction, IdsOf, ParkIds, Timed, Yuan, ids, label_of, marker_of, quantity, unit_of
 from model.state import WorldState
 from model.world import WorldData, check_references, world_for
 from tests.conftest import run_py
-from tests.helpers import SCENARIOS, scenario, shipped
+from tests.helpers import SCENARIOS, hand_set, scenario, shipped
 
 YEARS = {"start": 2023, "end": 2035}
 
@@ -314,6 +314,8 @@ EXTENDED = scenario_model((*LEVERS, PowerDiscount))
 
 def _extended(policy: dict[str, Any], firms: int = 4_000) -> Scenario:
     data = load_raw(SCENARIOS / "baseline.yaml")
+    for key, value in hand_set().items():  # sized on the hand-set coefficients' move rate
+        set_path(data, key, value)
     data["firms"] = {"count": firms}
     data["policies"] = {"power_discount": policy}
     try:
@@ -327,7 +329,7 @@ def test_a_new_lever_validates_runs_and_is_checked_like_the_shipped_ones() -> No
     sc = _extended(policy)
     data = world_for(sc)  # the generic checks see the new lever's fields
     assert [lever.key for lever in build_levers(sc, data)] == ["power_discount"]
-    base = simulate(shipped("baseline", {"firms.count": 4_000}), 3, data)
+    base = simulate(shipped("baseline", {**hand_set(), "firms.count": 4_000}), 3, data)
     res = simulate(sc, 3, data)
     assert res.metrics["fiscal_cost_yuan"] == pytest.approx(1e9 * 12)
     assert res.metrics["to_north_jobs"] > base.metrics["to_north_jobs"]

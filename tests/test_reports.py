@@ -165,7 +165,9 @@ def _catalogue_cell(name: str, row: dict[str, str], replications: int) -> str:
     if name == COST_EFFECTIVENESS:
         if math.isfinite(low):
             return m.interval_text(mean, low, high)
-        return m.text(mean) if replications < 2 else f"{m.text(mean)} {NOT_DEFINED}"
+        if replications < 2 or not math.isfinite(mean):  # no ratio at all (e.g. no change in north jobs)
+            return m.text(mean)
+        return f"{m.text(mean)} {NOT_DEFINED}"
     if low == high == mean:
         return f"{m.text(mean, change=True)} (same in every replication)"
     return m.interval_text(mean, low, high, change=True)

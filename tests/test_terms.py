@@ -36,7 +36,7 @@ from model.choice import (
     Term,
 )
 from model.config import Choice, KindName, Nests, Push, World
-from tests.helpers import scenario, shipped
+from tests.helpers import hand_set, scenario, shipped
 
 
 def test_every_coefficient_has_exactly_one_term() -> None:
@@ -147,6 +147,7 @@ def test_keeping_the_offer_terms_changes_no_result(monkeypatch) -> None:
     sc = shipped(
         "relocation_aid",
         {
+            **hand_set(),  # enough movers at 3,000 firms for the budget to bind every year
             "firms.count": 3_000,
             "years.end": 2027,
             "policies.relocation_aid.end_year": 2027,
