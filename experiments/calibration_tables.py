@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from experiments.abc import weighted_quantile
+from experiments.calibration_format import FIT_COLUMNS, PARAMETER_COLUMNS, PREDICTIVE_COLUMNS, TRACE_COLUMNS
 from experiments.facts import FACTS, Fact
 from experiments.measures import list_chance, outside_candidates
 from experiments.stats import Interval
@@ -32,40 +33,6 @@ from experiments.tables import fmt, write_csv
 if TYPE_CHECKING:
     from experiments.calibrate import Calibrate
 
-PARAMETER_COLUMNS = (
-    "key",
-    "label",
-    "unit",
-    "prior_low",
-    "prior_high",
-    "default",
-    "reason",
-    "posterior_mean",
-    "posterior_sd",
-    "q05",
-    "q50",
-    "q95",
-    "calibrated",
-)
-TRACE_COLUMNS = ("generation", "epsilon", "particles", "simulations", "acceptance_rate", "effective_size")
-FIT_COLUMNS = (
-    "fact",
-    "label",
-    "role",
-    "unit",
-    "observed",
-    "rule",
-    "source",
-    "window",
-    "model",
-    "value",
-    "ci_low",
-    "ci_high",
-    "met",
-    "met_share",
-    "detail",
-)
-PREDICTIVE_COLUMNS = ("model", "draw", "fact", "value", "met")
 SIGNIFICANT = 4  # digits of the point estimate written into calibrated.yaml
 
 

@@ -21,27 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.calibration_format import PARAMETER_COLUMNS, POSTERIOR_FIXED
 from model.csvfile import read_rows
 from model.errors import InputError, short
 
 POSTERIOR_FILE = "posterior.csv"
 PARAMETERS_FILE = "parameters.csv"
-POSTERIOR_FIXED = ("draw", "weight", "distance")
-PARAMETER_COLUMNS = (
-    "key",
-    "label",
-    "unit",
-    "prior_low",
-    "prior_high",
-    "default",
-    "reason",
-    "posterior_mean",
-    "posterior_sd",
-    "q05",
-    "q50",
-    "q95",
-    "calibrated",
-)
 MAX_PARTICLES = 100_000
 WHAT = "a result folder written by `relocsim calibrate` (posterior.csv and parameters.csv)"
 

@@ -22,44 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from experiments.calibration_format import FIT_COLUMNS as FIT_NEEDED
+from experiments.calibration_format import PARAMETER_COLUMNS as PARAMETERS_NEEDED
+from experiments.calibration_format import TRACE_COLUMNS as TRACE_NEEDED
 from model.errors import InputError, short
 from model.outcomes import Metric
 from model.yamlfile import read_yaml
 from report.read import Row, header, in_order, read_table
 
-PARAMETERS_NEEDED = (
-    "key",
-    "label",
-    "unit",
-    "prior_low",
-    "prior_high",
-    "default",
-    "reason",
-    "posterior_mean",
-    "posterior_sd",
-    "q05",
-    "q50",
-    "q95",
-    "calibrated",
-)
-TRACE_NEEDED = ("generation", "epsilon", "particles", "simulations", "acceptance_rate", "effective_size")
-FIT_NEEDED = (
-    "fact",
-    "label",
-    "role",
-    "unit",
-    "observed",
-    "rule",
-    "source",
-    "window",
-    "model",
-    "value",
-    "ci_low",
-    "ci_high",
-    "met",
-    "met_share",
-    "detail",
-)
 ROLES = ("fit", "held_out", "other")
 MODELS = ("posterior", "calibrated", "defaults", "null", "random")
 NEEDED_MODELS = ("posterior", "calibrated", "defaults", "null")  # every fact has these; random only top5_*
