@@ -207,4 +207,4 @@ def point_estimate(generation: Generation, keys: Sequence[str]) -> dict[str, flo
     return {key: weighted_quantile(generation.values[:, j], generation.weights, 0.5) for j, key in enumerate(keys)}
 
 
-__all__ = ["MODELS", "Calibrate", "null_overrides", "point_estimate", "world_for"]
+__all__ = ["MODELS", "Calibrate", "null_overrides", "point_estimate"]
