@@ -32,6 +32,20 @@ MODEST_PARK_SHARE = 0.10
 SKIPPED_RATIO = 0.5
 WUXI_PARKS_BY_INVESTMENT = ("wuxi_xuzhou", "yixing_peixian", "jiangyin_suining")  # 2021: ¥22.95 bn, 5.8 bn, 4.0 bn
 LIST_GROUPS = ("Suzhou", "Wuxi")
+# Fact -> the values of its measure where its rule holds (math.inf: open above). Not listed: the
+# top-5 lists (above random picks' 95% quantile, computed) and the distance clusters (a comparison
+# of three shares of one run, no threshold on the value).
+MET_BANDS: dict[str, tuple[float, float]] = {
+    "outside_majority": (OUTSIDE_MAJORITY, 1.0),
+    "low_move_rate": MOVE_RATE_BAND,
+    "mobility_by_size": (-1.0, FALLING_RHO),
+    "mobility_by_age": (-1.0, FALLING_RHO),
+    "industry_mix": (INDUSTRY_RHO, 1.0),
+    "north_skipped": (0.0, SKIPPED_RATIO),
+    "park_investment_rank": (1.0, 1.0),
+    "agglomeration_lock_in": (1.0, math.inf),
+    "park_effects_modest": (0.0, MODEST_PARK_SHARE),
+}
 
 
 def pool(summaries: Sequence[Mapping[str, float]]) -> dict[str, float]:

@@ -29,12 +29,7 @@ import numpy as np
 
 from experiments.facts import FACTS, NOT_EXPRESSIBLE, Fact
 from experiments.measures import (
-    FALLING_RHO,
-    INDUSTRY_RHO,
-    MODEST_PARK_SHARE,
-    MOVE_RATE_BAND,
-    OUTSIDE_MAJORITY,
-    SKIPPED_RATIO,
+    MET_BANDS,
     Measure,
     list_chance,
     outside_candidates,
@@ -83,18 +78,10 @@ FACT_COLUMNS = (
     "met_high",
     "verdict",
 )
-# The band a fact's rule asks for where it is a fixed one (NaN high: open above; the distance clusters' rule is
-# relative: none).
+# The band a fact's rule asks for where it is a fixed one (experiments.measures.MET_BANDS; written
+# with NaN for an open end).
 BANDS: dict[str, tuple[float, float]] = {
-    "outside_majority": (OUTSIDE_MAJORITY, 1.0),
-    "low_move_rate": MOVE_RATE_BAND,
-    "mobility_by_size": (-1.0, FALLING_RHO),
-    "mobility_by_age": (-1.0, FALLING_RHO),
-    "industry_mix": (INDUSTRY_RHO, 1.0),
-    "north_skipped": (0.0, SKIPPED_RATIO),
-    "park_investment_rank": (1.0, 1.0),
-    "agglomeration_lock_in": (1.0, math.nan),  # open above
-    "park_effects_modest": (0.0, MODEST_PARK_SHARE),
+    name: (low, high if math.isfinite(high) else math.nan) for name, (low, high) in MET_BANDS.items()
 }
 COVERAGE_COLUMNS = ("source", "item", "facts", "note")
 _DOMAIN = "domain.md stylized fact"

@@ -17,14 +17,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from experiments.measures import (
-    FALLING_RHO,
-    INDUSTRY_RHO,
-    MODEST_PARK_SHARE,
-    MOVE_RATE_BAND,
-    OUTSIDE_MAJORITY,
-    SKIPPED_RATIO,
-)
+from experiments.facts import UNIT_BOUNDS
+from experiments.measures import MET_BANDS
 from report.calibrate_read import Calibration, FactFit
 from report.figures.style import NORTH_COLOUR, OTHER_COLOUR, OUTSIDE_COLOUR, add_caption, new_figure, plain_spines
 
@@ -47,19 +41,8 @@ MODEL_STYLE = {
 }
 INF = math.inf
 # fact -> the values where its rule holds (experiments.measures); top5_* take random picks' 95% quantile.
-# distance_clusters compares three shares of one run, so it has no threshold on its value.
-MET_REGION: dict[str, tuple[float, float]] = {
-    "outside_majority": (OUTSIDE_MAJORITY, 1.0),
-    "low_move_rate": MOVE_RATE_BAND,
-    "mobility_by_size": (-1.0, FALLING_RHO),
-    "mobility_by_age": (-1.0, FALLING_RHO),
-    "industry_mix": (INDUSTRY_RHO, 1.0),
-    "north_skipped": (0.0, SKIPPED_RATIO),
-    "park_investment_rank": (1.0, 1.0),
-    "agglomeration_lock_in": (1.0, INF),
-    "park_effects_modest": (0.0, MODEST_PARK_SHARE),
-}
-UNIT_RANGE = {"share": (0.0, 1.0), "correlation": (-1.0, 1.0), "overlap": (0.0, 1.0), "ratio": (0.0, INF)}
+MET_REGION = MET_BANDS
+UNIT_RANGE = UNIT_BOUNDS
 WIDE = 3.0  # an interval end beyond WIDE × the largest point value is cut at the axis edge
 
 
