@@ -8,8 +8,9 @@
 5. The engine runs what is not finished; every run is stored as it completes.
 6. Failed runs stop here (exit 1, one line, the runs kept for `--resume`).
 7. The experiment writes its tables, the report module draws the Markdown
-   report and figures from those tables, the manifest comes last, and the
-   whole set is published into the folder.
+   report and figures from those tables (and report.html makes each report
+   one self-contained HTML page), the manifest comes last, and the whole set
+   is published into the folder.
 """
 
 from __future__ import annotations
@@ -117,8 +118,16 @@ def _report_module(cls: type[Experiment]) -> Any:
 
 def draw(cls: type[Experiment], folder: Path) -> list[Path]:
     """The report and figures of a result folder, from its tables on disk, into the same folder."""
-    drawn: list[Path] = _report_module(cls).draw(folder)
-    return drawn
+    return _draw(_report_module(cls), folder, folder)
+
+
+def _draw(module: Any, folder: Path, out: Path) -> list[Path]:
+    """The one place every report is drawn (a command and `plot DIR`): the module's Markdown and figures from
+    `folder` into `out`, then each Markdown report as one self-contained HTML page beside it (report.html)."""
+    from report.html import pages
+
+    drawn: list[Path] = list(module.draw(folder, out=out))
+    return [*drawn, *pages(drawn)]
 
 
 def summary(cls: type[Experiment], folder: Path) -> list[str]:
@@ -144,4 +153,4 @@ def redraw(folder: Path) -> list[str]:
     module = _report_module(experiment_class(command))
     rf = ResultFolder(folder.parent, folder.name)
     with rf.locked():
-        return rf.publish(lambda tmp: module.draw(folder, out=tmp), only=set(module.DRAWN))
+        return rf.publish(lambda tmp: _draw(module, folder, tmp), only=set(module.DRAWN))

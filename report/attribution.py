@@ -35,7 +35,7 @@ from report.markdown import (
 )
 from report.read import Estimate, in_order, read_table
 
-DRAWN = ("plots", "attribution.md")
+DRAWN = ("plots", "attribution.md", "attribution.html")  # the .html page: written by the pipeline (report/html.py)
 OWN_SPEND = "own_spend_yuan"
 OWN_SPEND_METRIC = Metric(OWN_SPEND, "Own spending", "yuan", "What the lever itself spent in the full package.")
 ACTS_ON = {

@@ -23,7 +23,7 @@ from experiments.facts import NOT_EXPRESSIBLE
 from report.calibrate_read import Calibration, FactFit, Result, read_calibration
 from report.markdown import document, image, table
 
-DRAWN = ("plots", "report.md")
+DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 REPRODUCED, NOT_REPRODUCED, NO_EVIDENCE = (
     "reproduced",
     "not reproduced",

@@ -34,7 +34,7 @@ from report.markdown import (
 from report.read import Estimate, Resolved, Row, in_order, read_resolved, read_table
 from report.stopping import stopping
 
-DRAWN = ("plots", "comparison.md")
+DRAWN = ("plots", "comparison.md", "comparison.html")  # the .html page: written by the pipeline (report/html.py)
 COMPARISON_NEEDED = (
     "scenario",
     "metric",

@@ -10,7 +10,7 @@ from model.errors import InputError
 from model.outcomes import HEADLINE, HORIZON, metric
 from report.markdown import document, nan_if_none, table
 
-DRAWN = ("plots", "report.md")
+DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 
 
 def read_summary(folder: Path) -> dict[str, Any]:

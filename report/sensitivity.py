@@ -19,7 +19,7 @@ from model.outcomes import Metric, metric
 from report.markdown import VARIANCE_SHARE, change_unit, document, image, magnitude_text, table
 from report.read import Factor, header, read_factors, read_table
 
-DRAWN = ("plots", "indices.md")
+DRAWN = ("plots", "indices.md", "indices.html")  # the .html page: written by the pipeline (report/html.py)
 METHODS = {"morris": ("mu_star", "mu", "sigma"), "sobol": ("S1", "ST")}
 RANKED_BY = {"morris": "mu_star", "sobol": "ST"}
 

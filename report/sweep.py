@@ -19,7 +19,7 @@ from model.outcomes import metric
 from report.markdown import change_unit, document, image, one_replication_note, table, with_ci
 from report.read import Estimate, Factor, factor_value, header, in_order, read_factors, read_table
 
-DRAWN = ("plots", "sweep.md")
+DRAWN = ("plots", "sweep.md", "sweep.html")  # the .html page: written by the pipeline (report/html.py)
 POINT_TAIL = ("outcome", "runs", "failed", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
 NOISE_WORDS = {True: "within noise", False: "differs", None: "–"}
 LISTED_VALUES = 8  # a factor with more distinct values is described by its range

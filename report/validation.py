@@ -37,7 +37,7 @@ from report.validation_sections import (
     statics_section,
 )
 
-DRAWN = ("plots", "report.md")
+DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 VERDICT_MARK = {
     "reproduced": "**reproduced**",
     "not reproduced": "not reproduced",
