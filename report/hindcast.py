@@ -1,29 +1,174 @@
 """The hindcast section of a run's report: 2019–2022 per origin group, and the article's lists.
 
 Read from hindcast.csv and patterns.csv (experiments.hindcast); nothing is
-computed here but formatting.
+computed here but formatting. `origin_tops` reads, for each origin group the
+article lists destinations for, the model's ranking of outside destinations
+(report.figures.hindcast draws it beside the article's list): from
+hindcast.csv in a run folder, or from the stored hindcast summaries of a
+validation folder's model runs (`runs/facts-model-*.json`), whose tables keep
+only the top five.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.folders import HIDDEN_WORK
+from experiments.hindcast import FLAT_TOP
+from experiments.hindcast import SHARE as SHARE_BOUNDS
+from experiments.patterns import read_targets
+from experiments.stats import Interval
+from experiments.store import RUNS_DIR
+from model.errors import InputError
 from model.outcomes import metric
-from report.markdown import table
-from report.read import read_table
+from model.world import DATA_DIR
+from model.yamlfile import read_yaml
+from report.markdown import image, table
+from report.read import Estimate, read_table
+from report.tables import Place, read_places
 
 SHARE = metric("north_share_jobs")  # any share metric: the format of a share in %
 TOP = 5
 GROUP_ORDER = ("Suzhou", "Wuxi", "all origins")
+FIGURE = "hindcast_destinations.png"
+OUTSIDE = "outside_destination"
+MODEL_RUNS = "facts-model-r*.json"  # experiments.validation: the model's fact runs, one per replication
+PUBLISHING = HIDDEN_WORK[0]  # the work folder a command builds its results in
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One outside city in an origin group's ranking: its share of the group's outside-bound jobs."""
+
+    place: str
+    share: Estimate
+    rank: int  # 1 = most of the group's outside-bound jobs
+
+
+@dataclass(frozen=True)
+class OriginTop:
+    """An origin group's outside destinations as the model ranks them, and the article's list for it."""
+
+    group: str
+    ranking: list[Destination]  # every city that received jobs, largest mean share first (ties by id)
+    article: list[str]
+    article_ranked: bool  # False: the article's list is a set (in pinyin order), not a ranking
+    window: tuple[int, int]
+    replications: int
+    kept: int | None = None  # runs kept only each replication's top `kept` cities (validation summaries)
+
+    def rank_of(self, place: str) -> int | None:
+        return next((d.rank for d in self.ranking if d.place == place), None)
+
+
+def _ranked(estimates: Mapping[str, Estimate]) -> list[Destination]:
+    order = sorted((p for p, e in estimates.items() if e.mean > 0), key=lambda p: (-estimates[p].mean, p))
+    return [Destination(p, estimates[p], i) for i, p in enumerate(order, start=1)]
+
+
+def runs_dir(folder: Path) -> Path:
+    """A result folder's stored runs. While a command builds its tables and reports into a hidden work folder
+    inside the result folder (experiments.folders: `.publish-*`), the runs are beside that work folder."""
+    if not (folder / RUNS_DIR).is_dir() and folder.name.startswith(PUBLISHING):
+        return folder.parent / RUNS_DIR
+    return folder / RUNS_DIR
+
+
+def origin_tops(folder: Path) -> list[OriginTop]:
+    """The model's outside destinations per origin group with an article list, or none without a hindcast."""
+    if (folder / "hindcast.csv").is_file():
+        return _from_hindcast(folder)
+    runs = sorted(runs_dir(folder).glob(MODEL_RUNS)) if (folder / "validation.json").is_file() else []
+    return _from_summaries(runs) if runs else []
+
+
+def _from_hindcast(folder: Path) -> list[OriginTop]:
+    rows = read_table(folder, "hindcast.csv", ("group", "statistic", "item", "mean", "ci_low", "ci_high"))
+    targets = read_targets()
+    per_group: dict[str, dict[str, Estimate]] = defaultdict(dict)
+    reps = 0
+    for r in rows:
+        if r.text("statistic") == OUTSIDE:
+            per_group[r.text("group")][r.name("item")] = r.estimate("mean", "ci_low", "ci_high")
+        if "replications" in r.cells and r.text("replications"):
+            reps = max(reps, r.integer("replications"))
+    return [
+        OriginTop(g, _ranked(per_group.get(g, {})), list(cities), targets.is_ranked(g), targets.window, reps)
+        for g, cities in targets.top_destinations.items()
+    ]
+
+
+def _from_summaries(runs: Sequence[Path]) -> list[OriginTop]:
+    """Per replication each city's share (0 where a run's summary does not list it), then mean and 95% CI."""
+    summaries = []
+    for path in runs:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(path, "", f"unreadable ({type(exc).__name__})", "a run file the command wrote") from None
+        summary = doc.get("summary") if isinstance(doc, dict) else None
+        if isinstance(summary, dict):
+            summaries.append(summary)
+    targets = read_targets()
+    out = []
+    for g, cities in targets.top_destinations.items():
+        prefix = f"{g}|{OUTSIDE}|"
+        places = sorted({k[len(prefix) :] for s in summaries for k in s if k.startswith(prefix)})
+        estimates = {}
+        for p in places:
+            values = [float(s.get(prefix + p, 0.0)) for s in summaries]
+            iv = Interval.of([v for v in values if math.isfinite(v)], SHARE_BOUNDS)
+            estimates[p] = Estimate(iv.mean, iv.low, iv.high)
+        out.append(
+            OriginTop(
+                g, _ranked(estimates), list(cities), targets.is_ranked(g), targets.window, len(summaries), FLAT_TOP
+            )
+        )
+    return out
 
 
 def _pct(mean: float, low: float, high: float) -> str:
     return SHARE.interval_text(mean, low, high)
 
 
-def section(folder: Path) -> list[str]:
-    """The Markdown lines of the hindcast section, or none for a run without a hindcast window."""
+def places_of(folder: Path) -> dict[str, Place]:
+    """The place table a folder's runs used: its places.csv, else the one its resolved scenario names."""
+    if (folder / "places.csv").is_file():
+        return read_places(folder / "places.csv")
+    named = None
+    if (folder / "scenario.resolved.yaml").is_file():
+        doc = read_yaml(folder / "scenario.resolved.yaml")
+        data = ((doc.get("world") or {}).get("data") or {}) if isinstance(doc, dict) else {}
+        named = data.get("places") if isinstance(data, dict) else None
+    path = Path(named) if isinstance(named, str) and named else DATA_DIR / "places.csv"
+    return read_places(path) if path.is_file() else {}
+
+
+def figure_lines(shown: bool) -> list[str]:
+    """The hindcast destinations figure and how to read it, if it was drawn."""
+    if not shown:
+        return []
+    return [
+        *image(
+            f"plots/{FIGURE}",
+            "top destinations against the article",
+            "The model's top outside destinations of each origin group the article lists (bars: mean share of the "
+            "group's outside-bound jobs over the hindcast window, 95% interval across replications; orange: on the "
+            "article's list), beside the article's list with each city's rank in the model.",
+        ),
+    ]
+
+
+def section(folder: Path, figure: bool = False) -> list[str]:
+    """The Markdown lines of the hindcast section, or none for a run without a hindcast window.
+
+    `figure`: the destinations figure (report.figures.hindcast) was drawn and is shown after the lists.
+    """
     if not (folder / "hindcast.csv").is_file():
         return []
     rows = read_table(folder, "hindcast.csv", ("group", "statistic", "item", "mean", "ci_low", "ci_high"))
@@ -68,7 +213,7 @@ def section(folder: Path) -> list[str]:
         "",
         *table(headers, cells, "lrrrrrl"),
     ]
-    return lines + _patterns(folder)
+    return [*lines, *_patterns(folder), *(["", *figure_lines(figure)] if figure else [])]
 
 
 def _patterns(folder: Path) -> list[str]:

@@ -49,15 +49,18 @@ def draw(folder: Path, out: Path | None = None) -> list[Path]:
     ]
     figures = draw_all(folder, out)
     gallery = [f"![{p.stem}](plots/{p.name})" for p in figures]
+    from report.figures.hindcast import draw_for
     from report.hindcast import section
+
+    destinations = draw_for(folder, out)
 
     window = (doc.get("windows") or {}).get("report")
     if window:
         intro.insert(0, f"Summary metrics over the report window {window[0]}–{window[1]}.")
-    sections = [intro, table(["Metric", "Mean (95% CI)"], rows), section(folder), gallery]
+    sections = [intro, table(["Metric", "Mean (95% CI)"], rows), section(folder, bool(destinations)), gallery]
     text = document(f"Scenario `{doc.get('scenario', '?')}`", *sections)
     (out / "report.md").write_text(text, encoding="utf-8")
-    return [out / "report.md", *figures]
+    return [out / "report.md", *figures, *destinations]
 
 
 def summary(folder: Path) -> list[str]:

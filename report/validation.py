@@ -17,6 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from report.hindcast import FIGURE, figure_lines
 from report.markdown import document, image, table
 from report.read import Estimate
 from report.validation_read import (
@@ -116,7 +117,8 @@ def verdict_counts(facts: list[FactRow]) -> str:
     return f"{met} of {len(facts)} met: " + "; ".join(parts)
 
 
-def facts_section(folder: Path, meta: dict[str, Any]) -> list[str]:
+def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False) -> list[str]:
+    """The facts table(s) and figure; `destinations`: the hindcast destinations figure was drawn too."""
     facts = read_facts(folder)
     calibration = meta["mode"] == "calibration"
     first, last = meta["hindcast"]
@@ -154,7 +156,7 @@ def facts_section(folder: Path, meta: dict[str, Any]) -> list[str]:
     details = [f"- `{f.name}`: model {f.detail}" for f in facts if f.detail]
     if details:
         lines += ["What the model shows:", "", *details, ""]
-    return lines
+    return lines + figure_lines(destinations)
 
 
 def coverage_section(folder: Path) -> list[str]:
@@ -217,7 +219,7 @@ def draw(folder: Path, out: Path | None = None) -> list[Path]:
     text = document(
         title,
         intro(meta),
-        facts_section(folder, meta),
+        facts_section(folder, meta, any(p.name == FIGURE for p in figures)),
         coverage_section(folder),
         checks_section(folder),
         statics_section(folder, meta),

@@ -5,7 +5,9 @@
 - statics.png: each lever's paired change in north-park and outside-province jobs;
 - returns.png: north-park jobs gained by the relocation-aid payment, and the
   marginal north jobs per extra CNY m;
-- sobol.png: the total index ST of every parameter for every outcome.
+- sobol.png: the total index ST of every parameter for every outcome;
+- hindcast_destinations.png: the model's top outside destinations of Suzhou and
+  Wuxi beside the article's lists (report.figures.hindcast).
 
 Labels and units come from the metric catalogue (model.outcomes) and the
 scenario keys (model.keys); the style is report/figures/style.py.
@@ -22,6 +24,7 @@ from matplotlib.figure import Figure
 
 from model.keys import describe
 from model.outcomes import metric
+from report.figures.hindcast import draw_for
 from report.figures.style import (
     NEUTRAL_COLOUR,
     NORTH_COLOUR,
@@ -188,6 +191,7 @@ def draw_all(folder: Path, out: Path) -> list[Path]:
     plots.mkdir(parents=True, exist_ok=True)
     meta = read_meta(folder)
     written = [save_png(plot_facts(read_facts(folder), meta["mode"] == "calibration"), plots / "facts.png")]
+    written += draw_for(folder, out)  # hindcast_destinations.png, from the model's fact runs
     for name, fig in (
         ("statics.png", plot_statics(folder)),
         ("returns.png", plot_returns(folder)),
