@@ -38,6 +38,7 @@ class Place:
     kind: str
     lat: float
     lon: float
+    name_zh: str = ""  # Chinese name; "" in folders written before places.csv had the column
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def read_places(path: Path) -> dict[str, Place]:
                 f"{lat}, {lon} is off the globe",
                 "lat in [-90, 90], lon in [-180, 180]",
             )
-        places[pid] = Place(pid, row["name"].strip() or pid, row["kind"].strip(), lat, lon)
+        name_zh = (row.get("name_zh") or "").strip()
+        places[pid] = Place(pid, row["name"].strip() or pid, row["kind"].strip(), lat, lon, name_zh)
     if not places:
         raise InputError(path, "", "no rows", "one row per place")
     return places
