@@ -3,9 +3,11 @@
 Figures are built on `matplotlib.figure.Figure` with the Agg canvas, so
 drawing changes no global matplotlib state (no pyplot, no backend switch), and
 PNGs carry no software or time stamp, so the same tables always give the same
-bytes. Axis labels, tick formats and units come from the metric catalogue
-(model.outcomes): shares in %, changes of shares in percentage points, money
-in CNY m or bn, jobs with thousands separators.
+bytes. Every text is drawn with one family list (report.figures.names: DejaVu
+Sans, then a CJK font if one is installed), set per text when the figure is
+drawn, never in the global rcParams. Axis labels, tick formats and units come
+from the metric catalogue (model.outcomes): shares in %, changes of shares in
+percentage points, money in CNY m or bn, jobs with thousands separators.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from experiments.stats import Interval
 from model.outcomes import Metric
+from report.figures.names import font_families
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +56,32 @@ TITLE_SIZE = 11
 CAPTION_WIDTH = 130
 
 
+DEFAULT_FAMILY = ["sans-serif"]  # matplotlib's default font.family
+
+
+def use_fonts(fig: Figure) -> None:
+    """Give every text of `fig` that has the default family the figure family list (names.font_families).
+
+    Per text, so no global matplotlib state changes; tick labels made later copy
+    the first tick's font. StyledFigure calls it at every draw.
+    """
+    families = font_families()
+    defaults = (DEFAULT_FAMILY, list(rcParams["font.family"]))  # what a text nobody gave a family has
+    for text in fig.findobj(Text):
+        if text.get_fontfamily() in defaults:
+            text.set_fontfamily(families)
+
+
+class StyledFigure(Figure):
+    """A Figure whose texts are drawn with the figure family list (Latin, then CJK glyphs)."""
+
+    def draw(self, renderer: Any) -> None:
+        use_fonts(self)
+        super().draw(renderer)
+
+
 def new_figure(width_in: float, height_in: float, *, layout: str | None = "constrained") -> Figure:
-    fig = Figure(figsize=(width_in, height_in), layout=layout)
+    fig = StyledFigure(figsize=(width_in, height_in), layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
