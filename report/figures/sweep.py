@@ -200,7 +200,7 @@ def plot_heatmap(s: Sweep, name: str) -> Figure:
         for (j, i), value in np.ndenumerate(g.diff):
             r, gr, b, _a = g.colours[j, i]
             ink = "white" if 0.299 * r + 0.587 * gr + 0.114 * b < 0.5 else "black"
-            text = m.text(value, change=True, scale=scale)
+            text = m.text(value, change=True, scale=scale if value else None)  # "CNY 0", not "CNY 0 bn"
             label = f"{NOISE_LABEL}\n({text})" if g.noise[j, i] else text
             ax.text(i, j, label, ha="center", va="center", fontsize=7, color=ink)
     bar = fig.colorbar(ScalarMappable(g.norm, g.cmap), ax=ax)

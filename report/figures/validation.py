@@ -40,12 +40,13 @@ from report.figures.style import (
     title,
     wrapped,
 )
+from report.markdown import lever_label, lower_first
 from report.read import Estimate
 from report.validation_read import FactRow, read_facts, read_meta, read_returns, read_sobol, read_statics
-from report.validation_sections import AID_KEY, NORTH_PER_MILLION, outcome_label
+from report.validation_sections import AID_KEY, NORTH_PER_MILLION
 
 SCALE = {"share": 100.0}
-UNIT_AXIS = {"share": "%", "correlation": "ρ or τ", "ratio": "ratio", "overlap": "overlap"}
+UNIT_AXIS = {"share": "%", "correlation": "ρ or τ", "ratio": "ratio (×)", "overlap": "rank-biased overlap (0–1)"}
 
 
 def _point(ax: Axes, y: float, e: Estimate, colour: str, scale: float) -> None:
@@ -57,9 +58,9 @@ def _point(ax: Axes, y: float, e: Estimate, colour: str, scale: float) -> None:
 
 def _fact_panel(ax: Axes, f: FactRow, calibration: bool) -> None:
     scale = SCALE.get(f.unit, 1.0)
-    series = [("model", f.model, NORTH_COLOUR), ("null", f.null, OUTSIDE_COLOUR)]
+    series = [("Model", f.model, NORTH_COLOUR), ("Null model", f.null, OUTSIDE_COLOUR)]
     if calibration:
-        series.insert(1, ("posterior", f.posterior, OTHER_COLOUR))
+        series.insert(1, ("Posterior", f.posterior, OTHER_COLOUR))
     for i, (_name, e, colour) in enumerate(series):
         _point(ax, float(len(series) - 1 - i), e, colour, scale)
     low, high = f.band
@@ -162,6 +163,14 @@ def _point_v(ax: Axes, x: float, e: Estimate) -> None:
         ax.plot(x, e.mean, "o", color=NORTH_COLOUR, markersize=5)
 
 
+def sobol_row_label(outcome: str, effect_of: str) -> str:
+    """A row of the Sobol' figure in words: the metric's label, or the lever's and the change it makes."""
+    m = metric(outcome)
+    if not effect_of:
+        return m.label
+    return f"{lever_label(effect_of)}: change in {lower_first(m.label)}"
+
+
 def plot_sobol(folder: Path) -> Figure | None:
     s = read_sobol(folder)
     if s is None or not s.outcomes:
@@ -177,8 +186,9 @@ def plot_sobol(folder: Path) -> Figure | None:
             if math.isfinite(grid[i, j]):
                 colour = "white" if shown[i, j] > 0.6 else "#222222"
                 ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=6.5, color=colour)
-    ax.set_xticks(range(len(keys)), [k.removeprefix("behaviour.") for k in keys], fontsize=7, rotation=40, ha="right")
-    ax.set_yticks(range(len(s.outcomes)), [outcome_label(o, e).replace("`", "") for o, e in s.outcomes], fontsize=7)
+    labels = [wrapped(r.label or describe(r.key).label, 22) for r in s.ranges]
+    ax.set_xticks(range(len(keys)), labels, fontsize=7, rotation=40, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(len(s.outcomes)), [sobol_row_label(o, e) for o, e in s.outcomes], fontsize=7)
     fig.colorbar(image, ax=ax, fraction=0.03, label="ST (share of the variance, clipped to 0–1)")
     title(ax, "Total Sobol' index of each parameter")
     add_caption(fig, "Numbers: ST as estimated (outside 0–1 where the budget does not resolve it; see report.md).")
