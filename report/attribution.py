@@ -155,7 +155,7 @@ def read_attribution(folder: Path) -> Attribution:
             q = row.metric("quantity").name
         decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
     post = uncertainty.read_posterior(folder, "lever")
-    a = Attribution(folder, levers, metrics, shares, totals, decision, min(reps), post)
+    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post)  # a ratio may count fewer
     for m in metrics:  # every cell the report shows must exist
         a.total(m)
         for lv in levers:

@@ -124,7 +124,7 @@ def read_comparison(folder: Path) -> Comparison:
         if name not in scenarios[1:]:
             raise InputError(row.path, f"row {row.line}, column scenario", f"{short(name)}", ", ".join(scenarios[1:]))
         decision[(name, row.metric("quantity").name)] = row.estimate("value", "ci_low", "ci_high")
-    reps = min(r.replications for r in rows.values())
+    reps = max(r.replications for r in rows.values())  # a row counts its defined values (a ratio may have fewer)
     resolved = {name: read_resolved(folder / "scenarios" / f"{name}.resolved.yaml") for name in scenarios}
     comparison = Comparison(
         folder, scenarios, rows, decision, reps, resolved, uncertainty.read_posterior(folder, "scenario")
