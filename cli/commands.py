@@ -25,6 +25,10 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return validate(args.files)
     if args.command == "plot":
         return plot(args.results, quiet=args.quiet)
+    if args.command == "app":
+        from app.serve import serve
+
+        return serve(args.host, args.port)
     from experiments.pipeline import run_experiment
 
     outcome = run_experiment(args.command, args)

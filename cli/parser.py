@@ -23,7 +23,9 @@ PROG = "relocsim"
 OTHER_COMMANDS = {
     "validate": "check scenario and experiment files (and the data they name) without running them",
     "plot": "redraw the report and figures of a result folder",
+    "app": "serve the interactive browser app (Mesa SolaraViz; needs the app extra)",
 }
+MAX_PORT = 65535
 
 
 class Parser(argparse.ArgumentParser):
@@ -154,6 +156,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help=OTHER_COMMANDS["plot"], description=OTHER_COMMANDS["plot"])
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR")
     plot.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    app = sub.add_parser("app", help=OTHER_COMMANDS["app"], description=OTHER_COMMANDS["app"])
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=int_in(1, MAX_PORT, "a TCP port"), default=8765, help="TCP port (default 8765)")
     return parser
 
 

@@ -1,0 +1,183 @@
+"""What the app simulates: the current settings and their baseline, stepped together on common random numbers.
+
+`AppModel` is the Mesa model the SolaraViz page builds, steps and resets.
+It runs two `RelocationModel`s year by year: the scenario with the levers as
+set on the page, and the same scenario with every lever off (the baseline),
+both with the same seed, firms and world tables, so that the difference
+between them is the levers' effect and not a different draw of the dice.
+
+A scenario that does not validate does not raise: the model keeps the
+one-line message in `error` and does nothing, and the page shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from app.levers import LeverInput, apply_inputs, lever_inputs, scenario_files, shipped_values, without_levers
+from model.config import Scenario
+from model.errors import InputError
+from model.metrics import YearRecord
+from model.model import RelocationModel
+from model.scenario import load_raw, set_path, validate_mapping
+from model.world import WorldData, world_for
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
+DEFAULT_SEED = 1
+SERIES = ("to_north_jobs", "to_jiangsu_jobs", "to_outside_jobs", "relocated_jobs")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A scenario file as the page needs it: its mapping after `extends`, its inputs, or why it is broken."""
+
+    path: Path
+    raw: dict[str, Any]
+    scenario: Scenario | None
+    inputs: tuple[LeverInput, ...]
+    error: str | None = None
+
+
+def shipped_maxima() -> dict[tuple[str, str], float]:
+    """The largest value of each lever key over the shipped scenarios (the money sliders' range rule)."""
+    raws = []
+    for path in scenario_files(SCENARIOS):
+        try:
+            raws.append(load_raw(path))
+        except InputError:
+            continue
+    return shipped_values(raws)
+
+
+def load(path: str | Path) -> Loaded:
+    """Read and validate a scenario file; a bad one comes back with its one-line message."""
+    path = Path(path)
+    try:
+        raw = load_raw(path)
+        scenario = validate_mapping(raw, path)
+        world_for(scenario, path)
+    except InputError as exc:
+        return Loaded(path, {}, None, (), exc.message)
+    years = (scenario.years.start, scenario.years.end)
+    return Loaded(path, raw, scenario, tuple(lever_inputs(raw, years, shipped_maxima())), None)
+
+
+def window_sum(records: Sequence[YearRecord], field: str, window: tuple[int, int]) -> float:
+    return float(sum(getattr(r, field) for r in records if window[0] <= r.year <= window[1]))
+
+
+class AppModel(mesa.Model):
+    """The page's model: current settings and baseline, one year per step.
+
+    Args:
+        scenario_file: the scenario YAML the page picked.
+        entered: what the page's inputs hold, read once here: lever inputs by
+            name (`relocation_aid__yuan_per_job`, in the units the page shows,
+            see `app.levers`), `firms` (simulated firms; the scenario's if
+            absent) and `seed` (shared by both runs: common random numbers).
+    """
+
+    def __init__(self, scenario_file: str = str(DEFAULT_SCENARIO), entered: Mapping[str, Any] | None = None) -> None:
+        entered = dict(entered or {})
+        firms, seed = entered.pop("firms", None), entered.pop("seed", DEFAULT_SEED)
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            seed = -1
+        super().__init__(rng=max(seed, 0))
+        self.scenario_file, self.seed, self.error = str(scenario_file), seed, None
+        self.current: RelocationModel | None = None
+        self.baseline: RelocationModel | None = None
+        self.running = False
+        loaded = load(scenario_file)
+        if loaded.error is not None:
+            self.error = loaded.error
+            return
+        try:
+            raw = apply_inputs(loaded.raw, loaded.inputs, entered)
+            set_path(raw, "seed", seed)
+            if firms is not None:
+                set_path(raw, "firms.count", firms)
+            scenario = validate_mapping(raw, loaded.path)
+            base = validate_mapping(without_levers(raw), loaded.path)
+        except InputError as exc:
+            self.error = exc.message
+            return
+        data: WorldData = world_for(scenario, loaded.path)
+        self.settings = scenario
+        self.current = RelocationModel(scenario, self.seed, data)
+        self.baseline = RelocationModel(base, self.seed, data)
+        self.running = True
+
+    @property
+    def year(self) -> int | None:
+        return None if self.current is None or not self.current.records else self.current.year
+
+    def step(self) -> None:
+        if self.current is None or self.baseline is None or not self.running:
+            self.running = False
+            return
+        self.current.step()
+        self.baseline.step()
+        self.running = bool(self.current.running)
+
+    def run_to_end(self) -> None:
+        while self.running:
+            self.step()
+
+    # --- what the page shows -------------------------------------------------
+
+    def years(self) -> np.ndarray:
+        return np.array([r.year for r in self.current.records] if self.current else [], dtype=int)
+
+    def series(self, which: str, field: str) -> np.ndarray:
+        model = self.current if which == "current" else self.baseline
+        return np.array([getattr(r, field) for r in model.records] if model else [], dtype=float)
+
+    def fiscal_by_lever(self) -> dict[str, np.ndarray]:
+        if self.current is None:
+            return {}
+        keys = [lever.key for lever in self.current.levers]
+        return {k: np.array([r.fiscal_by_lever.get(k, 0.0) for r in self.current.records]) for k in keys}
+
+    def window(self) -> tuple[int, int]:
+        return self.settings.years.report if self.current else (0, 0)
+
+    def totals(self, which: str) -> dict[str, float]:
+        """Decision quantities over the report window, as far as it has been simulated."""
+        model = self.current if which == "current" else self.baseline
+        if model is None:
+            return {}
+        w = self.window()
+        out = {field: window_sum(model.records, field, w) for field in SERIES}
+        out["fiscal_cost_yuan"] = float(
+            sum(sum(r.fiscal_by_lever.values()) for r in model.records if w[0] <= r.year <= w[1])
+        )
+        moved = out["relocated_jobs"]
+        out["north_share_jobs"] = out["to_north_jobs"] / moved if moved > 0 else float("nan")
+        return out
+
+    def pair_jobs(self, window: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
+        """(origin, destination) index → jobs moved by the current settings (all years so far, or `window`)."""
+        out: dict[tuple[int, int], float] = {}
+        for r in self.current.records if self.current else []:
+            if window is not None and not window[0] <= r.year <= window[1]:
+                continue
+            for o, d, jobs in zip(r.flows[0], r.flows[1], r.flows[4], strict=True):
+                key = (int(o), int(d))
+                out[key] = out.get(key, 0.0) + float(jobs)
+        return out
+
+    def top_destinations(self, n: int = 5) -> dict[int, list[tuple[int, float]]]:
+        """Origin index → its top `n` destinations by jobs received so far (ties by place order)."""
+        by_origin: dict[int, list[tuple[int, float]]] = {}
+        for (o, d), jobs in self.pair_jobs().items():
+            by_origin.setdefault(o, []).append((d, jobs))
+        return {o: sorted(v, key=lambda t: (-t[1], t[0]))[:n] for o, v in sorted(by_origin.items())}

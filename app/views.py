@@ -1,0 +1,190 @@
+"""What the app's panels show, computed from an `AppModel` without Solara: figures and table rows.
+
+The charts use the reports' one style (`report.figures.style`) and take every
+label, unit and number format from the metric catalogue, so a chart in the
+app reads like the same chart in a report.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from app.session import AppModel
+from model.levers.registry import REGISTRY
+from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
+from report.figures.style import (
+    JIANGSU_COLOUR,
+    NORTH_COLOUR,
+    OUTSIDE_COLOUR,
+    legend_below,
+    metric_axis,
+    metric_label,
+    new_figure,
+    plain_spines,
+    series_colour,
+    title,
+    year_axis,
+)
+
+KINDS = (
+    ("to_north_jobs", "North co-built parks", NORTH_COLOUR),
+    ("to_jiangsu_jobs", "Other Jiangsu places", JIANGSU_COLOUR),
+    ("to_outside_jobs", "Outside the province", OUTSIDE_COLOUR),
+)
+CHART_SIZE = (6.4, 3.9)
+BASELINE_NOTE = "Dashed: baseline (the same scenario, seed and firms with every lever off)."
+
+
+def _empty(fig: Figure, text: str) -> Figure:
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
+    return fig
+
+
+def jobs_chart(m: AppModel) -> Figure:
+    """Jobs moved per year to each destination kind: current settings solid, baseline dashed."""
+    fig = new_figure(*CHART_SIZE)
+    years = m.years()
+    if len(years) == 0:
+        return _empty(fig, "Press step or run to simulate the first year.")
+    ax = fig.add_subplot()
+    handles, labels, values = [], [], []
+    for field, label, colour in KINDS:
+        cur, base = m.series("current", field), m.series("baseline", field)
+        values += [*cur, *base]
+        (h,) = ax.plot(years, cur, color=colour, linewidth=2, marker="o", markersize=3)
+        ax.plot(years, base, color=colour, linewidth=1.2, linestyle="--")
+        handles.append(h)
+        labels.append(label)
+    jobs = metric("relocated_jobs")
+    metric_axis(ax.yaxis, jobs, values=values, nbins=6)
+    ax.set_ylabel(metric_label(jobs, values=values, what="Jobs moved in the year"))
+    ax.set_ylim(bottom=0)
+    year_axis(ax, years)
+    title(ax, "Jobs moved per year, by destination")
+    plain_spines(ax)
+    legend_below(ax, handles, labels, ncol=3)
+    fig.text(0.01, 0.005, BASELINE_NOTE, fontsize=7, color="#444444")
+    return fig
+
+
+def share_chart(m: AppModel) -> Figure:
+    """The north-park share of the jobs moved each year."""
+    fig = new_figure(*CHART_SIZE)
+    years = m.years()
+    if len(years) == 0:
+        return _empty(fig, "Press step or run to simulate the first year.")
+    ax = fig.add_subplot()
+    share = metric("north_share_jobs")
+    for which, style, width in (("current", "-", 2.0), ("baseline", "--", 1.2)):
+        north, moved = m.series(which, "to_north_jobs"), m.series(which, "relocated_jobs")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(moved > 0, north / np.where(moved > 0, moved, 1), np.nan)
+        ax.plot(
+            years,
+            values,
+            color=NORTH_COLOUR,
+            linestyle=style,
+            linewidth=width,
+            marker="o" if which == "current" else "",
+        )
+    metric_axis(ax.yaxis, share)
+    ax.set_ylabel(metric_label(share))
+    ax.set_ylim(bottom=0)
+    year_axis(ax, years)
+    title(ax, "North-park share of the jobs moved each year")
+    plain_spines(ax)
+    fig.text(0.01, 0.005, BASELINE_NOTE, fontsize=7, color="#444444")
+    return fig
+
+
+def cost_chart(m: AppModel) -> Figure:
+    """Fiscal cost per year, stacked by lever (the baseline spends nothing)."""
+    fig = new_figure(*CHART_SIZE)
+    years = m.years()
+    spend = {k: v for k, v in m.fiscal_by_lever().items() if np.any(v > 0)}
+    if len(years) == 0:
+        return _empty(fig, "Press step or run to simulate the first year.")
+    if not spend:
+        return _empty(fig, "No lever has spent anything yet.")
+    ax = fig.add_subplot()
+    cost = metric("fiscal_cost_yuan")
+    totals = np.sum(list(spend.values()), axis=0)
+    bottom = np.zeros(len(years))
+    handles, labels = [], []
+    for i, (key, values) in enumerate(spend.items()):
+        bars = ax.bar(years, values, bottom=bottom, color=series_colour(i), width=0.8)
+        bottom = bottom + values
+        handles.append(bars)
+        labels.append(REGISTRY[key].label)
+    metric_axis(ax.yaxis, cost, values=list(totals), nbins=6)
+    ax.set_ylabel(metric_label(cost, values=list(totals), what="Fiscal cost in the year"))
+    year_axis(ax, years)
+    ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    title(ax, "Fiscal cost per year, by lever")
+    plain_spines(ax)
+    legend_below(ax, handles, labels, ncol=3)
+    return fig
+
+
+def comparison_rows(m: AppModel) -> list[dict[str, str]]:
+    """The decision quantities over the report window so far: current, baseline and the difference."""
+    cur, base = m.totals("current"), m.totals("baseline")
+    if not cur:
+        return []
+    rows = []
+    for name in ("north_share_jobs", *DECISION):
+        mt = metric(name)
+        rows.append(
+            {
+                "Metric": f"{mt.label} ({'%' if mt.is_share else mt.shown_unit})",
+                "Current settings": mt.text(cur[name]),
+                "Baseline": mt.text(base[name]),
+                "Difference": mt.text(cur[name] - base[name], change=True),
+            }
+        )
+    extra_north = cur["to_north_jobs"] - base["to_north_jobs"]
+    ratio = metric(COST_EFFECTIVENESS)
+    per_job = (cur["fiscal_cost_yuan"] - base["fiscal_cost_yuan"]) / extra_north if extra_north > 0 else math.nan
+    rows.append(
+        {
+            "Metric": f"{ratio.label} ({ratio.shown_unit})",
+            "Current settings": "",
+            "Baseline": "",
+            "Difference": ratio.text(per_job) if math.isfinite(per_job) else "– (no additional north jobs)",
+        }
+    )
+    return rows
+
+
+def top_destination_rows(m: AppModel, n: int = 5) -> list[dict[str, str]]:
+    """For each southern origin, its top `n` destinations by jobs received so far (current settings)."""
+    if m.current is None:
+        return []
+    d = m.current.data
+    names = {row["id"]: (row.get("name", ""), row.get("name_zh", "")) for row in d.place_rows}
+    kinds = {"north_park": "north park", "jiangsu_city": "other Jiangsu", "outside_city": "outside"}
+    jobs = metric("relocated_jobs")
+    rows = []
+    for o, ranked in m.top_destinations(len(d.place_ids)).items():
+        if d.kinds[o] != "origin":
+            continue
+        total = sum(j for _d, j in ranked)
+        for rank, (dest, moved) in enumerate(ranked[:n], start=1):
+            en, zh = names.get(d.place_ids[dest], ("", ""))
+            on, ozh = names.get(d.place_ids[o], ("", ""))
+            rows.append(
+                {
+                    "Origin": f"{on} {ozh}".strip(),
+                    "Rank": str(rank),
+                    "Destination": f"{en} {zh}".strip(),
+                    "Kind": kinds.get(str(d.kinds[dest]), str(d.kinds[dest])),
+                    "Jobs received": jobs.text(moved),
+                    "Share of the origin's moves": f"{100 * moved / total:.1f}%" if total > 0 else "–",
+                }
+            )
+    return rows

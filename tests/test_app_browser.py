@@ -1,0 +1,203 @@
+"""The browser app in a real headless Chromium (Debian's `chromium`, driven by Playwright; never a downloaded browser).
+
+`python run.py app` is started as a user would start it; the test loads the
+page, switches a lever on, resets, steps the model, and checks that the
+charts and the side-by-side change, that a broken scenario shows its
+message, and that the browser console holds no error. It saves screenshots.
+
+Skipped, with the reason, when Playwright or Chromium is missing; `.ci/run`
+sets RELOCSIM_REQUIRE_BROWSER=1, which turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
+# As root in a container Chromium needs --no-sandbox; the others keep it off this machine's closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT_S = 90
+UI_TIMEOUT_MS = 60_000
+SHOTS = Path(os.environ.get("RELOCSIM_SCREENSHOTS", ROOT / "outputs" / "browser"))
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("RELOCSIM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser test required (RELOCSIM_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+def _chromium() -> str:
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    _missing("no Chromium on PATH: apt-get install chromium (see README, 'The browser app')")
+    raise AssertionError  # unreachable
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    try:
+        import playwright  # noqa: F401
+        import solara  # noqa: F401
+    except ImportError as exc:
+        _missing(f"{exc.name} is not installed: pip install -e '.[test]'")
+    port = _free_port()
+    log = (SHOTS / "app-server.log") if SHOTS else None
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "run.py", "app", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        pytest.fail(f"the app did not start: {log.read_text()[-2000:]}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+@pytest.fixture
+def app_page(app_url: str) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1600, "height": 1100})
+        pg.errors = []  # type: ignore[attr-defined]
+        pg.on("console", lambda m: pg.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        pg.on("pageerror", lambda e: pg.errors.append(f"page error: {e}"))
+        pg.on("requestfailed", lambda r: pg.errors.append(f"request failed: {r.url} {r.failure}"))
+        pg.set_default_timeout(UI_TIMEOUT_MS)
+        pg.goto(app_url)
+        pg.get_by_text("Controls").wait_for()
+        yield pg
+        browser.close()
+
+
+def _chart(pg) -> bytes:
+    """The pixels of the jobs-per-year chart (the first figure of page 0)."""
+    return pg.locator("img").first.screenshot()
+
+
+def _cell(pg, metric: str, column: int) -> str:
+    row = pg.locator("tr", has_text=metric).first
+    return row.locator("td").nth(column).inner_text()
+
+
+def _step(pg, times: int) -> None:
+    step = pg.get_by_role("button", name="Step", exact=True)
+    for _ in range(times):
+        step.click()
+        pg.wait_for_timeout(300)
+
+
+def test_app_loads_runs_and_reacts_to_a_lever(app_page) -> None:
+    pg = app_page
+    pg.get_by_text("relocsim: where do the firms go?").wait_for()
+    pg.locator("img").first.wait_for()  # the charts: a placeholder figure until a year is simulated
+    pg.screenshot(path=SHOTS / "app-start.png")
+
+    # Switch relocation aid on (the baseline scenario has no lever) and reset to apply it.
+    pg.get_by_text("Relocation aid", exact=True).first.click()
+    panel = pg.locator(".v-expansion-panel", has_text="Relocation aid").first
+    panel.get_by_text("In use", exact=True).click()
+    assert panel.get_by_role("checkbox").is_checked()
+    aid = (("Payment per relocated job (CNY thousand per job)", "60"), ("Annual budget (CNY bn per year)", "3"))
+    for label, value in aid:
+        box = panel.get_by_label(label)
+        box.fill(value)
+        box.press("Enter")
+    pg.get_by_role("button", name="Reset", exact=True).click()
+    pg.wait_for_timeout(500)
+
+    _step(pg, 1)
+    pg.locator("img").first.wait_for()
+    before = _chart(pg)
+    _step(pg, 7)  # to 2026: three years of the policy
+    pg.get_by_text("Simulated so far: to 2026").wait_for()
+    after = _chart(pg)
+    assert before != after, "the jobs chart did not change after stepping"
+
+    extra = _cell(pg, "Jobs moved to north parks", 3)
+    assert extra.startswith("+"), f"relocation aid should add north-park jobs against the baseline, got {extra!r}"
+    assert _cell(pg, "Fiscal cost", 1).startswith("CNY"), "the aid should cost something"
+    pg.screenshot(path=SHOTS / "app-charts.png", full_page=True)
+
+    pg.get_by_role("tab", name="Page 1").click()
+    pg.get_by_text("Top destinations per origin").wait_for()
+    pg.locator("img").first.wait_for()
+    assert pg.locator("tr", has_text="Suzhou").count() > 0
+    pg.screenshot(path=SHOTS / "app-map.png", full_page=True)
+    assert pg.errors == [], pg.errors  # type: ignore[attr-defined]
+
+
+def test_a_broken_scenario_shows_its_message(app_page, tmp_path: Path) -> None:
+    pg = app_page
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\nextends: " + str(ROOT / "scenarios" / "baseline.yaml") + "\nfirms: {count: -5}\n")
+    pg.locator(".v-card", has_text="Scenario file").locator(".v-select__selections").first.click()
+    pg.get_by_text("Own file…", exact=True).click()
+    box = pg.get_by_label("Path of a scenario .yaml").first
+    box.fill(str(bad))
+    box.press("Enter")
+    pg.get_by_role("button", name="Load", exact=True).click()
+    message = pg.get_by_text("This scenario cannot be run")
+    message.wait_for()
+    text = message.inner_text()
+    assert "firms.count" in text and "broken.yaml" in text, text
+    assert "Traceback (most recent call last)" not in pg.locator("body").inner_text()
+    pg.get_by_text("Run and levers", exact=True).wait_for(state="detached")  # no inputs for a scenario that cannot run
+    pg.screenshot(path=SHOTS / "app-broken.png")
+
+    # A shipped scenario again: the page comes back with that scenario's lever values.
+    pg.locator(".v-card", has_text="Scenario file").locator(".v-select__selections").first.click()
+    pg.get_by_text("relocation_aid", exact=True).click()
+    pg.get_by_text("Run and levers", exact=True).wait_for()
+    panel = pg.locator(".v-expansion-panel", has_text="Relocation aid").first
+    assert panel.get_by_label("Payment per relocated job (CNY thousand per job)").input_value() == "30.0"
+    assert panel.get_by_label("Annual budget (CNY bn per year)").input_value() == "1.5"
+    assert panel.get_by_role("checkbox").is_checked()
+    assert pg.errors == [], pg.errors  # type: ignore[attr-defined]
