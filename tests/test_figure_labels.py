@@ -228,3 +228,24 @@ def test_the_facts_panels_name_the_models_in_words(calibration: bool) -> None:
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert ticks == (["Null model", "Posterior", "Model"] if calibration else ["Null model", "Model"])
     assert fig.axes[0].get_xlabel() == "%"
+
+
+def test_a_line_sweep_with_runaway_intervals_keeps_its_means_readable() -> None:
+    """Two replications' intervals on the log scale can reach 10^4 times the mean: they are cut, the axis is
+    scaled for the means (CNY m, not bn) and the caption says so."""
+    s = SWEEPS["line"]()
+    wide = [
+        Point(p.index, p.values, Estimate(p.mean.mean, p.mean.mean / 1e4, p.mean.mean * 1e4), p.diff, True, 2, 0)
+        for p in s.points["fiscal_cost_yuan"]
+    ]
+    s = Sweep(s.folder, s.factors, ["fiscal_cost_yuan"], {"fiscal_cost_yuan": wide}, s.base)
+    fig = sweep_figures.plot_line(s, "fiscal_cost_yuan")
+    ax = fig.axes[0]
+    top = max(p.mean.mean for p in wide)
+    assert ax.get_ylim()[1] < 10 * top
+    ((label, ticks),) = _ticks(fig, "y")
+    assert label == "Fiscal cost (CNY m)"
+    _money_axis_reads(label, ticks)
+    assert "cut at its edge" in fig.get_supxlabel()
+    narrow = sweep_figures.plot_line(SWEEPS["line"](), "fiscal_cost_yuan")
+    assert "cut at its edge" not in narrow.get_supxlabel()

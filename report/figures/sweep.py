@@ -56,6 +56,8 @@ MAIN_EFFECT_BINS = 10  # a factor with more distinct values (LHS) is binned
 POINTS_PER_BIN = 4
 MISSING_COLOUR = "#FFFFFF"
 NOISE_LABEL = "≈ base"
+VIEW_SPANS = 3.0  # intervals are cut where they reach beyond this many spans of the means
+CUT_NOTE = " Intervals that reach beyond the plotted range are cut at its edge."
 
 
 def _numbers(values: Sequence[float | str]) -> list[float]:
@@ -121,7 +123,11 @@ def plot_line(s: Sweep, name: str) -> Figure:
     ax.plot(x, mean, color=NORTH_COLOUR, linewidth=2)
     for xi, p in zip(x, pts, strict=True):
         ax.plot([xi], [p.mean.mean], markersize=6, linestyle="", **_marker_style(p.within_noise))
-    values = [v for v in (*mean, *lo, *hi, s.base[name].mean) if math.isfinite(v)]
+    base = s.base[name]
+    view, cut = y_view([*mean, base.mean], [*lo, *hi, base.low, base.high])
+    values = [v for v in (*mean, *lo, *hi, base.mean) if math.isfinite(v) and view[0] <= v <= view[1]]
+    if cut:
+        ax.set_ylim(*view)
     metric_axis(ax.yaxis, m, values=values)
     ax.set_ylabel(metric_label(m, values=values))
     if numeric:
@@ -132,8 +138,29 @@ def plot_line(s: Sweep, name: str) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(*_base_handles(s, name, m), fontsize=8, loc="best")
     title(ax, f"{m.label} against {f.label}")
-    add_caption(fig, caption(s, "Line and band: mean and its 95% CI at each value; dashed: the base scenario."))
+    add_caption(
+        fig,
+        caption(s, "Line and band: mean and its 95% CI at each value; dashed: the base scenario." + CUT_NOTE * cut),
+    )
     return fig
+
+
+def y_view(means: Sequence[float], ends: Sequence[float]) -> tuple[tuple[float, float], bool]:
+    """The value range to plot: the means, and the intervals' ends unless they reach beyond VIEW_SPANS spans of
+    the means (a few replications' intervals on the log scale can run to 10^4 times the mean); True if cut."""
+    core = [v for v in means if math.isfinite(v)]
+    if not core:
+        return (0.0, 1.0), False
+    low, high = min(core), max(core)
+    span = (high - low) or abs(high) or 1.0
+    room = (low - VIEW_SPANS * span, high + VIEW_SPANS * span)
+    ends = [v for v in ends if math.isfinite(v)]
+    lo, hi = min([low, *ends]), max([high, *ends])
+    if room[0] <= lo and hi <= room[1]:
+        return (lo, hi), False
+    lo, hi = max(lo, room[0]), min(hi, room[1])
+    pad = 0.05 * (hi - lo)
+    return (lo - pad, hi + pad), True
 
 
 def _order_key(value: float | str) -> tuple[int, float, str]:
@@ -271,7 +298,9 @@ def plot_main_effects(s: Sweep, name: str) -> Figure:
     fig = new_figure(4.2 * cols, 3.3 * rows + 1.0)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
     means = [p.mean.mean for p in pts]
-    values = [v for v in (*means, s.base[name].mean) if math.isfinite(v)]
+    base = s.base[name]
+    view, cut = y_view([*means, base.mean], [base.low, base.high])
+    values = [v for v in (*means, base.mean) if math.isfinite(v)]
     for k, (ax, f) in enumerate(zip(axes, s.factors, strict=False)):
         x, ticks, groups = _levels(s, pts, k)
         level = np.array([np.nanmean([means[i] for i in g]) if g else math.nan for g in groups])
@@ -290,6 +319,8 @@ def plot_main_effects(s: Sweep, name: str) -> Figure:
         ax.grid(alpha=0.3)
         if k % cols == 0:
             ax.set_ylabel(metric_label(m, values=values))
+    if cut:
+        axes[0].set_ylim(*view)  # the axes share y
     for ax in axes[len(s.factors) :]:
         ax.set_visible(False)
     fig.legend(*_base_handles(s, name, m), loc="outside upper right", fontsize=8, frameon=False)
@@ -300,7 +331,7 @@ def plot_main_effects(s: Sweep, name: str) -> Figure:
             s,
             "Dots: each design point's mean. Line: the mean of those dots at each level of the factor (in "
             f"equal-width bins of about {POINTS_PER_BIN} points when it has more than {MAIN_EFFECT_BINS} values), "
-            "i.e. averaged over the other factors. Dashed: the base scenario.",
+            "i.e. averaged over the other factors. Dashed: the base scenario; shaded: its 95% CI." + CUT_NOTE * cut,
         ),
     )
     return fig
