@@ -129,9 +129,11 @@ def _input(
 def apply_inputs(raw: Mapping[str, Any], inputs: Iterable[LeverInput], entered: Mapping[str, Any]) -> dict[str, Any]:
     """The scenario mapping with the entered values (by input name) written into its `policies:`.
 
-    A lever switched off loses its section; one switched on keeps its id lists
-    (or the config defaults) and takes every entered number. Names not entered
-    keep the scenario's value.
+    Only what differs from the scenario is written: a lever switched off
+    loses its section, one switched on keeps the scenario's keys (or the
+    config defaults), and an entered number replaces the scenario's only
+    where it was changed, so that unchanged inputs give the file's scenario
+    exactly (no rounding through the entry unit).
     """
     data = copy.deepcopy(dict(raw))
     policies: dict[str, Any] = dict(data.get("policies") or {})
@@ -140,13 +142,12 @@ def apply_inputs(raw: Mapping[str, Any], inputs: Iterable[LeverInput], entered: 
         by_lever.setdefault(i.lever, []).append(i)
     for lever, items in by_lever.items():
         switch = next(i for i in items if i.field == ACTIVE)
-        on = bool(entered.get(switch.name, switch.value))
-        if not on:
+        if not bool(entered.get(switch.name, switch.value)):
             policies.pop(lever, None)
             continue
         section = dict(policies.get(lever) or {})
         for i in items:
-            if i.field != ACTIVE and i.name in entered:
+            if i.field != ACTIVE and i.name in entered and entered[i.name] != i.value:
                 section[i.field] = i.stored(entered[i.name])
         policies[lever] = section
     data["policies"] = policies

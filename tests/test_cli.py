@@ -505,10 +505,10 @@ def test_help_and_validate_import_neither_mesa_nor_matplotlib() -> None:
     probe = (
         "import sys, contextlib, io\n"
         "from cli import main\n"
-        "for argv in (['--help'], ['validate', 'scenarios/baseline.yaml'], ['compare', '--help']):\n"
+        "for argv in (['--help'], ['validate', 'scenarios/baseline.yaml'], ['compare', '--help'], ['app', '--help']):\n"
         "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
         "        main(argv)\n"
-        "print(sorted(m for m in ('mesa', 'matplotlib', 'pandas', 'scipy') if m in sys.modules))\n"
+        "print(sorted(m for m in ('mesa', 'matplotlib', 'pandas', 'scipy', 'solara') if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,165 @@
+"""The app's model and inputs without a browser: inputs from the registry, common random numbers, errors in the page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.levers import ACTIVE, apply_inputs, numeric_fields, scenario_files
+from app.session import SCENARIOS, AppModel, load
+from app.views import comparison_rows, cost_chart, jobs_chart, share_chart, top_destination_rows
+from model.levers.registry import REGISTRY
+from model.model import simulate
+from model.scenario import load_scenario
+from model.schema import unit_of
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRMS = 3000
+RECORD_FIELDS = ("to_north_jobs", "to_jiangsu_jobs", "to_outside_jobs", "relocated_jobs", "closed_jobs", "born_jobs")
+
+
+def entered(path: Path, **changes: object) -> dict[str, object]:
+    values: dict[str, object] = {i.name: i.value for i in load(path).inputs}
+    values.update({"firms": FIRMS, "seed": 7, **changes})
+    return values
+
+
+def test_every_numeric_key_of_every_lever_is_an_input_with_its_unit() -> None:
+    loaded = load(SCENARIOS / "baseline.yaml")
+    by_name = {i.name: i for i in loaded.inputs}
+    for key, cls in REGISTRY.items():
+        assert f"{key}__{ACTIVE}" in by_name
+        fields = numeric_fields(cls.config_class)
+        assert fields, key
+        for field in fields:
+            i = by_name[f"{key}__{field}"]
+            declared = unit_of(cls.config_class, field)
+            assert declared is not None
+            if "yuan" in declared:
+                assert "CNY" in i.unit and "yuan" not in i.unit, (i.name, i.unit)
+            elif field not in ("start_year", "end_year"):
+                assert i.unit == declared
+
+
+@pytest.mark.parametrize("path", scenario_files(SCENARIOS), ids=lambda p: p.name)
+def test_unchanged_inputs_give_the_files_scenario_exactly(path: Path) -> None:
+    loaded = load(path)
+    assert loaded.error is None, loaded.error
+    raw = apply_inputs(loaded.raw, loaded.inputs, {i.name: i.value for i in loaded.inputs})
+    from model.scenario import validate_mapping
+
+    assert validate_mapping(raw, path).model_dump() == load_scenario(path).model_dump()
+
+
+def test_money_is_entered_in_its_display_unit_and_stored_in_yuan() -> None:
+    loaded = load(SCENARIOS / "relocation_aid.yaml")
+    by_name = {i.name: i for i in loaded.inputs}
+    aid = by_name["relocation_aid__annual_budget_yuan"]
+    assert (aid.unit, aid.value) == ("CNY bn per year", 1.5)
+    per_job = by_name["relocation_aid__yuan_per_job"]
+    assert (per_job.unit, per_job.value) == ("CNY thousand per job", 30.0)
+    raw = apply_inputs(loaded.raw, loaded.inputs, {aid.name: 2.5, per_job.name: 45})
+    assert raw["policies"]["relocation_aid"]["annual_budget_yuan"] == 2.5e9
+    assert raw["policies"]["relocation_aid"]["yuan_per_job"] == 45_000
+
+
+def test_with_every_lever_off_the_two_runs_are_identical() -> None:
+    """Common random numbers: the same seed and firms give the same moves when nothing differs."""
+    m = AppModel(str(SCENARIOS / "baseline.yaml"), entered(SCENARIOS / "baseline.yaml"))
+    m.run_to_end()
+    assert m.error is None
+    for field in RECORD_FIELDS:
+        assert np.array_equal(m.series("current", field), m.series("baseline", field)), field
+    assert len(m.years()) == m.settings.years.end - m.settings.years.start + 1
+
+
+def test_the_current_run_is_the_models_own_run_with_that_seed() -> None:
+    path = SCENARIOS / "article_package.yaml"
+    m = AppModel(str(path), entered(path))
+    m.run_to_end()
+    scenario = load_scenario(path, {"firms.count": FIRMS, "seed": 7})
+    ref = simulate(scenario, 7)
+    yearly = np.array([row["to_north_jobs"] for row in ref.timeseries], dtype=float)
+    assert np.array_equal(m.series("current", "to_north_jobs"), yearly)
+    totals = m.totals("current")  # the side-by-side's sums are the run's own summary metrics
+    for name in ("to_north_jobs", "to_outside_jobs", "relocated_jobs", "fiscal_cost_yuan", "north_share_jobs"):
+        assert totals[name] == pytest.approx(ref.metrics[name], rel=1e-12), name
+
+
+def test_relocation_aid_switched_on_moves_jobs_north_within_its_budget() -> None:
+    path = SCENARIOS / "baseline.yaml"
+    budget_bn = 0.05
+    on = entered(
+        path,
+        relocation_aid__active=True,
+        relocation_aid__start_year=2024,
+        relocation_aid__yuan_per_job=80.0,
+        relocation_aid__annual_budget_yuan=budget_bn,
+    )
+    m = AppModel(str(path), on)
+    m.run_to_end()
+    assert m.error is None, m.error
+    cur, base = m.totals("current"), m.totals("baseline")
+    assert cur["to_north_jobs"] > base["to_north_jobs"]
+    spend = m.fiscal_by_lever()["relocation_aid"]
+    years = m.years()
+    assert np.all(spend[years < 2024] == 0)
+    assert np.all(spend <= budget_bn * 1e9 + 1e-6), "a year's budget is never exceeded"
+    assert base["fiscal_cost_yuan"] == 0
+    rows = {r["Metric"].split(" (")[0]: r for r in comparison_rows(m)}
+    assert rows["Jobs moved to north parks"]["Difference"].startswith("+")
+
+
+def test_same_inputs_same_results() -> None:
+    path = SCENARIOS / "talent.yaml"
+    a, b = AppModel(str(path), entered(path)), AppModel(str(path), entered(path))
+    a.run_to_end()
+    b.run_to_end()
+    for field in RECORD_FIELDS:
+        assert np.array_equal(a.series("current", field), b.series("current", field))
+    assert a.top_destinations() == b.top_destinations()
+
+
+def test_a_bad_value_becomes_the_pages_message_not_an_exception() -> None:
+    path = SCENARIOS / "relocation_aid.yaml"
+    m = AppModel(str(path), entered(path, relocation_aid__yuan_per_job=-5.0))
+    assert m.error is not None
+    assert "policies.relocation_aid.yuan_per_job" in m.error and "relocation_aid.yaml" in m.error
+    m.step()
+    assert not m.running and m.year is None
+
+
+def test_a_broken_file_becomes_the_pages_message(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nyears: {start: 2030, end: 2020}\n")
+    loaded = load(bad)
+    assert loaded.error is not None and "years.end" in loaded.error and "bad.yaml" in loaded.error
+    assert AppModel(str(bad)).error == loaded.error
+
+
+def test_views_draw_before_and_after_the_first_year() -> None:
+    path = SCENARIOS / "article_package.yaml"
+    m = AppModel(str(path), entered(path))
+    for draw in (jobs_chart, share_chart, cost_chart):
+        assert draw(m).axes  # a placeholder before any year
+    assert top_destination_rows(m) == []
+    for _ in range(7):
+        m.step()
+    for draw in (jobs_chart, share_chart, cost_chart):
+        assert draw(m).axes
+    rows = top_destination_rows(m)
+    origins = {r["Origin"] for r in rows}
+    assert len(origins) == 9, origins
+    assert all(int(r["Rank"]) <= 5 for r in rows)
+
+
+def test_app_command_line_errors_exit_2_in_one_line() -> None:
+    proc = subprocess.run(
+        [sys.executable, "run.py", "app", "--port", "70000"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "--port" in proc.stderr and "Traceback" not in proc.stderr
