@@ -11,6 +11,7 @@ page with its one-line message.
 from __future__ import annotations
 
 import html
+import io
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.views import comparison_rows, cost_chart, jobs_chart, share_chart, top_
 
 TITLE = "relocsim: where do the firms go?"
 OWN_FILE = "Own file…"
+MAP_DPI = 150
 
 scenario_path = solara.reactive(str(DEFAULT_SCENARIO))
 
@@ -103,7 +105,11 @@ def MapPanel(model: AppModel) -> None:
     if model.year is None:
         solara.Info("The flow map appears after the first simulated year: press step or play.")
         return
-    solara.FigureMatplotlib(flow_map(model), format="png")
+    png = io.BytesIO()
+    flow_map(model).savefig(png, format="png", dpi=MAP_DPI, metadata={"Software": None})
+    solara.Image(png.getvalue(), width="100%")
+    label = "Download the map (PNG, full size)"
+    solara.FileDownload(png.getvalue(), filename=f"flow_map_{model.year}.png", label=label)
 
 
 def TopPanel(model: AppModel) -> None:
@@ -111,6 +117,7 @@ def TopPanel(model: AppModel) -> None:
         return
     rows = top_destination_rows(model)
     with solara.Card("Top destinations per origin (current settings, all years so far)"):
+        solara.Text("Each destination with its kind and its share of the jobs that left the origin.")
         if rows:
             Table(rows)
         else:

@@ -162,29 +162,29 @@ def comparison_rows(m: AppModel) -> list[dict[str, str]]:
 
 
 def top_destination_rows(m: AppModel, n: int = 5) -> list[dict[str, str]]:
-    """For each southern origin, its top `n` destinations by jobs received so far (current settings)."""
+    """One row per southern origin: its top `n` destinations by jobs received so far (current settings).
+
+    Each cell is the destination (English and Chinese name), its kind and its
+    share of the jobs that left the origin.
+    """
     if m.current is None:
         return []
     d = m.current.data
-    names = {row["id"]: (row.get("name", ""), row.get("name_zh", "")) for row in d.place_rows}
-    kinds = {"north_park": "north park", "jiangsu_city": "other Jiangsu", "outside_city": "outside"}
+    names = {row["id"]: f"{row.get('name', '')} {row.get('name_zh', '')}".strip() for row in d.place_rows}
+    kinds = {"north_park": "north park", "jiangsu_city": "Jiangsu", "outside_city": "outside"}
     jobs = metric("relocated_jobs")
     rows = []
     for o, ranked in m.top_destinations(len(d.place_ids)).items():
         if d.kinds[o] != "origin":
             continue
         total = sum(j for _d, j in ranked)
-        for rank, (dest, moved) in enumerate(ranked[:n], start=1):
-            en, zh = names.get(d.place_ids[dest], ("", ""))
-            on, ozh = names.get(d.place_ids[o], ("", ""))
-            rows.append(
-                {
-                    "Origin": f"{on} {ozh}".strip(),
-                    "Rank": str(rank),
-                    "Destination": f"{en} {zh}".strip(),
-                    "Kind": kinds.get(str(d.kinds[dest]), str(d.kinds[dest])),
-                    "Jobs received": jobs.text(moved),
-                    "Share of the origin's moves": f"{100 * moved / total:.1f}%" if total > 0 else "–",
-                }
-            )
+        row = {"Origin": names[d.place_ids[o]], "Jobs moved": jobs.text(total)}
+        for rank in range(n):
+            if rank < len(ranked) and total > 0:
+                dest, moved = ranked[rank]
+                kind = kinds.get(str(d.kinds[dest]), str(d.kinds[dest]))
+                row[f"#{rank + 1}"] = f"{names[d.place_ids[dest]]} ({kind}, {100 * moved / total:.0f}%)"
+            else:
+                row[f"#{rank + 1}"] = "–"
+        rows.append(row)
     return rows

@@ -168,9 +168,10 @@ def test_app_loads_runs_and_reacts_to_a_lever(app_page) -> None:
 
     pg.get_by_role("tab", name="Page 1").click()
     pg.get_by_text("Top destinations per origin").wait_for()
-    pg.locator("img").first.wait_for()
+    pg.get_by_text("Download the map").wait_for()  # shown with the map, once it is drawn
     assert pg.locator("tr", has_text="Suzhou").count() > 0
-    pg.screenshot(path=SHOTS / "app-map.png", full_page=True)
+    pg.wait_for_timeout(1000)
+    pg.screenshot(path=SHOTS / "app-map.png")
     assert pg.errors == [], pg.errors  # type: ignore[attr-defined]
 
 
