@@ -31,7 +31,7 @@ BOX_PAD = 0.15  # of the font size: the white box behind a label
 LABEL_BOX = {"boxstyle": f"square,pad={BOX_PAD}", "fc": "white", "ec": "none", "alpha": 0.82}
 LEADER_COLOUR = "#444444"
 BESIDE_GAP_PT = 1.2  # between the marker's edge and a label beside it
-BESIDE_CLEAR_PT = 5.0  # how much further than its own marker any other marker must be from a label beside it
+BESIDE_CLEAR_PT = 8.0  # how much further than its own marker any other marker must be from a label beside it
 
 
 @dataclass(frozen=True)
