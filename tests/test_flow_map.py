@@ -294,3 +294,21 @@ def test_cjk_family_is_an_installed_family_and_warns_nothing(caplog: pytest.LogC
     installed = {f.name for f in font_manager.fontManager.ttflist}
     assert family is None or (family in installed and family in names.CJK_FAMILIES)
     assert names.font_families()[0] == "DejaVu Sans"
+
+
+def test_a_cjk_font_installed_after_matplotlibs_font_cache_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib caches its font list; a font installed later is found among the system's font files."""
+    from matplotlib import font_manager
+
+    files = [f for f in font_manager.findSystemFonts() if names.CJK_FILE.search(Path(f).name)]
+    if not files:
+        pytest.skip("no CJK font file on this machine (apt-get install fonts-noto-cjk)")
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in names.CJK_FAMILIES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    names.cjk_family.cache_clear()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert names.cjk_family() in names.CJK_FAMILIES
+    finally:
+        names.cjk_family.cache_clear()

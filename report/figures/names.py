@@ -13,7 +13,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ CJK_FAMILIES = (
     "Noto Sans SC",
 )
 # An administrative suffix dropped from a Chinese name (宁波市 -> 宁波, 吴江区 -> 吴江) if two characters remain.
+# File names of the CJK_FAMILIES' fonts as Debian and most distributions ship them.
+CJK_FILE = re.compile(r"NotoSansCJK|NotoSansSC|wqy-(microhei|zenhei)|SourceHanSans", re.IGNORECASE)
 ZH_SUFFIX = re.compile(r"(?<=..)[市区县]$")
 # The words after the partner pair of a co-built park ("Changzhou–Yancheng Industrial Park" -> "Changzhou–Yancheng").
 EN_PARK_SUFFIX = re.compile(r"(?<=\S)\s+(?:[A-Z][a-z]+\s+)*Park$")
@@ -60,12 +63,31 @@ def cjk_family() -> str | None:
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     found = next((family for family in CJK_FAMILIES if family in installed), None)
     if found is None:
+        found = _register_system_cjk(font_manager)
+    if found is None:
         logger.info(
-            "no CJK font known to matplotlib (tried %s): place labels are in English only; install e.g. "
-            "fonts-noto-cjk (if it is installed, delete matplotlib's font cache, fontlist-*.json)",
+            "no CJK font known to matplotlib (tried %s): place labels are in English only; install e.g. fonts-noto-cjk",
             ", ".join(CJK_FAMILIES),
         )
     return found
+
+
+def _register_system_cjk(font_manager: Any) -> str | None:
+    """A CJK font installed after matplotlib cached its font list: find its file, register it, return its family.
+
+    matplotlib builds its list once and keeps it in a cache file, so a font
+    installed later (apt-get install fonts-noto-cjk after pip install) is
+    unknown to it; the system's font files are searched here instead of
+    asking the user to delete the cache.
+    """
+    files = [f for f in font_manager.findSystemFonts() if CJK_FILE.search(Path(f).name)]
+    for path in sorted(files):
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):  # an unreadable or unsupported file
+            continue
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in installed), None)
 
 
 def font_families() -> list[str]:
