@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from model.outcomes import Metric
+from report.figures.names import place_label
 from report.figures.style import (
     OUTSIDE_COLOUR,
     PLOTS_DIR,
@@ -35,14 +36,6 @@ from report.figures.style import (
 )
 from report.hindcast import FIGURE, OriginTop, origin_tops, places_of
 from report.tables import Place
-
-try:  # bilingual place names, "Ningbo 宁波" (report.figures.names)
-    from report.figures.names import place_label
-except ImportError:  # a tree without that module: English names
-
-    def place_label(place: Place, *, lines: bool = False) -> str:
-        return place.name
-
 
 TOP_SHOWN = 8
 OFF_LIST_COLOUR = "#9AA4AE"
