@@ -39,6 +39,7 @@ RESULT_FILES = {
     "mobility.csv",
     "summary.json",
     "report.md",
+    "report.html",
     "plots",
     "runs",
 }

@@ -204,7 +204,7 @@ def test_plot_redraws_a_calibration_folder_through_the_manifest(drawn: Path) -> 
     from experiments.pipeline import redraw
 
     before = _snapshot(drawn)
-    assert sorted(redraw(drawn)) == ["plots", "report.md"]
+    assert sorted(redraw(drawn)) == ["plots", "report.html", "report.md"]
     assert _snapshot(drawn) == before
 
 
