@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from model.errors import InputError
 from model.outcomes import metric
 from model.world import DATA_DIR
 from model.yamlfile import read_yaml
+from report.figures.names import place_label
 from report.markdown import image, table
 from report.read import Estimate, read_table
 from report.tables import Place, read_places
@@ -182,9 +183,10 @@ def section(folder: Path, figure: bool = False) -> list[str]:
     groups = [g for g in GROUP_ORDER if (g, "move_rate", "") in stats] + sorted(
         {g for g, _s, _i in stats} - set(GROUP_ORDER)
     )
+    name = place_names(folder)
     cells = []
     for g in groups:
-        top = ", ".join(f"{c} {SHARE.text(v)}" for c, v in ranking[g][:TOP])
+        top = ", ".join(f"{name(c)} {SHARE.text(v)}" for c, v in ranking[g][:TOP])
         cells.append(
             [
                 g,
@@ -216,18 +218,26 @@ def section(folder: Path, figure: bool = False) -> list[str]:
     return [*lines, *_patterns(folder), *(["", *figure_lines(figure)] if figure else [])]
 
 
+def place_names(folder: Path) -> Callable[[str], str]:
+    """Place id -> "Ningbo 宁波" from the folder's places.csv (the id itself where the table lacks it)."""
+    path = folder / "places.csv"
+    places = read_places(path) if path.is_file() else {}
+    return lambda pid: place_label(places[pid]) if pid in places else pid
+
+
 def _patterns(folder: Path) -> list[str]:
     if not (folder / "patterns.csv").is_file():
         return []
     rows = read_table(folder, "patterns.csv", ("group", "measure", "value", "chance_mean", "chance_q95", "detail"))
     words = {"overlap_at_5": "Cities in common (of 5)", "rank_biased_overlap": "Rank-biased overlap (0–1)"}
+    name = place_names(folder)
     cells = [
         [
             r.text("group"),
             words.get(r.text("measure"), r.text("measure")),
             f"{r.number('value'):.2f}",
             f"{r.number('chance_mean'):.2f} (95% of picks ≤ {r.number('chance_q95'):.2f})",
-            r.text("detail").replace(" ", ", "),
+            ", ".join(name(c) for c in r.text("detail").split()),
         ]
         for r in rows
     ]

@@ -10,6 +10,7 @@ show the figure from the command itself (not only after a redraw).
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,15 @@ def test_the_command_itself_draws_the_figure_into_its_report(folders: dict[str, 
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert f"](plots/{FIGURE})" in text
     assert places_of(folder)["ningbo"].name == "Ningbo"
+
+
+def test_the_run_reports_destination_tables_name_places_not_ids(folders: dict[str, Path]) -> None:
+    text = (folders["run"] / "report.md").read_text(encoding="utf-8")
+    section = text.split("## Hindcast", 1)[1]
+    top = places_of(folders["run"])
+    tables = [line for line in section.splitlines() if line.startswith("| Suzhou |")]
+    assert tables, section[:500]
+    for line in tables:
+        last = line.rstrip(" |").rsplit("|", 1)[-1]
+        assert not re.search(r"\b[a-z]+(_[a-z]+)*\b", last.replace("(Zhejiang)", "")), last  # no place id
+        assert any(p.name in last for p in top.values()), last

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "figures"
 SHIPPED = "docs/calibration/article_suzhou"
+BROWSER = "browser"  # the app's screenshots, taken by its browser test
 WORKERS = "--workers 2"  # the outputs are the same bytes with one worker
 logger = logging.getLogger("gallery")
 
@@ -65,7 +67,9 @@ JOBS = (
         f"compare scenarios/baseline.yaml scenarios/article_package.yaml --posterior {SHIPPED} --draws 5 "
         f"--replications 2 --firms 500 --seed 1 {WORKERS}",
     ),
+    Job("line", f"sweep experiments/examples/aid_budget.yaml --firms 1000 --seed 5 {WORKERS}"),
     Job("sweep", f"sweep experiments/examples/talent_budget.yaml --firms 1000 --seed 7 {WORKERS}"),
+    Job("scatter", f"sweep experiments/examples/aid_design.yaml --firms 500 --seed 13 {WORKERS}"),
     Job("lhs", f"sweep experiments/examples/package_lhs.yaml --firms 500 --seed 11 {WORKERS}"),
     Job("sensitivity", f"sensitivity experiments/examples/sensitivity_morris.yaml --firms 300 --seed 11 {WORKERS}"),
     Job("attribute", f"attribute scenarios/article_package.yaml --firms 300 --replications 3 --seed 1 {WORKERS}"),
@@ -97,11 +101,15 @@ SHOTS = (
     Shot("compare_posterior_effects.png", "posterior", "plots/posterior_effects.png", "Effects across the posterior",
          "With --posterior: each effect draw by draw over the calibration's posterior, its Monte-Carlo and "
          "parameter parts apart."),
+    Shot("sweep_line.png", "line", "plots/to_north_jobs.png", "One-factor sweep",
+         "Jobs moved north at each level of the relocation-aid budget, with 95% intervals, against the base."),
     Shot("sweep_heatmap.png", "sweep", "plots/fiscal_cost_yuan.png", "Two-factor sweep (grid)",
          "The change in the fiscal cost against the base over a grid of the talent budget and the talent "
          "coefficient; a cell whose paired interval includes 0 is grey and reads ≈ base."),
     Shot("sweep_main_effects.png", "lhs", "plots/north_share_jobs.png", "Latin-hypercube sweep (main effects)",
          "Each design point's north share against each factor, and its mean per bin of the factor."),
+    Shot("sweep_scatter.png", "scatter", "plots/to_north_jobs.png", "Two-factor sweep (Latin hypercube)",
+         "Each design point of aid per job × aid budget, coloured by the change in jobs moved north."),
     Shot("sensitivity_morris.png", "sensitivity", "plots/indices_north_share_jobs.png", "Morris screening",
          "μ* (bars, 95% bootstrap whiskers) and σ (diamonds) of each uncertain input's effect on the north share."),
     Shot("attribute_waterfall.png", "attribute", "plots/waterfall_to_north_jobs.png", "Which lever did it",
@@ -121,6 +129,11 @@ SHOTS = (
     Shot("report_sobol.png", "sobol", "plots/sobol.png", "Sobol' indices",
          "The total Sobol' index of every behaviour parameter for the headline metrics and each lever's effect "
          "(a tiny design here: see the report's note on what it resolves)."),
+    Shot("app_charts.png", BROWSER, "app-charts.png", "The browser app: charts and the side-by-side",
+         "python run.py app, relocation aid switched on and the model stepped to 2026: jobs moved per year by "
+         "destination, the north share and the fiscal cost, current settings against the baseline."),
+    Shot("app_map.png", BROWSER, "app-map.png", "The browser app: flow map and top destinations",
+         "The app's second page: the flow map of the moves so far and each origin's top five destinations."),
     Shot("calibrate_fit.png", SHIPPED, "plots/fit.png", "Calibration fit",
          "Each fact at the posterior, the calibrated point, the hand-set defaults and the null model, fitted and "
          "held-out facts apart."),
@@ -135,14 +148,18 @@ SECTIONS = {
     "run": "run",
     "compare": "compare",
     "posterior": "compare",
+    "line": "sweep",
     "sweep": "sweep",
+    "scatter": "sweep",
     "lhs": "sweep",
     "sensitivity": "sensitivity",
     "attribute": "attribute",
     "report": "report (validation)",
     "sobol": "report (validation)",
+    BROWSER: "app",
     SHIPPED: "calibrate",
 }
+BROWSER_COMMAND = "RELOCSIM_SCREENSHOTS=DIR python -m pytest tests/test_app_browser.py"
 
 
 def run_jobs(work: Path) -> dict[str, Path]:
@@ -157,7 +174,18 @@ def run_jobs(work: Path) -> dict[str, Path]:
             raise SystemExit(f"gallery: {' '.join(job.argv)} exited {proc.returncode}: {proc.stderr.strip()}")
         (folders[job.key],) = [p for p in out.iterdir() if p.is_dir()]
         logger.info("%-12s %5.1f s  %s", job.key, time.perf_counter() - t0, folders[job.key].name)
+    folders[BROWSER] = screenshots(work / BROWSER)
     return folders
+
+
+def screenshots(folder: Path) -> Path:
+    """The app's screenshots: its browser test starts `python run.py app` and drives Chromium (needs chromium)."""
+    env = {**os.environ, "RELOCSIM_SCREENSHOTS": str(folder), "RELOCSIM_REQUIRE_BROWSER": "1"}
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_app_browser.py"]
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"gallery: the browser test failed: {proc.stdout.strip()[-2000:]}")
+    return folder
 
 
 def command(job: Job) -> str:
@@ -193,6 +221,8 @@ def readme(folders: dict[str, Path]) -> str:
             lines += ["", f"## {section}"]
         if shot.job == SHIPPED:
             made = f"`{shipped_command()}` → `{SHIPPED}/{shot.source}` (the shipped result, copied)"
+        elif shot.job == BROWSER:
+            made = f"`{BROWSER_COMMAND}` (starts the app, drives Chromium) → `DIR/{shot.source}`"
         else:
             made = f"`{command(jobs[shot.job])}` → `outputs/{folders[shot.job].name}/{shot.source}`"
         lines += ["", f"### {shot.title}", "", f"![{shot.title}]({shot.name})", "", shot.what, "", made]
