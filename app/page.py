@@ -90,7 +90,8 @@ def ComparisonPanel(model: AppModel) -> None:
     with solara.Card(f"Current settings against the baseline, {lo}–{hi}"):
         rows = comparison_rows(model)
         if year is None or year < hi:
-            solara.Info(f"Simulated so far: {'nothing' if year is None else f'to {year}'}; the sums cover {lo}–{hi}.")
+            done = "nothing yet" if year is None or year < lo else f"{lo}–{year}"
+            solara.Info(f"Simulated so far: to {year or '–'}; the sums cover {done} of the window {lo}–{hi}.")
         if rows:
             Table(rows)
         solara.Text(

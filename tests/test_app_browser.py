@@ -157,7 +157,7 @@ def test_app_loads_runs_and_reacts_to_a_lever(app_page) -> None:
     pg.locator("img").first.wait_for()
     before = _chart(pg)
     _step(pg, 7)  # to 2026: three years of the policy
-    pg.get_by_text("Simulated so far: to 2026").wait_for()
+    pg.get_by_text("the sums cover 2024–2026 of the window 2024–2035").wait_for()
     after = _chart(pg)
     assert before != after, "the jobs chart did not change after stepping"
 

@@ -99,6 +99,9 @@ def small(write: Callable[[str, str], Path]) -> Path:
     return write("small.yaml", SMALL_YAML)
 
 
+NO_REPORT = RESULT_FILES - {"plots", "report.md", "report.html"}  # a run with --no-plots
+
+
 # --- help and validate ---------------------------------------------------------------------------
 
 
@@ -300,7 +303,7 @@ def test_python_run_py_shorthand_in_a_subprocess(tmp_path: Path, small: Path) ->
     proc = run_py([small, "--out", tmp_path / "out", "-q", "--no-plots"])
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert {p.name for p in (tmp_path / "out" / "small").iterdir()} == RESULT_FILES - {"plots", "report.md", "report.html"}
+    assert {p.name for p in (tmp_path / "out" / "small").iterdir()} == NO_REPORT
 
 
 # --- determinism ---------------------------------------------------------------------------------
@@ -356,7 +359,7 @@ def test_rerun_of_the_same_inputs_replaces_the_folder(
     _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
     (out / "small" / "stale.txt").write_text("from an older run")
     _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
-    assert {p.name for p in (out / "small").iterdir()} == RESULT_FILES - {"plots", "report.md", "report.html"}
+    assert {p.name for p in (out / "small").iterdir()} == NO_REPORT
     assert [p.name for p in out.iterdir()] == ["small"]
 
 
@@ -457,7 +460,7 @@ def test_failed_first_run_leaves_only_resumable_runs(
     assert [p.name for p in (out / "small").iterdir()] == ["runs"]
     monkeypatch.undo()
     _ok(cli("run", small, "--out", out, "-q", "--no-plots", "--resume"))
-    assert {p.name for p in (out / "small").iterdir()} == RESULT_FILES - {"plots", "report.md", "report.html"}
+    assert {p.name for p in (out / "small").iterdir()} == NO_REPORT
 
 
 # --- the output place is checked before anything runs ---------------------------------------------

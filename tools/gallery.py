@@ -67,9 +67,9 @@ JOBS = (
         f"compare scenarios/baseline.yaml scenarios/article_package.yaml --posterior {SHIPPED} --draws 5 "
         f"--replications 2 --firms 500 --seed 1 {WORKERS}",
     ),
-    Job("line", f"sweep experiments/examples/aid_budget.yaml --firms 1000 --seed 5 {WORKERS}"),
+    Job("line", f"sweep experiments/examples/aid_per_job.yaml --seed 5 {WORKERS}"),
     Job("sweep", f"sweep experiments/examples/talent_budget.yaml --firms 1000 --seed 7 {WORKERS}"),
-    Job("scatter", f"sweep experiments/examples/aid_design.yaml --firms 500 --seed 13 {WORKERS}"),
+    Job("scatter", f"sweep experiments/examples/aid_design.yaml --seed 13 {WORKERS}"),
     Job("lhs", f"sweep experiments/examples/package_lhs.yaml --firms 500 --seed 11 {WORKERS}"),
     Job("sensitivity", f"sensitivity experiments/examples/sensitivity_morris.yaml --firms 300 --seed 11 {WORKERS}"),
     Job("attribute", f"attribute scenarios/article_package.yaml --firms 300 --replications 3 --seed 1 {WORKERS}"),
@@ -102,7 +102,7 @@ SHOTS = (
          "With --posterior: each effect draw by draw over the calibration's posterior, its Monte-Carlo and "
          "parameter parts apart."),
     Shot("sweep_line.png", "line", "plots/to_north_jobs.png", "One-factor sweep",
-         "Jobs moved north at each level of the relocation-aid budget, with 95% intervals, against the base."),
+         "Jobs moved north at each level of relocation aid per job, with 95% intervals, against the base scenario."),
     Shot("sweep_heatmap.png", "sweep", "plots/fiscal_cost_yuan.png", "Two-factor sweep (grid)",
          "The change in the fiscal cost against the base over a grid of the talent budget and the talent "
          "coefficient; a cell whose paired interval includes 0 is grey and reads ≈ base."),
