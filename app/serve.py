@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
+import socket
 import subprocess
 import sys
 
@@ -57,12 +59,33 @@ def check_installed() -> None:
             )
 
 
+def check_listen(host: str, port: int) -> None:
+    """Bad input, exit 2, if the server could not listen there (an unknown address, a port in use)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+    except OSError as exc:
+        raise InputError(
+            "command line",
+            "app --host/--port",
+            f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+            "an address of this machine (default 127.0.0.1) and a free port",
+        ) from None
+
+
 def serve(host: str, port: int) -> int:
-    """Run the app's server in the foreground until it is stopped (Ctrl-C); its exit status."""
+    """Run the app's server in the foreground until it is stopped (Ctrl-C); 0, or 1 if the server failed."""
     check_installed()
+    check_listen(host, port)
     env = {**os.environ, **OFFLINE_ENV}
     print(f"relocsim app: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
-        return subprocess.run(solara_command(host, port), env=env, check=False).returncode
+        code = subprocess.run(solara_command(host, port), env=env, check=False).returncode
     except KeyboardInterrupt:
         return 0
+    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+        print(f"relocsim: app: the server stopped with status {code} (its message is above)", file=sys.stderr)
+        return 1
+    return 0

@@ -164,3 +164,19 @@ def test_app_command_line_errors_exit_2_in_one_line() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--port" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_address_the_server_cannot_listen_on_exits_2_in_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for args in (["--port", str(port)], ["--host", "999.1.1.1"]):
+            proc = subprocess.run(
+                [sys.executable, "run.py", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+            )
+            assert proc.returncode == 2, proc.stderr
+            assert proc.stderr.count("\n") == 1 and "cannot listen on" in proc.stderr, proc.stderr
+            assert proc.stdout == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("model", "experiments", "cli", "report", "benchmarks", "tools")
+PACKAGES = ("model", "experiments", "cli", "report", "app", "benchmarks", "tools")
 MAX_LINES = 400
 
 
