@@ -180,3 +180,38 @@ def test_an_address_the_server_cannot_listen_on_exits_2_in_one_line() -> None:
             assert proc.returncode == 2, proc.stderr
             assert proc.stderr.count("\n") == 1 and "cannot listen on" in proc.stderr, proc.stderr
             assert proc.stdout == ""
+
+
+def test_stopping_the_command_stops_its_server() -> None:
+    """SIGTERM to `python run.py app` ends solara's server too (nothing keeps serving the port)."""
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    pytest.importorskip("solara")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "app", "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.5)
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
