@@ -82,9 +82,16 @@ def shipped_values(raws: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], f
 
 
 def lever_inputs(
-    raw: Mapping[str, Any], years: tuple[int, int], shipped: Mapping[tuple[str, str], float]
+    raw: Mapping[str, Any], years: tuple[int, int, int], shipped: Mapping[tuple[str, str], float]
 ) -> list[LeverInput]:
-    """Every lever's inputs for a scenario mapping (after `extends`): an on/off box, then each numeric key."""
+    """Every lever's inputs for a scenario mapping (after `extends`): an on/off box, then each numeric key.
+
+    `years` is (start, report start, end) of the scenario. A lever the scenario
+    uses shows its own years (no start or end year: the scenario's first or last
+    year, which is what it means). A lever the scenario lacks would, switched on,
+    start in the report window's first year: policies start there (the shipped
+    scenarios' rule), not in the hindcast years.
+    """
     policies = raw.get("policies") or {}
     out: list[LeverInput] = []
     for key, cls in REGISTRY.items():
@@ -94,8 +101,10 @@ def lever_inputs(
             LeverInput(f"{key}{SEP}{ACTIVE}", key, ACTIVE, f"{cls.label}: in use", "", "bool", section is not None)
         )
         given = section if isinstance(section, dict) else {}
+        first = years[0] if section is not None else years[1]
         for name in numeric_fields(config):
-            out.append(_input(key, cls.label, config, name, given.get(name), years, shipped.get((key, name))))
+            span = (first, years[2])
+            out.append(_input(key, cls.label, config, name, given.get(name), span, shipped.get((key, name))))
     return out
 
 
@@ -129,11 +138,11 @@ def _input(
 def apply_inputs(raw: Mapping[str, Any], inputs: Iterable[LeverInput], entered: Mapping[str, Any]) -> dict[str, Any]:
     """The scenario mapping with the entered values (by input name) written into its `policies:`.
 
-    Only what differs from the scenario is written: a lever switched off
-    loses its section, one switched on keeps the scenario's keys (or the
-    config defaults), and an entered number replaces the scenario's only
-    where it was changed, so that unchanged inputs give the file's scenario
-    exactly (no rounding through the entry unit).
+    What runs is what the page shows. A lever switched off loses its section.
+    A lever the scenario uses keeps its keys, and an entered number replaces
+    the scenario's only where it was changed, so that unchanged inputs give
+    the file's scenario exactly (no rounding through the entry unit). A lever
+    switched on that the scenario lacks gets every number as shown.
     """
     data = copy.deepcopy(dict(raw))
     policies: dict[str, Any] = dict(data.get("policies") or {})
@@ -145,10 +154,14 @@ def apply_inputs(raw: Mapping[str, Any], inputs: Iterable[LeverInput], entered: 
         if not bool(entered.get(switch.name, switch.value)):
             policies.pop(lever, None)
             continue
+        new = lever not in policies  # switched on here: every number as shown, its years included
         section = dict(policies.get(lever) or {})
         for i in items:
-            if i.field != ACTIVE and i.name in entered and entered[i.name] != i.value:
-                section[i.field] = i.stored(entered[i.name])
+            if i.field == ACTIVE:
+                continue
+            value = entered.get(i.name, i.value)
+            if new or value != i.value:
+                section[i.field] = i.stored(value)
         policies[lever] = section
     data["policies"] = policies
     return data

@@ -65,7 +65,7 @@ def load(path: str | Path) -> Loaded:
         world_for(scenario, path)
     except InputError as exc:
         return Loaded(path, {}, None, (), exc.message)
-    years = (scenario.years.start, scenario.years.end)
+    years = (scenario.years.start, scenario.years.report[0], scenario.years.end)
     return Loaded(path, raw, scenario, tuple(lever_inputs(raw, years, shipped_maxima())), None)
 
 

@@ -215,3 +215,20 @@ def test_stopping_the_command_stops_its_server() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_lever_switched_on_runs_as_shown_from_the_report_window() -> None:
+    """A lever the scenario lacks starts in the first policy year, and what the boxes show is what runs."""
+    path = SCENARIOS / "baseline.yaml"
+    loaded = load(path)
+    shown = {i.name: i for i in loaded.inputs}
+    assert shown["talent__start_year"].value == 2024 and shown["talent__end_year"].value == 2035
+    raw = apply_inputs(loaded.raw, loaded.inputs, {"talent__active": True, "talent__annual_budget_yuan": 2.0})
+    section = raw["policies"]["talent"]
+    assert section["start_year"] == 2024 and section["end_year"] == 2035
+    assert section["annual_budget_yuan"] == 2.0 * shown["talent__annual_budget_yuan"].scale
+    assert section["yuan_per_talent"] == 150_000 and section["retention_per_year"] == 0.85
+    m = AppModel(str(path), entered(path, talent__active=True, talent__annual_budget_yuan=2.0))
+    m.run_to_end()
+    spend = m.fiscal_by_lever()["talent"]
+    assert np.all(spend[m.years() < 2024] == 0) and np.all(spend[m.years() >= 2024] > 0)
