@@ -33,10 +33,13 @@ from typing import Any
 
 import numpy as np
 
+from experiments import destinations
 from experiments.calibrate import null_overrides
 from experiments.closed_form import CLOSED_FORM_COLUMNS, closed_form_rows
+from experiments.destinations import destination_rows
 from experiments.global_sensitivity import NOTE_COLUMNS, RANGE_COLUMNS, SOBOL_COLUMNS, GlobalSensitivity
 from experiments.naming import derived_name
+from experiments.patterns import read_targets
 from experiments.protocol import Experiment
 from experiments.registry import DEFAULT_DRAWS, DEFAULT_SOBOL_SAMPLES
 from experiments.seeds import draw_seeds, replication_seeds
@@ -163,6 +166,8 @@ class Report(Experiment):
         runs = {model: summaries(group) for model, group in self.fact_tasks.items()}
         posterior = [summaries(group) for group in self.posterior_tasks] or None
         write_csv(folder / "facts.csv", FACT_COLUMNS, fact_rows(self.world, runs, posterior, t.roles))
+        groups = read_targets().top_destinations
+        write_csv(folder / destinations.FILE, destinations.COLUMNS, destination_rows(runs["model"], groups))
         write_csv(folder / "coverage.csv", COVERAGE_COLUMNS, coverage_rows())
         closed_seed = sub_seed(self.master_seed, CLOSED_FORM_TAG)
         write_csv(

@@ -4,27 +4,19 @@ Read from hindcast.csv and patterns.csv (experiments.hindcast); nothing is
 computed here but formatting. `origin_tops` reads, for each origin group the
 article lists destinations for, the model's ranking of outside destinations
 (report.figures.hindcast draws it beside the article's list): from
-hindcast.csv in a run folder, or from the stored hindcast summaries of a
-validation folder's model runs (`runs/facts-model-*.json`), whose tables keep
-only the top five.
+hindcast.csv in a run folder, or from destinations.csv in a validation folder
+(experiments.destinations, from its model fact runs).
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiments.folders import HIDDEN_WORK
-from experiments.hindcast import FLAT_TOP
-from experiments.hindcast import SHARE as SHARE_BOUNDS
+from experiments import destinations
 from experiments.patterns import read_targets
-from experiments.stats import Interval
-from experiments.store import RUNS_DIR
-from model.errors import InputError
 from model.outcomes import metric
 from model.world import DATA_DIR
 from model.yamlfile import read_yaml
@@ -38,8 +30,6 @@ TOP = 5
 GROUP_ORDER = ("Suzhou", "Wuxi", "all origins")
 FIGURE = "hindcast_destinations.png"
 OUTSIDE = "outside_destination"
-MODEL_RUNS = "facts-model-r*.json"  # experiments.validation: the model's fact runs, one per replication
-PUBLISHING = HIDDEN_WORK[0]  # the work folder a command builds its results in
 
 
 @dataclass(frozen=True)
@@ -72,20 +62,13 @@ def _ranked(estimates: Mapping[str, Estimate]) -> list[Destination]:
     return [Destination(p, estimates[p], i) for i, p in enumerate(order, start=1)]
 
 
-def runs_dir(folder: Path) -> Path:
-    """A result folder's stored runs. While a command builds its tables and reports into a hidden work folder
-    inside the result folder (experiments.folders: `.publish-*`), the runs are beside that work folder."""
-    if not (folder / RUNS_DIR).is_dir() and folder.name.startswith(PUBLISHING):
-        return folder.parent / RUNS_DIR
-    return folder / RUNS_DIR
-
-
 def origin_tops(folder: Path) -> list[OriginTop]:
     """The model's outside destinations per origin group with an article list, or none without a hindcast."""
     if (folder / "hindcast.csv").is_file():
         return _from_hindcast(folder)
-    runs = sorted(runs_dir(folder).glob(MODEL_RUNS)) if (folder / "validation.json").is_file() else []
-    return _from_summaries(runs) if runs else []
+    if (folder / destinations.FILE).is_file():
+        return _from_destinations(folder)
+    return []
 
 
 def _from_hindcast(folder: Path) -> list[OriginTop]:
@@ -104,33 +87,19 @@ def _from_hindcast(folder: Path) -> list[OriginTop]:
     ]
 
 
-def _from_summaries(runs: Sequence[Path]) -> list[OriginTop]:
-    """Per replication each city's share (0 where a run's summary does not list it), then mean and 95% CI."""
-    summaries = []
-    for path in runs:
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(path, "", f"unreadable ({type(exc).__name__})", "a run file the command wrote") from None
-        summary = doc.get("summary") if isinstance(doc, dict) else None
-        if isinstance(summary, dict):
-            summaries.append(summary)
+def _from_destinations(folder: Path) -> list[OriginTop]:
+    """A validation folder's destinations.csv (experiments.destinations): its model fact runs' shares."""
+    rows = read_table(folder, destinations.FILE, destinations.COLUMNS)
     targets = read_targets()
-    out = []
-    for g, cities in targets.top_destinations.items():
-        prefix = f"{g}|{OUTSIDE}|"
-        places = sorted({k[len(prefix) :] for s in summaries for k in s if k.startswith(prefix)})
-        estimates = {}
-        for p in places:
-            values = [float(s.get(prefix + p, 0.0)) for s in summaries]
-            iv = Interval.of([v for v in values if math.isfinite(v)], SHARE_BOUNDS)
-            estimates[p] = Estimate(iv.mean, iv.low, iv.high)
-        out.append(
-            OriginTop(
-                g, _ranked(estimates), list(cities), targets.is_ranked(g), targets.window, len(summaries), FLAT_TOP
-            )
-        )
-    return out
+    per_group: dict[str, dict[str, Estimate]] = defaultdict(dict)
+    reps = kept = 0
+    for r in rows:
+        per_group[r.text("group")][r.name("place")] = r.estimate("mean", "ci_low", "ci_high")
+        reps, kept = max(reps, r.integer("replications")), max(kept, r.integer("kept"))
+    return [
+        OriginTop(g, _ranked(per_group.get(g, {})), list(cities), targets.is_ranked(g), targets.window, reps, kept)
+        for g, cities in targets.top_destinations.items()
+    ]
 
 
 def _pct(mean: float, low: float, high: float) -> str:
