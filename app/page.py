@@ -158,11 +158,10 @@ COMPONENTS: list[tuple[Any, int]] = [
 def Viz(loaded: Loaded) -> None:
     """SolaraViz over a valid scenario; keyed by its path, so a new scenario starts a new page state."""
     entered = solara.use_memo(lambda: initial_values(loaded), [])
-    model = solara.use_memo(lambda: AppModel(str(loaded.path), entered), [])
-    # Both are fixed parameters: Mesa's Reset calls AppModel(scenario_file=..., entered=<the mapping as it is then>).
-    SolaraViz(
-        model, components=COMPONENTS, model_params={"scenario_file": str(loaded.path), "entered": entered}, name=TITLE
-    )
+    model = solara.use_memo(lambda: AppModel(str(loaded.path), entered, loaded), [])
+    # Fixed parameters: Mesa's Reset calls AppModel(scenario_file=..., entered=<the mapping as it is then>, loaded=...).
+    params = {"scenario_file": str(loaded.path), "entered": entered, "loaded": loaded}
+    SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE)
     with solara.Sidebar():  # after SolaraViz's own cards, so its controls stay at the top
         LeverPanel(loaded, entered)
 

@@ -26,7 +26,7 @@ from model.errors import InputError
 from model.metrics import YearRecord
 from model.model import RelocationModel
 from model.scenario import load_raw, set_path, validate_mapping
-from model.world import WorldData, world_for
+from model.world import WorldData, check_references, world_for
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
@@ -42,6 +42,7 @@ class Loaded:
     raw: dict[str, Any]
     scenario: Scenario | None
     inputs: tuple[LeverInput, ...]
+    world: WorldData | None = None
     error: str | None = None
 
 
@@ -62,11 +63,11 @@ def load(path: str | Path) -> Loaded:
     try:
         raw = load_raw(path)
         scenario = validate_mapping(raw, path)
-        world_for(scenario, path)
+        world = world_for(scenario, path)
     except InputError as exc:
-        return Loaded(path, {}, None, (), exc.message)
+        return Loaded(path, {}, None, (), None, exc.message)
     years = (scenario.years.start, scenario.years.report[0], scenario.years.end)
-    return Loaded(path, raw, scenario, tuple(lever_inputs(raw, years, shipped_maxima())), None)
+    return Loaded(path, raw, scenario, tuple(lever_inputs(raw, years, shipped_maxima())), world)
 
 
 def window_sum(records: Sequence[YearRecord], field: str, window: tuple[int, int]) -> float:
@@ -78,13 +79,20 @@ class AppModel(mesa.Model):
 
     Args:
         scenario_file: the scenario YAML the page picked.
+        loaded: that file as `load` read it (the page passes it, so a reset
+            reads and checks nothing twice); read here if not given.
         entered: what the page's inputs hold, read once here: lever inputs by
             name (`relocation_aid__yuan_per_job`, in the units the page shows,
             see `app.levers`), `firms` (simulated firms; the scenario's if
             absent) and `seed` (shared by both runs: common random numbers).
     """
 
-    def __init__(self, scenario_file: str = str(DEFAULT_SCENARIO), entered: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        scenario_file: str = str(DEFAULT_SCENARIO),
+        entered: Mapping[str, Any] | None = None,
+        loaded: Loaded | None = None,
+    ) -> None:
         entered = dict(entered or {})
         firms, seed = entered.pop("firms", None), entered.pop("seed", DEFAULT_SEED)
         try:
@@ -96,8 +104,9 @@ class AppModel(mesa.Model):
         self.current: RelocationModel | None = None
         self.baseline: RelocationModel | None = None
         self.running = False
-        loaded = load(scenario_file)
-        if loaded.error is not None:
+        if loaded is None or loaded.path != Path(scenario_file):
+            loaded = load(scenario_file)
+        if loaded.error is not None or loaded.world is None:
             self.error = loaded.error
             return
         try:
@@ -107,13 +116,13 @@ class AppModel(mesa.Model):
                 set_path(raw, "firms.count", firms)
             scenario = validate_mapping(raw, loaded.path)
             base = validate_mapping(without_levers(raw), loaded.path)
+            check_references(scenario, loaded.world, loaded.path)  # e.g. a lever year outside the scenario's
         except InputError as exc:
             self.error = exc.message
             return
-        data: WorldData = world_for(scenario, loaded.path)
         self.settings = scenario
-        self.current = RelocationModel(scenario, self.seed, data)
-        self.baseline = RelocationModel(base, self.seed, data)
+        self.current = RelocationModel(scenario, self.seed, loaded.world)
+        self.baseline = RelocationModel(base, self.seed, loaded.world)
         self.running = True
 
     @property

@@ -133,6 +133,13 @@ def test_a_bad_value_becomes_the_pages_message_not_an_exception() -> None:
     assert not m.running and m.year is None
 
 
+def test_a_lever_year_outside_the_scenarios_years_becomes_the_pages_message() -> None:
+    path = SCENARIOS / "relocation_aid.yaml"
+    m = AppModel(str(path), entered(path, relocation_aid__start_year=1990))
+    assert m.error is not None and "policies.relocation_aid.start_year" in m.error and "1990" in m.error
+    assert m.current is None and not m.running
+
+
 def test_a_broken_file_becomes_the_pages_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nyears: {start: 2030, end: 2020}\n")
