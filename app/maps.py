@@ -2,45 +2,33 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from matplotlib.figure import Figure
 
 from app.session import AppModel
 from report.figures.flow_map import flow_map_figure
-from report.tables import Place, Results
+from report.tables import Results
 
 
 def results_of(m: AppModel) -> Results:
     """The current settings' run so far, as the tables the report figures read (one replication)."""
     assert m.current is not None
     d = m.current.data
-    fields = {f.name for f in dataclasses.fields(Place)}
-    places = {}
-    for row in d.place_rows:
-        extra = {"name_zh": row.get("name_zh", "")} if "name_zh" in fields else {}
-        places[row["id"]] = Place(
-            row["id"], row["name"] or row["id"], row["kind"], float(row["lat"]), float(row["lon"]), **extra
-        )
     pairs = {(d.place_ids[o], d.place_ids[t]): jobs for (o, t), jobs in m.pair_jobs().items()}
     by_dest: dict[str, np.ndarray] = {}
     for (_o, t), jobs in pairs.items():
         by_dest[t] = by_dest.get(t, np.zeros(1)) + jobs
     row = np.atleast_2d
-    north, moved = m.series("current", "to_north_jobs"), m.series("current", "relocated_jobs")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(moved > 0, north / np.where(moved > 0, moved, 1), np.nan)
     return Results(
         scenario=m.settings.name,
         replications=1,
         years=m.years(),
-        to_north_jobs=row(north),
+        to_north_jobs=row(m.series("current", "to_north_jobs")),
         to_outside_jobs=row(m.series("current", "to_outside_jobs")),
         to_jiangsu_jobs=row(m.series("current", "to_jiangsu_jobs")),
-        north_share_jobs=row(share),
+        north_share_jobs=row(m.north_share("current")),
         horizon_north_share=None,
-        places=places,
+        places=m.places,
         jobs_by_destination=by_dest,
         jobs_by_pair=pairs,
     )

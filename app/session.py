@@ -12,6 +12,7 @@ one-line message in `error` and does nothing, and the page shows it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from model.metrics import YearRecord
 from model.model import RelocationModel
 from model.scenario import load_raw, set_path, validate_mapping
 from model.world import WorldData, check_references, world_for
+from report.tables import Place
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
@@ -46,8 +48,9 @@ class Loaded:
     error: str | None = None
 
 
+@functools.cache
 def shipped_maxima() -> dict[tuple[str, str], float]:
-    """The largest value of each lever key over the shipped scenarios (the money sliders' range rule)."""
+    """The largest value of each lever key over the shipped scenarios (the money entry unit's rule), read once."""
     raws = []
     for path in scenario_files(SCENARIOS):
         try:
@@ -149,6 +152,18 @@ class AppModel(mesa.Model):
     def series(self, which: str, field: str) -> np.ndarray:
         model = self.current if which == "current" else self.baseline
         return np.array([getattr(r, field) for r in model.records] if model else [], dtype=float)
+
+    def north_share(self, which: str) -> np.ndarray:
+        """The north-park share of the jobs moved in each year so far (NaN in a year without moves)."""
+        north, moved = self.series(which, "to_north_jobs"), self.series(which, "relocated_jobs")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(moved > 0, north / np.where(moved > 0, moved, 1), np.nan)
+
+    @functools.cached_property
+    def places(self) -> dict[str, Place]:
+        """The world's places as the report figures read them (id → Place), in the table's order."""
+        rows = self.current.data.place_rows if self.current else ()
+        return {r["id"]: Place.of_row(r, float(r["lat"]), float(r["lon"])) for r in rows}
 
     def fiscal_by_lever(self) -> dict[str, np.ndarray]:
         if self.current is None:

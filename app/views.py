@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from app.session import AppModel
@@ -38,20 +39,27 @@ CHART_SIZE = (6.4, 3.9)
 BASELINE_NOTE = "Dashed: baseline (the same scenario, seed and firms with every lever off)."
 
 
-def _empty(fig: Figure, text: str) -> Figure:
+FIRST_YEAR = "Press step or run to simulate the first year."
+
+
+def _chart(m: AppModel, nothing: str | None = None) -> tuple[Figure, Axes | None]:
+    """A chart's figure and axes; before the first year (or when `nothing` says why) a placeholder, no axes."""
+    fig = new_figure(*CHART_SIZE)
     ax = fig.add_subplot()
+    text = FIRST_YEAR if len(m.years()) == 0 else nothing
+    if text is None:
+        return fig, ax
     ax.set_axis_off()
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return fig
+    return fig, None
 
 
 def jobs_chart(m: AppModel) -> Figure:
     """Jobs moved per year to each destination kind: current settings solid, baseline dashed."""
-    fig = new_figure(*CHART_SIZE)
+    fig, ax = _chart(m)
+    if ax is None:
+        return fig
     years = m.years()
-    if len(years) == 0:
-        return _empty(fig, "Press step or run to simulate the first year.")
-    ax = fig.add_subplot()
     handles, labels, values = [], [], []
     for field, label, colour in KINDS:
         cur, base = m.series("current", field), m.series("baseline", field)
@@ -74,19 +82,15 @@ def jobs_chart(m: AppModel) -> Figure:
 
 def share_chart(m: AppModel) -> Figure:
     """The north-park share of the jobs moved each year."""
-    fig = new_figure(*CHART_SIZE)
+    fig, ax = _chart(m)
+    if ax is None:
+        return fig
     years = m.years()
-    if len(years) == 0:
-        return _empty(fig, "Press step or run to simulate the first year.")
-    ax = fig.add_subplot()
     share = metric("north_share_jobs")
     for which, style, width in (("current", "-", 2.0), ("baseline", "--", 1.2)):
-        north, moved = m.series(which, "to_north_jobs"), m.series(which, "relocated_jobs")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.where(moved > 0, north / np.where(moved > 0, moved, 1), np.nan)
         ax.plot(
             years,
-            values,
+            m.north_share(which),
             color=NORTH_COLOUR,
             linestyle=style,
             linewidth=width,
@@ -104,14 +108,11 @@ def share_chart(m: AppModel) -> Figure:
 
 def cost_chart(m: AppModel) -> Figure:
     """Fiscal cost per year, stacked by lever (the baseline spends nothing)."""
-    fig = new_figure(*CHART_SIZE)
-    years = m.years()
     spend = {k: v for k, v in m.fiscal_by_lever().items() if np.any(v > 0)}
-    if len(years) == 0:
-        return _empty(fig, "Press step or run to simulate the first year.")
-    if not spend:
-        return _empty(fig, "No lever has spent anything yet.")
-    ax = fig.add_subplot()
+    fig, ax = _chart(m, None if spend else "No lever has spent anything yet.")
+    if ax is None:
+        return fig
+    years = m.years()
     cost = metric("fiscal_cost_yuan")
     totals = np.sum(list(spend.values()), axis=0)
     bottom = np.zeros(len(years))
@@ -170,7 +171,7 @@ def top_destination_rows(m: AppModel, n: int = 5) -> list[dict[str, str]]:
     if m.current is None:
         return []
     d = m.current.data
-    names = {row["id"]: f"{row.get('name', '')} {row.get('name_zh', '')}".strip() for row in d.place_rows}
+    names = {pid: f"{p.name} {p.name_zh}".strip() for pid, p in m.places.items()}
     kinds = {"north_park": "north park", "jiangsu_city": "Jiangsu", "outside_city": "outside"}
     jobs = metric("relocated_jobs")
     rows = []

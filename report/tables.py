@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,12 @@ class Place:
     lat: float
     lon: float
     name_zh: str = ""  # Chinese name; "" in folders written before places.csv had the column
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, str], lat: float, lon: float) -> Place:
+        """A row of places.csv (or of the world's place table) with its checked coordinates."""
+        pid = row["id"].strip()
+        return cls(pid, row["name"].strip() or pid, row["kind"].strip(), lat, lon, (row.get("name_zh") or "").strip())
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,7 @@ def read_places(path: Path) -> dict[str, Place]:
                 f"{lat}, {lon} is off the globe",
                 "lat in [-90, 90], lon in [-180, 180]",
             )
-        name_zh = (row.get("name_zh") or "").strip()
-        places[pid] = Place(pid, row["name"].strip() or pid, row["kind"].strip(), lat, lon, name_zh)
+        places[pid] = Place.of_row(row, lat, lon)
     if not places:
         raise InputError(path, "", "no rows", "one row per place")
     return places
