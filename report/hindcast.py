@@ -187,11 +187,16 @@ def section(folder: Path, figure: bool = False) -> list[str]:
     return [*lines, *_patterns(folder), *(["", *figure_lines(figure)] if figure else [])]
 
 
+def place_name(places: Mapping[str, Place], pid: str) -> str:
+    """A place id as tables and figures show it: "Ningbo 宁波", or the id in words where the table lacks it."""
+    place = places.get(pid)
+    return place_label(place) if place is not None else pid.replace("_", " ").title()
+
+
 def place_names(folder: Path) -> Callable[[str], str]:
-    """Place id -> "Ningbo 宁波" from the folder's places.csv (the id itself where the table lacks it)."""
-    path = folder / "places.csv"
-    places = read_places(path) if path.is_file() else {}
-    return lambda pid: place_label(places[pid]) if pid in places else pid
+    """Place id -> its name (`place_name`) from the folder's place table (`places_of`)."""
+    places = places_of(folder)
+    return lambda pid: place_name(places, pid)
 
 
 def _patterns(folder: Path) -> list[str]:

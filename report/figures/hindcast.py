@@ -34,7 +34,7 @@ from report.figures.style import (
     save_png,
     title,
 )
-from report.hindcast import FIGURE, OriginTop, origin_tops, places_of
+from report.hindcast import FIGURE, OriginTop, origin_tops, place_name, places_of
 from report.tables import Place
 
 TOP_SHOWN = 8
@@ -46,11 +46,6 @@ SHARE_OF_OUTSIDE = Metric(
     "Jobs an outside city received from the origin group ÷ all the group's outside-bound jobs, hindcast window.",
     (0.0, 1.0),
 )
-
-
-def _name(places: Mapping[str, Place], pid: str) -> str:
-    place = places.get(pid)
-    return place_label(place) if place is not None else pid.replace("_", " ").title()
 
 
 def _group_name(places: Mapping[str, Place], group: str) -> str:
@@ -80,7 +75,7 @@ def _bars(ax: Axes, o: OriginTop, places: Mapping[str, Place]) -> None:
             fontsize=7,
             color="#333333",
         )
-    labels = [f"{d.rank}. {_name(places, d.place)}" for d in shown]
+    labels = [f"{d.rank}. {place_name(places, d.place)}" for d in shown]
     ax.set_yticks(y, labels, fontsize=8.5)
     for tick, hit in zip(ax.get_yticklabels(), on_list, strict=True):
         if hit:
@@ -121,7 +116,14 @@ def _article(ax: Axes, o: OriginTop, places: Mapping[str, Place]) -> None:
         mark = f"{i + 1}." if o.article_ranked else "•"
         ax.text(0.0, y, mark, transform=ax.transAxes, fontsize=8.5, va="top", color=colour)
         ax.text(
-            0.09, y, _name(places, pid), transform=ax.transAxes, fontsize=8.5, va="top", color=colour, weight=weight
+            0.09,
+            y,
+            place_name(places, pid),
+            transform=ax.transAxes,
+            fontsize=8.5,
+            va="top",
+            color=colour,
+            weight=weight,
         )
         ax.text(
             0.09,
