@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from experiments.stats import Interval
 from model.outcomes import CATALOGUE
 from report.figures.flow_map import plot_flow_map
+from report.figures.names import place_label
 from report.figures.style import (
     JIANGSU_COLOUR,
     NORTH_COLOUR,
@@ -104,7 +105,7 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
         total = sum(stats[pid][0] for pid in ids)
         headings.append((len(rows), title, colour, total))
         rows.append(None)
-        rows.extend((res.places[pid].name, *stats[pid], colour) for pid in ids[:TOP_PER_KIND])
+        rows.extend((place_label(res.places[pid]), *stats[pid], colour) for pid in ids[:TOP_PER_KIND])
         rest = ids[TOP_PER_KIND:]
         if rest:
             summed = sum((res.jobs_by_destination.get(pid, zeros) for pid in rest), start=zeros.copy())
