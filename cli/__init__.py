@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("interrupted; finished runs are kept in DIR/NAME/runs/ (rerun with --resume), no results were written")
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
-        from experiments.engine import Fault
+        from experiments.engine.pool import Fault
 
         if debug:
             traceback.print_exc()

@@ -14,7 +14,7 @@ EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.version:
-        from experiments.provenance import relocsim_version
+        from experiments.engine.provenance import relocsim_version
 
         print(f"relocsim {relocsim_version()}")
         return EXIT_OK
@@ -29,7 +29,7 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from app.serve import serve
 
         return serve(args.host, args.port)
-    from experiments.pipeline import run_experiment
+    from experiments.engine.pipeline import run_experiment
 
     outcome = run_experiment(args.command, args)
     if not args.quiet:
@@ -62,7 +62,7 @@ def validate(paths: list[Path]) -> int:
 def check_file(path: Path) -> str:
     """Validate a scenario or experiment file and every data file and id it names; return what it is."""
     if _kind_of(path) == "experiment":
-        from experiments.design import load_experiment
+        from experiments.design.files import load_experiment
 
         loaded = load_experiment(path)
         return f"experiment {loaded.experiment.name}, {loaded.size_text()}"
@@ -75,7 +75,7 @@ def check_file(path: Path) -> str:
 
 
 def plot(folder: Path, quiet: bool = False) -> int:
-    from experiments.pipeline import redraw
+    from experiments.engine.pipeline import redraw
 
     written = redraw(folder)
     if not quiet:

@@ -1,7 +1,7 @@
 """argparse for every command, built without importing the simulation (Mesa) or the figures (matplotlib).
 
 Each experiment command's own arguments come from its registry entry
-(experiments.registry, declared as experiments.protocol.Arg); the options every experiment shares (output folder,
+(experiments.registry, declared as experiments.engine.protocol.Arg); the options every experiment shares (output folder,
 engine, resume, run overrides) are added here, once.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from experiments.protocol import Arg
+from experiments.engine.protocol import Arg
 from experiments.registry import EXPERIMENTS
 from model.errors import InputError
 from model.limits import MAX_FIRMS, MAX_REPLICATIONS, NAME_PATTERN

@@ -10,11 +10,11 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from experiments.protocol import Arg
+from experiments.engine.protocol import Arg
 from model.limits import MAX_REPLICATIONS
 
 if TYPE_CHECKING:
-    from experiments.protocol import Experiment
+    from experiments.engine.protocol import Experiment
 
 DEFAULT_MAX_REPLICATIONS = 200  # compare --ci-width stops there unless --max-replications says otherwise
 EXPERIMENT_FILE = Arg(
@@ -59,12 +59,12 @@ class Command:
 
 EXPERIMENTS: dict[str, Command] = {
     "run": Command(
-        "experiments.run:Run",
+        "experiments.run.experiment:Run",
         "run a scenario and write its result folder",
         (Arg(("scenario",), "the scenario file", "path", "SCENARIO.yaml"),),
     ),
     "compare": Command(
-        "experiments.compare:Compare",
+        "experiments.compare.experiment:Compare",
         "compare scenarios with a baseline on common random numbers (paired 95% intervals)",
         (
             Arg(("baseline",), "the scenario every other is compared to", "path", "BASELINE.yaml"),
@@ -88,14 +88,16 @@ EXPERIMENTS: dict[str, Command] = {
             *POSTERIOR_ARGS,
         ),
     ),
-    "sweep": Command("experiments.sweep:Sweep", "sweep factors over a grid or a Latin hypercube", (EXPERIMENT_FILE,)),
+    "sweep": Command(
+        "experiments.sweep.experiment:Sweep", "sweep factors over a grid or a Latin hypercube", (EXPERIMENT_FILE,)
+    ),
     "sensitivity": Command(
-        "experiments.sensitivity:Sensitivity",
+        "experiments.sensitivity.experiment:Sensitivity",
         "Morris screening or Sobol' indices of factors (SALib)",
         (EXPERIMENT_FILE,),
     ),
     "attribute": Command(
-        "experiments.attribution:Attribute",
+        "experiments.attribute.experiment:Attribute",
         "split a package's effect among its levers (exact Shapley values)",
         (
             Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
@@ -104,7 +106,7 @@ EXPERIMENTS: dict[str, Command] = {
         ),
     ),
     "calibrate": Command(
-        "experiments.calibrate:Calibrate",
+        "experiments.calibrate.experiment:Calibrate",
         "fit behaviour parameters to the article's facts by ABC-SMC (pyabc), with a posterior predictive check",
         (
             Arg(
@@ -116,7 +118,7 @@ EXPERIMENTS: dict[str, Command] = {
         ),
     ),
     "report": Command(
-        "experiments.validation:Report",
+        "experiments.validation.experiment:Report",
         "the validation report: the stylized facts beside the null model, closed-form checks, each lever's "
         "comparative static, diminishing returns to subsidies and Sobol' indices over the parameter ranges",
         (
@@ -153,7 +155,7 @@ EXPERIMENTS: dict[str, Command] = {
 def experiment_class(command: str) -> type[Experiment]:
     module, _, name = EXPERIMENTS[command].target.partition(":")
     cls = getattr(importlib.import_module(module), name)
-    from experiments.protocol import Experiment
+    from experiments.engine.protocol import Experiment
 
     if not (isinstance(cls, type) and issubclass(cls, Experiment)) or cls.command != command:
         raise TypeError(f"{EXPERIMENTS[command].target} is not the Experiment of {command!r}")

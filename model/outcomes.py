@@ -9,7 +9,7 @@ rounded to three significant digits.
 
 Kinds: share (of relocated jobs, 0–1), jobs, yuan, yuan_per_job, count
 (firms). `bounds` are the values a metric can take; an interval of a bounded
-metric is computed so that it stays inside them (experiments.stats).
+metric is computed so that it stays inside them (experiments.analysis.stats).
 """
 
 from __future__ import annotations

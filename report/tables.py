@@ -1,6 +1,6 @@
 """Reading a result folder's tables (DESIGN §5) back into arrays, with one-line errors.
 
-Used by the figures of a run (`report.figures.run`); every problem is an InputError that
+Used by the figures of a run (`experiments.run.figures`); every problem is an InputError that
 names the file, the row and the column.
 """
 

@@ -71,9 +71,9 @@ def fail_runs(monkeypatch: pytest.MonkeyPatch, when: Callable[[Scenario, int], b
     """Make the runs for which `when(scenario, seed)` holds raise RuntimeError(message).
 
     With one worker the engine runs every task in this process, through
-    experiments.worker, so patching the model class there reaches every run.
+    experiments.engine.worker, so patching the model class there reaches every run.
     """
-    import experiments.worker as worker
+    import experiments.engine.worker as worker
 
     real = worker.RelocationModel
 

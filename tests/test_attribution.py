@@ -22,9 +22,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import experiments.attribution as attribution
+import experiments.attribute.experiment as attribution
 from cli import main
-from experiments.attribution import (
+from experiments.analysis.shapley import shapley_values
+from experiments.analysis.stats import Interval
+from experiments.attribute.experiment import (
     ATTRIBUTION_COLUMNS,
     DECISION_COLUMNS,
     OWN_SPEND,
@@ -33,8 +35,6 @@ from experiments.attribution import (
     attribution_rows,
     totals_rows,
 )
-from experiments.shapley import shapley_values
-from experiments.stats import Interval
 from model.levers import REGISTRY
 from model.outcomes import COST_EFFECTIVENESS, DECISION
 from model.seeds import replication_seeds
@@ -276,7 +276,7 @@ def test_share_intervals_stay_inside_their_bounds(done) -> None:
 
 def test_share_intervals_stay_inside_their_bounds_with_extreme_games(tmp_path: Path) -> None:
     """Two replications whose shares jump between 0 and 1: Shapley values in [-1, 1], totals in [0, 1]."""
-    from experiments.tables import write_csv
+    from experiments.engine.tables import write_csv
 
     games = {"north_share_jobs": [[0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.001, 0.0]]}
     phis = {m: [shapley_values(g) for g in gs] for m, gs in games.items()}

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.calibrate import null_overrides
-from experiments.calibration_tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
-from experiments.facts import FACTS
-from experiments.posterior import load_posterior
+from experiments.analysis.posterior import load_posterior
+from experiments.calibrate.experiment import null_overrides
+from experiments.calibrate.tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
+from experiments.facts.catalogue import FACTS
 from model.config import Choice, Nests
 from model.scenario import load_scenario
 from tests.conftest import ROOT, read_csv, read_json
@@ -62,7 +62,7 @@ class _ToyEvaluator:
 
 
 def _toy_history(tmp_path: Path, sampler_for: Callable[..., object], tag: str) -> tuple[object, _ToyEvaluator]:
-    from experiments.abc import AbcModel
+    from experiments.calibrate.abc import AbcModel
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
     ev = _ToyEvaluator()
@@ -90,7 +90,7 @@ def _toy_history(tmp_path: Path, sampler_for: Callable[..., object], tag: str) -
 def test_the_batched_sampler_accepts_exactly_the_single_core_samplers_population(tmp_path, batch) -> None:
     from pyabc.sampler import SingleCoreSampler
 
-    from experiments.abc import _sampler_class
+    from experiments.calibrate.abc import _sampler_class
 
     ref, ref_ev = _toy_history(tmp_path, lambda model: SingleCoreSampler(), "single")
     got, got_ev = _toy_history(tmp_path, lambda model: _sampler_class()(model, batch), f"batch{batch}")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-import experiments.run
-import report.figures.run
+import experiments.run.experiment
+import experiments.run.figures
 from cli import main
 from model.scenario import load_scenario
 from tests.conftest import (
@@ -411,13 +411,13 @@ def test_overwrite_never_deletes_a_folder_relocsim_did_not_write(
 
 def _fail_writing_flows(monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills up while the tables are written."""
-    real = experiments.run.write_csv
+    real = experiments.run.experiment.write_csv
 
     def flaky(path: Path, columns: object, rows: object) -> None:
         real(path, columns, rows)  # type: ignore[arg-type]
         raise OSError(28, "No space left on device", str(path))
 
-    monkeypatch.setattr(experiments.run, "write_csv", flaky)
+    monkeypatch.setattr(experiments.run.experiment, "write_csv", flaky)
 
 
 def _raise_in_plots(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -426,7 +426,7 @@ def _raise_in_plots(monkeypatch: pytest.MonkeyPatch) -> None:
         (out / "plots" / "half.png").write_bytes(b"\x89PNG")
         raise RuntimeError("plotting failed half-way")
 
-    monkeypatch.setattr(report.figures.run, "draw_all", broken)
+    monkeypatch.setattr(experiments.run.figures, "draw_all", broken)
 
 
 @pytest.mark.parametrize("breakage", [_fail_writing_flows, _raise_in_plots], ids=["disk-full", "plots"])
@@ -473,7 +473,9 @@ def test_an_unusable_out_is_refused_before_any_run(
     out = tmp_path / "a_file" if where == "file" else Path(where)
     if where == "file":
         out.write_text("not a folder")
-    monkeypatch.setattr(experiments.run.Run, "plan", lambda *_: pytest.fail("planned runs for an unusable --out"))
+    monkeypatch.setattr(
+        experiments.run.experiment.Run, "plan", lambda *_: pytest.fail("planned runs for an unusable --out")
+    )
     result = cli("run", small, "--out", out, "-q")
     assert result.code == 2 and len(result.err_lines) == 1, result.err
     assert "--out" in result.err

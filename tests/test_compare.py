@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from experiments.compare import COMPARISON_COLUMNS, DECISION_COLUMNS, comparison_row
-from experiments.stats import Interval, ratio_interval, replications_for, t975, t_quantile_975, welch
+from experiments.analysis.stats import Interval, ratio_interval, replications_for, t975, t_quantile_975, welch
+from experiments.compare.experiment import COMPARISON_COLUMNS, DECISION_COLUMNS, comparison_row
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON, metric
 from model.seeds import replication_seeds
 from tests.conftest import SCENARIOS, CliResult, read_csv, read_json, run_py
@@ -230,7 +230,7 @@ def test_share_intervals_stay_inside_their_bounds_with_two_extreme_replications(
             for col in ("diff", "diff_ci_low", "diff_ci_high", "unpaired_diff_ci_low", "unpaired_diff_ci_high"):
                 assert -1 <= row[col] <= 1, (share, x, base, col, row[col])
     # and summary.json of `run`, from the same Interval
-    from experiments.run import summary_doc
+    from experiments.run.experiment import summary_doc
 
     doc = summary_doc("s", {"north_share_jobs": [0.0, 1.0], "outside_share_jobs": [0.999, 1.0]})
     for name, entry in doc["metrics"].items():

@@ -160,13 +160,13 @@ def ema() -> Any:
 
 
 def small_model(**kwargs: Any) -> Any:
-    from experiments.ema import relocsim_model
+    from experiments.adapters.ema import relocsim_model
 
     return relocsim_model(firms=FIRMS, fixed={"years.end": 2030}, **kwargs)
 
 
 def test_perform_experiments_runs_the_declared_inputs_with_the_replication_seeds(ema) -> None:
-    from experiments.ema import LEVERS, OUTCOMES, UNCERTAINTIES, param_name
+    from experiments.adapters.ema import LEVERS, OUTCOMES, UNCERTAINTIES, param_name
 
     model = small_model(replications=2)
     experiments, outcomes = ema.perform_experiments(
@@ -222,7 +222,7 @@ def test_prim_finds_a_box_for_a_high_north_share(ema) -> None:
 
 
 def test_the_model_pickles_for_the_multiprocessing_evaluator(ema) -> None:
-    from experiments.ema import run_relocsim
+    from experiments.adapters.ema import run_relocsim
 
     model = pickle.loads(pickle.dumps(small_model()))
     assert model.function is run_relocsim
@@ -230,7 +230,7 @@ def test_the_model_pickles_for_the_multiprocessing_evaluator(ema) -> None:
 
 
 def test_outcomes_and_levers_come_from_the_catalogue_and_the_registry(ema) -> None:
-    from experiments.ema import LEVERS, OUTCOMES, lever_setting, param_name
+    from experiments.adapters.ema import LEVERS, OUTCOMES, lever_setting, param_name
 
     kinds = {"higher": "maximize", "lower": "minimize", None: "info"}
     assert {name: kinds[metric(name).better] for name in HORIZON} == OUTCOMES

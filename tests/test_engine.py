@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from experiments.engine import Engine, EngineOptions, Fault
-from experiments.folders import MANIFEST, ResultFolder
-from experiments.seeds import DRAWN, master_seed
-from experiments.store import RunRecord, RunStore, Task
-from experiments.worker import execute
+from experiments.engine.folders import MANIFEST, ResultFolder
+from experiments.engine.pool import Engine, EngineOptions, Fault
+from experiments.engine.seeds import DRAWN, master_seed
+from experiments.engine.store import RunRecord, RunStore, Task
+from experiments.engine.worker import execute
 from model.errors import InputError
 from model.seeds import replication_seeds
 from tests.conftest import ROOT

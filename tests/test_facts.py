@@ -8,11 +8,11 @@ import random
 import pytest
 from scipy import stats
 
-from experiments import measures as m
-from experiments.facts import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, UNIT_BOUNDS
-from experiments.hindcast import ALL
-from experiments.patterns import rbo, read_targets
-from experiments.validation_facts import COVERAGE, NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED, verdict
+from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, UNIT_BOUNDS
+from experiments.facts import measures as m
+from experiments.facts.hindcast import ALL
+from experiments.facts.patterns import rbo, read_targets
+from experiments.validation.facts import COVERAGE, NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED, verdict
 from model.scenario import load_scenario
 from model.world import WorldData, world_for
 from tests.conftest import SCENARIOS

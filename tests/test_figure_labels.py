@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 from matplotlib.figure import Figure
 
-import report.figures.attribution as waterfall
-import report.figures.sweep as sweep_figures
+import experiments.attribute.figures as waterfall
+import experiments.sweep.figures as sweep_figures
+from experiments.attribute.report import Attribution, Lever, Share, Total
+from experiments.sweep.report import Point, Sweep
+from experiments.validation.figures import plot_facts, plot_sobol
+from experiments.validation.read import FactRow
 from model.keys import describe
 from model.outcomes import CATALOGUE, metric
-from report.attribution import Attribution, Lever, Share, Total
-from report.figures.validation import plot_facts, plot_sobol
 from report.markdown import lever_label
 from report.read import Estimate, Factor
-from report.sweep import Point, Sweep
-from report.validation_read import FactRow
 
 METRIC_ID = re.compile(r"\b(" + "|".join(map(re.escape, CATALOGUE)) + r")\b")
 DOTTED = re.compile(r"\b[a-z_]+\.[a-z_]+(\.[a-z_]+)*\b")

@@ -18,10 +18,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from cli import main
-from experiments.patterns import read_targets
-from report.figures.hindcast import OFF_LIST_COLOUR, TOP_SHOWN, place_label, plot_destinations
+from experiments.facts.hindcast_figure import OFF_LIST_COLOUR, TOP_SHOWN, place_label, plot_destinations
+from experiments.facts.hindcast_report import FIGURE, Destination, OriginTop, origin_tops, places_of
+from experiments.facts.patterns import read_targets
 from report.figures.style import OUTSIDE_COLOUR
-from report.hindcast import FIGURE, Destination, OriginTop, origin_tops, places_of
 from report.read import Estimate
 from report.tables import Place
 from tests.conftest import SCENARIOS

@@ -20,7 +20,7 @@ from types import ModuleType
 import pytest
 
 from cli import main
-from experiments.pipeline import redraw
+from experiments.engine.pipeline import redraw
 from experiments.registry import EXPERIMENTS, experiment_class
 from model.errors import InputError
 from report.html import html_name, render, write_html

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from experiments.stats import mean_ci95
+from experiments.analysis.stats import mean_ci95
 from model import RelocationModel, simulate
 from model.levers import REGISTRY
 from model.levers.base import PULL

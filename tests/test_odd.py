@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from experiments.posterior import PARAMETER_COLUMNS
+from experiments.analysis.posterior import PARAMETER_COLUMNS
 from model.config import OutsideRise, Scenario, Settlement
 from model.levers import REGISTRY
 from model.scenario import model_in

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from cli import main
+from experiments.run.figures import draw_all
 from model.errors import InputError
-from report.figures.run import draw_all
 from report.tables import read_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +150,7 @@ def test_importing_plots_leaves_matplotlib_global_state_alone() -> None:
     """No pyplot and no backend switch on import (read rcParams raw: get_backend() would itself import pyplot)."""
     code = (
         "import sys, matplotlib; raw = lambda: dict.__getitem__(matplotlib.rcParams, 'backend'); before = raw(); "
-        "import report.figures.run, report.figures.flow_map, report.figures.style; "
+        "import experiments.run.figures, report.figures.flow_map, report.figures.style; "
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
         "assert raw() == before, 'backend changed'"
     )

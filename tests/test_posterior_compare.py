@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 
 from cli import main
-from experiments.compare import DECISION_COLUMNS
-from experiments.posterior import PARAMETER_COLUMNS
-from experiments.seeds import draw_seeds
-from experiments.stats import t_quantile_975
+from experiments.analysis.posterior import PARAMETER_COLUMNS
+from experiments.analysis.stats import t_quantile_975
+from experiments.compare.experiment import DECISION_COLUMNS
+from experiments.engine.seeds import draw_seeds
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON
 from tests.conftest import read_csv, read_json
 from tests.tables import run_record

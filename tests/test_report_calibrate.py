@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from experiments.calibration_tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
-from experiments.facts import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
+from experiments.calibrate import report as calibrate
+from experiments.calibrate.figures import PAIRWISE_MAX, pairwise_parameters
+from experiments.calibrate.read import read_calibration
+from experiments.calibrate.tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
+from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
 from model.errors import InputError
-from report import calibrate
-from report.calibrate_read import read_calibration
-from report.figures.calibrate import PAIRWISE_MAX, pairwise_parameters
 
 FIGURES = ("marginals.png", "pairwise.png", "fit.png", "convergence.png")
 PARAMS = {  # key -> (low, high, default, posterior centre)
@@ -201,7 +201,7 @@ def test_summary_names_size_epsilon_facts_and_the_calibrated_scenario(drawn: Pat
 
 
 def test_plot_redraws_a_calibration_folder_through_the_manifest(drawn: Path) -> None:
-    from experiments.pipeline import redraw
+    from experiments.engine.pipeline import redraw
 
     before = _snapshot(drawn)
     assert sorted(redraw(drawn)) == ["plots", "report.html", "report.md"]

@@ -24,14 +24,14 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-import report.attribution
-import report.compare
-import report.figures.attribution
-import report.figures.compare
-import report.figures.sensitivity
-import report.figures.sweep
-import report.sensitivity
-import report.sweep
+import experiments.attribute.figures
+import experiments.attribute.report
+import experiments.compare.figures
+import experiments.compare.report
+import experiments.sensitivity.figures
+import experiments.sensitivity.report
+import experiments.sweep.figures
+import experiments.sweep.report
 from cli import main
 from model.outcomes import CATALOGUE, COST_EFFECTIVENESS, DECISION, metric
 from report.figures.style import NEUTRAL_COLOUR
@@ -127,14 +127,29 @@ class Family:
 
 
 FAMILIES = {
-    "compare": Family(report.compare, report.compare.read_comparison, report.figures.compare.figures, "comparison.md"),
-    "attribute": Family(
-        report.attribution, report.attribution.read_attribution, report.figures.attribution.figures, "attribution.md"
+    "compare": Family(
+        experiments.compare.report,
+        experiments.compare.report.read_comparison,
+        experiments.compare.figures.figures,
+        "comparison.md",
     ),
-    "sweep": Family(report.sweep, report.sweep.read_sweep, report.figures.sweep.figures, "sweep.md"),
-    "sweep_1rep": Family(report.sweep, report.sweep.read_sweep, report.figures.sweep.figures, "sweep.md"),
+    "attribute": Family(
+        experiments.attribute.report,
+        experiments.attribute.report.read_attribution,
+        experiments.attribute.figures.figures,
+        "attribution.md",
+    ),
+    "sweep": Family(
+        experiments.sweep.report, experiments.sweep.report.read_sweep, experiments.sweep.figures.figures, "sweep.md"
+    ),
+    "sweep_1rep": Family(
+        experiments.sweep.report, experiments.sweep.report.read_sweep, experiments.sweep.figures.figures, "sweep.md"
+    ),
     "sensitivity": Family(
-        report.sensitivity, report.sensitivity.read_sensitivity, report.figures.sensitivity.figures, "indices.md"
+        experiments.sensitivity.report,
+        experiments.sensitivity.report.read_sensitivity,
+        experiments.sensitivity.figures.figures,
+        "indices.md",
     ),
 }
 
@@ -243,14 +258,14 @@ def test_heatmap_cells_within_noise_are_grey_and_nothing_is_with_one_replication
     folders: dict[str, Path], key: str
 ) -> None:
     folder = folders[key]
-    s = report.sweep.read_sweep(folder)
+    s = experiments.sweep.report.read_sweep(folder)
     assert s.figure_kind() == "heatmap"
     grey = np.array(to_rgba(NEUTRAL_COLOUR))
     points = _rows(folder / "points.csv")
     keys = [r["key"] for r in _rows(folder / "factors.csv")]
     greyed = 0
     for name in s.outcomes:
-        fig = report.figures.sweep.plot_heatmap(s, name)
+        fig = experiments.sweep.figures.plot_heatmap(s, name)
         colours = fig.axes[0].images[0].get_array()
         xs, ys = s.distinct(0), s.distinct(1)
         for row in (r for r in points if r["outcome"] == name):

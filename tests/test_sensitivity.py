@@ -236,7 +236,7 @@ def test_sobol_bytes_are_the_same_with_two_workers_after_a_resume(
 
 
 def test_design_depends_on_the_seed(experiment: Callable[[str], Path]) -> None:
-    from experiments.sensitivity import Sensitivity, analysis_seed
+    from experiments.sensitivity.experiment import Sensitivity, analysis_seed
 
     args = argparse.Namespace(experiment=experiment(SOBOL_YAML), replications=None, seed=None, firms=None)
     plans = []
@@ -283,7 +283,7 @@ def test_failed_runs_stop_with_exit_1_and_resume_completes_with_the_overrides(
     assert (manifest["firms"], manifest["replications"], manifest["seed"]) == (300, 1, 7)
     assert manifest["seed_source"] == "--seed" and manifest["runs"] == 24
     # the runs are the model at the point's values with 300 firms and replication 0's seed of master seed 7
-    from experiments.sensitivity import Sensitivity
+    from experiments.sensitivity.experiment import Sensitivity
 
     planned = Sensitivity(argparse.Namespace(experiment=path, replications=1, seed=7, firms=300))
     planned.plan(7)

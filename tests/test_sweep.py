@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from cli import main
-from experiments.design import Design, ExperimentFile, Factor, LoadedExperiment, load_experiment
-from experiments.stats import Interval
-from experiments.sweep import POINT_TAIL, write_points
+from experiments.analysis.stats import Interval
+from experiments.design.files import Design, ExperimentFile, Factor, LoadedExperiment, load_experiment
+from experiments.sweep.experiment import POINT_TAIL, write_points
 from model import simulate
 from model.outcomes import HORIZON, metric
 from model.scenario import load_scenario

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments.facts import FACTS
-from experiments.posterior import PARAMETER_COLUMNS
-from experiments.validation_inputs import load_target, parameter_ranges
+from experiments.analysis.posterior import PARAMETER_COLUMNS
+from experiments.facts.catalogue import FACTS
+from experiments.validation.inputs import load_target, parameter_ranges
 from tests.conftest import SCENARIOS, CliResult, read_csv
 
 FIT = ("outside_majority", "low_move_rate", "top5_suzhou")

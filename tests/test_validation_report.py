@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-import experiments.closed_form as closed_form
-from experiments.facts import FACTS
-from experiments.global_sensitivity import HEADLINE, GlobalSensitivity
-from experiments.store import RunStore
-from experiments.task_pool import TaskPool
-from experiments.validation_facts import NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED
-from experiments.validation_inputs import Range, load_target
-from experiments.worker import execute
+import experiments.validation.closed_form as closed_form
+from experiments.engine.store import RunStore
+from experiments.engine.task_pool import TaskPool
+from experiments.engine.worker import execute
+from experiments.facts.catalogue import FACTS
+from experiments.validation.facts import NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED
+from experiments.validation.global_sensitivity import HEADLINE, GlobalSensitivity
+from experiments.validation.inputs import Range, load_target
 from model.scenario import load_scenario
 from model.world import world_for
 from tests.conftest import ROOT, SCENARIOS, CliResult, read_csv, read_json

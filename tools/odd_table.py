@@ -32,9 +32,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from experiments.calibration_file import CalibrationFile, Prior
-from experiments.facts import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, NOT_EXPRESSIBLE
-from experiments.posterior import PARAMETER_COLUMNS, PARAMETERS_FILE
+from experiments.analysis.posterior import PARAMETER_COLUMNS, PARAMETERS_FILE
+from experiments.calibrate.file import CalibrationFile, Prior
+from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, NOT_EXPRESSIBLE
 from model.csvfile import read_rows
 from model.errors import InputError
 from model.scenario import read_yaml, to_input_error

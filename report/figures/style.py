@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from experiments.stats import Interval
+from experiments.analysis.stats import Interval
 from model.outcomes import Metric
 from report.figures.names import font_families
 

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from experiments.stats import NORMAL_975
+from experiments.analysis.stats import NORMAL_975
 from model.outcomes import COST_EFFECTIVENESS, metric
 from report.figures.style import (
     NEUTRAL_COLOUR,

@@ -1,0 +1,153 @@
+"""A calibration's posterior ensemble, read back from its result folder.
+
+`calibrate` writes `posterior.csv` (one row per particle of the final ABC-SMC
+population: `draw, weight, distance, <dotted key>...`) and `parameters.csv`
+(one row per fitted parameter, with the point estimate in `calibrated`).
+`load_posterior(folder)` reads both and checks them, so that `compare
+--posterior`, `attribute --posterior` and `report` see one validated object.
+
+`Posterior.draws(n)` picks n parameter sets by systematic resampling on the
+weights with a fixed offset (no random generator: the same folder always
+gives the same draws, in the order of `posterior.csv`). A parameter set is
+applied to a scenario as dotted-key overrides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from experiments.calibrate.columns import PARAMETER_COLUMNS, POSTERIOR_FIXED
+from model.csvfile import read_rows
+from model.errors import InputError, short
+
+POSTERIOR_FILE = "posterior.csv"
+PARAMETERS_FILE = "parameters.csv"
+MAX_PARTICLES = 100_000
+WHAT = "a result folder written by `relocsim calibrate` (posterior.csv and parameters.csv)"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    label: str
+    unit: str
+    prior_low: float
+    prior_high: float
+    default: float
+    reason: str
+    calibrated: float
+
+
+@dataclass(frozen=True)
+class Posterior:
+    folder: Path
+    parameters: tuple[Parameter, ...]
+    values: np.ndarray  # (n, k), columns in the order of `keys`
+    weights: np.ndarray  # (n,), sum 1
+    distances: np.ndarray  # (n,)
+    fingerprint: str
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.parameters)
+
+    @property
+    def point(self) -> dict[str, float]:
+        return {p.key: p.calibrated for p in self.parameters}
+
+    @property
+    def size(self) -> int:
+        return int(self.values.shape[0])
+
+    def effective_size(self) -> float:
+        """Kish's effective sample size of the weights."""
+        return float(1.0 / np.sum(self.weights**2))
+
+    def draw_indices(self, n: int) -> list[int]:
+        """n particle indices by systematic resampling (offset 1/2): deterministic, proportional to weight."""
+        return systematic_indices(self.weights, n)
+
+    def draws(self, n: int) -> list[dict[str, float]]:
+        """n parameter sets (dotted key -> value), each particle as often as its weight says."""
+        return [self.parameter_set(i) for i in self.draw_indices(n)]
+
+    def parameter_set(self, index: int) -> dict[str, float]:
+        return {k: float(v) for k, v in zip(self.keys, self.values[index], strict=True)}
+
+
+def systematic_indices(weights: np.ndarray, n: int) -> list[int]:
+    """n indices by systematic resampling with offset 1/2 (no random generator), each as often as its weight says."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    cum = np.cumsum(np.asarray(weights, dtype=float))
+    cum = cum / cum[-1]
+    cum[-1] = 1.0
+    points = (np.arange(n) + 0.5) / n
+    return [int(i) for i in np.searchsorted(cum, points, side="right")]
+
+
+def load_posterior(folder: str | Path) -> Posterior:
+    """Read and check a calibration folder's posterior; InputError (exit 2, one line) on any problem."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "", "not a folder", WHAT)
+    post_path, par_path = folder / POSTERIOR_FILE, folder / PARAMETERS_FILE
+    for path in (post_path, par_path):
+        if not path.is_file():
+            raise InputError(folder, "", f"no {path.name}: not a calibration result folder", WHAT)
+    par_rows = read_rows(par_path, PARAMETER_COLUMNS, max_rows=1000, why=" parameters")
+    if not par_rows:
+        raise InputError(par_path, "rows", "no parameters", "one row per fitted parameter")
+    params = []
+    for line, row in enumerate(par_rows, start=2):
+        num = {c: _number(par_path, f"row {line}.{c}", row[c]) for c in ("prior_low", "prior_high", "calibrated")}
+        default = _number(par_path, f"row {line}.default", row["default"]) if row["default"] else math.nan
+        if not num["prior_low"] < num["prior_high"]:
+            raise InputError(par_path, f"row {line}.prior_high", "not above prior_low", "prior_low < prior_high")
+        params.append(
+            Parameter(
+                row["key"],
+                row["label"],
+                row["unit"],
+                num["prior_low"],
+                num["prior_high"],
+                default,
+                row["reason"],
+                num["calibrated"],
+            )
+        )
+    keys = [p.key for p in params]
+    if len(set(keys)) != len(keys):
+        raise InputError(par_path, "key", "a parameter listed twice", "each key once")
+    rows = read_rows(post_path, (*POSTERIOR_FIXED, *keys), max_rows=MAX_PARTICLES, why=" particles")
+    if not rows:
+        raise InputError(post_path, "rows", "no particles", "one row per particle of the posterior")
+    values = np.empty((len(rows), len(keys)))
+    weights = np.empty(len(rows))
+    distances = np.empty(len(rows))
+    for i, row in enumerate(rows):
+        line = i + 2
+        weights[i] = _number(post_path, f"row {line}.weight", row["weight"])
+        distances[i] = _number(post_path, f"row {line}.distance", row["distance"])
+        for j, key in enumerate(keys):
+            values[i, j] = _number(post_path, f"row {line}.{key}", row[key])
+    if np.any(weights < 0) or not weights.sum() > 0:
+        raise InputError(post_path, "weight", "negative weights or all zero", "weights >= 0 with a positive sum")
+    weights = weights / weights.sum()
+    digest = hashlib.sha256(post_path.read_bytes() + b"\0" + par_path.read_bytes()).hexdigest()
+    return Posterior(folder, tuple(params), values, weights, distances, "sha256:" + digest)
+
+
+def _number(path: Path, key: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, key, f"{short(text)} is not a number", "a finite number") from None
+    if not math.isfinite(value):
+        raise InputError(path, key, f"{short(text)} is not finite", "a finite number")
+    return value

@@ -1,0 +1,112 @@
+"""The figures of an `attribute` folder: one Shapley waterfall per metric, from attribution.csv and totals.csv.
+
+`figures(a)` yields (file name, Figure) pairs, `plots/waterfall_<metric>.png`: the bar
+without the levers, one floating bar per lever (largest |φ| first) with the
+95% interval of its Shapley value, and the bar with the whole package; axes,
+ticks and bar labels in the catalogue's units (shares in %, steps in pp, money
+in CNY m or bn).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+
+from model.outcomes import metric
+from report.figures.style import (
+    NEUTRAL_COLOUR,
+    NORTH_COLOUR,
+    OUTSIDE_COLOUR,
+    PLOTS_DIR,
+    add_caption,
+    interval_caption,
+    metric_axis,
+    metric_label,
+    new_figure,
+    plain_spines,
+    save_png,
+    title,
+    wrapped,
+)
+
+if TYPE_CHECKING:
+    from experiments.attribute.report import Attribution
+
+END_COLOUR = "#777777"
+BAR_WIDTH = 0.65
+
+
+def plot_waterfall(a: Attribution, name: str) -> Figure:
+    """Start bar v(∅), one step per lever (Shapley value, CI whisker), end bar v(N)."""
+    m = metric(name)
+    total = a.total(name)
+    order = a.by_size(name)
+    n = len(order) + 2
+    fig = new_figure(max(6.5, 0.95 * n + 2.5), 5.4)
+    ax = fig.add_subplot()
+    start = total.without.mean if math.isfinite(total.without.mean) else 0.0
+    ax.bar(0, start, color=END_COLOUR, width=BAR_WIDTH)
+    level, tops = start, [start, total.with_package.mean, 0.0]
+    for x, lever in enumerate(order, start=1):
+        phi = a.share(name, lever.key).phi
+        step = phi.mean if math.isfinite(phi.mean) else 0.0
+        better = (step >= 0) == (m.better != "lower")
+        ax.bar(x, step, bottom=level, color=NORTH_COLOUR if better else OUTSIDE_COLOUR, width=BAR_WIDTH)
+        ax.plot([x - 1 - BAR_WIDTH / 2, x - BAR_WIDTH / 2], [level, level], color=NEUTRAL_COLOUR, linewidth=0.8)
+        new = level + step
+        label_at = max(level, new)
+        if phi.defined:
+            ax.errorbar(x, new, yerr=[[step - phi.low], [phi.high - step]], color="#222222", capsize=3, linewidth=0.9)
+            tops += [level + phi.low, level + phi.high]
+            label_at = max(label_at, level + phi.high)
+        ax.annotate(
+            m.text(step, change=True),
+            (x, label_at),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+        )
+        level = new
+    end = total.with_package.mean
+    ax.plot([n - 2 - BAR_WIDTH / 2, n - 1 - BAR_WIDTH / 2], [level, level], color=NEUTRAL_COLOUR, linewidth=0.8)
+    ax.bar(n - 1, end, color=END_COLOUR, width=BAR_WIDTH)
+    for x, value in ((0, start), (n - 1, end)):
+        ax.annotate(m.text(value), (x, value), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+    labels = ["Without the levers", *(lever.label for lever in order), "Whole package"]
+    ax.set_xticks(range(n), [wrapped(t, 14) for t in labels], fontsize=8)
+    finite = [t for t in tops if math.isfinite(t)]
+    lo, hi = min(finite), max(finite)
+    pad = 0.12 * (hi - lo or abs(hi) or 1.0)
+    ax.set_ylim(min(0.0, lo - pad) if lo < 0 else 0.0, hi + pad)
+    metric_axis(ax.yaxis, m, values=finite)
+    ax.set_ylabel(metric_label(m, values=finite))
+    ax.grid(axis="y", alpha=0.3)
+    plain_spines(ax)
+    title(ax, f"Which lever did it: {m.label}")
+    add_caption(
+        fig,
+        f"Grey bars: mean over {a.replications} replication(s) without the package's levers and with all of them. "
+        "Blue / orange steps: each lever's Shapley value (blue where the metric moves the better way, or up when "
+        "neither way is better), its effect averaged over every order of adding the levers, largest first; the "
+        f"steps add up exactly to the total change. {interval_caption(a.replications, 'Shapley value')} "
+        "All subsets share the replications' random numbers.",
+    )
+    return fig
+
+
+def figures(a: Attribution) -> Iterator[tuple[str, Figure]]:
+    for name in a.metrics:
+        yield f"waterfall_{name}.png", plot_waterfall(a, name)
+
+
+def draw_all(a: Attribution, out: Path) -> list[Path]:
+    """Every waterfall of an attribute folder into `out/plots/`."""
+    plots = out / PLOTS_DIR
+    plots.mkdir(parents=True, exist_ok=True)
+    return [save_png(fig, plots / name) for name, fig in figures(a)]

@@ -1,0 +1,210 @@
+"""`calibrate CALIBRATION.yaml`: fit behaviour parameters to the article's facts by ABC-SMC (DESIGN §7).
+
+1. The fit: pyabc's ABC-SMC (experiments.calibrate.abc) over the file's parameters and
+   uniform priors; one evaluation = `replications` hindcast runs (2019 to the
+   base scenario's `years.hindcast_end`) on the same seeds for every
+   parameter set (common random numbers); the distance is Σ w_f d_f over the
+   fitted facts (experiments.facts.catalogue).
+2. The posterior predictive check: `predictive.draws` parameter sets drawn
+   from the final population (systematic resampling on the weights, no random
+   generator), each run on `predictive.replications` fresh seeds (never used
+   in the fit); beside them, on the same seeds, the point estimate (each
+   parameter's weighted posterior median), the base scenario's defaults and
+   the null model (the point estimate with every choice coefficient 0 and
+   every nest λ 1: the model without its choice rule). Every fact is
+   measured, fitted and held out alike.
+
+Tables (experiments/calibration_tables.py writes them): posterior.csv,
+parameters.csv, populations.csv, trace.csv, fit.csv, predictive.csv,
+calibrated.yaml, calibration.resolved.yaml, and pyabc's database abc.db.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from experiments.analysis.posterior import systematic_indices
+from experiments.calibrate.abc import AbcSettings, Evaluator, Generation, run_abc
+from experiments.calibrate.file import LoadedCalibration, load_calibration
+from experiments.calibrate.tables import Predictions, write_tables
+from experiments.engine.pool import Engine, RunStats
+from experiments.engine.protocol import Experiment
+from experiments.engine.seeds import replication_seeds
+from experiments.engine.store import RunStore, Task, data_hashes, scenario_content
+from model.config import Choice, Nests
+from model.errors import InputError
+from model.world import WorldData, world_for
+
+DB = "abc.db"
+MODELS = ("posterior", "calibrated", "defaults", "null")
+
+
+def null_overrides() -> dict[str, float]:
+    """Every choice coefficient 0 and every nest λ 1, from the schema (not a list kept here)."""
+    out = {f"behaviour.choice.{k}": 0.0 for k in Choice.model_fields}
+    out.update({f"behaviour.nests.{k}": 1.0 for k in Nests.model_fields})
+    return out
+
+
+class Calibrate(Experiment):
+    command = "calibrate"
+    report = "experiments.calibrate.report"
+
+    loaded: LoadedCalibration
+    world: WorldData
+
+    def load(self) -> None:
+        try:
+            import pyabc  # noqa: F401 - only to say early that the extra is missing
+        except ImportError:
+            raise InputError(
+                "command line", "calibrate", "needs pyabc, which is not installed", 'pip install -e ".[calibrate]"'
+            ) from None
+        self.path = Path(self.args.calibration)
+        self.loaded = load_calibration(self.path, self.args)
+        self.cal = self.loaded.calibration
+        self.defaults = self.loaded.scenario({}, "defaults", hindcast_only=False)
+        self.world = world_for(self.defaults, self.loaded.base_path)
+
+    def default_name(self) -> str:
+        return self.cal.name
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            "calibration": self.cal.model_dump(mode="json"),
+            "base": scenario_content(self.defaults),
+            "base_file": self.loaded.base_path.name,
+        }
+
+    def declared_seeds(self) -> Sequence[tuple[int | None, str]]:
+        return [(self.cal.seed, "calibration file"), (self.defaults.seed, "base scenario")]
+
+    def plan(self, master_seed: int) -> list[Task]:
+        self.master_seed = master_seed
+        fit, pred = self.cal.replications, self.cal.predictive.replications
+        seeds = replication_seeds(master_seed, fit + pred + 1)
+        self.fit_seeds, self.predictive_seeds, self.abc_seed = seeds[:fit], seeds[fit:-1], seeds[-1]
+        return []  # the fit is adaptive: execute() runs it
+
+    def execute(self, engine: Engine, store: RunStore, tasks: list[Task]) -> list[Task]:
+        cal = self.cal
+        evaluator = Evaluator(
+            lambda values, name: self.loaded.scenario(values, name),
+            cal.fit,
+            self.fit_seeds,
+            self.world,
+            engine,
+            store,
+            progress=engine.options.progress,
+        )
+        priors = cal.parameters
+        settings = AbcSettings(
+            keys=tuple(priors),
+            ranges=tuple(p.range for p in priors.values()),
+            weights={f: self.loaded.weight(f) for f in cal.fit},
+            population=cal.abc.population,
+            generations=cal.abc.generations,
+            max_simulations=cal.abc.max_simulations,
+            min_epsilon=cal.abc.min_epsilon,
+            epsilon_quantile=cal.abc.epsilon_quantile,
+            seed=self.abc_seed,
+            batch=4 * max(1, engine.options.workers),
+        )
+        self.settings = settings
+        self.generations: list[Generation] = run_abc(settings, evaluator, store.root / DB)
+        self.evaluations = evaluator.evaluations
+        self.predictions = self._predictive_plan()
+        pred_tasks = self.predictions.tasks
+        stats = engine.run(pred_tasks, store)
+        self.run_stats.append(
+            RunStats(evaluator.runs_executed + stats.executed, evaluator.runs_reused + stats.reused, stats.failed)
+        )
+        return pred_tasks
+
+    def _predictive_plan(self) -> Predictions:
+        final = self.generations[-1]
+        keys = self.settings.keys
+        point = point_estimate(final, keys)
+        draws = [
+            dict(zip(keys, map(float, final.values[i]), strict=True))
+            for i in systematic_indices(final.weights, self.cal.predictive.draws)
+        ]
+        sets: dict[str, list[dict[str, float]]] = {
+            "posterior": draws,
+            "calibrated": [point],
+            "defaults": [{}],
+            "null": [{**point, **null_overrides()}],
+        }
+        tasks: list[Task] = []
+        groups: dict[tuple[str, int], list[Task]] = {}
+        for model, value_sets in sets.items():
+            for k, values in enumerate(value_sets):
+                scenario = self.loaded.scenario(values, f"{model}-{k:03d}")
+                group = [
+                    Task(f"pred-{model}-{k:03d}-r{r:02d}", scenario, seed, {"model": model, "draw": k}, summary=True)
+                    for r, seed in enumerate(self.predictive_seeds)
+                ]
+                groups[(model, k)] = group
+                tasks.extend(group)
+        return Predictions(point, sets, groups, tasks)
+
+    def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
+        cal = self.cal
+        final_folder = (Path(self.args.out) / (self.args.name or self.default_name())).resolve()
+        write_tables(folder, final_folder, self, store)
+        doc = cal.model_dump(mode="json")
+        doc["firms"] = self.defaults.firms.count  # the count the runs had, also when the file left it to the base
+        (folder / "calibration.resolved.yaml").write_text(
+            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
+        db = store.root / DB
+        if db.is_file():
+            shutil.copyfile(db, folder / DB)
+        final = self.generations[-1]
+        return {
+            "calibration": {
+                "file": str(self.path),
+                "base": str(self.loaded.base_path),
+                "parameters": list(cal.parameters),
+                "fit": list(cal.fit),
+                "held_out": list(cal.held_out),
+                "firms": self.defaults.firms.count,
+                "window": [self.defaults.years.start, self.defaults.years.hindcast_end],
+                "replications": cal.replications,
+                "fit_seeds": list(self.fit_seeds),
+                "predictive_seeds": list(self.predictive_seeds),
+                "abc_seed": self.abc_seed,
+                "population": cal.abc.population,
+                "generations": len(self.generations),
+                "simulations": final.simulations,
+                "evaluations_run": self.evaluations,
+                "final_epsilon": final.epsilon,
+                "posterior_size": final.particles,
+                "effective_size": final.effective_size,
+                "predictive_draws": cal.predictive.draws,
+                "predictive_replications": cal.predictive.replications,
+                "budget": {
+                    "max_simulations": cal.abc.max_simulations,
+                    "max_generations": cal.abc.generations,
+                    "min_epsilon": cal.abc.min_epsilon,
+                    "runs_per_simulation": cal.replications,
+                },
+            },
+            "master_seed": self.master_seed,
+            "data_files": data_hashes(self.defaults),
+        }
+
+
+def point_estimate(generation: Generation, keys: Sequence[str]) -> dict[str, float]:
+    """Each parameter's weighted posterior median (marginal; state it where it is used)."""
+    from experiments.calibrate.abc import weighted_quantile
+
+    return {key: weighted_quantile(generation.values[:, j], generation.weights, 0.5) for j, key in enumerate(keys)}
+
+
+__all__ = ["MODELS", "Calibrate", "null_overrides", "point_estimate"]

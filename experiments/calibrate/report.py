@@ -1,0 +1,379 @@
+"""The report of a `calibrate` folder: report.md, the figures and the terminal summary, from its tables.
+
+report.md says what was fitted (facts, sources, window), the priors and why,
+the posterior (mean, sd, 5–95 %, the calibrated point, the default), the fit
+of every fact (the posterior predictive value and interval, the share of
+draws meeting the rule, and the same for the calibrated point, the defaults,
+the null model and random picks), a verdict per fact in plain words, the
+held-out checks, convergence, the budget and the command that reproduces it.
+A fact the null model also reproduces is said to be no evidence for the
+choice rule; a fact not reproduced is said to be not reproduced.
+Everything is read from the folder's tables (experiments.calibrate.read); drawing
+twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from experiments.calibrate.read import Calibration, FactFit, Result, read_calibration
+from experiments.facts.catalogue import NOT_EXPRESSIBLE
+from report.markdown import document, image, table
+
+DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+REPRODUCED, NOT_REPRODUCED, NO_EVIDENCE = (
+    "reproduced",
+    "not reproduced",
+    "also reproduced by the null model — no evidence",
+)
+UNDEFINED = "undefined (no moves to measure it)"
+MODEL_WORDS = {"calibrated": "calibrated point", "defaults": "defaults", "null": "null model"}
+LOW_ESS = 0.25  # an effective size below this share of the population is said to be poor
+
+
+def verdict(f: FactFit) -> str:
+    """The fact's verdict from the posterior predictive check (the rule on all predictive runs pooled)."""
+    post, null = f["posterior"], f["null"]
+    if post.met is None:
+        return UNDEFINED
+    if not post.met:
+        return NOT_REPRODUCED
+    return NO_EVIDENCE if null.met else REPRODUCED
+
+
+def _met(met: bool | None) -> str:
+    return {True: "met", False: "not met", None: "undefined"}[met]
+
+
+def _interval(f: FactFit, r: Result) -> str:
+    if not (math.isfinite(r.low) and math.isfinite(r.high)):
+        return f.text(r.value)
+    return f"{f.text(r.value)} ({f.text(r.low)} to {f.text(r.high)})"
+
+
+def _cell(f: FactFit, model: str) -> str:
+    r = f.get(model)
+    if r is None:
+        return "–"
+    if model == "random":
+        return f"mean {f.text(r.value)}, 95% quantile {f.text(r.high)}"
+    share = f", {r.met_share:.0%}" if math.isfinite(r.met_share) else ""
+    return f"{_interval(f, r)}; {_met(r.met)}{share}"
+
+
+def fit_table(facts: list[FactFit]) -> list[str]:
+    headers = ["Fact", "Rule", "Posterior predictive", "Calibrated", "Defaults", "Null model", "Random", "Verdict"]
+    models = ("posterior", "calibrated", "defaults", "null", "random")
+    rows = [[f.label, f.rule, *(_cell(f, m) for m in models), verdict(f)] for f in facts]
+    return [
+        *table(headers, rows, "l" * len(headers)),
+        "",
+        "Each model cell: value (95% interval); the rule on all its runs pooled; the share of posterior draws "
+        "(posterior) or of replications (the others) that meet the rule on their own. Random: the overlap of "
+        "random picks of 5 from the candidate cities (the top-5 rules ask for more than its 95% quantile).",
+        "",
+    ]
+
+
+def fact_words(f: FactFit) -> str:
+    """One bullet: the verdict and the numbers behind it."""
+    post = f["posterior"]
+    text = f"- **{f.label}: {verdict(f)}.** Observed: {f.observed}. Rule: {f.rule}. "
+    text += f"Posterior predictive {_interval(f, post)}"
+    text += f", met by {post.met_share:.0%} of the draws on their own." if math.isfinite(post.met_share) else "."
+    if post.met and math.isfinite(post.met_share) and post.met_share < 0.5:
+        text += " Pooled the runs meet it, but most single draws do not: a weak reproduction."
+    others = [f"{MODEL_WORDS[m]} {f.text(f[m].value)} ({_met(f[m].met)})" for m in MODEL_WORDS]
+    text += " " + "; ".join(others).capitalize() + "."
+    if f.get("random") is not None:
+        r = f["random"]
+        text += f" Random picks: mean {f.text(r.value)}, 95% quantile {f.text(r.high)} ({r.detail})."
+    if post.detail:
+        text += f" Posterior runs pooled: {post.detail}."
+    return text
+
+
+def _count(facts: list[FactFit]) -> str:
+    v = [verdict(f) for f in facts]
+    met, evidence = sum(x in (REPRODUCED, NO_EVIDENCE) for x in v), v.count(NO_EVIDENCE)
+    text = f"{met} of {len(facts)} reproduced"
+    missed = [f.label for f, x in zip(facts, v, strict=True) if x not in (REPRODUCED, NO_EVIDENCE)]
+    if missed:
+        text += f"; not reproduced: {', '.join(missed)}"
+    if evidence:
+        verb = "is" if evidence == 1 else "are"
+        text += f"; {evidence} of them {verb} also reproduced by the null model, so {verb} no evidence"
+    return text
+
+
+def _num(value: float) -> str:
+    return "–" if not math.isfinite(value) else f"{value:.4g}"
+
+
+def _intro(c: Calibration) -> list[str]:
+    s, fin, post = c.settings, c.final, c.posterior
+    fitted = c.role("fit")
+    window = ", ".join(sorted({f.window for f in fitted}))
+    lines = [
+        f"{len(c.parameters)} behaviour parameter(s) of `{s.base}` fitted by ABC-SMC (pyabc) to {len(fitted)} "
+        f"fact(s) of {window}, on common random numbers. Posterior: {len(post.weights)} particles (effective size "
+        f"{post.effective_size:.0f}) after {len(c.trace)} generation(s) and {fin.simulations:,} model evaluations; "
+        f"final epsilon {fin.epsilon:.4g} (a weighted sum of the fitted facts' distances, each 0 to 1: at most "
+        f"{c.max_distance:g}).",
+        "",
+        f"- **Fitted facts: {_count(fitted)}.**",
+    ]
+    if c.role("held_out"):
+        lines.append(f"- **Held-out facts (never used in fitting): {_count(c.role('held_out'))}.**")
+    if post.effective_size < LOW_ESS * len(post.weights):
+        lines.append(
+            f"- **The final population is poor: its effective size ({post.effective_size:.0f}) is below "
+            f"{LOW_ESS:.0%} of its {len(post.weights)} particles.**"
+        )
+    if fin.simulations >= s.max_simulations and len(c.trace) < s.max_generations:
+        lines.append(
+            f"- **The fit stopped on the simulation budget ({s.max_simulations:,}) after {len(c.trace)} of "
+            f"{s.max_generations} generations, not because it converged.**"
+        )
+    return lines
+
+
+def _fitted(c: Calibration) -> list[str]:
+    rows = [
+        [f.label, f.observed, f.rule, f.source, f.window, f"{c.settings.weights.get(f.name, 1.0):g}"]
+        for f in c.role("fit")
+    ]
+    return [
+        "## What was fitted",
+        "",
+        *table(["Fact", "Observed", "Rule", "Source", "Window", "Weight"], rows, "lllllr"),
+        "",
+        "The distance of a parameter set is Σ weight × the fact's distance (0 = the fact holds as well as it can, "
+        "1 = as badly), measured on the same seeds for every parameter set.",
+        "",
+    ]
+
+
+def _priors(c: Calibration) -> list[str]:
+    rows = [
+        [p.label, f"`{p.key}`", p.unit or "–", f"{p.low:g} to {p.high:g}", _num(p.default), p.reason]
+        for p in c.parameters
+    ]
+    return [
+        "## Priors",
+        "",
+        *table(["Parameter", "Key", "Unit", "Prior (uniform)", "Default", "Reason"], rows, "lllrrl"),
+        "",
+    ]
+
+
+def _posterior(c: Calibration) -> list[str]:
+    rows = [
+        [
+            p.label,
+            *(_num(v) for v in (p.mean, p.sd)),
+            f"{_num(p.q05)} to {_num(p.q95)}",
+            _num(p.calibrated),
+            _num(p.default),
+            f"{p.shrinkage:.0%}",
+        ]
+        for p in c.parameters
+    ]
+    weak = [p.label for p in c.parameters if p.shrinkage < 0.2]
+    lines = [
+        "## Posterior",
+        "",
+        *table(["Parameter", "Mean", "SD", "5–95%", "Calibrated", "Default", "Shrinkage"], rows),
+        "",
+        "Weighted over the final population. Calibrated = each parameter's weighted posterior median (marginal "
+        "medians, not a joint mode): the values in `calibrated.yaml`. Shrinkage = 1 − posterior sd ÷ prior sd.",
+        "",
+    ]
+    if weak:
+        lines += [f"The facts barely constrain (shrinkage under 20%): {', '.join(weak)}.", ""]
+    return lines
+
+
+def _facts_section(c: Calibration, role: str, heading: str, intro: str) -> list[str]:
+    facts = c.role(role)
+    if not facts:
+        return []
+    return [f"## {heading}", "", intro, "", *fit_table(facts), *(fact_words(f) for f in facts), ""]
+
+
+def _not_expressible() -> list[str]:
+    lines = ["Park facts of domain.md the model cannot express, and why:", ""]
+    return lines + [f"- {fact}: {why}." for fact, why in NOT_EXPRESSIBLE.items()] + [""]
+
+
+def _convergence(c: Calibration) -> list[str]:
+    rows = [
+        [
+            str(s.generation),
+            f"{s.epsilon:.4g}",
+            str(s.particles),
+            f"{s.simulations:,}",
+            f"{s.acceptance_rate:.1%}",
+            f"{s.effective_size:.0f}",
+        ]
+        for s in c.trace
+    ]
+    headers = ["Generation", "Epsilon", "Particles", "Evaluations (cumulative)", "Acceptance rate", "Effective size"]
+    return ["## Convergence", "", *table(headers, rows), ""]
+
+
+def _budget(c: Calibration) -> list[str]:
+    s = c.settings
+    firms = f"{s.firms:,} firms" if s.firms is not None else "the base scenario's firms (`firms.count`)"
+    runs = c.final.simulations * s.replications
+    pred = (s.predictive_draws + 3) * s.predictive_replications
+    return [
+        "## Budget",
+        "",
+        f"- ABC-SMC: {s.population} particles per generation, at most {s.max_generations} generations and "
+        f"{s.max_simulations:,} evaluations, epsilon = the {s.epsilon_quantile:g} quantile of the last "
+        f"generation's distances, stop below {s.min_epsilon:g}.",
+        f"- One evaluation = {s.replications} run(s) of {firms} over the fit window on the same seeds for every "
+        f"parameter set. Used: {c.final.simulations:,} evaluations = {runs:,} runs in {len(c.trace)} generation(s).",
+        f"- Predictive check: {s.predictive_draws} posterior draws × {s.predictive_replications} fresh seed(s), and "
+        f"the calibrated point, the defaults and the null model on the same seeds: {pred:,} runs.",
+        "- Wall time, workers and versions are in `manifest.json`.",
+        "",
+    ]
+
+
+def _reproduce(c: Calibration) -> list[str]:
+    s = c.settings
+    flags = [f"--replications {s.replications}"]
+    if s.seed is not None:
+        flags.insert(0, f"--seed {s.seed}")
+    if s.firms is not None:
+        flags.append(f"--firms {s.firms}")
+    return [
+        "## Reproduce",
+        "",
+        "```",
+        f"{c.command} {' '.join(flags)} --workers 2",
+        "```",
+        "",
+        "Any number of workers gives the same files. `calibrated.yaml` is a scenario that extends the base with "
+        "the calibrated values: run it as any other (`python run.py calibrated.yaml`, from this folder).",
+        "",
+    ]
+
+
+FIGURES = (
+    ("marginals", "Posterior marginals", "Per parameter: the weighted posterior over the flat prior band; solid "
+     "line the calibrated value, dashed the default."),
+    ("pairwise", "Posterior pairs", "The final population two parameters at a time (weight as opacity and size), "
+     "histograms on the diagonal: a ridge means two parameters trade off against each other."),
+    ("fit", "Fit per fact", "Per fact, fitted then held out: the posterior predictive interval and mean, the "
+     "calibrated point, the defaults, the null model and random picks; green the values where the rule holds."),
+    ("convergence", "Convergence", "Epsilon and acceptance rate per generation, and each parameter's weighted "
+     "mean ± sd per generation."),
+)  # fmt: skip
+
+
+def _figures(c: Calibration) -> list[str]:
+    lines = ["## Figures", ""]
+    for stem, alt, caption in FIGURES:
+        lines += image(f"plots/{stem}.png", alt, caption)
+    from experiments.calibrate.figures import PAIRWISE_MAX
+
+    if len(c.parameters) > PAIRWISE_MAX:
+        lines += [f"The pairwise figure shows the {PAIRWISE_MAX} parameters with the largest shrinkage.", ""]
+    return lines
+
+
+def _meaning() -> list[str]:
+    return [
+        "## What the numbers do and do not mean",
+        "",
+        "- The posterior depends on the priors, the facts chosen, their distances and weights, and the budget; "
+        "it is an ABC approximation, not the exact posterior.",
+        "- Predictive intervals include both the parameter uncertainty (the draws) and the Monte-Carlo noise (the "
+        "fresh seeds); the others' intervals are Monte-Carlo noise only.",
+        "- A fact the null model (every choice coefficient 0, every nest λ 1) also reproduces follows from the "
+        "model's structure and data, not from the fitted choice rule: it is no evidence for it.",
+        "- The calibrated model is for comparing policies on common random numbers; it is not a forecast.",
+        "- Files: `posterior.csv`, `populations.csv`, `trace.csv`, `parameters.csv`, `fit.csv`, `predictive.csv`, "
+        "`calibrated.yaml`, `calibration.resolved.yaml`, `abc.db` (pyabc's history).",
+        "",
+    ]
+
+
+def markdown(c: Calibration) -> str:
+    sections = [
+        _intro(c),
+        _fitted(c),
+        _priors(c),
+        _posterior(c),
+        _facts_section(c, "fit", "Fit", "The fitted facts, on the posterior predictive check's fresh seeds."),
+        _facts_section(
+            c,
+            "held_out",
+            "Held-out checks",
+            "Facts never used in fitting: how well the calibrated model reproduces what it was not fitted to.",
+        ),
+        _not_expressible() if c.role("held_out") else [],
+        _facts_section(c, "other", "Other facts", "Neither fitted nor held out; shown for completeness."),
+        _convergence(c),
+        _budget(c),
+        _reproduce(c),
+        _figures(c),
+        _meaning(),
+    ]
+    return document(f"Calibration `{c.settings.name}`", *sections)
+
+
+def draw(folder: Path, out: Path | None = None) -> list[Path]:
+    """report.md and plots/*.png of a calibration folder (read from `folder`, written into `out`)."""
+    from experiments.calibrate.figures import draw_all
+
+    out = out or folder
+    c = read_calibration(folder)
+    figures = draw_all(c, out)
+    (out / "report.md").write_text(markdown(c), encoding="utf-8")
+    return [out / "report.md", *figures]
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    cal = doc.get("calibration") if isinstance(doc, dict) else None
+    return cal if isinstance(cal, dict) else {}
+
+
+def _line(f: FactFit, width: int) -> str:
+    post, null = f["posterior"], f["null"]
+    return (
+        f"    {f.label:<{width}}  {_met(post.met):<9} {_interval(f, post):<32} "
+        f"null {_interval(f, null)} {_met(null.met)}"
+    )
+
+
+def summary(folder: Path) -> list[str]:
+    """The terminal lines: posterior size, budget used, final epsilon, every fitted and held-out fact."""
+    c = read_calibration(folder)
+    post, fin = c.posterior, c.final
+    firms = _manifest(folder).get("firms")
+    runs = f" of {firms:,} firms" if isinstance(firms, int) else ""
+    lines = [
+        f"calibrate: {c.settings.name} -> {folder}",
+        f"  posterior {len(post.weights)} particles (effective size {post.effective_size:.0f}); "
+        f"{fin.simulations:,} simulations{runs} in {len(c.trace)} generation(s); final epsilon {fin.epsilon:.4g} "
+        f"(at most {c.max_distance:g})",
+    ]
+    facts = [f for role in ("fit", "held_out") for f in c.role(role)]
+    width = max(len(f.label) for f in facts)
+    for role, words in (("fit", "fitted"), ("held_out", "held out")):
+        if c.role(role):
+            lines.append(f"  {words} ({_count(c.role(role))}):")
+            lines += [_line(f, width) for f in c.role(role)]
+    lines.append(f"  calibrated scenario: {folder / 'calibrated.yaml'}")
+    return lines

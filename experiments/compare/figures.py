@@ -1,0 +1,198 @@
+"""The figures of a `compare` folder, drawn from comparison.csv, decision.csv and timeseries.csv.
+
+`figures(c)` yields (file name, Figure) pairs — forest.png (each scenario's
+paired change in each headline quantity, paired and unpaired intervals) and
+timeseries.png (north-park share per year per scenario, and the paired change
+per year) — and `draw_all(c, out)` writes them into `out/plots/`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from model.errors import InputError, short
+from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
+from report.figures.style import (
+    OTHER_COLOUR,
+    PLOTS_DIR,
+    add_caption,
+    band_text,
+    legend_below,
+    mean_band,
+    metric_axis,
+    metric_label,
+    new_figure,
+    save_png,
+    series_colour,
+    title,
+    year_axis,
+)
+from report.read import Estimate, read_table
+
+if TYPE_CHECKING:
+    from experiments.compare.report import Comparison
+
+FOREST = ("north_share_jobs", "outside_share_jobs", *DECISION)
+SHARE = "north_share_jobs"
+
+
+def _effects(c: Comparison, name: str) -> list[tuple[Estimate, Estimate | None]]:
+    """(paired change, unpaired interval) per other scenario; the ratio has no unpaired interval."""
+    if name == COST_EFFECTIVENESS:
+        return [(c.change(s, name), None) for s in c.others]
+    return [(c.row(s, name).diff, c.row(s, name).unpaired) for s in c.others]
+
+
+def _forest_panel(ax: Axes, c: Comparison, name: str) -> None:
+    m = metric(name)
+    change = name != COST_EFFECTIVENESS
+    effects = _effects(c, name)
+    y = np.arange(len(effects))[::-1].astype(float)
+    values: list[float] = [0.0]
+    for yi, i, (paired, unpaired) in zip(y, range(1, len(effects) + 1), effects, strict=True):
+        if unpaired is not None and unpaired.defined:
+            ax.plot([unpaired.low, unpaired.high], [yi - 0.22] * 2, color=OTHER_COLOUR, linewidth=1.2)
+            values += [unpaired.low, unpaired.high]
+        if paired.defined:
+            ax.plot([paired.low, paired.high], [yi, yi], color=series_colour(i), linewidth=3)
+            values += [paired.low, paired.high]
+        if math.isfinite(paired.mean):
+            ax.plot(paired.mean, yi, "o", color=series_colour(i), markersize=5)
+            values.append(paired.mean)
+            if not change and not paired.defined and c.replications >= 2:
+                ax.annotate("no CI", (paired.mean, yi), xytext=(4, 4), textcoords="offset points", fontsize=7)
+    ax.axvline(0, color="#333333", linewidth=0.9)
+    ax.set_yticks(y, c.others, fontsize=8)
+    ax.set_ylim(-0.7, len(effects) - 0.3)
+    metric_axis(ax.xaxis, m, change=change, values=values, nbins=5)
+    ax.set_xlabel(metric_label(m, change=change, values=values), fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def plot_forest(c: Comparison) -> Figure:
+    """Each scenario's paired change in each headline quantity, with paired and unpaired intervals."""
+    names = [*FOREST, COST_EFFECTIVENESS]
+    cols = 2
+    rows = math.ceil((len(names) + 1) / cols)
+    fig = new_figure(11.0, rows * (1.0 + 0.32 * len(c.others)) + 1.4)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        _forest_panel(ax, c, name)
+    key = axes[len(names)]
+    key.axis("off")
+    key.legend(
+        [
+            Line2D([], [], color=series_colour(1), linewidth=3, marker="o"),
+            Line2D([], [], color=OTHER_COLOUR, linewidth=1.2),
+            Line2D([], [], color="#333333", linewidth=0.9),
+        ],
+        ["Paired change: mean and 95% CI", "Unpaired (Welch) 95% CI", "No change (0)"],
+        loc="center",
+        fontsize=8.5,
+        frameon=False,
+    )
+    for ax in axes[len(names) + 1 :]:
+        ax.axis("off")
+    named = f" {c.baseline}" if c.baseline != "baseline" else ""
+    fig.suptitle(f"Paired changes against the baseline{named}", fontsize=11)
+    ratio = metric(COST_EFFECTIVENESS).label
+    post = c.posterior
+    add_caption(
+        fig,
+        f"Dot and thick line: mean over {c.replications} replication(s) of the paired difference (scenario − "
+        "baseline, same seed) and its 95% CI; thin grey line: the Welch CI of the same difference as if the runs had "
+        f"independent seeds. {ratio}: the ratio of the mean changes with Fieller's interval, drawn only where the "
+        "change in north jobs is distinguishable from 0."
+        if post is None
+        else f"Dot and thick line: mean over {post.draws} posterior draws ({c.replications} replications each) of "
+        "the paired difference and its 95% prediction interval with parameter uncertainty (posterior_effects.png "
+        f"shows the draws). {ratio}: drawn with an interval only where the change in north jobs is told from 0.",
+    )
+    return fig
+
+
+def read_yearly_share(c: Comparison) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """timeseries.csv: the years and, per scenario, the north-park share as (replication, year), NaN if no moves."""
+    rows = read_table(c.folder, "timeseries.csv", ("scenario", "replication", "year", SHARE))
+    cells: dict[tuple[str, int, int], float] = {}
+    for row in rows:
+        scenario = row.name("scenario")
+        if scenario not in c.scenarios:
+            raise InputError(row.path, f"row {row.line}, column scenario", short(scenario), ", ".join(c.scenarios))
+        key = (scenario, row.integer("replication"), row.integer("year"))
+        if key in cells:
+            raise InputError(row.path, f"row {row.line}", f"{key} repeated", "one row per scenario, replication, year")
+        cells[key] = row.number(SHARE)
+    years = sorted({y for _s, _r, y in cells})
+    reps = sorted({r for _s, r, _y in cells})
+    shares = {s: np.full((len(reps), len(years)), math.nan) for s in c.scenarios}
+    r_at, y_at = {r: i for i, r in enumerate(reps)}, {y: j for j, y in enumerate(years)}
+    for (s, r, y), value in cells.items():
+        shares[s][r_at[r], y_at[y]] = value
+    return np.array(years, dtype=int), shares
+
+
+def plot_timeseries(c: Comparison) -> Figure:
+    """North-park share per year per scenario (bands), and the paired change per year against the baseline."""
+    years, shares = read_yearly_share(c)
+    m = metric(SHARE)
+    fig = new_figure(9.0, 8.0)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    handles, labels = [], []
+    diffs: list[float] = [0.0]
+    for i, s in enumerate(c.scenarios):
+        mean, lo, hi = mean_band(shares[s], m.bounds)
+        (line,) = top.plot(years, mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
+        top.fill_between(years, lo, hi, color=series_colour(i), alpha=0.15, linewidth=0)
+        handles.append(line)
+        labels.append(s + (" (baseline)" if i == 0 and s != "baseline" else ""))
+        if i > 0:
+            d_mean, d_lo, d_hi = mean_band(shares[s] - shares[c.baseline], m.change_bounds())
+            bottom.plot(years, d_mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
+            bottom.fill_between(years, d_lo, d_hi, color=series_colour(i), alpha=0.15, linewidth=0)
+            diffs += [v for v in (*d_mean, *d_lo, *d_hi) if math.isfinite(v)]
+    metric_axis(top.yaxis, m)
+    top.set_ylim(bottom=0)
+    top.set_ylabel(metric_label(m))
+    title(top, "North-park share of relocated jobs per year")
+    bottom.axhline(0, color="#333333", linewidth=0.9)
+    metric_axis(bottom.yaxis, m, change=True, values=diffs)
+    bottom.set_ylabel(metric_label(m, change=True, what="Paired change against the baseline"))
+    title(bottom, "Change in the yearly north-park share (scenario − baseline, same seed)")
+    year_axis(bottom, years)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    legend_below(bottom, handles, labels, ncol=min(4, len(labels)))
+    runs = band_text(c.replications)
+    if c.posterior is not None:
+        runs = (
+            f"Line: mean of all {c.posterior.draws} posterior draws × {c.replications} replications; band: the 95% "
+            "CI of that mean taking the runs alike (it mixes the parameter and Monte-Carlo parts)."
+        )
+    add_caption(
+        fig,
+        runs + " Bottom band: 95% CI of the per-replication paired differences. A year in "
+        "which a replication moved no jobs has no share and is left out of that year's mean.",
+    )
+    return fig
+
+
+def figures(c: Comparison) -> Iterator[tuple[str, Figure]]:
+    yield "forest.png", plot_forest(c)
+    yield "timeseries.png", plot_timeseries(c)
+
+
+def draw_all(c: Comparison, out: Path) -> list[Path]:
+    """Every figure of a compare folder into `out/plots/`."""
+    plots = out / PLOTS_DIR
+    plots.mkdir(parents=True, exist_ok=True)
+    return [save_png(fig, plots / name) for name, fig in figures(c)]

@@ -1,0 +1,391 @@
+"""The report of a `compare` folder: comparison.md, the figures and the terminal summary, from its tables.
+
+comparison.md leads with the decision table (decision.csv): per scenario the
+paired changes against the baseline in north-park, outside-province and all
+relocated jobs, the extra fiscal cost and the yuan per additional north job
+(Fieller's interval, which does not exist when the change in north jobs cannot
+be told from 0). Then the shares and levels per scenario (comparison.csv),
+what pairing gained, how it was run (scenarios/*.resolved.yaml) and what the
+numbers mean. Every number and label comes from the metric catalogue. A
+folder run with `--posterior DIR` adds the section on parameter uncertainty
+(report.uncertainty), and its intervals are the posterior's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from experiments.compare.stopping import stopping
+from model.errors import InputError, short
+from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
+from report import uncertainty
+from report.markdown import (
+    document,
+    image,
+    lever_label,
+    lower_first,
+    one_replication_note,
+    range_text,
+    ratio_cell,
+    table,
+    with_ci,
+)
+from report.read import Estimate, Resolved, Row, in_order, read_resolved, read_table
+
+DRAWN = ("plots", "comparison.md", "comparison.html")  # the .html page: written by the pipeline (report/html.py)
+COMPARISON_NEEDED = (
+    "scenario",
+    "metric",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "unpaired_diff_ci_low",
+    "unpaired_diff_ci_high",
+    "paired_to_unpaired_width",
+    "replications",
+)
+DECISION_NEEDED = ("scenario", "quantity", "value", "ci_low", "ci_high", "replications")
+SHARES = ("north_share_jobs", "outside_share_jobs")
+LEVELS = ("relocated_jobs", "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan", "cost_per_north_job_yuan")
+PAIRING = ("north_share_jobs", "to_north_jobs", "relocated_jobs")
+SUMMARY = ("north_share_jobs", *DECISION)
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One scenario × metric of comparison.csv."""
+
+    value: Estimate
+    diff: Estimate
+    unpaired: Estimate  # mean = diff.mean
+    width_ratio: float
+    replications: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The tables of a compare folder; the baseline is the first scenario of comparison.csv."""
+
+    folder: Path
+    scenarios: list[str]
+    rows: dict[tuple[str, str], MetricRow]
+    decision: dict[tuple[str, str], Estimate]
+    replications: int
+    resolved: dict[str, Resolved]
+    posterior: uncertainty.PosteriorReport | None = None  # run with --posterior
+
+    @property
+    def baseline(self) -> str:
+        return self.scenarios[0]
+
+    @property
+    def others(self) -> list[str]:
+        return self.scenarios[1:]
+
+    def row(self, scenario: str, name: str) -> MetricRow:
+        found = self.rows.get((scenario, name))
+        if found is None:
+            raise InputError(self.folder / "comparison.csv", "", f"no row for {scenario} × {name}", "every metric")
+        return found
+
+    def change(self, scenario: str, quantity: str) -> Estimate:
+        found = self.decision.get((scenario, quantity))
+        if found is None:
+            raise InputError(self.folder / "decision.csv", "", f"no row for {scenario} × {quantity}", "every quantity")
+        return found
+
+
+def _metric_row(row: Row) -> MetricRow:
+    diff = row.estimate("diff", "diff_ci_low", "diff_ci_high")
+    unpaired = Estimate(diff.mean, row.number("unpaired_diff_ci_low"), row.number("unpaired_diff_ci_high"))
+    value = row.estimate("mean", "ci_low", "ci_high")
+    return MetricRow(value, diff, unpaired, row.number("paired_to_unpaired_width"), row.integer("replications"))
+
+
+def read_comparison(folder: Path) -> Comparison:
+    """comparison.csv, decision.csv and the resolved scenarios, checked."""
+    rows: dict[tuple[str, str], MetricRow] = {}
+    table_rows = read_table(folder, "comparison.csv", COMPARISON_NEEDED)
+    for row in table_rows:
+        rows[(row.name("scenario"), row.metric("metric").name)] = _metric_row(row)
+    scenarios = in_order(r.name("scenario") for r in table_rows)
+    if len(scenarios) < 2:
+        raise InputError(
+            folder / "comparison.csv", "scenario", "only one scenario", "a baseline and at least one other"
+        )
+    decision: dict[tuple[str, str], Estimate] = {}
+    for row in read_table(folder, "decision.csv", DECISION_NEEDED):
+        name = row.name("scenario")
+        if name not in scenarios[1:]:
+            raise InputError(row.path, f"row {row.line}, column scenario", f"{short(name)}", ", ".join(scenarios[1:]))
+        decision[(name, row.metric("quantity").name)] = row.estimate("value", "ci_low", "ci_high")
+    reps = max(r.replications for r in rows.values())  # a row counts its defined values (a ratio may have fewer)
+    resolved = {name: read_resolved(folder / "scenarios" / f"{name}.resolved.yaml") for name in scenarios}
+    comparison = Comparison(
+        folder, scenarios, rows, decision, reps, resolved, uncertainty.read_posterior(folder, "scenario")
+    )
+    for name in comparison.others:  # every cell the report shows must exist
+        for q in (*DECISION, COST_EFFECTIVENESS):
+            comparison.change(name, q)
+    for name in scenarios:
+        for q in (*SHARES, *LEVELS):
+            comparison.row(name, q)
+    return comparison
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def decision_cells(c: Comparison, scenario: str) -> list[str]:
+    """One decision-table row after the scenario's name: the changes with their intervals, then yuan per job."""
+    cells = [with_ci(metric(q), *_triple(c.change(scenario, q)), change=True) for q in DECISION]
+    ratio = c.change(scenario, COST_EFFECTIVENESS)
+    return [*cells, ratio_cell(ratio.mean, ratio.low, ratio.high, c.replications)]
+
+
+def decision_headers() -> list[str]:
+    return [*(metric(q).heading(change=True) for q in DECISION), metric(COST_EFFECTIVENESS).heading()]
+
+
+def _triple(e: Estimate) -> tuple[float, float, float]:
+    return e.mean, e.low, e.high
+
+
+def _decision(c: Comparison) -> list[str]:
+    lines = [
+        f"## Decision table: each scenario against `{c.baseline}`",
+        "",
+        *table(["Scenario", *decision_headers()], [[f"`{s}`", *decision_cells(c, s)] for s in c.others]),
+        "",
+        f"Changes are paired: scenario minus baseline in the same replication (same seed), averaged over "
+        f"{c.replications} replication(s), with 95% confidence intervals (CI). A change whose interval includes 0 "
+        "cannot be told from simulation noise. The yuan per additional north job is the extra fiscal cost divided "
+        "by the change in jobs moved to north parks, with Fieller's interval; when that change is not "
+        "distinguishable from 0 no interval exists and the ratio says little."
+        if c.posterior is None
+        else uncertainty.decision_words(c.posterior, "scenario minus baseline"),
+        "",
+    ]
+    return lines + _readings(c)
+
+
+def _readings(c: Comparison) -> list[str]:
+    """Per scenario, in words: which changes are distinguishable from noise, and share down while jobs go up."""
+    lines = []
+    for s in c.others:
+        clear = [q for q in DECISION if c.change(s, q).excludes_zero()]
+        noise = [q for q in DECISION if c.change(s, q).within_noise()]
+        parts = []
+        if clear:
+            parts.append("distinguishable from the baseline: " + ", ".join(_change_words(c, s, q) for q in clear))
+        if noise:
+            parts.append(
+                ("within noise: " if c.posterior is None else "interval includes 0: ")
+                + ", ".join(lower_first(metric(q).label) for q in noise)
+            )
+        if parts:
+            lines.append(f"- `{s}`: " + "; ".join(parts) + ".")
+        share = c.row(s, "outside_share_jobs").diff
+        jobs = c.change(s, "to_outside_jobs")
+        if share.mean < 0 < jobs.mean:
+            m_share, m_jobs, m_all = metric("outside_share_jobs"), metric("to_outside_jobs"), metric("relocated_jobs")
+            note = " (that rise is within noise)" if jobs.within_noise() else ""
+            lower = f"{lower_first(m_share.label)} ({m_share.text(share.mean, change=True)})"
+            raise_ = f"{lower_first(m_jobs.label)} ({m_jobs.text(jobs.mean, change=True)}){note}"
+            more = m_all.text(c.change(s, "relocated_jobs").mean, change=True)
+            lines.append(
+                f"- **`{s}` lowers the {lower} but raises the {raise_}**: it moves more jobs in all ({more}), so a "
+                "smaller share of a larger flow still leaves the province."
+            )
+    return [*lines, ""] if lines else []
+
+
+def _change_words(c: Comparison, s: str, q: str) -> str:
+    return f"{lower_first(metric(q).label)} {metric(q).text(c.change(s, q).mean, change=True)}"
+
+
+def _cell(m: Metric, e: Estimate, change: bool = False) -> str:
+    return with_ci(m, e.mean, e.low, e.high, change=change)
+
+
+def _headline(c: Comparison) -> list[str]:
+    share_headers = []
+    for q in SHARES:
+        share_headers += [metric(q).heading(), metric(q).heading(change=True)]
+    share_rows = []
+    for s in c.scenarios:
+        cells = [f"`{s}`" + (" (baseline)" if s == c.baseline and s != "baseline" else "")]
+        for q in SHARES:
+            r = c.row(s, q)
+            cells += [_cell(metric(q), r.value), "–" if s == c.baseline else _cell(metric(q), r.diff, True)]
+        share_rows.append(cells)
+    level_rows = [[f"`{s}`", *(_cell(metric(q), c.row(s, q).value) for q in LEVELS)] for s in c.scenarios]
+    return [
+        "## Shares of relocated jobs",
+        "",
+        *table(["Scenario", *share_headers], share_rows),
+        "",
+        (
+            "Mean over the replications with its 95% CI (for shares on the logit scale, so it stays within 0–100%); "
+            if c.posterior is None
+            else "Mean over the posterior draws with its 95% prediction interval (within 0–100% for shares); "
+        )
+        + "changes are paired differences against the baseline in percentage points (pp).",
+        "",
+        "## Jobs and cost",
+        "",
+        *table(["Scenario", *(metric(q).heading() for q in LEVELS)], level_rows),
+        "",
+    ]
+
+
+def _pairing(c: Comparison) -> list[str]:
+    if c.posterior is not None:  # the unpaired interval needs independent seeds
+        return []
+    rows = []
+    for s in c.others:
+        for q in PAIRING:
+            r, m = c.row(s, q), metric(q)
+            ratio = r.width_ratio
+            ok = math.isfinite(ratio) and ratio > 0
+            rows.append(
+                [
+                    f"`{s}`",
+                    m.label,
+                    range_text(m, r.diff.low, r.diff.high, change=True),
+                    range_text(m, r.unpaired.low, r.unpaired.high, change=True),
+                    f"{ratio:.2f}" if ok else "–",
+                    f"{1 / ratio**2:,.1f}×" if ok else "–",
+                ]
+            )
+    headers = ["Scenario", "Quantity", "Paired 95% CI", "Unpaired (Welch) 95% CI", "Width ratio", "Runs saved"]
+    return [
+        "## What pairing gained",
+        "",
+        *table(headers, rows),
+        "",
+        "Width ratio: paired CI width ÷ the Welch CI width the same runs would give with independent seeds. "
+        "Runs saved: how many times as many replications independent runs would need for the same precision "
+        "(1 ÷ ratio²). Pairing gains most for a small lever, whose runs follow the baseline's closely.",
+        "",
+    ]
+
+
+def _how(c: Comparison) -> list[str]:
+    base = c.resolved[c.baseline]
+    rows = [
+        [
+            f"`{s}`",
+            "baseline" if s == c.baseline else "policy",
+            ", ".join(lever_label(k) for k in c.resolved[s].levers) or "none",
+            c.resolved[s].description or "–",
+        ]
+        for s in c.scenarios
+    ]
+    lines = ["## How it was run", "", *table(["Scenario", "Role", "Levers", "Description"], rows, "llll"), ""]
+    facts = [f"{c.replications} replication(s) per scenario on common random numbers"]
+    if c.posterior is not None:
+        facts[0] = f"{c.posterior.draws} posterior draws × {c.replications} replication(s) per scenario"
+        facts.append(uncertainty.seed_words(c.posterior, base.seed))
+    elif base.seed is not None:
+        facts.append(f"replication seeds `SeedSequence({base.seed}).spawn({c.replications})` (master seed {base.seed})")
+    if base.years is not None:
+        facts.append(f"years {base.years[0]}–{base.years[1]}")
+    if base.firms is not None:
+        stands = f", standing for {base.represented:,.0f}" if base.represented else ""
+        facts.append(f"{base.firms:,} simulated firms{stands}")
+    lines += [
+        "- " + "; ".join(facts) + ".",
+        "- Replication r of every scenario uses the same seed and each firm draws the same random numbers whatever "
+        "the policy, so the scenarios differ by policy, not by noise. Seeds, versions and timings are in "
+        "`manifest.json`; the resolved scenarios in `scenarios/`.",
+        "",
+        *stopping(c.folder),
+    ]
+    return lines
+
+
+def _meaning(c: Comparison) -> list[str]:
+    return [
+        "## What the numbers do and do not mean",
+        "",
+        "- The intervals measure Monte-Carlo noise across replications only. They do not include uncertainty in "
+        "the behavioural coefficients or the data (`sweep` and `sensitivity` explore those)."
+        if c.posterior is None
+        else "- " + uncertainty.MEANING_POSTERIOR,
+        "- The results are comparative: each scenario against the same baseline on the same seeds. They are not "
+        "forecasts of relocations in Jiangsu.",
+        "- Shares are of all jobs relocated over the horizon; a lower outside-province share can come with more "
+        "outside-province jobs when a package moves more jobs in all (the decision table shows both).",
+        "- Where the yuan per additional north job says that its CI is not defined, the change in north jobs cannot "
+        "be told from 0: " + ("Fieller's interval" if c.posterior is None else "an interval") + " of the ratio is "
+        "then unbounded and the ratio can be anything.",
+        "- Files: `decision.csv`, `comparison.csv` (a row per scenario and metric), `timeseries.csv` (per scenario, "
+        "replication and year), `scenarios/`, `runs/` (one file per run, reused by `--resume`).",
+        "",
+    ]
+
+
+def markdown(c: Comparison) -> str:
+    intro = [
+        f"{len(c.others)} scenario(s) against the baseline `{c.baseline}`, {c.replications} replication(s) each on "
+        "common random numbers. Every change is a paired difference with its 95% confidence interval."
+        if c.posterior is None
+        else f"{len(c.others)} scenario(s) against the baseline `{c.baseline}` over a calibration's posterior. "
+        + uncertainty.interval_words(c.posterior),
+        *one_replication_note(c.replications),
+    ]
+    figures = [
+        "## Figures",
+        "",
+        *image(
+            "plots/forest.png",
+            "Paired changes against the baseline",
+            "Each scenario's paired change in each headline quantity: dot and thick line, mean and 95% CI; thin "
+            "grey line, the unpaired (Welch) CI of the same difference. The vertical line marks no change.",
+        ),
+        *image(
+            "plots/timeseries.png",
+            "North-park share per year",
+            "Top: the north-park share of the jobs relocated each year, per scenario (mean and 95% CI band). "
+            "Bottom: the paired change against the baseline, year by year.",
+        ),
+    ]
+    post = uncertainty.section(c.posterior, "Scenario", "every scenario") if c.posterior is not None else []
+    sections = [intro, _decision(c), post, _headline(c), _pairing(c), _how(c), _meaning(c), figures]
+    return document(f"Policy comparison against `{c.baseline}`", *sections)
+
+
+def draw(folder: Path, out: Path | None = None) -> list[Path]:
+    """comparison.md and plots/*.png of a compare folder (read from `folder`, written into `out`)."""
+    from experiments.compare.figures import draw_all
+
+    out = out or folder
+    c = read_comparison(folder)
+    figures = draw_all(c, out) + (uncertainty.draw(c.posterior, out) if c.posterior is not None else [])
+    (out / "comparison.md").write_text(markdown(c), encoding="utf-8")
+    return [out / "comparison.md", *figures]
+
+
+def summary(folder: Path) -> list[str]:
+    """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
+    c = read_comparison(folder)
+    draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
+    lines = [
+        f"compare: {len(c.others)} scenario(s) against {c.baseline}, {draws}{c.replications} replication(s) -> {folder}"
+    ]
+    labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
+    width = max(len(label) for label in labels)
+    for s in c.others:
+        lines.append(f"  {s}:")
+        for q in SUMMARY:
+            e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
+            lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
+        r = c.change(s, COST_EFFECTIVENESS)
+        lines.append(f"    {labels[-1]:<{width}}  {ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)}")
+    return lines

@@ -1,0 +1,1 @@
+"""Experiment designs: files with a base scenario and dotted-key factors, design points, scenario variants."""

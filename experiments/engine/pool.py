@@ -1,0 +1,218 @@
+"""The engine: the only place model runs execute, in this process, a local pool or a Dask cluster.
+
+`Engine.run(tasks, store)` runs the tasks whose result is not already in the
+store and writes each finished run to it at once; a run that raises is
+recorded as an error and the others go on. The local pool (forkserver, the
+model preloaded in the fork server) starts in the background when the engine
+is opened, so it comes up while the command reads and plans its inputs.
+Closing the engine terminates its workers, also on Ctrl-C or SIGTERM, and a
+worker dies with the fork server if the command is killed outright.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal
+
+from experiments.engine.progress import progress_bar
+from experiments.engine.store import RunRecord, RunStore, Task
+from model.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+EngineKind = Literal["local", "dask"]
+IN_FLIGHT_PER_WORKER = 2  # a bounded queue: memory stays flat however many tasks there are
+
+
+class Fault(Exception):  # noqa: N818 - a fault, reported as such
+    """A fault of the machine or of the runs (exit 1, one line): unreachable scheduler, failed runs."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    workers: int = 1
+    engine: EngineKind = "local"
+    scheduler: str | None = None
+    progress: bool = True
+    connect_timeout_s: float = 10.0
+
+    def check(self) -> None:
+        """Usage errors found before anything runs."""
+        if self.engine == "dask" and not self.scheduler:
+            raise InputError(
+                "command line", "--scheduler", "the dask engine needs a scheduler address", "tcp://HOST:PORT"
+            )
+        if self.engine == "local" and self.scheduler:
+            raise InputError("command line", "--scheduler", "is only used with --engine dask", "--engine dask")
+
+
+@dataclass(frozen=True)
+class RunStats:
+    executed: int
+    reused: int
+    failed: int
+
+
+class Engine:
+    """Runs tasks; use as a context manager so that workers never outlive the command."""
+
+    def __init__(self, options: EngineOptions) -> None:
+        self.options = options
+        self._pool: ProcessPoolExecutor | None = None
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+
+    # --- life cycle ----------------------------------------------------------
+
+    def __enter__(self) -> Engine:
+        self.options.check()
+        if self.options.engine == "local" and self.options.workers > 1:
+            self._starting = threading.Thread(target=self._start_pool, name="relocsim-pool-start", daemon=True)
+            self._starting.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close(graceful=kind is None)
+
+    def _start_pool(self) -> None:
+        """Start the workers now (one warm-up task each), so they are up when the first task comes."""
+        try:
+            from experiments.engine import worker_entry
+
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["experiments.engine.worker"])
+            pool = ProcessPoolExecutor(
+                self.options.workers, mp_context=ctx, initializer=worker_entry.init, initargs=(os.getpid(),)
+            )
+            self._pool = pool
+            for future in [pool.submit(worker_entry.ready) for _ in range(self.options.workers)]:
+                future.result()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread by _pool_ready
+            self._start_error = exc
+
+    def _pool_ready(self) -> ProcessPoolExecutor:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._start_error is not None or self._pool is None:
+            raise Fault(f"cannot start {self.options.workers} worker processes: {self._start_error}")
+        return self._pool
+
+    def close(self, graceful: bool = True) -> None:
+        """Stop the workers: let them finish when all went well; else cancel what waits and leave.
+
+        A worker still busy with a run ends by itself within a fraction of a
+        second of the command's exit (experiments.engine.worker watches the command).
+        """
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=graceful, cancel_futures=not graceful)
+
+    # --- running -------------------------------------------------------------
+
+    def run(self, tasks: Sequence[Task], store: RunStore, progress: bool | None = None) -> RunStats:
+        """Run every task not already finished in the store; return what was done.
+
+        `progress=False` hides this call's bar (a caller that runs many small batches shows its own).
+        """
+        ids = [t.task_id for t in tasks]
+        if len(set(ids)) != len(ids):
+            raise ValueError("task ids must be unique")
+        todo = [t for t in tasks if not store.finished(t)]
+        reused = len(tasks) - len(todo)
+        if reused:
+            logger.info("%d of %d runs already finished", reused, len(tasks))
+        years = sum(t.scenario.years.end - t.scenario.years.start + 1 for t in todo)
+        in_process = self.options.engine == "local" and (self.options.workers <= 1 or len(todo) <= 1)
+        total, unit = (years, "year") if in_process else (len(todo), "run")
+        show = self.options.progress if progress is None else progress and self.options.progress
+        bar = progress_bar(total, unit, show and bool(todo))
+        failed = 0
+        try:
+            for record in self._source(todo, in_process, bar.update if bar and in_process else None):
+                store.write(record)
+                if not record.ok:
+                    failed += 1
+                    logger.info("run %s failed: %s", record.task_id, record.error)
+                if bar is not None and not in_process:
+                    bar.update()
+        finally:
+            if bar is not None:
+                bar.close()
+        return RunStats(len(todo), reused, failed)
+
+    def _source(self, todo: Sequence[Task], in_process: bool, on_year: Any) -> Iterator[RunRecord]:
+        if not todo:
+            return iter(())
+        if in_process:
+            return self._in_process(todo, on_year)
+        if self.options.engine == "dask":
+            return self._dask(todo)
+        return self._local(todo)
+
+    @staticmethod
+    def _in_process(todo: Sequence[Task], on_year: Any) -> Iterator[RunRecord]:
+        from experiments.engine.worker import execute
+
+        for task in todo:
+            yield execute(task, on_year)
+
+    def _local(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
+        from experiments.engine import worker_entry  # a light module the pool can pickle by name
+
+        pool = self._pool_ready()
+        limit = self.options.workers * IN_FLIGHT_PER_WORKER
+        pending = iter(todo)
+        running = {pool.submit(worker_entry.execute, t) for _, t in zip(range(limit), pending, strict=False)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    record: RunRecord = future.result()
+                except BrokenProcessPool:
+                    raise Fault("a worker process died (out of memory, or killed); rerun with --resume") from None
+                yield record
+                nxt = next(pending, None)
+                if nxt is not None:
+                    running.add(pool.submit(worker_entry.execute, nxt))
+
+    def _dask(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise InputError(
+                "command line", "--engine", "dask is not installed", 'pip install -e ".[dask]", or --engine local'
+            ) from None
+        from experiments.engine import worker_entry
+
+        try:
+            client = Client(self.options.scheduler, timeout=f"{self.options.connect_timeout_s}s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise Fault(f"cannot reach the Dask scheduler {self.options.scheduler!r}: {exc}") from None
+        try:
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            limit = max(2, workers * IN_FLIGHT_PER_WORKER)
+            pending = iter(todo)
+            first = [
+                client.submit(worker_entry.execute, t, pure=False) for _, t in zip(range(limit), pending, strict=False)
+            ]
+            futures = as_completed(first, loop=client.loop)
+            for fut in futures:
+                yield fut.result()
+                fut.release()
+                nxt = next(pending, None)
+                if nxt is not None:
+                    futures.add(client.submit(worker_entry.execute, nxt, pure=False))
+        finally:
+            client.close()

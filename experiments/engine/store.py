@@ -1,0 +1,200 @@
+"""Tasks and the run store: what one model run is, and how a finished run is kept.
+
+A `Task` is one model run: a scenario, a seed, labels for the tables (the
+replication, the scenario's name, a design point's factor values, …) and
+whether its flows are kept. Its `key` is a hash of everything the run's
+numbers depend on (the scenario without its name, the data files' bytes, the
+seed, what is kept), so a stored run is reused by `--resume`, or by a later
+round of the same command, only if it would come out the same.
+
+The `RunStore` is the folder `runs/` of a result folder: one JSON file per
+finished run, each written atomically, and `state.json` saying which command
+and which inputs the runs were made for. Runs are read back in task order, one
+at a time, so tables are byte-identical whatever the engine or the worker
+count and memory stays flat however many runs there are.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model.config import Scenario
+from model.world import data_paths
+
+RUNS_DIR = "runs"
+SUMMARY_VERSION = (
+    1  # bump when experiments.facts.catalogue.summarise changes what it computes: stored summaries are redone
+)
+STATE_FILE = "state.json"
+
+
+def digest(payload: Any) -> str:
+    """A stable hash of JSON-able content (sorted keys)."""
+    text = json.dumps(payload, sort_keys=True, default=str, allow_nan=True)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _file_hash(path: Path, size: int, mtime_ns: int) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes (cached while the file is unchanged); "missing" for a file that is not there."""
+    try:
+        st = path.stat()
+        return _file_hash(path, st.st_size, st.st_mtime_ns)
+    except OSError:
+        return "missing"
+
+
+def data_hashes(scenario: Scenario) -> dict[str, str]:
+    """The data files a scenario reads, with the hash of each."""
+    return {str(p): file_hash(p) for p in data_paths(scenario)}
+
+
+def scenario_content(scenario: Scenario) -> dict[str, Any]:
+    """What a scenario's runs depend on: everything but its name, text, seed and replication count."""
+    core = scenario.model_dump(mode="json", exclude={"name", "description", "extends", "seed", "replications"})
+    return {"scenario": core, "data": sorted(data_hashes(scenario).values())}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One model run; `labels` go into the tables, `flows` keeps the origin-destination flows."""
+
+    task_id: str
+    scenario: Scenario
+    seed: int
+    labels: dict[str, Any] = field(default_factory=dict)
+    flows: bool = False
+    summary: bool = (
+        False  # the worker reduces the run to its hindcast statistics (experiments.facts.catalogue.summarise)
+    )
+
+    @functools.cached_property
+    def key(self) -> str:
+        what: dict[str, Any] = {"run": scenario_content(self.scenario), "seed": self.seed, "flows": self.flows}
+        if self.summary:
+            what["summary"] = SUMMARY_VERSION
+        return digest(what)
+
+
+@dataclass
+class RunRecord:
+    """What is kept of one run: horizon metrics, yearly rows and, when asked, flows."""
+
+    task_id: str
+    key: str
+    seed: int
+    labels: dict[str, Any]
+    metrics: dict[str, float] | None = None
+    timeseries: list[dict[str, float]] | None = None
+    flows: list[list[Any]] | None = None
+    hindcast: dict[str, float] | None = None  # the metrics over the hindcast window, if the scenario has one
+    stocks: list[list[Any]] | None = None  # with flows: year, place, industry, firms, jobs at the start of each year
+    mobility: list[list[Any]] | None = None  # year, size band, age band, firms, movers
+    summary: dict[str, float] | None = None  # with Task.summary: the hindcast statistics, `group|statistic|item`
+    error: str | None = None
+    wall_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.metrics is not None
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True, allow_nan=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunRecord:
+        fields = json.loads(text)
+        known = {k: v for k, v in fields.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a hidden sibling renamed onto the path."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class RunStore:
+    """`runs/`: one file per finished run, and the state they were made for."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, task_id: str, error: bool = False) -> Path:
+        return self.root / (f"{task_id}.error.json" if error else f"{task_id}.json")
+
+    def read(self, task_id: str) -> RunRecord | None:
+        """The finished run or its error record, or None if it has not run (or its file is unreadable)."""
+        for error in (False, True):
+            try:
+                return RunRecord.from_json(self.path(task_id, error).read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError, TypeError):
+                return None  # a damaged file: the run is done again
+        return None
+
+    def finished(self, task: Task) -> bool:
+        """A successful run of exactly this task (same key) is stored."""
+        rec = self.read(task.task_id)
+        return rec is not None and rec.ok and rec.key == task.key
+
+    def write(self, record: RunRecord) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.path(record.task_id, error=not record.ok), record.to_json())
+        if record.ok:
+            self.path(record.task_id, error=True).unlink(missing_ok=True)
+
+    def forget(self, task_id: str) -> None:
+        for error in (False, True):
+            self.path(task_id, error).unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """No runs: a fresh (not resumed) command starts from nothing."""
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                if path.is_file():
+                    path.unlink()
+
+    def read_state(self) -> dict[str, Any] | None:
+        try:
+            state = json.loads((self.root / STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.root / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+    def records(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, RunRecord]]:
+        """(task, record) in task order; a task without a usable record raises (callers check first)."""
+        for task in tasks:
+            rec = self.read(task.task_id)
+            if rec is None or rec.key != task.key:
+                raise RuntimeError(f"run {task.task_id} has no record in {self.root}")
+            yield task, rec
+
+    def failures(self, tasks: Sequence[Task]) -> list[RunRecord]:
+        """Error records of these tasks, in task order."""
+        out = []
+        for task in tasks:
+            rec = self.read(task.task_id)
+            if rec is not None and not rec.ok and rec.key == task.key:
+                out.append(rec)
+        return out

@@ -1,0 +1,225 @@
+"""The hindcast section of a run's report: 2019–2022 per origin group, and the article's lists.
+
+Read from hindcast.csv and patterns.csv (experiments.facts.hindcast); nothing is
+computed here but formatting. `origin_tops` reads, for each origin group the
+article lists destinations for, the model's ranking of outside destinations
+(experiments.facts.hindcast_figure draws it beside the article's list): from
+hindcast.csv in a run folder, or from destinations.csv in a validation folder
+(experiments.facts.destinations, from its model fact runs).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from experiments.facts import destinations
+from experiments.facts.patterns import read_targets
+from model.outcomes import metric
+from model.world import DATA_DIR
+from model.yamlfile import read_yaml
+from report.figures.names import place_label
+from report.markdown import image, table
+from report.read import Estimate, read_table
+from report.tables import Place, read_places
+
+SHARE = metric("north_share_jobs")  # any share metric: the format of a share in %
+TOP = 5
+GROUP_ORDER = ("Suzhou", "Wuxi", "all origins")
+FIGURE = "hindcast_destinations.png"
+OUTSIDE = "outside_destination"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One outside city in an origin group's ranking: its share of the group's outside-bound jobs."""
+
+    place: str
+    share: Estimate
+    rank: int  # 1 = most of the group's outside-bound jobs
+
+
+@dataclass(frozen=True)
+class OriginTop:
+    """An origin group's outside destinations as the model ranks them, and the article's list for it."""
+
+    group: str
+    ranking: list[Destination]  # every city that received jobs, largest mean share first (ties by id)
+    article: list[str]
+    article_ranked: bool  # False: the article's list is a set (in pinyin order), not a ranking
+    window: tuple[int, int]
+    replications: int
+    kept: int | None = None  # runs kept only each replication's top `kept` cities (validation summaries)
+
+    def rank_of(self, place: str) -> int | None:
+        return next((d.rank for d in self.ranking if d.place == place), None)
+
+
+def _ranked(estimates: Mapping[str, Estimate]) -> list[Destination]:
+    order = sorted((p for p, e in estimates.items() if e.mean > 0), key=lambda p: (-estimates[p].mean, p))
+    return [Destination(p, estimates[p], i) for i, p in enumerate(order, start=1)]
+
+
+def origin_tops(folder: Path) -> list[OriginTop]:
+    """The model's outside destinations per origin group with an article list, or none without a hindcast."""
+    if (folder / "hindcast.csv").is_file():
+        return _from_hindcast(folder)
+    if (folder / destinations.FILE).is_file():
+        return _from_destinations(folder)
+    return []
+
+
+def _from_hindcast(folder: Path) -> list[OriginTop]:
+    rows = read_table(folder, "hindcast.csv", ("group", "statistic", "item", "mean", "ci_low", "ci_high"))
+    targets = read_targets()
+    per_group: dict[str, dict[str, Estimate]] = defaultdict(dict)
+    reps = 0
+    for r in rows:
+        if r.text("statistic") == OUTSIDE:
+            per_group[r.text("group")][r.name("item")] = r.estimate("mean", "ci_low", "ci_high")
+        if "replications" in r.cells and r.text("replications"):
+            reps = max(reps, r.integer("replications"))
+    return [
+        OriginTop(g, _ranked(per_group.get(g, {})), list(cities), targets.is_ranked(g), targets.window, reps)
+        for g, cities in targets.top_destinations.items()
+    ]
+
+
+def _from_destinations(folder: Path) -> list[OriginTop]:
+    """A validation folder's destinations.csv (experiments.facts.destinations): its model fact runs' shares."""
+    rows = read_table(folder, destinations.FILE, destinations.COLUMNS)
+    targets = read_targets()
+    per_group: dict[str, dict[str, Estimate]] = defaultdict(dict)
+    reps = kept = 0
+    for r in rows:
+        per_group[r.text("group")][r.name("place")] = r.estimate("mean", "ci_low", "ci_high")
+        reps, kept = max(reps, r.integer("replications")), max(kept, r.integer("kept"))
+    return [
+        OriginTop(g, _ranked(per_group.get(g, {})), list(cities), targets.is_ranked(g), targets.window, reps, kept)
+        for g, cities in targets.top_destinations.items()
+    ]
+
+
+def _pct(mean: float, low: float, high: float) -> str:
+    return SHARE.interval_text(mean, low, high)
+
+
+def places_of(folder: Path) -> dict[str, Place]:
+    """The place table a folder's runs used: its places.csv, else the one its resolved scenario names."""
+    if (folder / "places.csv").is_file():
+        return read_places(folder / "places.csv")
+    named = None
+    if (folder / "scenario.resolved.yaml").is_file():
+        doc = read_yaml(folder / "scenario.resolved.yaml")
+        data = ((doc.get("world") or {}).get("data") or {}) if isinstance(doc, dict) else {}
+        named = data.get("places") if isinstance(data, dict) else None
+    path = Path(named) if isinstance(named, str) and named else DATA_DIR / "places.csv"
+    return read_places(path) if path.is_file() else {}
+
+
+def figure_lines(shown: bool) -> list[str]:
+    """The hindcast destinations figure and how to read it, if it was drawn."""
+    if not shown:
+        return []
+    return [
+        *image(
+            f"plots/{FIGURE}",
+            "top destinations against the article",
+            "The model's top outside destinations of each origin group the article lists (bars: mean share of the "
+            "group's outside-bound jobs over the hindcast window, 95% interval across replications; orange: on the "
+            "article's list), beside the article's list with each city's rank in the model.",
+        ),
+    ]
+
+
+def section(folder: Path, figure: bool = False) -> list[str]:
+    """The Markdown lines of the hindcast section, or none for a run without a hindcast window.
+
+    `figure`: the destinations figure (experiments.facts.hindcast_figure) was drawn and is shown after the lists.
+    """
+    if not (folder / "hindcast.csv").is_file():
+        return []
+    rows = read_table(folder, "hindcast.csv", ("group", "statistic", "item", "mean", "ci_low", "ci_high"))
+    stats: dict[tuple[str, str, str], tuple[float, float, float]] = {}
+    ranking: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for r in rows:
+        key = (r.text("group"), r.text("statistic"), r.text("item"))
+        stats[key] = (r.number("mean"), r.number("ci_low"), r.number("ci_high"))
+        if key[1] == "outside_destination":
+            ranking[key[0]].append((key[2], r.number("mean")))
+    groups = [g for g in GROUP_ORDER if (g, "move_rate", "") in stats] + sorted(
+        {g for g, _s, _i in stats} - set(GROUP_ORDER)
+    )
+    name = place_names(folder)
+    cells = []
+    for g in groups:
+        top = ", ".join(f"{name(c)} {SHARE.text(v)}" for c, v in ranking[g][:TOP])
+        cells.append(
+            [
+                g,
+                _pct(*stats[(g, "move_rate", "")]),
+                _pct(*stats[(g, "share", "north_park")]),
+                _pct(*stats.get((g, "share", "jiangsu_city"), (0.0, 0.0, 0.0))),
+                _pct(*stats[(g, "share", "outside_city")]),
+                _pct(*stats[(g, "north_jiangsu_share", "")]),
+                top,
+            ]
+        )
+    headers = [
+        "Origin group",
+        "Firms moving a year",
+        "To north parks",
+        "To other Jiangsu places",
+        "Outside the province",
+        "To northern Jiangsu",
+        f"Top {TOP} outside destinations (share of outside-bound jobs)",
+    ]
+    lines = [
+        "## Hindcast: the years of the article's facts",
+        "",
+        "Per origin group (the prefecture of the southern origins), over the hindcast window: mean over "
+        "replications with the 95% interval. Shares are of the jobs moved from the group.",
+        "",
+        *table(headers, cells, "lrrrrrl"),
+    ]
+    return [*lines, *_patterns(folder), *(["", *figure_lines(figure)] if figure else [])]
+
+
+def place_name(places: Mapping[str, Place], pid: str) -> str:
+    """A place id as tables and figures show it: "Ningbo 宁波", or the id in words where the table lacks it."""
+    place = places.get(pid)
+    return place_label(place) if place is not None else pid.replace("_", " ").title()
+
+
+def place_names(folder: Path) -> Callable[[str], str]:
+    """Place id -> its name (`place_name`) from the folder's place table (`places_of`)."""
+    places = places_of(folder)
+    return lambda pid: place_name(places, pid)
+
+
+def _patterns(folder: Path) -> list[str]:
+    if not (folder / "patterns.csv").is_file():
+        return []
+    rows = read_table(folder, "patterns.csv", ("group", "measure", "value", "chance_mean", "chance_q95", "detail"))
+    words = {"overlap_at_5": "Cities in common (of 5)", "rank_biased_overlap": "Rank-biased overlap (0–1)"}
+    name = place_names(folder)
+    cells = [
+        [
+            r.text("group"),
+            words.get(r.text("measure"), r.text("measure")),
+            f"{r.number('value'):.2f}",
+            f"{r.number('chance_mean'):.2f} (95% of picks ≤ {r.number('chance_q95'):.2f})",
+            ", ".join(name(c) for c in r.text("detail").split()),
+        ]
+        for r in rows
+    ]
+    return [
+        "",
+        "The groups' top outside destinations against the article's 2019–2022 lists "
+        "(experiments/targets/article.yaml). A score is evidence only if it beats what 5 cities picked at "
+        "random from the candidate set get.",
+        "",
+        *table(["Origin group", "Measure", "Model", "Random picks: mean", "Model's top 5"], cells, "llrrl"),
+    ]

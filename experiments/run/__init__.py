@@ -1,0 +1,1 @@
+"""`run`: one scenario, R replications; its plan and analysis, report and figures."""

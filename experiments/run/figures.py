@@ -1,0 +1,222 @@
+"""The figures of a `run` result folder, drawn from its tables (timeseries.csv, flows.csv, places.csv).
+
+`draw_all(folder, out)` writes jobs_per_year.png, cumulative_by_destination.png,
+north_share.png and flow_map.png into `out/plots/`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from experiments.analysis.stats import Interval
+from model.outcomes import CATALOGUE
+from report.figures.flow_map import plot_flow_map
+from report.figures.names import place_label
+from report.figures.style import (
+    JIANGSU_COLOUR,
+    NORTH_COLOUR,
+    OUTSIDE_COLOUR,
+    PLOTS_DIR,
+    add_caption,
+    band_text,
+    legend_below,
+    mean_band,
+    new_figure,
+    save_png,
+    thousands,
+    year_axis,
+)
+from report.tables import Results, read_results
+
+logger = logging.getLogger(__name__)
+
+
+def _mean_ci(values: np.ndarray) -> tuple[float, float | None, float | None]:
+    iv = Interval.of(values, (0.0, math.inf))
+    return iv.mean, (iv.low if iv.defined else None), (iv.high if iv.defined else None)
+
+
+# --------------------------------------------------------------------------- figure 1
+
+
+def plot_jobs_per_year(res: Results, path: Path) -> Path:
+    """Jobs relocated each year, north parks vs outside-province cities, with CI bands."""
+    fig = new_figure(8.0, 4.8)
+    ax = fig.add_subplot()
+    handles: list[Any] = []
+    labels: list[str] = []
+    series = [
+        (res.to_north_jobs, "To north Jiangsu co-built parks", NORTH_COLOUR),
+        (res.to_jiangsu_jobs, "To other Jiangsu places", JIANGSU_COLOUR),
+        (res.to_outside_jobs, "To cities outside Jiangsu", OUTSIDE_COLOUR),
+    ]
+    for values, label, colour in series:
+        if not np.nansum(values) and colour == JIANGSU_COLOUR:
+            continue  # no other Jiangsu place among the destinations
+        mean, lo, hi = mean_band(values, (0.0, math.inf))
+        (line,) = ax.plot(res.years, mean, color=colour, marker="o", markersize=3.5, linewidth=2)
+        if res.replications >= 2:
+            band = ax.fill_between(res.years, lo, hi, color=colour, alpha=0.2, linewidth=0)
+            handles.append((band, line))
+            labels.append(f"{label} (mean, 95% CI band)")
+        else:
+            handles.append(line)
+            labels.append(f"{label} (1 replication, no band)")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.set_ylabel("Jobs relocated per year")
+    year_axis(ax, res.years)
+    ax.grid(alpha=0.3)
+    legend_below(ax, handles, labels)
+    ax.set_title(f"Relocated jobs per year by destination — scenario {res.scenario}", fontsize=11)
+    add_caption(fig, band_text(res.replications))
+    return save_png(fig, path)
+
+
+# --------------------------------------------------------------------------- figure 2
+
+
+TOP_PER_KIND = 15  # destinations shown per kind; the rest are summed in one bar
+
+
+def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
+    """Jobs received by each destination over the horizon, by kind: the top ones and the rest in one bar."""
+    groups = (
+        ("north_park", "North Jiangsu co-built parks", NORTH_COLOUR),
+        ("jiangsu_city", "Other Jiangsu places", JIANGSU_COLOUR),
+        ("outside_city", "Cities outside Jiangsu", OUTSIDE_COLOUR),
+    )
+    known = {kind for kind, _, _ in groups}
+    zeros = np.zeros(res.replications)
+    rows: list[tuple[str, float, float | None, float | None, str] | None] = []  # None = group heading
+    headings: list[tuple[int, str, str, float]] = []
+    for kind, title, colour in groups:
+        ids = [p.id for p in res.places.values() if p.kind == kind]
+        stats = {pid: _mean_ci(res.jobs_by_destination.get(pid, zeros)) for pid in ids}
+        if not ids:
+            continue
+        ids.sort(key=lambda pid: (-stats[pid][0], res.places[pid].name))
+        total = sum(stats[pid][0] for pid in ids)
+        headings.append((len(rows), title, colour, total))
+        rows.append(None)
+        rows.extend((place_label(res.places[pid]), *stats[pid], colour) for pid in ids[:TOP_PER_KIND])
+        rest = ids[TOP_PER_KIND:]
+        if rest:
+            summed = sum((res.jobs_by_destination.get(pid, zeros) for pid in rest), start=zeros.copy())
+            rows.append((f"{len(rest)} other places", *_mean_ci(summed), colour))
+    others = sorted(d for d in res.jobs_by_destination if res.places[d].kind not in known)
+    if others:
+        logger.warning("%d destination(s) of other kinds are not shown in %s", len(others), path.name)
+
+    fig = new_figure(8.5, 0.28 * len(rows) + 1.6)
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    vmax = 0.0
+    for yi, row in zip(y, rows, strict=True):
+        if row is None:
+            continue
+        _name, mean, lo, hi, colour = row
+        ax.barh(yi, mean, color=colour, height=0.7)
+        if lo is not None and hi is not None:
+            ax.errorbar(mean, yi, xerr=[[mean - lo], [hi - mean]], color="#333333", capsize=2, linewidth=0.8)
+            vmax = max(vmax, hi)
+        vmax = max(vmax, mean)
+    pad = 0.01 * (vmax or 1.0)
+    for yi, row in zip(y, rows, strict=True):
+        if row is not None:
+            _name, mean, lo, hi, _colour = row
+            end = hi if hi is not None else mean
+            ax.text(end + pad, yi, thousands(mean), va="center", fontsize=7.5, color="#333333")
+    for index, title, colour, total in headings:
+        ax.text(
+            0,
+            y[index],
+            f"{title} (total {thousands(total)} jobs)",
+            fontsize=9,
+            fontweight="bold",
+            color=colour,
+            va="center",
+            ha="left",
+        )
+    ax.set_yticks(y, ["" if row is None else row[0] for row in rows], fontsize=8)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(0, (vmax or 1.0) * 1.15)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.xaxis.set_major_formatter(FuncFormatter(thousands))
+    ax.set_xlabel(f"Jobs relocated to the destination, {res.years[0]}–{res.years[-1]} (cumulative)")
+    ax.grid(axis="x", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"Where relocated jobs went — scenario {res.scenario}", fontsize=11)
+    note = (
+        f"Bars: mean over {res.replications} replications; whiskers: 95% confidence interval of the mean."
+        if res.replications >= 2
+        else "Bars: 1 replication, so no confidence interval."
+    )
+    add_caption(fig, note)
+    return save_png(fig, path)
+
+
+# --------------------------------------------------------------------------- figure 3
+
+
+def plot_north_share(res: Results, path: Path) -> Path:
+    """North share of relocated jobs per year; years with no moves have no share and leave a gap."""
+    fig = new_figure(8.0, 4.8)
+    ax = fig.add_subplot()
+    mean, lo, hi = mean_band(res.north_share_jobs, CATALOGUE["north_share_jobs"].bounds)
+    label = "Mean across replications" if res.replications >= 2 else "The single replication"
+    ax.plot(res.years, mean, color=NORTH_COLOUR, marker="o", markersize=3.5, linewidth=2, label=label)
+    if res.replications >= 2:
+        ax.fill_between(res.years, lo, hi, color=NORTH_COLOUR, alpha=0.2, linewidth=0, label="95% CI of the mean")
+    else:
+        ax.plot([], [], " ", label="1 replication: no band")
+    if res.horizon_north_share is not None:
+        pooled_over = " (mean over replications)" if res.replications >= 2 else ""
+        ax.axhline(
+            res.horizon_north_share,
+            color="#555555",
+            linestyle="--",
+            linewidth=1,
+            label=f"All years pooled{pooled_over}: {res.horizon_north_share:.1%}",
+        )
+    empty = np.isnan(mean)
+    if empty.any():
+        ax.plot(
+            res.years[empty], np.zeros(int(empty.sum())), "x", color="#999999", label="No jobs moved (share undefined)"
+        )
+    top = np.nanmax(np.concatenate([mean, hi, [res.horizon_north_share or 0.0]])) if not empty.all() else 1.0
+    ax.set_ylim(0, min(1.0, max(0.1, top * 1.2)))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_ylabel("Share of relocated jobs going to north parks")
+    year_axis(ax, res.years)
+    ax.grid(alpha=0.3)
+    legend_below(ax, *ax.get_legend_handles_labels())
+    ax.set_title(f"North share of relocated jobs per year — scenario {res.scenario}", fontsize=11)
+    caption = band_text(res.replications)
+    if res.replications >= 2 and np.any(np.isfinite(mean) & np.isnan(lo)):
+        caption += " No band in years where fewer than 2 replications moved any job."
+    add_caption(fig, caption)
+    return save_png(fig, path)
+
+
+FIGURES = (
+    ("jobs_per_year.png", plot_jobs_per_year),
+    ("cumulative_by_destination.png", plot_cumulative_by_destination),
+    ("north_share.png", plot_north_share),
+    ("flow_map.png", plot_flow_map),
+)
+
+
+def draw_all(folder: Path, out: Path) -> list[Path]:
+    """Every figure of a run folder into `out/plots/`; all tables are read and checked first."""
+    res = read_results(folder)
+    plots = out / PLOTS_DIR
+    plots.mkdir(parents=True, exist_ok=True)
+    return [draw(res, plots / name) for name, draw in FIGURES]

@@ -1,0 +1,1 @@
+"""`sensitivity`: Morris screening or Sobol' indices (SALib); plan, analysis, report, figures."""

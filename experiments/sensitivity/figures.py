@@ -1,0 +1,125 @@
+"""The figures of a `sensitivity` folder: one bar chart of the indices per analysed outcome.
+
+Morris: μ* bars with their 95% bootstrap whiskers and σ as open diamonds, on
+the outcome's axis (pp for shares, CNY m or bn for money) per whole factor
+range. Sobol': ST and S1 bars with whiskers, as shares of the variance in %.
+Factors are named by their labels (factors.csv), most influential on top.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from model.outcomes import Metric, metric
+from report.figures.style import (
+    NORTH_COLOUR,
+    OUTSIDE_COLOUR,
+    PLOTS_DIR,
+    add_caption,
+    metric_axis,
+    metric_label,
+    new_figure,
+    save_png,
+    title,
+    wrapped,
+)
+from report.markdown import VARIANCE_SHARE
+
+if TYPE_CHECKING:
+    from experiments.sensitivity.report import Sensitivity
+    from report.read import Factor
+
+Handles = list[tuple[Any, str]]
+
+
+def _values(s: Sensitivity, outcome: str, order: list[Factor], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """An index per factor (in `order`) and its CI half-width, 0 where there is none (no whisker)."""
+    ixs = [s.index(outcome, f.key, name) for f in order]
+    conf = np.array([ix.conf if math.isfinite(ix.conf) else 0.0 for ix in ixs])
+    return np.array([ix.value for ix in ixs]), conf
+
+
+def _draw_morris(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor]) -> tuple[Handles, str]:
+    m = metric(outcome)
+    y = np.arange(len(order), dtype=float)
+    mu_star, conf = _values(s, outcome, order, "mu_star")
+    sigma, _none = _values(s, outcome, order, "sigma")
+    bars = ax.barh(y, mu_star, height=0.6, color=NORTH_COLOUR, xerr=conf, capsize=4)
+    (diamonds,) = ax.plot(
+        sigma, y, linestyle="none", marker="D", markersize=6, markerfacecolor="white", markeredgecolor=OUTSIDE_COLOUR
+    )
+    values = [float(v) for v in (*(mu_star + conf), *sigma, 0.0) if math.isfinite(v)]
+    metric_axis(ax.xaxis, m, values=values, nbins=6)
+    ax.set_xlabel(metric_label(m, change=True, values=values, what=f"{m.label}: effect per whole factor range"))
+    ax.set_xlim(left=0)
+    caption = (
+        "Bars: μ*, the mean absolute elementary effect over the Morris trajectories (the change in the outcome per "
+        "whole range of the factor); whiskers: its 95% bootstrap interval. Diamonds: σ, the spread of the "
+        "elementary effects (non-linearity or interactions)."
+    )
+    handles = [(bars, "μ*, mean absolute elementary effect (95% CI)"), (diamonds, "σ of the elementary effects")]
+    return handles, caption
+
+
+def _draw_sobol(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor], share: Metric) -> tuple[Handles, str]:
+    y = np.arange(len(order), dtype=float)
+    s1, s1c = _values(s, outcome, order, "S1")
+    st, stc = _values(s, outcome, order, "ST")
+    half = 0.18
+    st_bars = ax.barh(y + half, st, height=2 * half, color=NORTH_COLOUR, xerr=stc, capsize=3)
+    s1_bars = ax.barh(y - half, s1, height=2 * half, color=OUTSIDE_COLOUR, xerr=s1c, capsize=3)
+    ax.axvline(0.0, color="#444444", linewidth=0.8)
+    lo = min(0.0, float(np.nanmin(s1 - s1c)), float(np.nanmin(st - stc)))
+    hi = max(1.0, float(np.nanmax(s1 + s1c)), float(np.nanmax(st + stc)))
+    ax.set_xlim(lo - 0.02, hi + 0.02)
+    metric_axis(ax.xaxis, share)
+    ax.set_xlabel(metric_label(share, what=f"Share of the variance of {metric(outcome).label.lower()}"))
+    caption = (
+        f"Bars: Sobol' indices from {s.n_points} design points; whiskers: 95% bootstrap intervals. S1: the share "
+        "of the variance due to the factor alone; ST: including its interactions."
+    )
+    return [(st_bars, "ST, total index (95% CI)"), (s1_bars, "S1, first-order index (95% CI)")], caption
+
+
+def plot_indices(s: Sensitivity, outcome: str) -> Figure:
+    """Horizontal bars of one outcome's indices, most influential factor on top."""
+    order = list(reversed(s.ranked(outcome)))  # barh draws bottom-up
+    fig = new_figure(8.5, 1.9 + 0.5 * len(order))
+    ax = fig.add_subplot()
+    if s.method == "sobol":
+        handles, caption = _draw_sobol(ax, s, outcome, order, VARIANCE_SHARE)
+    else:
+        handles, caption = _draw_morris(ax, s, outcome, order)
+    ax.set_yticks(np.arange(len(order)), [wrapped(f.label, 30) for f in order], fontsize=8.5)
+    ax.set_ylim(-0.6, len(order) - 0.4)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend([h for h, _ in handles], [t for _, t in handles], loc="lower right", fontsize=8, framealpha=0.9)
+    method = "Morris screening" if s.method == "morris" else "Sobol' indices"
+    title(ax, f"{method}: {metric(outcome).label}")
+    add_caption(
+        fig,
+        caption + " Each point is the mean of its replications on common random numbers; indices "
+        "depend on the ranges given to the factors.",
+    )
+    return fig
+
+
+def figures(s: Sensitivity) -> Iterator[tuple[str, Figure]]:
+    if s.method is None:
+        return
+    for outcome in s.analysed():
+        yield f"indices_{outcome}.png", plot_indices(s, outcome)
+
+
+def draw_all(s: Sensitivity, out: Path) -> list[Path]:
+    """One bar chart per analysed outcome into `out/plots/`."""
+    plots = out / PLOTS_DIR
+    plots.mkdir(parents=True, exist_ok=True)
+    return [save_png(fig, plots / name) for name, fig in figures(s)]

@@ -1,0 +1,227 @@
+"""The report of a `sensitivity` folder: indices.md, one bar chart per outcome and the terminal summary.
+
+Read from indices.csv (outcome, factor, index, value, conf), notes.csv (the
+outcomes that could not be analysed, and why), points.csv (the design as run)
+and factors.csv (each factor's label and unit). Morris μ*, μ and σ are in the
+outcome's unit per whole factor range and are written with the catalogue (pp
+for shares, CNY m or bn for money); Sobol' indices are shares of the variance,
+in %.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.errors import InputError, short
+from model.outcomes import Metric, metric
+from report.markdown import VARIANCE_SHARE, change_unit, document, image, magnitude_text, table
+from report.read import Factor, header, read_factors, read_table
+
+DRAWN = ("plots", "indices.md", "indices.html")  # the .html page: written by the pipeline (report/html.py)
+METHODS = {"morris": ("mu_star", "mu", "sigma"), "sobol": ("S1", "ST")}
+RANKED_BY = {"morris": "mu_star", "sobol": "ST"}
+
+
+@dataclass(frozen=True)
+class Index:
+    value: float
+    conf: float  # half-width of the 95% bootstrap interval; NaN where SALib gives none
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    folder: Path
+    method: str | None  # None when no outcome could be analysed
+    factors: list[Factor]
+    outcomes: list[str]
+    indices: dict[tuple[str, str, str], Index]
+    notes: dict[str, str]
+    n_points: int
+
+    def index(self, outcome: str, factor: str, name: str) -> Index:
+        found = self.indices.get((outcome, factor, name))
+        if found is None:
+            raise InputError(
+                self.folder / "indices.csv", "", f"no row for {outcome} × {factor} × {name}", "every index"
+            )
+        return found
+
+    def analysed(self) -> list[str]:
+        return [o for o in self.outcomes if o not in self.notes]
+
+    def ranked(self, outcome: str) -> list[Factor]:
+        """Factors by μ* (Morris) or ST (Sobol'), largest first; ties keep the experiment's order."""
+        key = RANKED_BY[self.method or "morris"]
+        return sorted(self.factors, key=lambda f: -_finite(self.index(outcome, f.key, key).value))
+
+    def inert(self, outcome: str) -> list[Factor]:
+        """Factors with no effect at any sampled point (the index is exactly 0 on common random numbers)."""
+        key = RANKED_BY[self.method or "morris"]
+        return [f for f in self.factors if self.index(outcome, f.key, key).value == 0.0]
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else -math.inf
+
+
+def read_sensitivity(folder: Path) -> Sensitivity:
+    """indices.csv, notes.csv, points.csv and factors.csv, checked against each other."""
+    factor_rows = read_table(folder, "factors.csv", ("key",))
+    keys = [row.name("key") for row in factor_rows]
+    factors = read_factors(folder, keys)
+    columns = header(folder, "points.csv")
+    if columns[: 1 + len(keys)] != ["point", *keys]:
+        raise InputError(folder / "points.csv", "header", "not point and the factors", "point, " + ", ".join(keys))
+    outcomes = columns[1 + len(keys) :]
+    for name in outcomes:
+        try:
+            metric(name)
+        except KeyError:
+            raise InputError(folder / "points.csv", "header", f"{short(name)} is not a metric", "outcomes") from None
+    n_points = len(read_table(folder, "points.csv", ("point",), allow_empty=True))
+    notes = {}
+    for row in read_table(folder, "notes.csv", ("outcome", "note"), allow_empty=True):
+        notes[row.metric("outcome").name] = row.text("note")
+    indices: dict[tuple[str, str, str], Index] = {}
+    seen: set[str] = set()
+    for row in read_table(folder, "indices.csv", ("outcome", "factor", "index", "value", "conf"), allow_empty=True):
+        outcome, factor, name = row.metric("outcome").name, row.name("factor"), row.name("index")
+        if factor not in keys:
+            raise InputError(row.path, f"row {row.line}, column factor", short(factor), "a factor of factors.csv")
+        if outcome not in outcomes:
+            raise InputError(row.path, f"row {row.line}, column outcome", short(outcome), ", ".join(outcomes))
+        if not any(name in names for names in METHODS.values()):
+            raise InputError(row.path, f"row {row.line}, column index", short(name), "mu_star, mu, sigma, S1, ST")
+        indices[(outcome, factor, name)] = Index(row.number("value"), row.number("conf"))
+        seen.add(name)
+    method = next((m for m, names in METHODS.items() if seen and seen <= set(names)), None)
+    if seen and method is None:
+        raise InputError(folder / "indices.csv", "index", "Morris and Sobol' indices mixed", "one method's indices")
+    s = Sensitivity(folder, method, factors, outcomes, indices, notes, n_points)
+    for outcome in s.analysed() if method else ():  # every cell the report shows must exist
+        for f in factors:
+            for name in METHODS[method]:
+                s.index(outcome, f.key, name)
+    if method is None and len(notes) < len(outcomes):
+        raise InputError(folder / "indices.csv", "", "no indices", "indices for every outcome not in notes.csv")
+    return s
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def index_text(s: Sensitivity, m: Metric, ix: Index, name: str) -> str:
+    """One index as people read it: μ in the outcome's change unit, μ*, σ as sizes, S1 and ST in %."""
+    if s.method == "sobol":
+        text = VARIANCE_SHARE.text(ix.value)
+        return f"{text} ± {magnitude_text(VARIANCE_SHARE, ix.conf)}" if math.isfinite(ix.conf) else text
+    text = m.text(ix.value, change=True) if name == "mu" else magnitude_text(m, ix.value)
+    return f"{text} ± {magnitude_text(m, ix.conf)}" if math.isfinite(ix.conf) else text
+
+
+def index_headers(s: Sensitivity, m: Metric) -> list[str]:
+    if s.method == "sobol":
+        return ["Factor", "S1, first order (% of variance, ± 95% CI)", "ST, total (% of variance, ± 95% CI)"]
+    unit = f"{change_unit(m)} per whole factor range"
+    return ["Factor", f"μ*, mean absolute effect ({unit}, ± 95% CI)", f"μ, mean effect ({unit})", f"σ ({unit})"]
+
+
+def design_text(s: Sensitivity) -> str:
+    """The design's words, before the number of points: trajectories (Morris) or base samples (Sobol')."""
+    k = len(s.factors)
+    if s.method == "sobol" and s.n_points % (k + 2) == 0:
+        return f"Sobol' indices (Saltelli sampling, first and total order): N = {s.n_points // (k + 2)} base samples, "
+    if s.method == "morris" and s.n_points % (k + 1) == 0:
+        return f"Morris screening: r = {s.n_points // (k + 1)} trajectories, "
+    return ""
+
+
+def outcome_section(s: Sensitivity, name: str) -> list[str]:
+    m = metric(name)
+    lines = [f"## {m.label}", ""]
+    if name in s.notes:
+        return [*lines, f"Not analysed: {s.notes[name]}."]
+    names = METHODS[s.method or "morris"]
+    rows = [[f.label, *(index_text(s, m, s.index(name, f.key, n), n) for n in names)] for f in s.ranked(name)]
+    lines += table(index_headers(s, m), rows)
+    inert = s.inert(name)
+    if inert:
+        which = "μ*" if s.method == "morris" else "ST"
+        lines += ["", f"No effect at any sampled point ({which} = 0 exactly): " + ", ".join(f.label for f in inert)]
+    lines += ["", *image(f"plots/indices_{name}.png", m.label, "Bars: the indices with their 95% bootstrap intervals.")]
+    return lines
+
+
+def how_to_read(s: Sensitivity) -> list[str]:
+    if s.method == "sobol":
+        lines = [
+            "- S1 (first order) is the share of the outcome's variance over the ranges due to the factor alone; "
+            "ST (total) adds every interaction it takes part in. ST − S1 measures interactions; ST ≈ 0 means the "
+            "factor can be fixed anywhere in its range.",
+            "- ± is the half-width of the 95% bootstrap interval. With few base samples the intervals are wide and "
+            "S1 can come out slightly negative: that is estimation noise.",
+        ]
+    else:
+        lines = [
+            "- An elementary effect is the change in the outcome when one factor moves by a step of its grid, "
+            "divided by that step as a fraction of the factor's range: it is in outcome units per whole range.",
+            "- μ* (mean absolute elementary effect) ranks the factors by influence; ± is the half-width of its 95% "
+            "bootstrap interval. μ is the signed mean (the direction, when μ ≈ ±μ*); σ large next to μ* means the "
+            "effect depends on where the other factors are (non-linearity or interactions).",
+            "- Morris screens; it does not apportion variance (a Sobol' design does).",
+        ]
+    return [
+        "## How to read this",
+        "",
+        *lines,
+        "- Indices depend on the ranges: a factor given a wider range looks more influential.",
+        "- Replication r uses the same seed at every design point (common random numbers), so an inert factor's "
+        "indices are exactly 0; the rest of the model's noise shows up as small effects (and as σ or ST − S1). "
+        "The results are not forecasts.",
+    ]
+
+
+def span_text(f: Factor) -> str:
+    if len(f.span) == 2:
+        return f"{f.text(f.span[0])} to {f.text(f.span[1])}"
+    return ", ".join(f.text(v) for v in f.span) or "–"
+
+
+def markdown(s: Sensitivity) -> str:
+    title = {"morris": "Morris screening", "sobol": "Sobol' indices", None: "Sensitivity"}[s.method]
+    intro = [
+        f"{design_text(s)}{s.n_points} design points, {len(s.factors)} factors; each point's outcome is the mean of "
+        "its replications on common random numbers.",
+        "",
+        *table(["Factor", "Unit", "Range"], [[f.label, f.unit or "–", span_text(f)] for f in s.factors], "lll"),
+    ]
+    sections = [intro, *(outcome_section(s, o) for o in s.outcomes), how_to_read(s)]
+    return document(f"{title} of {len(s.factors)} factors", *sections)
+
+
+def draw(folder: Path, out: Path | None = None) -> list[Path]:
+    """indices.md and plots/indices_<outcome>.png of a sensitivity folder (read from `folder`, written into `out`)."""
+    from experiments.sensitivity.figures import draw_all
+
+    out = out or folder
+    s = read_sensitivity(folder)
+    figures = draw_all(s, out)
+    (out / "indices.md").write_text(markdown(s), encoding="utf-8")
+    return [out / "indices.md", *figures]
+
+
+def summary(folder: Path) -> list[str]:
+    """The terminal lines: per outcome its three most influential factors with the index and its interval."""
+    s = read_sensitivity(folder)
+    lines = [f"sensitivity: {s.n_points} design points, {len(s.factors)} factors -> {folder}"]
+    for name in s.outcomes:
+        m = metric(name)
+        if name in s.notes:
+            lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
+            continue
+        key = RANKED_BY[s.method or "morris"]
+        top = [f"{f.label} {index_text(s, m, s.index(name, f.key, key), key)}" for f in s.ranked(name)[:3]]
+        lines.append(f"  {m.label} ({'μ*' if key == 'mu_star' else 'ST'}): " + "; ".join(top))
+    return lines

@@ -1,0 +1,238 @@
+"""The report of a `sweep` folder: sweep.md, one figure per outcome and the terminal summary, from its tables.
+
+sweep.md has one table per outcome: each point's factor values (labels and
+units from factors.csv), its mean with the 95% interval, its paired
+difference against the base scenario with that interval (points.csv, base.csv)
+and whether the difference is within noise. With one replication no interval
+exists and nothing is judged. Every number and label comes from the metric
+catalogue; no dotted key path is shown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.errors import InputError, short
+from model.outcomes import metric
+from report.markdown import change_unit, document, image, one_replication_note, table, with_ci
+from report.read import Estimate, Factor, factor_value, header, in_order, read_factors, read_table
+
+DRAWN = ("plots", "sweep.md", "sweep.html")  # the .html page: written by the pipeline (report/html.py)
+POINT_TAIL = ("outcome", "runs", "failed", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
+NOISE_WORDS = {True: "within noise", False: "differs", None: "–"}
+LISTED_VALUES = 8  # a factor with more distinct values is described by its range
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point × outcome of points.csv."""
+
+    index: int
+    values: tuple[float | str, ...]  # one per factor
+    mean: Estimate
+    diff: Estimate
+    within_noise: bool | None  # None: not judged (no interval)
+    runs: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Sweep:
+    folder: Path
+    factors: list[Factor]
+    outcomes: list[str]
+    points: dict[str, list[Point]]
+    base: dict[str, Estimate]
+
+    @property
+    def replications(self) -> int:
+        return max((p.runs + p.failed for ps in self.points.values() for p in ps), default=0)
+
+    @property
+    def judged(self) -> bool:
+        """Whether any point could be judged against noise (not with one replication)."""
+        return any(p.within_noise is not None for ps in self.points.values() for p in ps)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.points[self.outcomes[0]])
+
+    def distinct(self, k: int) -> list[float | str]:
+        """The distinct values of factor k, numbers in order."""
+        return sorted({p.values[k] for p in self.points[self.outcomes[0]]}, key=_order)
+
+    def is_grid(self) -> bool:
+        """Every combination of the factors' distinct values once: a full grid (else an LHS design)."""
+        seen = {p.values for p in self.points[self.outcomes[0]]}
+        size = math.prod(len(self.distinct(k)) for k in range(len(self.factors)))
+        return len(seen) == size == self.n_points
+
+    def numeric(self, k: int) -> bool:
+        return all(isinstance(v, float) for v in self.distinct(k))
+
+    def figure_kind(self) -> str:
+        """line (1 factor), heatmap (2 on a grid), scatter (2 numeric off a grid), main effects (the rest)."""
+        if len(self.factors) == 1:
+            return "line"
+        if len(self.factors) == 2 and self.is_grid():
+            return "heatmap"
+        if len(self.factors) == 2 and self.numeric(0) and self.numeric(1):
+            return "scatter"
+        return "main effects"
+
+
+def _order(value: float | str) -> tuple[int, float, str]:
+    return (0, value, "") if isinstance(value, float) else (1, 0.0, value)
+
+
+def read_sweep(folder: Path) -> Sweep:
+    """points.csv, base.csv and factors.csv, checked."""
+    columns = header(folder, "points.csv")
+    if "point" not in columns or "outcome" not in columns or columns.index("outcome") < columns.index("point"):
+        raise InputError(folder / "points.csv", "header", "no point … outcome columns", "point, <factors>, outcome, …")
+    keys = columns[columns.index("point") + 1 : columns.index("outcome")]
+    factors = read_factors(folder, keys)
+    points: dict[str, list[Point]] = {}
+    for row in read_table(folder, "points.csv", ("point", *POINT_TAIL, "within_noise")):
+        name = row.metric("outcome").name
+        point = Point(
+            row.integer("point"),
+            tuple(factor_value(row.text(k)) for k in keys),
+            row.estimate("mean", "ci_low", "ci_high"),
+            row.estimate("diff", "diff_ci_low", "diff_ci_high"),
+            row.flag("within_noise"),
+            row.integer("runs"),
+            row.integer("failed"),
+        )
+        points.setdefault(name, []).append(point)
+    outcomes = list(points)
+    counts = {len(ps) for ps in points.values()}
+    if len(counts) != 1:
+        raise InputError(folder / "points.csv", "outcome", "outcomes with different numbers of points", "every point")
+    base = {}
+    for row in read_table(folder, "base.csv", ("outcome", "mean", "ci_low", "ci_high")):
+        base[row.metric("outcome").name] = row.estimate("mean", "ci_low", "ci_high")
+    missing = [o for o in outcomes if o not in base]
+    if missing:
+        raise InputError(folder / "base.csv", "outcome", f"no row for {short(missing[0])}", ", ".join(outcomes))
+    return Sweep(folder, factors, in_order(outcomes), points, base)
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def factor_values_text(s: Sweep, k: int) -> str:
+    f, values = s.factors[k], s.distinct(k)
+    if len(values) <= LISTED_VALUES:
+        return ", ".join(f.text(v) for v in values)
+    return f"{f.text(values[0])} to {f.text(values[-1])} ({len(values)} distinct values)"
+
+
+def noise_text(p: Point) -> str:
+    return NOISE_WORDS[p.within_noise]
+
+
+def outcome_rows(s: Sweep, name: str) -> tuple[list[str], list[list[str]]]:
+    """The headers and rows of one outcome's table."""
+    m = metric(name)
+    headers = [f.heading(axis=False) for f in s.factors]
+    headers += [m.heading(), f"Change against the base ({change_unit(m)})", "Against the base"]
+    show_runs = any(p.failed for p in s.points[name])
+    if show_runs:
+        headers.append("Runs (failed)")
+    rows = []
+    for p in s.points[name]:
+        cells = [f.text(v) for f, v in zip(s.factors, p.values, strict=True)]
+        cells += [with_ci(m, *_t(p.mean)), with_ci(m, *_t(p.diff), change=True), noise_text(p)]
+        if show_runs:
+            cells.append(f"{p.runs} ({p.failed})")
+        rows.append(cells)
+    return headers, rows
+
+
+def _t(e: Estimate) -> tuple[float, float, float]:
+    return e.mean, e.low, e.high
+
+
+FIGURE_WORDS = {
+    "line": "the mean at each value of the factor with its 95% band, the base scenario's value as a dashed line; "
+    "hollow grey markers are points within noise of the base",
+    "heatmap": "the difference against the base at each grid point; grey cells (≈ base) are within noise of the "
+    "base: their paired interval includes 0",
+    "scatter": "each design point coloured by its difference against the base; grey hollow points are within noise",
+    "main effects": "per factor, each point's mean (grey where within noise of the base) and their mean at each "
+    "level or bin of the factor; the dashed line is the base scenario",
+}
+
+
+def markdown(s: Sweep) -> str:
+    design = "a full grid" if s.is_grid() else "a Latin hypercube"
+    reps = s.replications
+    intro = [
+        f"{s.n_points} points ({design}) × {reps} replication(s), plus the base scenario on the same seeds: "
+        "replication r uses the same seed at every point (common random numbers), so each point's difference "
+        "against the base is paired and its 95% confidence interval (CI) is tight. A difference whose interval "
+        "includes 0 is *within noise* of the base.",
+    ]
+    intro += one_replication_note(s.replications)
+    factors = table(
+        ["Factor", "Unit", "Values"],
+        [[f.label, f.unit or "–", factor_values_text(s, k)] for k, f in enumerate(s.factors)],
+        "lll",
+    )
+    sections: list[list[str]] = [intro, ["## Factors", "", *factors]]
+    words = FIGURE_WORDS[s.figure_kind()]
+    for name in s.outcomes:
+        m = metric(name)
+        headers, rows = outcome_rows(s, name)
+        distinct = sum(1 for p in s.points[name] if p.within_noise is False)
+        lines = [f"## {m.label}", "", f"Base scenario: {with_ci(m, *_t(s.base[name]))}."]
+        if s.judged:
+            lines[-1] += f" {distinct} of {s.n_points} points differ from the base beyond noise."
+        lines += ["", *table(headers, rows), ""]
+        lines += image(f"plots/{name}.png", m.label, f"Figure: {words}.")
+        sections.append(lines)
+    sections.append(
+        [
+            "## What the numbers do and do not mean",
+            "",
+            "- The intervals measure Monte-Carlo noise across replications only; the results compare points on "
+            "the same seeds and are not forecasts.",
+            "- Files: `points.csv` (per point and outcome), `results.csv` (per run), `base.csv`, `factors.csv`.",
+        ]
+    )
+    return document("Sweep of " + " × ".join(f.label for f in s.factors), *sections)
+
+
+def draw(folder: Path, out: Path | None = None) -> list[Path]:
+    """sweep.md and plots/<outcome>.png of a sweep folder (read from `folder`, written into `out`)."""
+    from experiments.sweep.figures import draw_all
+
+    out = out or folder
+    s = read_sweep(folder)
+    figures = draw_all(s, out)
+    (out / "sweep.md").write_text(markdown(s), encoding="utf-8")
+    return [out / "sweep.md", *figures]
+
+
+def summary(folder: Path) -> list[str]:
+    """The terminal lines: per outcome the base value and the lowest and highest point means."""
+    s = read_sweep(folder)
+    lines = [f"sweep: {s.n_points} points × {s.replications} replication(s) -> {folder}"]
+    width = max(len(metric(o).label) for o in s.outcomes)
+    for name in s.outcomes:
+        m = metric(name)
+        finite = [p for p in s.points[name] if math.isfinite(p.mean.mean)]
+        if not finite:
+            lines.append(f"  {m.label:<{width}}  no values")
+            continue
+        lo = min(finite, key=lambda p: p.mean.mean)
+        hi = max(finite, key=lambda p: p.mean.mean)
+        text = f"  {m.label:<{width}}  base {m.text(s.base[name].mean)}; points {m.text(lo.mean.mean)} (point "
+        text += f"{lo.index}) to {m.text(hi.mean.mean)} (point {hi.index})"
+        if s.judged:
+            text += f"; {sum(1 for p in finite if p.within_noise is False)} of {s.n_points} differ beyond noise"
+        lines.append(text)
+    return lines

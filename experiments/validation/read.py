@@ -1,0 +1,263 @@
+"""Reading a `report` folder's tables back (facts, closed-form checks, statics, returns, Sobol'), checked.
+
+The tables are those experiments.validation.experiment writes; `python run.py plot DIR`
+redraws the report from them, so every cell is read with one-line errors
+naming the file, row and column (report.read).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model.errors import InputError
+from report.read import Estimate, read_table
+
+META = "validation.json"
+FACT_NEEDED = (
+    "fact",
+    "label",
+    "role",
+    "unit",
+    "observed",
+    "rule",
+    "source",
+    "value",
+    "ci_low",
+    "ci_high",
+    "met",
+    "met_share",
+    "detail",
+    "null_value",
+    "null_ci_low",
+    "null_ci_high",
+    "null_met",
+    "random_mean",
+    "random_q95",
+    "posterior_value",
+    "posterior_ci_low",
+    "posterior_ci_high",
+    "posterior_met",
+    "posterior_met_share",
+    "defaults_value",
+    "defaults_ci_low",
+    "defaults_ci_high",
+    "defaults_met",
+    "met_low",
+    "met_high",
+    "verdict",
+)
+QUANTITIES = ("to_north_jobs", "to_outside_jobs", "relocated_jobs", "fiscal_cost_yuan")
+
+
+@dataclass(frozen=True)
+class FactRow:
+    name: str
+    label: str
+    role: str
+    unit: str
+    observed: str
+    rule: str
+    source: str
+    model: Estimate
+    met: bool | None
+    met_share: float
+    detail: str
+    null: Estimate
+    null_met: bool | None
+    random: tuple[float, float]  # mean and 95 % quantile of random picks (NaN: not a list fact)
+    posterior: Estimate
+    posterior_met: bool | None
+    posterior_share: float
+    defaults: Estimate
+    defaults_met: bool | None
+    band: tuple[float, float]
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Check:
+    check: str
+    expected: float
+    got: float
+    tolerance: float
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Static:
+    scenario: str
+    lever: str
+    label: str
+    acts_on: str
+    changes: dict[str, Estimate]
+    per_north_job: Estimate
+    replications: int
+    expected: str
+    as_expected: bool | None
+
+
+@dataclass(frozen=True)
+class Level:
+    yuan_per_job: float
+    budget: float
+    gain: Estimate
+    cost: Estimate
+    average: float
+    marginal: Estimate
+    falling: bool | None
+    replications: int
+
+
+@dataclass(frozen=True)
+class SobolRange:
+    key: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    centre: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Sobol:
+    ranges: list[SobolRange]
+    indices: dict[tuple[str, str, str, str], Estimate]  # (outcome, effect_of, factor, S1|ST)
+    outcomes: list[tuple[str, str]]  # (outcome, effect_of) in table order
+    notes: list[tuple[str, str, str]]
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    path = folder / META
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "", "file not found", f"the {META} `report` writes") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(path, "", f"not readable JSON ({type(exc).__name__})", f"the {META} `report` writes") from None
+    if not isinstance(doc, dict) or doc.get("mode") not in ("scenario", "calibration"):
+        raise InputError(path, "mode", "missing", "scenario or calibration")
+    return doc
+
+
+def read_facts(folder: Path) -> list[FactRow]:
+    out = []
+    for r in read_table(folder, "facts.csv", FACT_NEEDED):
+        out.append(
+            FactRow(
+                r.name("fact"),
+                r.text("label"),
+                r.text("role"),
+                r.text("unit"),
+                r.text("observed"),
+                r.text("rule"),
+                r.text("source"),
+                r.estimate("value", "ci_low", "ci_high"),
+                r.flag("met"),
+                r.number("met_share"),
+                r.text("detail"),
+                r.estimate("null_value", "null_ci_low", "null_ci_high"),
+                r.flag("null_met"),
+                (r.number("random_mean"), r.number("random_q95")),
+                r.estimate("posterior_value", "posterior_ci_low", "posterior_ci_high"),
+                r.flag("posterior_met"),
+                r.number("posterior_met_share"),
+                r.estimate("defaults_value", "defaults_ci_low", "defaults_ci_high"),
+                r.flag("defaults_met"),
+                (r.number("met_low"), r.number("met_high")),
+                r.text("verdict"),
+            )
+        )
+    return out
+
+
+def read_coverage(folder: Path) -> list[tuple[str, str, str, str]]:
+    rows = read_table(folder, "coverage.csv", ("source", "item", "facts", "note"))
+    return [(r.text("source"), r.text("item"), r.text("facts"), r.text("note")) for r in rows]
+
+
+def read_checks(folder: Path) -> list[Check]:
+    rows = read_table(folder, "closed_form.csv", ("check", "expected", "got", "tolerance", "passed"))
+    return [
+        Check(r.text("check"), r.number("expected"), r.number("got"), r.number("tolerance"), r.flag("passed") is True)
+        for r in rows
+    ]
+
+
+def read_statics(folder: Path) -> list[Static]:
+    needed = ("scenario", "lever", "label", "acts_on", "replications", "expected", "as_expected")
+    ends = ("", "_low", "_high")
+    columns = (*needed, *(q + e for q in QUANTITIES for e in ends), "yuan_per_north_job")
+    out = []
+    for r in read_table(folder, "statics.csv", columns, allow_empty=True):
+        changes = {q: r.estimate(q, q + "_low", q + "_high") for q in QUANTITIES}
+        out.append(
+            Static(
+                r.name("scenario"),
+                r.name("lever"),
+                r.text("label"),
+                r.text("acts_on"),
+                changes,
+                r.estimate("yuan_per_north_job", "yuan_per_north_job_low", "yuan_per_north_job_high"),
+                r.integer("replications"),
+                r.text("expected"),
+                r.flag("as_expected"),
+            )
+        )
+    return out
+
+
+def read_returns(folder: Path) -> list[Level]:
+    columns = ("yuan_per_job", "annual_budget_yuan", "north_gain", "extra_cost", "marginal_per_million", "falling")
+    out = []
+    for r in read_table(folder, "returns.csv", columns, allow_empty=True):
+        out.append(
+            Level(
+                r.number("yuan_per_job"),
+                r.number("annual_budget_yuan"),
+                r.estimate("north_gain", "north_gain_low", "north_gain_high"),
+                r.estimate("extra_cost", "extra_cost_low", "extra_cost_high"),
+                r.number("north_per_million"),
+                r.estimate("marginal_per_million", "marginal_per_million_low", "marginal_per_million_high"),
+                r.flag("falling"),
+                r.integer("replications"),
+            )
+        )
+    return out
+
+
+def read_sobol(folder: Path) -> Sobol | None:
+    """The Sobol' tables, or None when the report ran with --sobol-samples 0."""
+    if not (folder / "sobol.csv").is_file():
+        return None
+    ranges = [
+        SobolRange(
+            r.name("key"),
+            r.text("label"),
+            r.text("unit"),
+            r.number("low"),
+            r.number("high"),
+            r.number("centre"),
+            r.text("source"),
+        )
+        for r in read_table(folder, "sobol_ranges.csv", ("key", "label", "unit", "low", "high", "centre", "source"))
+    ]
+    indices: dict[tuple[str, str, str, str], Estimate] = {}
+    outcomes: list[tuple[str, str]] = []
+    columns = ("outcome", "effect_of", "factor", "index", "value", "ci_low", "ci_high")
+    for r in read_table(folder, "sobol.csv", columns, allow_empty=True):
+        key = (r.name("outcome"), r.text("effect_of"))
+        if key not in outcomes:
+            outcomes.append(key)
+        index = r.name("index")
+        if index not in ("S1", "ST"):
+            raise InputError(folder / "sobol.csv", f"row {r.line}, column index", index, "S1 or ST")
+        indices[(*key, r.name("factor"), index)] = r.estimate("value", "ci_low", "ci_high")
+    notes = [
+        (r.name("outcome"), r.text("effect_of"), r.text("note"))
+        for r in read_table(folder, "sobol_notes.csv", ("outcome", "effect_of", "note"), allow_empty=True)
+    ]
+    return Sobol(ranges, indices, outcomes, notes)

@@ -1,0 +1,254 @@
+"""The report of a `report` folder: report.md, the figures and the terminal summary, from its tables.
+
+Sections: how it was run (the budget); every fact beside the null model (and,
+for a calibration folder, fitted and held-out facts apart, with the posterior
+and the defaults before calibration); what domain.md or the article states
+that no fact measures, and why; the closed-form checks; each lever's
+comparative static; the returns to a subsidy; the Sobol' indices
+(experiments.validation.sections). Numbers of facts are written in their own
+units (shares in %, correlations and overlaps as numbers, ratios as ×);
+everything about jobs and money takes its words and format from the metric
+catalogue (model.outcomes).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from experiments.facts.hindcast_report import FIGURE, figure_lines
+from experiments.validation.read import (
+    FactRow,
+    read_checks,
+    read_coverage,
+    read_facts,
+    read_meta,
+    read_sobol,
+    read_statics,
+)
+from experiments.validation.sections import (
+    checks_section,
+    returns_section,
+    returns_verdict,
+    sobol_resolved,
+    sobol_section,
+    statics_section,
+)
+from report.markdown import document, image, table
+from report.read import Estimate
+
+DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+VERDICT_MARK = {
+    "reproduced": "**reproduced**",
+    "not reproduced": "not reproduced",
+    "undefined": "undefined",
+}
+ROLE_TITLES = {
+    "fit": "Fitted facts (the calibration's targets)",
+    "held_out": "Held-out facts (never seen by the calibration)",
+    "other": "Other facts (neither fitted nor held out)",
+    "": "Facts",
+}
+
+
+def fact_text(unit: str, value: float) -> str:
+    """A fact's value in its unit: shares in %, correlations signed, ratios with ×, overlaps as numbers."""
+    if not math.isfinite(value):
+        return "–"
+    if unit == "share":
+        return f"{100 * value:.3g}%"
+    if unit == "correlation":
+        return f"{value:+.2f}"
+    if unit == "ratio":
+        return f"{value:.3g}×"
+    return f"{value:.2f}"
+
+
+def fact_cell(unit: str, e: Estimate, met: bool | None) -> str:
+    head = fact_text(unit, e.mean)
+    if e.defined and e.low != e.high:
+        head += f" ({fact_text(unit, e.low)} to {fact_text(unit, e.high)})"
+    mark = {True: "met", False: "not met", None: "undefined"}[met]
+    return f"{head}, {mark}"
+
+
+def _random(f: FactRow) -> str:
+    mean, q95 = f.random
+    if not math.isfinite(mean):
+        return "–"
+    return f"mean {mean:.2f}, 95% quantile {q95:.2f}"
+
+
+def facts_table(facts: list[FactRow], calibration: bool) -> list[str]:
+    headers = ["Fact", "Observed", "Rule", "Model (95% CI)", "Null model (95% CI)", "Random picks"]
+    if calibration:
+        headers += ["Posterior (95% of draws; share of draws met)", "Defaults before calibration"]
+    headers.append("Verdict")
+    rows = []
+    for f in facts:
+        row = [
+            f"{f.label} (`{f.name}`)",
+            f.observed,
+            f.rule,
+            fact_cell(f.unit, f.model, f.met),
+            fact_cell(f.unit, f.null, f.null_met),
+            _random(f),
+        ]
+        if calibration:
+            post = fact_cell(f.unit, f.posterior, f.posterior_met)
+            share = f"{100 * f.posterior_share:.0f}%" if math.isfinite(f.posterior_share) else "–"
+            row += [f"{post}; {share}", fact_cell(f.unit, f.defaults, f.defaults_met)]
+        row.append(VERDICT_MARK.get(f.verdict, f.verdict))
+        rows.append(row)
+    return table(headers, rows, "l" + "l" * (len(headers) - 1))
+
+
+def verdict_counts(facts: list[FactRow]) -> str:
+    """`5 of 12 met: a, b reproduced; c also met by the null model (no evidence); d, e not reproduced`."""
+    groups = {
+        "reproduced": [f.name for f in facts if f.verdict == "reproduced"],
+        "also met by the null model (no evidence)": [f.name for f in facts if f.verdict.startswith("reproduced, ")],
+        "not reproduced": [f.name for f in facts if f.verdict == "not reproduced"],
+        "undefined": [f.name for f in facts if f.verdict == "undefined"],
+    }
+    met = len(groups["reproduced"]) + len(groups["also met by the null model (no evidence)"])
+    parts = [f"{', '.join(names)} {what}" for what, names in groups.items() if names]
+    return f"{met} of {len(facts)} met: " + "; ".join(parts)
+
+
+def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False) -> list[str]:
+    """The facts table(s) and figure; `destinations`: the hindcast destinations figure was drawn too."""
+    facts = read_facts(folder)
+    calibration = meta["mode"] == "calibration"
+    first, last = meta["hindcast"]
+    lines = [
+        f"## Stylized facts and the article's facts, {first}–{last}",
+        "",
+        f"Each fact is measured on runs over the hindcast window {first}–{last} (the years of the article's lists): "
+        f"the value pooled over {meta['replications']} replications, with the 95% interval of the mean of the "
+        "per-replication values (a rank statistic of the pooled runs, such as ρ over four size bands, can lie "
+        "outside it: one replication's bands are noisier than the pool's). "
+        "Beside it, the **null model**: the same scenario with every choice coefficient 0 and every nest λ 1, so "
+        "that a mover picks any allowed destination with equal probability. A fact the null model also meets is "
+        "no evidence for the choice rule. For the top-5 lists, random picks of five candidate cities give what "
+        "chance scores (rank-biased overlap).",
+    ]
+    if calibration:
+        lines[-1] += (
+            f" The model is the calibrated scenario (the point estimate); the posterior columns measure each fact "
+            f"over {meta['draws']} posterior draws, each run {meta['replications']} times."
+        )
+    lines.append("")
+    lines += [f"Verdicts: {verdict_counts(facts)}.", ""]
+    roles = list(dict.fromkeys(f.role for f in facts))
+    for role in roles:
+        group = [f for f in facts if f.role == role]
+        if len(roles) > 1 or role:
+            lines += [f"### {ROLE_TITLES.get(role, role)}", "", f"{verdict_counts(group)}.", ""]
+        lines += [*facts_table(group, calibration), ""]
+    lines += image(
+        "plots/facts.png",
+        "facts",
+        "Each panel one fact: the model and the null model (and the posterior), dot = pooled value, whisker = 95% "
+        "interval; shaded: the band the fact's rule asks for, where it is a fixed band.",
+    )
+    details = [f"- `{f.name}`: model {f.detail}" for f in facts if f.detail]
+    if details:
+        lines += ["What the model shows:", "", *details, ""]
+    return lines + figure_lines(destinations)
+
+
+def coverage_section(folder: Path) -> list[str]:
+    rows = read_coverage(folder)
+    lines = [
+        "### What the facts cover, and what they cannot",
+        "",
+        "Every stylized fact of domain.md, the article's facts and the park facts, with the facts that measure them:",
+        "",
+    ]
+    cells = [
+        [source, item, " ".join(f"`{x}`" for x in facts.split()) or "none", note or "–"]
+        for source, item, facts, note in rows
+    ]
+    return lines + table(["Source", "Statement", "Measured by", "Why not, or where instead"], cells, "llll")
+
+
+def intro(meta: dict[str, Any]) -> list[str]:
+    sobol = meta.get("sobol")
+    what = (
+        f"the calibration folder `{meta['calibration']}` (its calibrated scenario `{meta['scenario']}`, the posterior "
+        "and its fitted and held-out facts)"
+        if meta["mode"] == "calibration"
+        else f"the scenario `{meta['scenario']}` ({meta['target']})"
+    )
+    budget = [
+        f"- Facts: {meta['replications']} replications per model over {meta['hindcast'][0]}–{meta['hindcast'][1]}"
+        + (f", and {meta['draws']} posterior draws × {meta['replications']} replications" if meta["draws"] else "")
+        + ".",
+        f"- Comparative statics and returns: {meta['replications']} paired replications per scenario over the "
+        f"report window {meta['report_window'][0]}–{meta['report_window'][1]}.",
+    ]
+    if sobol:
+        budget.append(
+            f"- Sobol' indices: N = {sobol['samples']} base samples × (k + 2) with k = {sobol['parameters']} "
+            f"parameters = {sobol['parameter_sets']} parameter sets, each run once for the base and each of the "
+            f"{len(meta['levers'])} single-lever scenarios: {sobol['runs']} runs."
+        )
+    else:
+        budget.append("- Sobol' indices: skipped (--sobol-samples 0).")
+    budget.append(f"- {meta['firms']:,} simulated firms per run; {meta['runs']:,} distinct runs in all.")
+    return [
+        f"Validation of {what}: DESIGN §7's checks, computed when the report ran. Results compare the model with "
+        "facts and with itself under changes; they are not forecasts.",
+        "",
+        "Budget:",
+        "",
+        *budget,
+    ]
+
+
+def draw(folder: Path, out: Path | None = None) -> list[Path]:
+    """report.md and plots/*.png of a report folder (read from `folder`, written into `out`)."""
+    from experiments.validation.figures import draw_all
+
+    out = out or folder
+    meta = read_meta(folder)
+    figures = draw_all(folder, out)
+    title = f"Validation report: `{meta['calibration'] or meta['scenario']}`"
+    text = document(
+        title,
+        intro(meta),
+        facts_section(folder, meta, any(p.name == FIGURE for p in figures)),
+        coverage_section(folder),
+        checks_section(folder),
+        statics_section(folder, meta),
+        returns_section(folder, meta),
+        sobol_section(folder, meta),
+    )
+    (out / "report.md").write_text(text, encoding="utf-8")
+    return [out / "report.md", *figures]
+
+
+def summary(folder: Path) -> list[str]:
+    """The terminal lines: the verdicts, the checks, the statics and the returns."""
+    meta = read_meta(folder)
+    facts = read_facts(folder)
+    checks = read_checks(folder)
+    statics = read_statics(folder)
+    lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
+    lines.append(f"  facts: {verdict_counts(facts)}")
+    lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
+    expected = sum(s.as_expected is True for s in statics)
+    lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
+    verdict = returns_verdict(folder)
+    if verdict:
+        lines.append(f"  returns to relocation aid: {verdict}")
+    sobol = read_sobol(folder)
+    if sobol is not None:
+        info = meta["sobol"]
+        lines.append(
+            f"  Sobol' indices: N = {info['samples']}, {info['parameters']} parameters, {info['runs']} runs; "
+            f"resolved: {sobol_resolved(sobol)}"
+        )
+    return lines
