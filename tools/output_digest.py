@@ -1,7 +1,7 @@
 """Fingerprint the outputs of every shipped command, to show that a refactoring changed no result byte.
 
     python -m tools.output_digest OUT.json [--workdir DIR]
-    python -m tools.output_digest OUT.json --compare BEFORE.json
+    python -m tools.output_digest OUT.json --compare BEFORE.json [--only KEY ...]
 
 Runs each command of the tour below at a small size (fixed seeds, two workers), then `plot DIR` on each
 result folder, and writes the SHA-256 of every file each folder holds. What differs between two runs of
@@ -100,13 +100,15 @@ def digest_folder(folder: Path, workdir: Path) -> dict[str, str]:
     return out
 
 
-def tour(workdir: Path, workers: int) -> dict[str, dict[str, str]]:
+def tour(workdir: Path, workers: int, only: set[str] | None = None) -> dict[str, dict[str, str]]:
     inputs = workdir / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     (inputs / "three_levers.yaml").write_text(PACKAGE.format(root=ROOT), encoding="utf-8")
     (inputs / "tiny.yaml").write_text(CALIBRATION.format(root=ROOT), encoding="utf-8")
     result: dict[str, dict[str, str]] = {}
     for key, command in TOUR:
+        if only and key not in only:
+            continue
         out = workdir / "out" / key
         argv = [*command.format(inputs=inputs).split(), "--out", str(out), "--quiet", "--workers", str(workers)]
         print(f"[{key}] python run.py {' '.join(argv)}", flush=True)
@@ -127,15 +129,18 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--compare", type=Path, metavar="BEFORE.json")
+    parser.add_argument("--only", nargs="+", choices=[key for key, _ in TOUR], help="run only these result folders")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = tour(args.workdir or Path(tmp), args.workers)
+        result = tour(args.workdir or Path(tmp), args.workers, set(args.only or ()))
     args.out.write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
     files = sum(len(v) for v in result.values())
     print(f"{files} files in {len(result)} result folders -> {args.out}")
     if args.compare is None:
         return 0
     before = json.loads(args.compare.read_text(encoding="utf-8"))
+    if args.only:
+        before = {key: value for key, value in before.items() if key in args.only}
     differ = [
         f"{key}/{name}"
         for key in sorted(set(before) | set(result))
