@@ -9,9 +9,11 @@ checked here, so its errors name the scenario file and the key.
 
 from __future__ import annotations
 
+import copy
 import json
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +84,37 @@ def load_raw(path: str | Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, merge and validate a scenario file; overrides are dotted key paths."""
-    path = Path(path)
-    data = load_raw(path)
-    for dotted, value in (overrides or {}).items():
+    return variant(load_raw(Path(path)), overrides or {}, path)
+
+
+def variant(
+    base: Scenario | Mapping[str, Any],
+    values: Mapping[str, Any],
+    source: str | Path | None,
+    *,
+    name: str | None = None,
+    drop: Iterable[str] = (),
+) -> Scenario:
+    """A base scenario with dotted-key values set, validated: the one way every command makes a variant.
+
+    `base` is a merged mapping (as `load_raw` reads it; it is copied, never
+    changed) or a validated Scenario; `drop` removes dotted keys (a lever
+    switched off) before the values are set; `name` renames the variant. An
+    error names `source`, the file the values came from.
+    """
+    data = base.model_dump(mode="json") if isinstance(base, Scenario) else copy.deepcopy(dict(base))
+    if name is not None:
+        data["name"] = name
+    for dotted in drop:
+        *head, last = dotted.split(".")
+        node: Any = data
+        for key in head:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    for dotted, value in values.items():
         set_path(data, dotted, value)
-    return validate_mapping(data, path)
+    return validate_mapping(data, source)
 
 
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
