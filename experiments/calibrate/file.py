@@ -12,19 +12,17 @@ override the file's values.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
+from experiments.design.base_file import BaseFile, LoadedFile, key_info, read_base_file
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
-from model.config import Frozen, Name, Scenario
+from model.config import Frozen, Scenario
 from model.errors import InputError, short
-from model.keys import KeyInfo, describe
-from model.limits import MAX_FIRMS
-from model.scenario import load_raw, read_yaml, set_path, to_input_error, validate_mapping
+from model.keys import KeyInfo
 from model.world import world_for
 
 MAX_PARAMETERS = 30
@@ -65,13 +63,10 @@ class Predictive(Frozen):
     replications: Annotated[int, Field(ge=1, le=1000)] = 3
 
 
-class CalibrationFile(Frozen):
-    name: Name
-    description: str = ""
-    base: Annotated[str, Field(min_length=1, max_length=4096)]
-    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
-    replications: Annotated[int, Field(ge=1, le=100)] = 2
-    firms: Annotated[int, Field(ge=1, le=MAX_FIRMS)] | None = None
+class CalibrationFile(BaseFile):
+    """A calibration file (experiments/calibration.reference.yaml): the shared keys, priors, facts, ABC settings."""
+
+    replications: Annotated[int, Field(ge=1, le=100)] = 2  # per parameter set: fewer than experiments allow
     parameters: dict[str, Prior]
     fit: tuple[str, ...] = FIT_DEFAULT
     held_out: tuple[str, ...] = HELD_OUT_DEFAULT
@@ -110,39 +105,31 @@ class CalibrationFile(Frozen):
         return value
 
 
-class LoadedCalibration:
+class LoadedCalibration(LoadedFile[CalibrationFile]):
     """A calibration file with its command-line overrides and its base scenario."""
 
-    def __init__(self, calibration: CalibrationFile, path: Path, base_path: Path, base_raw: dict[str, Any]) -> None:
-        self.calibration = calibration
-        self.path = path
-        self.base_path = base_path
-        self.base_raw = base_raw
+    @property
+    def calibration(self) -> CalibrationFile:
+        return self.spec
 
     @property
     def keys(self) -> list[str]:
         return list(self.calibration.parameters)
 
     def info(self, key: str) -> KeyInfo:
-        prior, info = self.calibration.parameters[key], describe(key)
-        return KeyInfo(prior.label or info.label, prior.unit if prior.unit is not None else info.unit)
+        prior = self.calibration.parameters[key]
+        return key_info(key, prior.label, prior.unit)
 
     def weight(self, fact: str) -> float:
         return float(self.calibration.weights.get(fact, 1.0))
 
     def scenario(self, values: dict[str, float], name: str, hindcast_only: bool = True) -> Scenario:
         """The base scenario with these values; `hindcast_only` ends it with the hindcast window (faster)."""
-        data = json.loads(json.dumps(self.base_raw))
-        data["name"] = name
-        if self.calibration.firms is not None:
-            set_path(data, "firms.count", self.calibration.firms)
-        for key, value in values.items():
-            set_path(data, key, value)
         if hindcast_only:
-            years = data.setdefault("years", {})
-            years["end"] = years.get("hindcast_end")
-            years["report_start"] = None
-        return validate_mapping(data, self.path)
+            years = self.base_raw.get("years")
+            hindcast = values.get("years.hindcast_end", years.get("hindcast_end") if isinstance(years, dict) else None)
+            values = {**values, "years.end": hindcast, "years.report_start": None}
+        return self.variant(values, name)
 
     def default(self, key: str) -> float:
         """The base scenario's value of a parameter (before calibration)."""
@@ -155,22 +142,7 @@ class LoadedCalibration:
 def load_calibration(path: str | Path, args: Any = None) -> LoadedCalibration:
     """Read and validate a calibration file and its base scenario; check every prior's ends make valid scenarios."""
     path = Path(path)
-    raw = read_yaml(path)
-    for flag in ("replications", "seed", "firms"):
-        value = getattr(args, flag, None) if args is not None else None
-        if value is not None:
-            raw[flag] = value
-    try:
-        calibration = CalibrationFile.model_validate_json(json.dumps(raw), strict=True)
-    except ValidationError as exc:
-        raise to_input_error(exc, path, CalibrationFile) from None
-    base_path = path.resolve().parent / calibration.base
-    try:
-        base_raw = load_raw(base_path)
-    except InputError as exc:
-        if exc.file == str(base_path) and not exc.key:
-            raise InputError(path, "base", f"{short(calibration.base)}: {exc.problem}", "a scenario file") from None
-        raise
+    calibration, base_path, base_raw = read_base_file(path, args, CalibrationFile)
     loaded = LoadedCalibration(calibration, path, base_path, base_raw)
     full = loaded.scenario({}, "defaults", hindcast_only=False)
     if full.years.hindcast_end is None:

@@ -12,20 +12,18 @@ r, with replication r's seed the same at every point (common random numbers).
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from model.config import Frozen, Name, Scenario
+from experiments.design.base_file import BaseFile, LoadedFile, key_info, read_base_file
+from model.config import Frozen, Scenario
 from model.errors import InputError, short
-from model.keys import KeyInfo, describe
-from model.limits import MAX_FIRMS, MAX_REPLICATIONS
+from model.keys import KeyInfo
 from model.outcomes import HORIZON
-from model.scenario import load_raw, read_yaml, set_path, to_input_error, validate_mapping
 from model.world import world_for
 
 MAX_POINTS = 100_000
@@ -72,13 +70,9 @@ class Design(Frozen):
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
 
 
-class ExperimentFile(Frozen):
-    name: Name
-    description: str = ""
-    base: Annotated[str, Field(min_length=1, max_length=4096)]
-    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
-    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 1
-    firms: Annotated[int, Field(ge=1, le=MAX_FIRMS)] | None = None
+class ExperimentFile(BaseFile):
+    """An experiment file (experiments/reference.yaml): the shared keys, then the design, factors and outcomes."""
+
     design: Design = Design()
     factors: dict[str, Factor]
     outcomes: tuple[str, ...] = ("north_share_jobs", "relocated_jobs", "fiscal_cost_yuan")
@@ -110,14 +104,12 @@ def cast(factor: Factor, value: Value) -> Value:
     return value
 
 
-class LoadedExperiment:
+class LoadedExperiment(LoadedFile[ExperimentFile]):
     """An experiment file with its command-line overrides, its base scenario mapping and its factors."""
 
-    def __init__(self, experiment: ExperimentFile, path: Path, base_path: Path, base_raw: dict[str, Any]) -> None:
-        self.experiment = experiment
-        self.path = path
-        self.base_path = base_path
-        self.base_raw = base_raw
+    @property
+    def experiment(self) -> ExperimentFile:
+        return self.spec
 
     @property
     def factor_names(self) -> list[str]:
@@ -125,18 +117,12 @@ class LoadedExperiment:
 
     def factor_info(self, key: str) -> KeyInfo:
         """The factor's label and unit: the file's, else the schema's, else from the key path."""
-        factor, info = self.experiment.factors[key], describe(key)
-        return KeyInfo(factor.label or info.label, factor.unit if factor.unit is not None else info.unit)
+        factor = self.experiment.factors[key]
+        return key_info(key, factor.label, factor.unit)
 
     def scenario_at(self, point: dict[str, Value], name: str | None = None) -> Scenario:
         """The base scenario with the point's factor values set (validated)."""
-        data = json.loads(json.dumps(self.base_raw))
-        data["name"] = name or self.experiment.name
-        if self.experiment.firms is not None:
-            set_path(data, "firms.count", self.experiment.firms)
-        for key, value in point.items():
-            set_path(data, key, value)
-        return validate_mapping(data, self.path)
+        return self.variant(point, name or self.experiment.name)
 
     def base_scenario(self) -> Scenario:
         return self.scenario_at({}, name=f"{self.experiment.name}-base")
@@ -189,22 +175,7 @@ class LoadedExperiment:
 def load_experiment(path: str | Path, args: Any = None) -> LoadedExperiment:
     """Read and validate an experiment file, its base scenario, every factor value and the design's size."""
     path = Path(path)
-    raw = read_yaml(path)
-    for flag, key in (("replications", "replications"), ("seed", "seed"), ("firms", "firms")):
-        value = getattr(args, flag, None) if args is not None else None
-        if value is not None:
-            raw[key] = value
-    try:
-        experiment = ExperimentFile.model_validate_json(json.dumps(raw), strict=True)
-    except ValidationError as exc:
-        raise to_input_error(exc, path, ExperimentFile) from None
-    base_path = path.resolve().parent / experiment.base
-    try:
-        base_raw = load_raw(base_path)
-    except InputError as exc:
-        if exc.file == str(base_path) and not exc.key:
-            raise InputError(path, "base", f"{short(experiment.base)}: {exc.problem}", "a scenario file") from None
-        raise
+    experiment, base_path, base_raw = read_base_file(path, args, ExperimentFile)
     loaded = LoadedExperiment(experiment, path, base_path, base_raw)
     points = loaded.n_points()
     if points > MAX_POINTS:
