@@ -167,13 +167,6 @@ def apply_inputs(raw: Mapping[str, Any], inputs: Iterable[LeverInput], entered: 
     return data
 
 
-def without_levers(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The same scenario with every lever switched off: the app's baseline."""
-    data = copy.deepcopy(dict(raw))
-    data["policies"] = {}
-    return data
-
-
 def scenario_files(folder: Path) -> list[Path]:
     """The shipped scenarios: every .yaml in `folder`, baseline first, then by name."""
     files = sorted(p for p in folder.glob("*.yaml") if p.is_file())

@@ -21,12 +21,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from app.levers import LeverInput, apply_inputs, lever_inputs, scenario_files, shipped_values, without_levers
+from app.levers import LeverInput, apply_inputs, lever_inputs, scenario_files, shipped_values
 from model.config import Scenario
 from model.errors import InputError
 from model.metrics import YearRecord
 from model.model import RelocationModel
-from model.scenario import load_raw, set_path, validate_mapping
+from model.scenario import load_raw, validate_mapping, variant
 from model.world import WorldData, check_references, world_for
 from report.tables import Place
 
@@ -114,11 +114,9 @@ class AppModel(mesa.Model):
             return
         try:
             raw = apply_inputs(loaded.raw, loaded.inputs, entered)
-            set_path(raw, "seed", seed)
-            if firms is not None:
-                set_path(raw, "firms.count", firms)
-            scenario = validate_mapping(raw, loaded.path)
-            base = validate_mapping(without_levers(raw), loaded.path)
+            run = {"seed": seed} if firms is None else {"seed": seed, "firms.count": firms}
+            scenario = variant(raw, run, loaded.path)
+            base = variant(raw, {**run, "policies": {}}, loaded.path)  # every lever off: the page's baseline
             check_references(scenario, loaded.world, loaded.path)  # e.g. a lever year outside the scenario's
         except InputError as exc:
             self.error = exc.message

@@ -21,7 +21,7 @@ from model.config import Scenario
 from model.errors import InputError, short
 from model.metrics import TIMESERIES_COLUMNS, horizon_metrics, in_window
 from model.outcomes import HORIZON, metric
-from model.scenario import load_scenario, set_path, validate_mapping
+from model.scenario import load_scenario, variant
 from model.seeds import draw_seed, seed_of
 
 if TYPE_CHECKING:
@@ -41,15 +41,9 @@ def scenario_with(scenario: Scenario | None, scenario_file: str | Path | None, p
         raise InputError(PARAMS_SOURCE, "scenario_file", "given together with a scenario", "one of the two")
     if scenario_file is not None:
         return load_scenario(scenario_file, overrides)
-    if scenario is None:
-        data: dict[str, Any] = {"name": DEFAULT_NAME}
-    elif overrides:
-        data = scenario.model_dump(mode="json")
-    else:
+    if scenario is not None and not overrides:
         return scenario
-    for dotted, value in overrides.items():
-        set_path(data, dotted, value)
-    return validate_mapping(data, PARAMS_SOURCE)
+    return variant(scenario if scenario is not None else {"name": DEFAULT_NAME}, overrides, PARAMS_SOURCE)
 
 
 def _plain(value: Any) -> Any:

@@ -35,7 +35,6 @@ only when a model is built.
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import types
@@ -49,7 +48,7 @@ import numpy as np
 from model.errors import InputError, short
 from model.levers import REGISTRY
 from model.outcomes import HORIZON, Better, metric
-from model.scenario import load_raw, set_path, validate_mapping
+from model.scenario import load_raw, variant
 from model.seeds import draw_seed, replication_seeds
 
 if TYPE_CHECKING:
@@ -221,7 +220,7 @@ def check_parameters(
     bad key or bound is one InputError now, not a failure in experiment 347.
     Returns the scenario mapping (after `extends`)."""
     raw = load_raw(path)
-    validate_mapping(copy.deepcopy(raw), path)  # the file's own mistakes are reported against the file
+    variant(raw, {}, path)  # the file's own mistakes are reported against the file
     ranges = {**uncertainties, **levers}
     for key in [*ranges, *constants]:
         if not all(part.isidentifier() and "__" not in part for part in key.split(".")):
@@ -233,12 +232,8 @@ def check_parameters(
         if not _is_range(bounds):
             raise InputError(None, key, f"{short(bounds)} is not a range", "(low, high) numbers with low < high")
     for end in (0, 1):
-        data = copy.deepcopy(raw)
-        for key, value in constants.items():
-            set_path(data, key, value)
-        for key, bounds in ranges.items():
-            set_path(data, key, bounds[end])
-        validate_mapping(data, f"{path} with the EMA {'low' if end == 0 else 'high'} ends and fixed values")
+        values = {**constants, **{key: bounds[end] for key, bounds in ranges.items()}}
+        variant(raw, values, f"{path} with the EMA {'low' if end == 0 else 'high'} ends and fixed values")
     return raw
 
 

@@ -32,7 +32,7 @@ from model.choice import choice_probabilities, utility_tables
 from model.config import Scenario
 from model.model import RelocationModel
 from model.nested import NestSpec, nest_shares, nested_logit
-from model.scenario import set_path, validate_mapping
+from model.scenario import variant
 from model.world import WorldData
 
 CLOSED_FORM_COLUMNS = ("check", "expected", "got", "tolerance", "passed")
@@ -109,19 +109,16 @@ def zero_utility_rows(scenario: Scenario, world: WorldData) -> list[list[Any]]:
 
 def forced_year(scenario: Scenario, firms: int = SIM_FIRMS) -> Scenario:
     """The scenario's first year alone, every firm moving, one batch, one firm per represented firm."""
-    data = scenario.model_dump(mode="json")
     start = scenario.years.start
-    data["years"] = {"start": start, "end": start, "hindcast_end": None, "report_start": None}
-    data["policies"] = {}
-    for key, value in (
-        ("firms.count", firms),
-        ("firms.represented", firms),
-        ("behaviour.push.intercept", FORCED_INTERCEPT),
-        ("behaviour.batches_per_year", 1),
-    ):
-        set_path(data, key, value)
-    data["name"] = f"{scenario.name}-closed-form"
-    return validate_mapping(data, "closed-form check")
+    values = {
+        "years": {"start": start, "end": start, "hindcast_end": None, "report_start": None},
+        "policies": {},
+        "firms.count": firms,
+        "firms.represented": firms,
+        "behaviour.push.intercept": FORCED_INTERCEPT,
+        "behaviour.batches_per_year": 1,
+    }
+    return variant(scenario, values, "closed-form check", name=f"{scenario.name}-closed-form")
 
 
 def expected_counts(scenario: Scenario, seed: int, world: WorldData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -37,7 +37,7 @@ from model.csvfile import read_rows
 from model.errors import InputError, short
 from model.keys import describe
 from model.levers.registry import REGISTRY
-from model.scenario import load_raw, load_scenario, set_path, validate_mapping
+from model.scenario import load_raw, load_scenario, set_path, validate_mapping, variant
 from model.world import world_for
 from model.yamlfile import read_yaml
 
@@ -92,19 +92,14 @@ class Target:
         hindcast_only: bool = False,
     ) -> Scenario:
         """The reported scenario with dotted-key values, more lever sections, or ending with the hindcast."""
-        data = json.loads(json.dumps(self.raw))
-        data["name"] = name
-        for key, value in (values or {}).items():
-            set_path(data, key, value)
+        sections = self.raw.get("policies") or {}
         if policies is not None:  # lever sections added to the scenario's own (replacing the same lever's)
-            data["policies"] = {**(data.get("policies") or {}), **json.loads(json.dumps(policies))}
+            sections = {**sections, **json.loads(json.dumps(policies))}
+        extra: dict[str, Any] = {} if policies is None else {"policies": sections}
         if hindcast_only:
             end = self.scenario.years.hindcast_end
-            years = data.setdefault("years", {})
-            years["end"] = end
-            years["report_start"] = None
-            data["policies"] = _within(data.get("policies") or {}, end)
-        return validate_mapping(data, self.path)
+            extra = {"years.end": end, "years.report_start": None, "policies": _within(sections, end)}
+        return variant(self.raw, {**(values or {}), **extra}, self.path, name=name)
 
     def value(self, key: str) -> float:
         node: Any = self.scenario.model_dump(mode="json")
