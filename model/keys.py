@@ -51,12 +51,13 @@ class KeyInfo:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The schema class a field holds (through `X | None`), or None for a plain value."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         for arg in typing.get_args(annotation):
-            found = _model_in(arg)
+            found = model_in(arg)
             if found is not None:
                 return found
     return None
@@ -74,7 +75,7 @@ def _field_extra(dotted: str) -> dict[str, Any]:
         if i == len(parts) - 1:
             extra = field.json_schema_extra
             return dict(extra) if isinstance(extra, dict) else {}
-        cls = _model_in(field.annotation)
+        cls = model_in(field.annotation)
     return {}
 
 

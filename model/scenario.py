@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import types
-import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from model.config import DataFiles, Scenario
 from model.errors import InputError, short
 from model.files import DATA_FILE, YAML_FILE, check_input_file, resolve_path
+from model.keys import model_in as model_in  # re-exported: the schema walkers of tools/ and tests
 from model.yamlfile import read_yaml as read_yaml  # re-exported: experiment files are read with it too
 
 MAX_EXTENDS_DEPTH = 10
@@ -176,17 +175,6 @@ def _model_at(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> type[Ba
             return None
         cls = sub
     return cls
-
-
-def model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            found = model_in(arg)
-            if found is not None:
-                return found
-    return None
 
 
 _TYPE_WORDS = {
