@@ -33,8 +33,8 @@ run's movers see the moves of earlier runs only; subsidies are paid first
 come, first served in step order; a closing firm's jobs leave after every firm
 has stepped. Draws differ (the firm's own uniforms from `model.rng`, no
 common-random-number layout), so results agree in distribution, not draw for
-draw; the firms drawn are the same. `python -m benchmarks.per_agent` (or
-`benchmarks.agreement`) prints the agreement over seeds.
+draw; the firms drawn are the same. `python -m benchmarks.agreement` prints
+the agreement over seeds (this module is the model; it runs nothing itself).
 """
 
 from __future__ import annotations
@@ -371,14 +371,3 @@ class PerAgentModel(mesa.Model):
 def simulate_per_agent(scenario: Scenario, seed: int, data: WorldData | None = None) -> Results:
     """One per-agent replication (the counterpart of `model.simulate`)."""
     return PerAgentModel(scenario, seed, data).run()
-
-
-def main() -> int:
-    """`python -m benchmarks.per_agent`: the agreement over seeds, as `python -m benchmarks.agreement`."""
-    from benchmarks.agreement import main as agreement_main  # here: agreement imports this module
-
-    return agreement_main()
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -298,4 +298,11 @@ def scenario_model(levers: Sequence[type[Lever]]) -> type[Scenario]:
 
 
 LEVER_KEYS: tuple[str, ...] = tuple(Policies.model_fields)
+
+
+def levers_of(scenario: Scenario) -> list[str]:
+    """The levers a scenario switches on (its sections under `policies:`), in the registry's order."""
+    return [k for k in LEVER_KEYS if getattr(scenario.policies, k) is not None]
+
+
 KindName = Literal["origin", "north_park", "jiangsu_city", "outside_city"]

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from experiments.analysis.posterior import load_posterior
-from experiments.calibrate.experiment import null_overrides
 from experiments.calibrate.tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
 from experiments.facts.catalogue import FACTS
+from experiments.facts.yardsticks import null_overrides
 from model.config import Choice, Nests
 from model.scenario import load_scenario
 from tests.conftest import ROOT, read_csv, read_json

@@ -236,7 +236,8 @@ def test_sobol_bytes_are_the_same_with_two_workers_after_a_resume(
 
 
 def test_design_depends_on_the_seed(experiment: Callable[[str], Path]) -> None:
-    from experiments.sensitivity.experiment import Sensitivity, analysis_seed
+    from experiments.analysis.salib import analysis_seed
+    from experiments.sensitivity.experiment import Sensitivity
 
     args = argparse.Namespace(experiment=experiment(SOBOL_YAML), replications=None, seed=None, firms=None)
     plans = []

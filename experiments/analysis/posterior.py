@@ -21,10 +21,26 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.calibrate.columns import PARAMETER_COLUMNS, POSTERIOR_FIXED
 from model.csvfile import read_rows
 from model.errors import InputError, short
 
+# The columns of the two files, for `calibrate` (their writer) and every reader.
+POSTERIOR_FIXED = ("draw", "weight", "distance")  # then one column per dotted key
+PARAMETER_COLUMNS = (
+    "key",
+    "label",
+    "unit",
+    "prior_low",
+    "prior_high",
+    "default",
+    "reason",
+    "posterior_mean",
+    "posterior_sd",
+    "q05",
+    "q50",
+    "q95",
+    "calibrated",
+)
 POSTERIOR_FILE = "posterior.csv"
 PARAMETERS_FILE = "parameters.csv"
 MAX_PARTICLES = 100_000

@@ -1,24 +1,12 @@
-"""The columns of a calibration result folder's tables (written by experiments.calibrate.tables,
-read by experiments.analysis.posterior and experiments.calibrate.read): one definition for writer and readers."""
+"""The columns of a calibration result folder's tables (written by experiments.calibrate.tables, read by
+experiments.calibrate.read): one definition for writer and readers. posterior.csv's and parameters.csv's are
+the posterior's (experiments.analysis.posterior, which every --posterior command reads) and come from there."""
 
 from __future__ import annotations
 
-POSTERIOR_FIXED = ("draw", "weight", "distance")  # then one column per dotted key
-PARAMETER_COLUMNS = (
-    "key",
-    "label",
-    "unit",
-    "prior_low",
-    "prior_high",
-    "default",
-    "reason",
-    "posterior_mean",
-    "posterior_sd",
-    "q05",
-    "q50",
-    "q95",
-    "calibrated",
-)
+from experiments.analysis.posterior import PARAMETER_COLUMNS as PARAMETER_COLUMNS
+from experiments.analysis.posterior import POSTERIOR_FIXED as POSTERIOR_FIXED
+
 TRACE_COLUMNS = ("generation", "epsilon", "particles", "simulations", "acceptance_rate", "effective_size")
 FIT_COLUMNS = (
     "fact",

@@ -36,19 +36,12 @@ from experiments.engine.pool import Engine, RunStats
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, scenario_content
-from model.config import Choice, Nests
+from experiments.facts.yardsticks import null_overrides
 from model.errors import InputError
 from model.world import WorldData, world_for
 
 DB = "abc.db"
 MODELS = ("posterior", "calibrated", "defaults", "null")
-
-
-def null_overrides() -> dict[str, float]:
-    """Every choice coefficient 0 and every nest λ 1, from the schema (not a list kept here)."""
-    out = {f"behaviour.choice.{k}": 0.0 for k in Choice.model_fields}
-    out.update({f"behaviour.nests.{k}": 1.0 for k in Nests.model_fields})
-    return out
 
 
 class Calibrate(Experiment):

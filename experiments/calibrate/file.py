@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from experiments.design.base_file import BaseFile, LoadedFile, key_info, read_base_file
+from experiments.design.base import BaseFile, LoadedFile, key_info, read_base_file
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
 from model.config import Frozen, Scenario
 from model.errors import InputError, short

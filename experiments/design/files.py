@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from experiments.design.base_file import BaseFile, LoadedFile, key_info, read_base_file
+from experiments.design.base import BaseFile, LoadedFile, key_info, read_base_file
 from model.config import Frozen, Scenario
 from model.errors import InputError, short
 from model.keys import KeyInfo

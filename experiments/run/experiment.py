@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.analysis.stats import Interval
+from experiments.design.base import overrides_from
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, digest, scenario_content
@@ -32,18 +33,6 @@ INTERVAL_METHOD = (
     "Student t interval of the mean over replications; for shares on the logit scale and for non-negative "
     "quantities on the log scale (delta method), so that it stays inside the metric's bounds"
 )
-
-
-def overrides_from(args: Any) -> dict[str, Any]:
-    """--replications, --seed, --firms as scenario overrides."""
-    out: dict[str, Any] = {}
-    if getattr(args, "replications", None) is not None:
-        out["replications"] = args.replications
-    if getattr(args, "seed", None) is not None:
-        out["seed"] = args.seed
-    if getattr(args, "firms", None) is not None:
-        out["firms.count"] = args.firms
-    return out
 
 
 class Run(Experiment):

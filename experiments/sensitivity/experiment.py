@@ -23,13 +23,13 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from experiments.analysis.salib import CONF_LEVEL, NUM_RESAMPLES, analysis_seed, require_salib
 from experiments.design.files import Value
 from experiments.design.points import PointsExperiment, outcome_values
 from experiments.engine.provenance import package_version
@@ -41,35 +41,6 @@ logger = logging.getLogger(__name__)
 
 INDICES: dict[str, tuple[str, ...]] = {"morris": ("mu_star", "mu", "sigma"), "sobol": ("S1", "ST")}
 CONF_OF = {"mu_star": "mu_star_conf", "S1": "S1_conf", "ST": "ST_conf"}
-NUM_RESAMPLES = 1000  # bootstrap resamples: cheap next to the model runs, steadier than SALib's 100
-CONF_LEVEL = 0.95
-INSTALL_HINT = 'pip install -e ".[sensitivity]" (or pip install "SALib>=1.4")'
-
-
-@dataclass(frozen=True)
-class SALib:
-    """The SALib functions used, imported only when the command runs (SALib is an optional extra)."""
-
-    morris_sample: Callable[..., np.ndarray]
-    morris_analyze: Callable[..., Any]
-    sobol_sample: Callable[..., np.ndarray]
-    sobol_analyze: Callable[..., Any]
-
-
-def require_salib() -> SALib:
-    try:
-        from SALib.analyze import morris as morris_analyze
-        from SALib.analyze import sobol as sobol_analyze
-        from SALib.sample import morris as morris_sample
-        from SALib.sample import sobol as sobol_sample
-    except ImportError:
-        raise InputError("command line", "sensitivity", "SALib is not installed", INSTALL_HINT) from None
-    return SALib(morris_sample.sample, morris_analyze.analyze, sobol_sample.sample, sobol_analyze.analyze)
-
-
-def analysis_seed(sample_seed: int) -> int:
-    """The bootstrap seed, derived from the design seed; never 0 (SALib's Sobol' treats 0 as unseeded)."""
-    return int(np.random.SeedSequence([sample_seed, 2]).generate_state(1, np.uint32)[0]) or 1
 
 
 class Sensitivity(PointsExperiment):

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from experiments.calibrate.experiment import null_overrides
 from experiments.engine.naming import derived_name
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import draw_seeds, replication_seeds
@@ -43,6 +42,7 @@ from experiments.engine.task_pool import TaskPool, record
 from experiments.facts import destinations
 from experiments.facts.destinations import destination_rows
 from experiments.facts.patterns import read_targets
+from experiments.facts.yardsticks import null_overrides
 from experiments.registry import DEFAULT_DRAWS, DEFAULT_SOBOL_SAMPLES
 from experiments.validation.closed_form import CLOSED_FORM_COLUMNS, closed_form_rows
 from experiments.validation.facts import COVERAGE_COLUMNS, FACT_COLUMNS, coverage_rows, fact_rows
@@ -80,7 +80,7 @@ class Report(Experiment):
         self.levers = single_lever_scenarios()
         self.ranges, self.range_source = parameter_ranges(self.target) if self.samples else ([], "")
         if self.samples:
-            from experiments.sensitivity.experiment import require_salib
+            from experiments.analysis.salib import require_salib
 
             require_salib()
         self.world = world_for(self.target.scenario, self.target.path)

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from experiments.analysis.salib import CONF_LEVEL, NUM_RESAMPLES, analysis_seed, require_salib
 from experiments.engine.store import RunStore, Task
 from experiments.engine.task_pool import MetricCache, TaskPool
-from experiments.sensitivity.experiment import CONF_LEVEL, NUM_RESAMPLES, analysis_seed, require_salib
 from experiments.validation.inputs import LeverScenario, Range, Target
 
 HEADLINE = ("north_share_jobs", "outside_share_jobs", "to_north_jobs")

@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from experiments.analysis.posterior import PARAMETERS_FILE, Posterior, load_posterior
-from experiments.compare.experiment import levers_of
 from experiments.facts.catalogue import FACTS
-from model.config import Scenario
+from model.config import Scenario, levers_of
 from model.csvfile import read_rows
 from model.errors import InputError, short
 from model.keys import describe

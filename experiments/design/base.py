@@ -26,6 +26,18 @@ from model.scenario import load_raw, read_yaml, to_input_error, variant
 COMMAND_LINE = ("replications", "seed", "firms")  # flags that override the file's key of the same name
 
 
+def overrides_from(args: Any) -> dict[str, Any]:
+    """--replications, --seed, --firms as scenario overrides."""
+    out: dict[str, Any] = {}
+    if getattr(args, "replications", None) is not None:
+        out["replications"] = args.replications
+    if getattr(args, "seed", None) is not None:
+        out["seed"] = args.seed
+    if getattr(args, "firms", None) is not None:
+        out["firms.count"] = args.firms
+    return out
+
+
 class BaseFile(Frozen):
     """The keys every file with a base scenario has (subclasses add theirs, and may change a default)."""
 
