@@ -1,4 +1,4 @@
-"""experiments/measures.py and experiments/facts.py on hand-made cases whose answers are known."""
+"""experiments/facts/measures.py and experiments/facts/catalogue.py on hand-made cases whose answers are known."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@
    every nest λ 1: the model without its choice rule). Every fact is
    measured, fitted and held out alike.
 
-Tables (experiments/calibration_tables.py writes them): posterior.csv,
+Tables (experiments/calibrate/tables.py writes them): posterior.csv,
 parameters.csv, populations.csv, trace.csv, fit.csv, predictive.csv,
 calibrated.yaml, calibration.resolved.yaml, and pyabc's database abc.db.
 """

@@ -1,4 +1,4 @@
-"""The tables of a calibration folder (format: experiments/calibrate.py and the README).
+"""The tables of a calibration folder (format: experiments/calibrate/experiment.py and the README).
 
 - `posterior.csv`: the final population, `draw, weight, distance, <dotted key>...`;
 - `populations.csv`: every generation's population, `generation, particle, weight, distance, <key>...`;
