@@ -1,5 +1,2 @@
-"""Shared analysis.
-
-bounded intervals and paired differences, posterior ensembles and their effects, Shapley values. No command,
-no report.
-"""
+"""Shared analysis: bounded intervals and paired differences, posterior ensembles and their effects, Shapley
+values, SALib. It imports no command and no report."""

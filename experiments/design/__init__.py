@@ -1,1 +1,2 @@
-"""Experiment designs: files with a base scenario and dotted-key factors, design points, scenario variants."""
+"""Experiment designs: files with a base scenario and dotted-key factors (experiments, calibrations), design
+points, command-line overrides."""

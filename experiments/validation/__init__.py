@@ -1,4 +1,2 @@
-"""`report` (the validation report).
-
-the facts beside the null model, closed forms, statics, returns, Sobol'; plan, analysis, report, figures.
-"""
+"""`report` (the validation report): the facts beside the null model, closed forms, comparative statics,
+returns to subsidies, Sobol' indices; plan, analysis, report, figures."""
