@@ -114,9 +114,21 @@ def check_input_file(
         raise _fail(path, "is not a regular file", kind.allowed, named_in, key)
     if not str(path).lower().endswith(kind.suffixes):
         raise _fail(path, f"is not a {' or '.join(kind.suffixes)} file", kind.allowed, named_in, key)
+    target = _target(path, kind, named_in, key)
+    if not str(target).lower().endswith(kind.suffixes):  # a link named x.yaml to /etc/shadow: never opened
+        problem = f"is a symbolic link to a file that is not a {' or '.join(kind.suffixes)} file"
+        raise _fail(path, problem, kind.allowed, named_in, key)
     if info.st_size > kind.max_bytes:
         raise _fail(path, f"file is {info.st_size:,} bytes", f"at most {kind.max_bytes:,} bytes", named_in, key)
     return info
+
+
+def _target(path: str | Path, kind: FileKind, named_in: str | Path | None, key: str) -> Path:
+    """Where the path leads after every symbolic link: the file that would be read."""
+    try:
+        return Path(path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: symlink loop (Python 3.12)
+        raise _fail(path, "cannot be resolved (symbolic link loop?)", kind.allowed, named_in, key) from None
 
 
 def resolve_path(
@@ -133,14 +145,17 @@ def resolve_path(
 def read_text(path: str | Path, kind: FileKind = YAML_FILE) -> str:
     """The file as text after `check_input_file`; UTF-8 (a leading BOM is dropped), no NUL.
 
+    What is opened is the link's checked target, without following a link
+    again (O_NOFOLLOW), so a link swapped in after the check is refused.
+
     The file is opened non-blocking and checked again with fstat, so a path
     swapped for a FIFO between the check and the open still cannot hang us;
     at most max_bytes + 1 bytes are read, whatever the file claims its size is.
     """
     check_input_file(path, kind)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(_target(path, kind, None, ""), flags)  # the checked target; a link swapped in since fails
     except OSError as exc:
         problem = _ERRNO_WORDS.get(exc.errno or 0, f"cannot be read ({exc.strerror or type(exc).__name__})")
         raise InputError(path, "", problem, kind.allowed) from None

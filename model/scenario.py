@@ -10,6 +10,7 @@ checked here, so its errors name the scenario file and the key.
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -63,6 +64,7 @@ def load_raw(path: str | Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -
     if _depth > MAX_EXTENDS_DEPTH:
         raise InputError(path, "extends", "extends chain too deep", f"at most {MAX_EXTENDS_DEPTH}")
     data = read_yaml(path)
+    refuse_foreign(data, path, Scenario, "scenario")
     _absolutise_data_paths(data, resolved.parent, path)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
@@ -79,6 +81,28 @@ def load_raw(path: str | Path, _depth: int = 0, _chain: tuple[Path, ...] = ()) -
     parent.pop("name", None)
     parent.pop("description", None)
     return _merge(parent, data)
+
+
+def refuse_foreign(
+    data: Mapping[Any, Any], path: str | Path, schema: type[BaseModel], what: str, extra: tuple[str, ...] = ()
+) -> None:
+    """Refuse a mapping with top-level keys `schema` does not have, echoing none of them (DESIGN §5).
+
+    A file that is not a scenario (or experiment, or calibration) file, such as
+    someone's secrets behind `extends: x.yaml`, is told apart by its keys before
+    any of its values could reach a message; only a near miss of one allowed key
+    (a typo) is named, by the allowed key it resembles.
+    """
+    allowed = (*schema.model_fields, *extra)
+    unknown = [k for k in data if not (isinstance(k, str) and k in allowed)]
+    if not unknown:
+        return
+    near = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.75) if isinstance(unknown[0], str) else []
+    if len(unknown) == 1 and near:
+        problem = f"a top-level key is not a {what} key (did you mean {near[0]!r}?)"
+    else:
+        problem = f"not a {what} file: {len(unknown)} of its {len(data)} top-level keys are not {what} keys"
+    raise InputError(path, "", problem, ", ".join(allowed))
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

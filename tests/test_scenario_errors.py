@@ -53,7 +53,9 @@ def _about_3000_rows(text: str) -> str:
 
 
 CASES: list[Broken] = [
-    Broken("unknown-top-level-key", _s("name: x\ncolour: red\n"), ("colour", "unknown", "replications", "policies")),
+    # a top-level key the schema lacks: not a scenario file, and none of its keys or values is echoed
+    Broken("unknown-top-level-key", _s("name: x\ncolour: red\n"), ("not a scenario file", "replications", "policies")),
+    Broken("top-level-typo", _s("name: x\npolices: {}\n"), ("did you mean 'policies'",)),
     Broken(
         "unknown-nested-key",
         _s("name: x\npolicies: {talent: {budget: 5}}\n"),

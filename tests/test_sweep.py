@@ -508,7 +508,7 @@ def test_resume_reuses_a_drawn_seed(
 @pytest.mark.parametrize(
     ("fields", "key", "words"),
     [
-        ({"bogus": 1}, "sw.yaml: bogus:", "unknown key"),
+        ({"bogus": 1}, "sw.yaml: not an experiment file", "1 of its"),  # its keys are not echoed
         ({"design": {"methd": "lhs"}}, "design.methd:", "unknown key"),
         ({"factors": {"policies.talent.nope": {"values": [1]}}}, "factors.policies.talent.nope:", "unknown key"),
         ({"factors": {"policies.talnt.annual_budget_yuan": {"values": [1]}}}, "factors.policies.talnt", "unknown key"),

@@ -21,7 +21,7 @@ from model.config import Frozen, Name, Scenario
 from model.errors import InputError, short
 from model.keys import KeyInfo, describe
 from model.limits import MAX_FIRMS, MAX_REPLICATIONS
-from model.scenario import load_raw, read_yaml, to_input_error, variant
+from model.scenario import load_raw, read_yaml, refuse_foreign, to_input_error, variant
 
 COMMAND_LINE = ("replications", "seed", "firms")  # flags that override the file's key of the same name
 
@@ -73,6 +73,7 @@ def key_info(key: str, label: str | None, unit: str | None) -> KeyInfo:
 def read_base_file[F: BaseFile](path: Path, args: Any, spec_class: type[F]) -> tuple[F, Path, dict[str, Any]]:
     """The file validated as `spec_class` with the command line's overrides, its base's path and merged mapping."""
     raw = read_yaml(path)
+    refuse_foreign(raw, path, spec_class, f"{spec_class.__name__.removesuffix('File').lower()}")
     for flag in COMMAND_LINE:
         value = getattr(args, flag, None) if args is not None else None
         if value is not None:
