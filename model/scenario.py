@@ -101,7 +101,8 @@ def refuse_foreign(
     if len(unknown) == 1 and near:
         problem = f"a top-level key is not a {what} key (did you mean {near[0]!r}?)"
     else:
-        problem = f"not a {what} file: {len(unknown)} of its {len(data)} top-level keys are not {what} keys"
+        article = "an" if what[:1] in "aeiou" else "a"
+        problem = f"not {article} {what} file: {len(unknown)} of its {len(data)} top-level keys are not {what} keys"
     raise InputError(path, "", problem, ", ".join(allowed))
 
 
