@@ -3,11 +3,12 @@
     python -m tools.output_digest OUT.json [--workdir DIR]
     python -m tools.output_digest OUT.json --compare BEFORE.json [--only KEY ...]
 
-Runs each command of the tour below at a small size (fixed seeds, two workers), then `plot DIR` on each
-result folder, and writes the SHA-256 of every file each folder holds. What differs between two runs of
-the same code is left out: the manifest's wall time, start time, git commit and command line (the
-folder is in it), and the run store's timings. `--compare` prints every file whose bytes differ from a
-digest written before the change, and exits 1 if any does.
+Runs each command of the tour below at a small size (fixed seeds, two workers), then `plot DIR` on each result
+folder, and writes the SHA-256 of every file each folder holds. What differs between two runs of the same code
+is left out: the manifest's wall time, start time, git commit and command line (the folder is in it), the run
+store's timings, and pyabc's wall-clock columns in abc.db. The fingerprint of a calibration's inputs holds
+absolute paths: compare digests made in checkouts at the same path. `--compare` prints every file whose bytes
+differ from a digest written before the change, and exits 1 if any does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -80,9 +82,24 @@ TOUR = (
 VOLATILE = ("start_time", "wall_seconds", "git_commit", "argv")
 
 
+def _sqlite_rows(path: Path) -> bytes:
+    """pyabc's history database as rows, its wall-clock columns (`*time*`) left out."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        out = []
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+            cursor = con.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the file's own schema
+            keep = [i for i, d in enumerate(cursor.description) if "time" not in d[0]]
+            out.append(repr((table, [tuple(row[i] for i in keep) for row in cursor])))
+        return "\n".join(out).encode()
+    finally:
+        con.close()
+
+
 def _normalised(path: Path, workdir: Path) -> bytes:
     """The file's bytes with the checkout's and the work folder's paths replaced (two checkouts compare equal)."""
-    data = path.read_bytes().replace(str(workdir).encode(), b"<WORK>").replace(str(ROOT).encode(), b"<ROOT>")
+    raw = _sqlite_rows(path) if path.suffix == ".db" else path.read_bytes()
+    data = raw.replace(str(workdir).encode(), b"<WORK>").replace(str(ROOT).encode(), b"<ROOT>")
     if path.name == "manifest.json":
         doc = json.loads(data)
         for key in VOLATILE:
