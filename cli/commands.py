@@ -38,10 +38,13 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _kind_of(path: Path) -> str:
-    """'experiment' for a file with a base scenario and factors, else 'scenario'."""
+    """'calibration' for a file with priors or facts to fit, 'experiment' for one with a base scenario and
+    factors, else 'scenario'; each is then validated by its own reader (no key of it is echoed here)."""
     from model.scenario import read_yaml
 
     data: dict[str, Any] = read_yaml(path)
+    if "parameters" in data or "fit" in data or "held_out" in data:
+        return "calibration"
     return "experiment" if "factors" in data or "base" in data else "scenario"
 
 
@@ -60,12 +63,18 @@ def validate(paths: list[Path]) -> int:
 
 
 def check_file(path: Path) -> str:
-    """Validate a scenario or experiment file and every data file and id it names; return what it is."""
-    if _kind_of(path) == "experiment":
+    """Validate a scenario, experiment or calibration file and every data file and id it names; say what it is."""
+    kind = _kind_of(path)
+    if kind == "experiment":
         from experiments.design.files import load_experiment
 
         loaded = load_experiment(path)
         return f"experiment {loaded.experiment.name}, {loaded.size_text()}"
+    if kind == "calibration":
+        from experiments.calibrate.file import load_calibration
+
+        calibration = load_calibration(path).calibration
+        return f"calibration {calibration.name}, {len(calibration.parameters)} parameters, {len(calibration.fit)} facts"
     from model.scenario import load_scenario
     from model.world import world_for
 

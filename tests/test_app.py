@@ -16,6 +16,7 @@ from model.levers.registry import REGISTRY
 from model.model import simulate
 from model.scenario import load_scenario
 from model.schema import unit_of
+from tests.conftest import HANG_GUARD_S
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRMS = 3000
@@ -167,7 +168,11 @@ def test_views_draw_before_and_after_the_first_year() -> None:
 
 def test_app_command_line_errors_exit_2_in_one_line() -> None:
     proc = subprocess.run(
-        [sys.executable, "run.py", "app", "--port", "70000"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "run.py", "app", "--port", "70000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_S,
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--port" in proc.stderr and "Traceback" not in proc.stderr
@@ -182,7 +187,7 @@ def test_an_address_the_server_cannot_listen_on_exits_2_in_one_line() -> None:
         port = taken.getsockname()[1]
         for args in (["--port", str(port)], ["--host", "999.1.1.1"]):
             proc = subprocess.run(
-                [sys.executable, "run.py", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+                [sys.executable, "run.py", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S
             )
             assert proc.returncode == 2, proc.stderr
             assert proc.stderr.count("\n") == 1 and "cannot listen on" in proc.stderr, proc.stderr
@@ -216,7 +221,7 @@ def test_stopping_the_command_stops_its_server() -> None:
                 assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
                 time.sleep(0.5)
         os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=HANG_GUARD_S) == 0
         with pytest.raises(OSError):
             urllib.request.urlopen(url, timeout=5)
     finally:

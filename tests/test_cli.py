@@ -17,6 +17,7 @@ import experiments.run.figures
 from cli import main
 from model.scenario import load_scenario
 from tests.conftest import (
+    HANG_GUARD_S,
     RESULT_FILES,
     ROOT,
     SCENARIOS,
@@ -515,6 +516,6 @@ def test_help_and_validate_import_neither_mesa_nor_matplotlib() -> None:
         "        main(argv)\n"
         "print(sorted(m for m in ('mesa', 'matplotlib', 'pandas', 'scipy', 'solara') if m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

@@ -34,7 +34,7 @@ from model.world import DATA_DIR, load_world, world_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20240607
-MUTANT_SECONDS = 5
+MUTANT_SECONDS = 120  # a hang guard per mutant (a load takes milliseconds; minutes so a loaded machine passes)
 N_SCENARIO, N_EXPERIMENT, N_DATA = 400, 200, 200
 CLI_EVERY, RUN_EVERY = 2, 10  # every 2nd scenario mutant also through `validate`, every 10th also `run`
 

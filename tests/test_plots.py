@@ -18,6 +18,7 @@ from cli import main
 from experiments.run.figures import draw_all
 from model.errors import InputError
 from report.tables import read_results
+from tests.conftest import HANG_GUARD_S
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = {"jobs_per_year.png", "cumulative_by_destination.png", "north_share.png", "flow_map.png"}
@@ -154,7 +155,7 @@ def test_importing_plots_leaves_matplotlib_global_state_alone() -> None:
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
         "assert raw() == before, 'backend changed'"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert proc.returncode == 0, proc.stderr
 
 

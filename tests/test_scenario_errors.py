@@ -322,7 +322,7 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
     scenario = tmp_path / "laughs.yaml"
     scenario.write_text(_billion_laughs(), encoding="utf-8")
     t0 = time.perf_counter()
-    proc = run_py(["run", scenario, "--out", tmp_path / "out", "-q"], timeout_s=10.0)
+    proc = run_py(["run", scenario, "--out", tmp_path / "out", "-q"])
     assert time.perf_counter() - t0 < 10.0
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
@@ -352,7 +352,7 @@ def test_scenario_that_is_not_a_file_is_refused_at_once(command: str, tmp_path: 
         argv = (
             [command, path] if command == "validate" else ["run", path, "--firms", "100", "-q", "--out", tmp_path / "o"]
         )
-        proc = run_py(argv, timeout_s=15.0)
+        proc = run_py(argv)
         assert proc.returncode == 2, (name, proc.stderr)
         assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1, (name, proc.stderr)
         assert str(path) in proc.stderr and fragment.lower() in proc.stderr.lower(), (name, proc.stderr)
@@ -368,7 +368,7 @@ def test_paths_named_in_a_scenario_that_are_not_files(tmp_path: Path) -> None:
             target = str(path).replace(".yaml", ".csv") if key != "extends" and name == "fifo" else str(path)
             body = f"extends: '{target}'" if key == "extends" else f"world: {{data: {{places: '{target}'}}}}"
             scenario.write_text(f"name: x\n{body}\n", encoding="utf-8")
-            proc = run_py(["validate", scenario], timeout_s=15.0)
+            proc = run_py(["validate", scenario])
             assert proc.returncode == 2, (key, name, proc.stderr)
             assert len(proc.stderr.splitlines()) == 1, (key, name, proc.stderr)
             assert f"{scenario}: {key}: " in proc.stderr, (key, name, proc.stderr)

@@ -30,7 +30,7 @@ from model import simulate
 from model.outcomes import HORIZON, metric
 from model.scenario import load_scenario
 from model.seeds import replication_seeds
-from tests.conftest import ROOT, CliResult, read_csv, read_json
+from tests.conftest import HANG_GUARD_S, ROOT, CliResult, read_csv, read_json
 from tests.tables import assert_shares_bounded, fail_runs, hidden, run_record
 from tests.test_reference import schema_paths, yaml_paths
 
@@ -395,7 +395,7 @@ KILL_RUNS = 30
 
 
 def _wait_for_runs(
-    runs: Path, at_least: int, proc: subprocess.Popen[bytes], stderr: Path, timeout_s: float = 60.0
+    runs: Path, at_least: int, proc: subprocess.Popen[bytes], stderr: Path, timeout_s: float = HANG_GUARD_S
 ) -> None:
     """Poll until the sweep has streamed some runs (startup time depends on the machine, so no fixed sleep)."""
     deadline = time.monotonic() + timeout_s
@@ -437,7 +437,7 @@ def test_kill_minus_9_then_resume_gives_the_uninterrupted_table(
         _wait_for_runs(runs, 3, proc, stderr)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
-        proc.wait(timeout=30)
+        proc.wait(timeout=HANG_GUARD_S)
     assert proc.returncode == -signal.SIGKILL
     before = _run_files(runs)
     assert 3 <= len(before) < KILL_RUNS, "the sweep must be caught mid-way"

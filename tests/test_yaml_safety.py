@@ -19,17 +19,18 @@ from model.errors import InputError
 from model.files import DATA_FILE, YAML_FILE, check_input_file, read_text
 from model.scenario import load_raw, load_scenario
 from model.yamlfile import MAX_DEPTH, read_yaml
+from tests.conftest import HANG_GUARD_S
 
 
 @pytest.fixture(autouse=True)
 def _no_hang() -> Iterator[None]:
-    """Every test here must finish in seconds; a FIFO opened by mistake would block forever."""
+    """A FIFO opened by mistake would block forever: a hang guard (minutes, so a loaded machine passes)."""
 
     def _timeout(_signum: int, _frame: object) -> None:
         raise TimeoutError("the loader blocked")
 
     old = signal.signal(signal.SIGALRM, _timeout)
-    signal.alarm(10)
+    signal.alarm(int(HANG_GUARD_S))
     yield
     signal.alarm(0)
     signal.signal(signal.SIGALRM, old)
