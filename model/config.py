@@ -220,13 +220,16 @@ class Choice(Frozen):
     supply_chain: Coef = -1.0
 
 
-Lambda = Annotated[float, Field(gt=0, le=1)]
+# λ below 0.01 sends V/λ past what a float's exp and sum keep apart (at |coefficients| up to 1000): the choice is a
+# maximum then anyway, so the schema stops there rather than return NaN probabilities.
+LAMBDA_MIN = 0.01
+Lambda = Annotated[float, Field(ge=LAMBDA_MIN, le=1)]
 
 
 class Nests(Frozen):
     """Dissimilarity parameters λ of the nests, one nest per destination kind (DESIGN §2).
 
-    0 < λ ≤ 1; λ = 1 for every nest gives the conditional logit over all
+    0.01 ≤ λ ≤ 1; λ = 1 for every nest gives the conditional logit over all
     destinations; a smaller λ means the places of a nest are closer
     substitutes (a park added in Suqian takes most of its share from the
     other parks, not from the other nests).

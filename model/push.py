@@ -116,8 +116,14 @@ def push_terms(coef: Push) -> list[tuple[float, PushTerm]]:
 
 
 def logistic(eta: np.ndarray | float) -> np.ndarray | float:
-    """The push's link, 1 / (1 + exp(−η)), for arrays and for one firm's η."""
-    return 1.0 / (1.0 + np.exp(-eta))
+    """The push's link, 1 / (1 + exp(−η)), for arrays and for one firm's η.
+
+    For η below about −709 exp(−η) overflows to inf and the link is exactly its
+    limit 0, so the overflow is expected, not reported; the formula is kept as
+    it is (bit for bit) so that every run's random stream is unchanged.
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-eta))
 
 
 def group_eta_table(coef: Push, ctx: Context) -> np.ndarray:

@@ -262,7 +262,7 @@ def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> Wo
 def check_references(scenario: Scenario, world: WorldData, file: str | Path | None) -> None:
     """Check what a scenario names against the world and its own years, before anything runs.
 
-    - every destination kind is a kind a firm can move to;
+    - every destination kind is a kind a firm can move to, and every firm has a place to move to;
     - every lever's window lies within `years`;
     - every id a lever lists exists and is of a kind its field allows. The
       fields are found by their `IdsOf` marker (`model.schema`), whatever they
@@ -276,6 +276,7 @@ def check_references(scenario: Scenario, world: WorldData, file: str | Path | No
                 f"{short(kind)} is not a destination kind",
                 ", ".join(DESTINATION_KINDS),
             )
+    _check_reachable(scenario, world, file)
     years = scenario.years
     for key, lever in scenario.policies:
         if lever is None:
@@ -292,6 +293,23 @@ def check_references(scenario: Scenario, world: WorldData, file: str | Path | No
         for path, marker, values in id_fields(lever, f"policies.{key}"):
             for i, value in enumerate(values):
                 _check_id(world, file, f"{path}[{i}]", marker, value)
+
+
+def _check_reachable(scenario: Scenario, world: WorldData, file: str | Path | None) -> None:
+    """Every firm at an origin has somewhere to go: at least one place of the destination kinds (a firm that has
+    moved to the only one stays there: the model handles an empty choice set as staying)."""
+    kinds = scenario.world.destination_kinds
+    reachable = [p for p, k in zip(world.place_ids, world.kinds, strict=True) if k in kinds]
+    if not reachable:
+        problem = f"{short(list(kinds))} leave {len(reachable)} destination(s) in the places table"
+        if not kinds:
+            problem = "no destination kind: no firm could move anywhere"
+        raise InputError(
+            file,
+            "world.destination_kinds",
+            problem,
+            f"kinds among {', '.join(DESTINATION_KINDS)} with at least one place in the places table",
+        )
 
 
 def _check_id(world: WorldData, file: str | Path | None, key: str, marker: IdsOf, value: str) -> None:

@@ -24,9 +24,10 @@ from model.config import Frozen, Scenario
 from model.errors import InputError, short
 from model.keys import KeyInfo
 from model.outcomes import HORIZON
-from model.world import world_for
+from model.world import WorldData, check_references, world_for
 
 MAX_POINTS = 100_000
+MAX_CHECKED_POINTS = 2_000  # a grid up to this size has every point checked when it is read (~1 ms each)
 Value = float | int | bool | str
 Method = Literal["grid", "lhs", "morris", "sobol"]
 
@@ -180,15 +181,27 @@ def load_experiment(path: str | Path, args: Any = None) -> LoadedExperiment:
     points = loaded.n_points()
     if points > MAX_POINTS:
         raise InputError(path, "design", f"{points:,} design points", f"at most {MAX_POINTS:,}")
-    world_for(loaded.base_scenario(), base_path)
+    world = world_for(loaded.base_scenario(), base_path)
+    grid = experiment.design.method == "grid"
     for key, factor in experiment.factors.items():
-        for value in factor.values if factor.values is not None else factor.range or ():
-            try:
-                scenario = loaded.scenario_at({key: cast(factor, value)})
-                if key.startswith(("policies.", "world.")):
-                    world_for(scenario, path)
-            except InputError as exc:
-                raise InputError(
-                    path, f"factors.{key}", f"{short(value)} does not make a valid scenario: {exc.problem}", exc.allowed
-                ) from None
+        for value in factor.axis() if grid else factor.range or ():  # a sampled range: its two ends
+            _check_point(loaded, world, {key: cast(factor, value)}, f"factors.{key}")
+    if grid and len(experiment.factors) > 1 and points <= MAX_CHECKED_POINTS:
+        for i, point in enumerate(loaded.grid_points()):  # factors that are fine alone may clash together
+            _check_point(loaded, world, point, f"design point {i + 1} of {points}")
     return loaded
+
+
+def _check_point(loaded: LoadedExperiment, world: WorldData, point: dict[str, Value], where: str) -> None:
+    """A design point's scenario is one `validate` accepts: schema, ids, lever windows within the years."""
+    try:
+        scenario = loaded.scenario_at(point)
+        if any(k.startswith("world.data") for k in point):  # another data file: another world
+            world_for(scenario, loaded.path)
+        else:
+            check_references(scenario, world, loaded.path)
+    except InputError as exc:
+        values = ", ".join(f"{k}={short(v)}" for k, v in point.items())
+        raise InputError(
+            loaded.path, where, f"{values} does not make a valid scenario: {exc.key}: {exc.problem}", exc.allowed
+        ) from None

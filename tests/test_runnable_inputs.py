@@ -1,0 +1,112 @@
+"""What `validate` accepts, runs: no input that passes the checks fails every run afterwards.
+
+Each case was once accepted by `validate` and then failed in every run (or gave
+NaN probabilities): no destination to move to, a nest's λ so small that V/λ
+leaves floating point, coefficients at the schema's ends, a sweep whose design
+points break a lever's window.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from model import simulate
+from model.config import LAMBDA_MIN
+from model.scenario import load_scenario
+from tests.conftest import ROOT, CliResult
+
+EXTREME = """\
+name: extreme
+extends: {root}/scenarios/article_package.yaml
+firms: {{count: 300}}
+behaviour:
+  nests: {{north_park: {lam}, jiangsu_city: {lam}, outside_city: {lam}}}
+  push: {{intercept: {intercept}, cost_pressure: 1000, size: -1000, age: 1000, agglomeration: -1000,
+         guidance: 1000, inclusive_value: 1.0}}
+  choice: {{wage: 1000, land: -1000, energy: 1000, infrastructure: 1000, environment: -1000, talent: 1000,
+           agglomeration: 1000, focus: 1000, pairing: -1000, ties: 1000, distance: -1000, subsidy: 1000,
+           guidance: 1000}}
+"""
+
+
+@pytest.mark.parametrize("intercept", [-1000, 1000])
+def test_the_schema_ends_run_without_a_warning_nan_or_overflow(tmp_path: Path, intercept: int) -> None:
+    path = tmp_path / "extreme.yaml"
+    path.write_text(EXTREME.format(root=ROOT, lam=LAMBDA_MIN, intercept=intercept), encoding="utf-8")
+    scenario = load_scenario(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow or an invalid value in numpy is a failure here
+        res = simulate(scenario, 7)
+    undefined = {k for k, v in res.metrics.items() if not math.isfinite(v)}
+    assert undefined <= ({"cost_per_north_job_yuan"} if res.metrics["to_north_jobs"] == 0 else set())
+    shares = res.metrics["north_share_jobs"] + res.metrics["jiangsu_share_jobs"] + res.metrics["outside_share_jobs"]
+    assert res.metrics["relocated_jobs"] == 0 or shares == pytest.approx(1.0)
+
+
+def test_a_lambda_below_the_schema_minimum_is_refused(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    path = tmp_path / "tiny_lambda.yaml"
+    path.write_text(EXTREME.format(root=ROOT, lam="1.0e-300", intercept=0), encoding="utf-8")
+    res = cli("validate", path)
+    assert res.code == 2 and "behaviour.nests.north_park" in res.err and f"≥ {LAMBDA_MIN}" in res.err
+
+
+@pytest.mark.parametrize(
+    ("world", "fragment"),
+    [
+        ("{destination_kinds: []}", "no destination kind"),
+        ("{destination_kinds: [jiangsu_city], data: {places: places.csv}}", "leave 0 destination(s)"),
+    ],
+)
+def test_a_world_without_a_destination_is_refused_by_validate(
+    tmp_path: Path, cli: Callable[..., CliResult], world: str, fragment: str
+) -> None:
+    with (ROOT / "model" / "data" / "places.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] in ("origin", "north_park")]
+    with (tmp_path / "places.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for name, header in (
+        ("ties.csv", "origin,destination,strength,source"),
+        ("industry_base.csv", "place,industry,jobs,source"),
+    ):
+        (tmp_path / name).write_text(header + "\n", encoding="utf-8")  # no row may name a place that is gone
+    world = world.replace(
+        "data: {places: places.csv}", "data: {places: places.csv, ties: ties.csv, industry_base: industry_base.csv}"
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\nworld: {world}\n", encoding="utf-8")
+    res = cli("validate", path)
+    assert res.code == 2, res.out
+    assert "world.destination_kinds" in res.err and fragment in res.err
+    assert len(res.err_lines) == 1
+
+
+def test_a_sweep_whose_years_cut_a_lever_window_is_refused_before_anything_runs(
+    tmp_path: Path, cli: Callable[..., CliResult]
+) -> None:
+    exp = tmp_path / "years.yaml"
+    exp.write_text(
+        f"name: years\nbase: {ROOT / 'scenarios' / 'talent.yaml'}\nfactors: {{years.end: {{values: [2030, 2035]}}}}\n",
+        encoding="utf-8",
+    )
+    res = cli("validate", exp)
+    assert res.code == 2
+    assert "factors.years.end" in res.err and "policies.talent.end_year" in res.err
+    res = cli("sweep", exp, "--out", tmp_path / "out", "--quiet")
+    assert res.code == 2 and not (tmp_path / "out").exists()
+
+
+def test_factors_fine_alone_that_clash_together_are_refused(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    exp = tmp_path / "clash.yaml"
+    factors = "{policies.talent.start_year: {values: [2024, 2030]}, policies.talent.end_year: {values: [2028, 2035]}}"
+    exp.write_text(f"name: clash\nbase: {ROOT / 'scenarios' / 'talent.yaml'}\nfactors: {factors}\n", encoding="utf-8")
+    res = cli("validate", exp)
+    assert res.code == 2, res.out
+    assert "design point" in res.err
