@@ -8,16 +8,24 @@ from a CDN: the page is served entirely from the installed packages.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.util
+import ipaddress
 import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from model.errors import InputError
 
 APP_MODULE = "app.page"
+FOLDERS_ENV = "RELOCSIM_APP_FOLDERS"  # the folders the page may open, for the server's process (app.session)
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # solara would report usage to mixpanel.com
     # The page's JavaScript, CSS and fonts come from the solara-assets package through solara's
@@ -60,11 +68,16 @@ def check_installed() -> None:
 
 
 def check_listen(host: str, port: int) -> None:
-    """Bad input, exit 2, if the server could not listen there (an unknown address, a port in use)."""
+    """Bad input, exit 2, if the server could not listen there (an unknown address, a port in use).
+
+    The probe binds as the server does (SO_REUSEADDR), so a port that an app
+    stopped a moment ago left in TIME_WAIT is free to use again at once.
+    """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         family, kind, proto, _name, address = infos[0]
         with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
     except OSError as exc:
         raise InputError(
@@ -75,15 +88,54 @@ def check_listen(host: str, port: int) -> None:
         ) from None
 
 
-def serve(host: str, port: int) -> int:
+def is_loopback(host: str) -> bool:
+    """Whether every address the name stands for is this machine's loopback (127.0.0.0/8, ::1)."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+
+
+def check_folders(folders: Sequence[Path]) -> list[Path]:
+    """The folders the page may open scenario files from: the shipped scenarios/, then each one named."""
+    out = [SCENARIOS]
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise InputError("command line", "app --scenarios", f"{str(folder)[:200]!r} is not a folder", "folders")
+        out.append(Path(folder).resolve())
+    return out
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the server's process before solara starts
+    """The server ends when the command does, even after a `kill -9` of `python run.py app`."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def serve(host: str, port: int, folders: Sequence[Path] = ()) -> int:
     """Run the app's server in the foreground until it is stopped (Ctrl-C); 0, or 1 if the server failed."""
     check_installed()
     check_listen(host, port)
-    env = {**os.environ, **OFFLINE_ENV}
+    allowed = check_folders(folders)
+    if not is_loopback(host):
+        print(
+            f"relocsim: app: warning: --host {host} serves the app beyond this machine; anyone who reaches it can "
+            "run the model and open the scenario folders it was started with",
+            file=sys.stderr,
+            flush=True,
+        )
+    env = {**os.environ, **OFFLINE_ENV, FOLDERS_ENV: os.pathsep.join(str(f) for f in allowed)}
     print(f"relocsim app: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     try:
-        code = subprocess.run(solara_command(host, port), env=env, check=False).returncode
+        proc = subprocess.Popen(solara_command(host, port), env=env, preexec_fn=_die_with_parent)
+        code = proc.wait()
     except KeyboardInterrupt:
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
         return 0
     if code not in (0, -signal.SIGINT, -signal.SIGTERM):
         print(f"relocsim: app: the server stopped with status {code} (its message is above)", file=sys.stderr)

@@ -13,6 +13,7 @@ one-line message in `error` and does nothing, and the page shows it.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from model.world import WorldData, check_references, world_for
 from report.tables import Place
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+FOLDERS_ENV = "RELOCSIM_APP_FOLDERS"  # set by app.serve for the server process
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
 DEFAULT_SEED = 1
 SERIES = ("to_north_jobs", "to_jiangsu_jobs", "to_outside_jobs", "relocated_jobs")
@@ -60,9 +62,33 @@ def shipped_maxima() -> dict[tuple[str, str], float]:
     return shipped_values(raws)
 
 
+def allowed_folders() -> list[Path]:
+    """Where the page may open scenario files: the shipped scenarios/ and the folders `app --scenarios` named."""
+    named = [Path(p) for p in os.environ.get(FOLDERS_ENV, "").split(os.pathsep) if p]
+    return [SCENARIOS, *named]
+
+
+def opens(path: Path) -> bool:
+    """Whether the path, after every link, lies in one of the allowed folders."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return any(target.is_relative_to(folder.resolve()) for folder in allowed_folders())
+
+
 def load(path: str | Path) -> Loaded:
-    """Read and validate a scenario file; a bad one comes back with its one-line message."""
+    """Read and validate a scenario file; a bad one comes back with its one-line message.
+
+    Only files inside the allowed folders are opened; of any other path the
+    page learns nothing, not even whether it exists (the same message for all).
+    """
     path = Path(path)
+    if not opens(path):
+        folders = ", ".join(str(f) for f in allowed_folders())
+        message = f"{str(path)[:200]!r}: only scenario files in {folders} can be opened here (start the app with "
+        message += "--scenarios DIR to add a folder)"
+        return Loaded(path, {}, None, (), None, message)
     try:
         raw = load_raw(path)
         scenario = validate_mapping(raw, path)

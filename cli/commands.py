@@ -28,7 +28,7 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "app":
         from app.serve import serve
 
-        return serve(args.host, args.port)
+        return serve(args.host, args.port, args.scenarios)
     from experiments.engine.pipeline import run_experiment
 
     outcome = run_experiment(args.command, args)

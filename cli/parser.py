@@ -159,6 +159,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     app = sub.add_parser("app", help=OTHER_COMMANDS["app"], description=OTHER_COMMANDS["app"])
     app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     app.add_argument("--port", type=int_in(1, MAX_PORT, "a TCP port"), default=8765, help="TCP port (default 8765)")
+    app.add_argument(
+        "--scenarios",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="more folders whose scenario files the page may open (always: the repository's scenarios/)",
+    )
     return parser
 
 
