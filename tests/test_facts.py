@@ -8,8 +8,8 @@ import random
 import pytest
 from scipy import stats
 
-from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, UNIT_BOUNDS
 from experiments.facts import measures as m
+from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, UNIT_BOUNDS
 from experiments.facts.hindcast import ALL
 from experiments.facts.patterns import rbo, read_targets
 from experiments.validation.facts import COVERAGE, NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED, verdict
