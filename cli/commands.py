@@ -66,12 +66,12 @@ def check_file(path: Path) -> str:
     """Validate a scenario, experiment or calibration file and every data file and id it names; say what it is."""
     kind = _kind_of(path)
     if kind == "experiment":
-        from experiments.design.files import load_experiment
+        from experiments.design.experiment_file import load_experiment
 
         loaded = load_experiment(path)
         return f"experiment {loaded.experiment.name}, {loaded.size_text()}"
     if kind == "calibration":
-        from experiments.calibrate.file import load_calibration
+        from experiments.design.calibration_file import load_calibration
 
         calibration = load_calibration(path).calibration
         return f"calibration {calibration.name}, {len(calibration.parameters)} parameters, {len(calibration.fit)} facts"

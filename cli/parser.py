@@ -1,8 +1,8 @@
 """argparse for every command, built without importing the simulation (Mesa) or the figures (matplotlib).
 
-Each experiment command's own arguments come from its registry entry
-(experiments.registry, declared as experiments.engine.protocol.Arg); the options every experiment shares (output folder,
-engine, resume, run overrides) are added here, once.
+Each experiment command's own arguments, and those of the capabilities it opts into (--posterior, --ci-width), come
+from its registry entry (experiments.registry, declared as experiments.engine.protocol.Arg); the options every
+experiment shares (output folder, engine, resume, run overrides) are added here, once.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         spec = EXPERIMENTS[name]
         p = sub.add_parser(name, help=_escaped(spec.help), description=_escaped(spec.help))
         if name == command:
-            for arg in spec.arguments:
+            for arg in spec.all_arguments:
                 _add(p, arg)
             add_shared_options(p)
     val = sub.add_parser("validate", help=OTHER_COMMANDS["validate"], description=OTHER_COMMANDS["validate"])

@@ -1,7 +1,9 @@
 """The experiment commands: name -> the class that plans and analyses it.
 
 Registering a new experiment type is one entry here: the class (by module
-path, imported only when the command runs), its help and its own arguments.
+path, imported only when the command runs), its help, its own arguments and
+the capabilities it opts into (experiments.engine.capabilities: --posterior,
+--ci-width), whose arguments it then gets.
 """
 
 from __future__ import annotations
@@ -10,51 +12,45 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from experiments.engine.capabilities import (
+    ADAPTIVE_REPLICATIONS,
+    DEFAULT_DRAWS,
+    MAX_DRAWS,
+    POSTERIOR,
+    Capability,
+    arguments_of,
+)
 from experiments.engine.protocol import Arg
-from model.limits import MAX_REPLICATIONS
 
 if TYPE_CHECKING:
     from experiments.engine.protocol import Experiment
 
-DEFAULT_MAX_REPLICATIONS = 200  # compare --ci-width stops there unless --max-replications says otherwise
 EXPERIMENT_FILE = Arg(
     ("experiment",), "the experiment file (keys: experiments/reference.yaml)", "path", "EXPERIMENT.yaml"
 )
-DEFAULT_DRAWS = 20  # assumption: enough draws for a between-draw SD, and 20 × R runs per scenario stay affordable
-MAX_DRAWS = 1000
 DEFAULT_SOBOL_SAMPLES = 8  # report: Saltelli base samples (a power of 2); sized so the report takes minutes (README)
-POSTERIOR_ARGS = (
-    Arg(
-        ("--posterior",),
-        "run over the posterior ensemble of a calibration result folder (written by `calibrate`): each effect gets "
-        "an interval with parameter uncertainty, its Monte-Carlo and parameter parts apart, and rankings are checked "
-        "across the draws",
-        "path",
-        "CALIBRATION_DIR",
-    ),
-    Arg(
-        ("--draws",),
-        f"with --posterior, K parameter sets drawn from it, each run --replications times (default {DEFAULT_DRAWS})",
-        "int",
-        "K",
-        None,
-        (2, MAX_DRAWS),
-    ),
-)
 
 
 @dataclass(frozen=True)
 class Command:
-    """An experiment command: the class that plans and analyses it, its help and its own arguments.
+    """An experiment command: the class that plans and analyses it, its help, its own arguments, its capabilities.
 
     The arguments live here, not in the class's module, so that `--help` of any
     command needs no import of the model (the CLI adds the options every
-    experiment shares).
+    experiment shares). `capabilities` repeats the class's own list for the
+    same reason (experiment_class checks that the two agree); each brings its
+    arguments after the command's own.
     """
 
     target: str  # "module:Class"
     help: str
     arguments: tuple[Arg, ...] = ()
+    capabilities: tuple[Capability, ...] = ()
+
+    @property
+    def all_arguments(self) -> tuple[Arg, ...]:
+        """The command's own arguments, then those of each capability it opts into."""
+        return (*self.arguments, *arguments_of(self.capabilities))
 
 
 EXPERIMENTS: dict[str, Command] = {
@@ -69,24 +65,8 @@ EXPERIMENTS: dict[str, Command] = {
         (
             Arg(("baseline",), "the scenario every other is compared to", "path", "BASELINE.yaml"),
             Arg(("others",), "scenarios to compare", "paths", "OTHER.yaml"),
-            Arg(
-                ("--ci-width",),
-                "add replications until every share interval half-width (means and paired differences) is ≤ W, "
-                "a share such as 0.005 (half a percentage point)",
-                "float",
-                "W",
-                bounds=(0.0, 1.0),
-            ),
-            Arg(
-                ("--max-replications",),
-                f"with --ci-width, stop at M replications (default {DEFAULT_MAX_REPLICATIONS})",
-                "int",
-                "M",
-                DEFAULT_MAX_REPLICATIONS,
-                (2, MAX_REPLICATIONS),
-            ),
-            *POSTERIOR_ARGS,
         ),
+        (ADAPTIVE_REPLICATIONS, POSTERIOR),
     ),
     "sweep": Command(
         "experiments.sweep.experiment:Sweep", "sweep factors over a grid or a Latin hypercube", (EXPERIMENT_FILE,)
@@ -102,8 +82,8 @@ EXPERIMENTS: dict[str, Command] = {
         (
             Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
             Arg(("--metric",), "more metrics to attribute, by name (e.g. closed_jobs)", "texts", "M"),
-            *POSTERIOR_ARGS,
         ),
+        (POSTERIOR,),
     ),
     "calibrate": Command(
         "experiments.calibrate.experiment:Calibrate",
@@ -159,4 +139,6 @@ def experiment_class(command: str) -> type[Experiment]:
 
     if not (isinstance(cls, type) and issubclass(cls, Experiment)) or cls.command != command:
         raise TypeError(f"{EXPERIMENTS[command].target} is not the Experiment of {command!r}")
+    if tuple(cls.capabilities) != EXPERIMENTS[command].capabilities:
+        raise TypeError(f"{EXPERIMENTS[command].target}.capabilities differ from the registry's for {command!r}")
     return cls

@@ -22,19 +22,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import experiments.attribute.experiment as attribution
+import experiments.attribute.package as attribution
 from cli import main
 from experiments.analysis.shapley import shapley_values
 from experiments.analysis.stats import Interval
-from experiments.attribute.experiment import (
-    ATTRIBUTION_COLUMNS,
-    DECISION_COLUMNS,
-    OWN_SPEND,
-    TOTALS_COLUMNS,
-    Attribute,
-    attribution_rows,
-    totals_rows,
-)
+from experiments.attribute.columns import ATTRIBUTION_COLUMNS, DECISION_COLUMNS, OWN_SPEND, TOTALS_COLUMNS
+from experiments.attribute.experiment import Attribute
+from experiments.attribute.shapley_tables import attribution_rows, totals_rows
 from model.levers import REGISTRY
 from model.outcomes import COST_EFFECTIVENESS, DECISION
 from model.seeds import replication_seeds

@@ -14,7 +14,8 @@ import pytest
 from scipy import stats
 
 from experiments.analysis.stats import Interval, ratio_interval, replications_for, t975, t_quantile_975, welch
-from experiments.compare.experiment import COMPARISON_COLUMNS, DECISION_COLUMNS, comparison_row
+from experiments.compare.columns import COMPARISON_COLUMNS, DECISION_COLUMNS
+from experiments.compare.paired import comparison_row
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON, metric
 from model.seeds import replication_seeds
 from tests.conftest import SCENARIOS, CliResult, read_csv, read_json, run_py

@@ -15,9 +15,12 @@ import pytest
 from experiments.engine.folders import MANIFEST, ResultFolder
 from experiments.engine.pool import Engine, EngineOptions, Fault
 from experiments.engine.seeds import DRAWN, master_seed
-from experiments.engine.store import RunRecord, RunStore, Task
+from experiments.engine.store import Reducer, RunRecord, RunStore, Task, digest, scenario_content
 from experiments.engine.worker import execute
+from experiments.facts.catalogue import HINDCAST_SUMMARY
+from model.config import Scenario
 from model.errors import InputError
+from model.metrics import Results
 from model.seeds import replication_seeds
 from tests.conftest import ROOT
 from tests.helpers import shipped
@@ -67,6 +70,42 @@ def test_the_task_key_follows_what_the_numbers_depend_on() -> None:
     more = Task(a.task_id, shipped("baseline", {"firms.count": 301, "years.end": 2025}), a.seed)
     assert more.key != a.key
     assert Task(a.task_id, a.scenario, a.seed, flows=True).key != a.key
+
+
+def test_a_reduced_run_keeps_the_key_it_was_always_stored_under() -> None:
+    """`--resume` of a folder written with Task(summary=True) finds its runs: the key bytes are unchanged."""
+    (a,) = small_tasks(1)
+    reduced = Task(a.task_id, a.scenario, a.seed, reducer=HINDCAST_SUMMARY)
+    before = {"run": scenario_content(a.scenario), "seed": a.seed, "flows": False, "summary": 1}
+    assert reduced.key == digest(before) != a.key
+    assert Task(a.task_id, a.scenario, a.seed, reducer=Reducer(HINDCAST_SUMMARY.target, 2)).key != reduced.key
+
+
+def reduce_for_test(results: Results, scenario: Scenario) -> dict[str, float]:
+    """A reducer named by a test: the worker finds it by "module:function"."""
+    return {"years": float(len(results.timeseries)), "firms": float(scenario.firms.count)}
+
+
+def test_the_worker_runs_the_reducer_a_task_names_and_keeps_no_yearly_rows() -> None:
+    (a,) = small_tasks(1, firms=100)
+    task = Task(a.task_id, a.scenario, a.seed, reducer=Reducer("tests.test_engine:reduce_for_test", 99))
+    rec = execute(task)
+    years = a.scenario.years.end - a.scenario.years.start + 1
+    assert rec.ok and rec.summary == {"years": float(years), "firms": 100.0}
+    assert rec.timeseries is None and rec.mobility is None and rec.metrics
+
+
+def test_the_engine_imports_no_command_and_no_facts() -> None:
+    probe = (
+        "import sys\n"
+        "import experiments.engine.worker, experiments.engine.worker_entry, experiments.engine.pool\n"
+        "import experiments.engine.store, experiments.engine.task_pool\n"
+        "print(sorted(m for m in sys.modules if m.startswith('experiments.') and not m.startswith("
+        "('experiments.engine', 'experiments.analysis'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
 
 
 def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path: Path) -> None:

@@ -304,9 +304,9 @@ def _load_scenario(path: Path) -> None:
 
 
 def _experiment_loader() -> Callable[[Path], object] | None:
-    """experiments.design.files.load_experiment, if the experiments package provides it."""
+    """experiments.design.experiment_file.load_experiment, if the experiments package provides it."""
     try:
-        from experiments.design.files import load_experiment
+        from experiments.design.experiment_file import load_experiment
     except ImportError:
         return None
     return load_experiment
@@ -401,7 +401,7 @@ def test_fuzz_scenarios(tree: Path, alarm: Callable[[], None]) -> None:
 def test_fuzz_experiment_files(tree: Path, alarm: Callable[[], None]) -> None:
     load = _experiment_loader()
     if load is None:
-        pytest.skip("experiments.design.files.load_experiment is not available")
+        pytest.skip("experiments.design.experiment_file.load_experiment is not available")
     sources = [*sorted((tree / "experiments" / "examples").glob("*.yaml")), tree / "experiments" / "reference.yaml"]
     failures = []
     for path, mutant in _run(sources, N_EXPERIMENT, _mutate_yaml, lambda s: s.parent / "fuzz_mutant.yaml"):

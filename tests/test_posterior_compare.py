@@ -25,7 +25,7 @@ import pytest
 from cli import main
 from experiments.analysis.posterior import PARAMETER_COLUMNS
 from experiments.analysis.stats import t_quantile_975
-from experiments.compare.experiment import DECISION_COLUMNS
+from experiments.compare.columns import DECISION_COLUMNS
 from experiments.engine.seeds import draw_seeds
 from model.outcomes import COST_EFFECTIVENESS, DECISION, HORIZON
 from tests.conftest import read_csv, read_json

@@ -24,7 +24,7 @@ import yaml
 
 from cli import main
 from experiments.analysis.stats import Interval
-from experiments.design.files import Design, ExperimentFile, Factor, LoadedExperiment, load_experiment
+from experiments.design.experiment_file import Design, ExperimentFile, Factor, LoadedExperiment, load_experiment
 from experiments.sweep.experiment import POINT_TAIL, write_points
 from model import simulate
 from model.outcomes import HORIZON, metric

@@ -8,7 +8,7 @@ Run from the repository root:
 
 The parameter table lists every parameter of the scenario schema (tools/odd_sources.py: keys,
 defaults, ranges, labels, units, meanings, sources), with the prior of the calibration file
-that fits it (default `calibrations/article_suzhou.yaml`, format experiments/calibrate/file.py)
+that fits it (default `calibrations/article_suzhou.yaml`, format experiments/design/calibration_file.py)
 and the posterior summary of a calibration folder's `parameters.csv` (default
 `docs/calibration/article_suzhou/`, the shipped calibration's result). Either may be absent: priors then read
 "—", posterior columns "not calibrated". The facts table is experiments/facts/catalogue.py's FACTS with
@@ -33,7 +33,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from experiments.analysis.posterior import PARAMETER_COLUMNS, PARAMETERS_FILE
-from experiments.calibrate.file import CalibrationFile, Prior
+from experiments.design.calibration_file import CalibrationFile, Prior
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, NOT_EXPRESSIBLE
 from model.csvfile import read_rows
 from model.errors import InputError

@@ -1,4 +1,4 @@
-"""Running an experiment over a calibration's posterior ensemble: `compare`/`attribute ... --posterior DIR`.
+"""A calibration's posterior ensemble, as the POSTERIOR capability runs a command over it (`--posterior DIR`).
 
 `Ensemble.from_args(args)` reads `--posterior DIR` with
 experiments.analysis.posterior.load_posterior (a bad folder is an InputError: exit 2,
@@ -32,13 +32,13 @@ from typing import Any
 
 from experiments.analysis.posterior import POSTERIOR_FILE, Posterior, load_posterior
 from experiments.analysis.uncertainty import INTERVAL_METHOD, ROBUST_SHARE
+from experiments.engine.capabilities import DEFAULT_DRAWS
 from experiments.engine.seeds import draw_seeds
 from experiments.engine.tables import write_csv, write_json
 from model.config import Scenario
 from model.errors import InputError
 from model.scenario import set_path, validate_mapping
 
-DEFAULT_DRAWS = 20  # the registry's --draws default (experiments.registry.DEFAULT_DRAWS says why)
 MIN_REPLICATIONS = 2  # a within-draw variance needs 2 replications: without it the two parts cannot be told apart
 DRAWS_FILE = "draws.csv"
 POSTERIOR_JSON = "posterior.json"

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +147,14 @@ class Effect:
             self.draws,
             self.replications,
         ]
+
+    def value_cells(self) -> list[float]:
+        """The value and its interval, as the commands' own tables write them."""
+        return [self.mean, self.low, self.high]
+
+    def decision_cells(self) -> list[float | int]:
+        """A posterior decision.csv row's numbers: value and interval, replications per draw, the two SDs, K."""
+        return [*self.value_cells(), self.replications, self.sd_parameter, self.sd_monte_carlo, self.draws]
 
     def excludes_zero(self) -> bool:
         return math.isfinite(self.low) and math.isfinite(self.high) and (self.low > 0 or self.high < 0)
@@ -293,6 +301,26 @@ def write_tables(
     write_csv(folder / DRAWS_EFFECTS_FILE, (group_column, *DRAW_FIELDS), rows)
     write_csv(folder / RANKING_FILE, RANKING_COLUMNS, (row for r in rankings for row in r.pairs))
     write_csv(folder / ORDERS_FILE, ORDER_COLUMNS, (row for r in rankings for row in r.orders))
+
+
+def measure_groups(groups: Iterable[tuple[str, Mapping[str, np.ndarray]]]) -> list[Measured]:
+    """Each group's change in every metric over the posterior, then its yuan per additional north job.
+
+    `groups`: a group (a scenario's paired difference, a lever's Shapley value)
+    and its change per metric as (K draws, R replications), in table order;
+    the metrics must include the fiscal cost and the north-park jobs.
+    """
+    out: list[Measured] = []
+    for group, values in groups:
+        found = {}
+        for m, x in values.items():
+            ds = DrawStats.of(x)
+            found[m] = Measured(group, m, ds, summarise(ds, metric(m).change_bounds()))
+        out += found.values()
+        north = found["to_north_jobs"].effect
+        ds, effect = ratio_effect(values["fiscal_cost_yuan"], values["to_north_jobs"], north)
+        out.append(Measured(group, COST_EFFECTIVENESS, ds, effect))
+    return out
 
 
 def rankings_of(measured: Sequence[Measured], groups: Sequence[str]) -> list[Ranking]:

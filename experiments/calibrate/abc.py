@@ -10,7 +10,7 @@ written here; this module only feeds pyabc its simulations.
 One evaluation of a parameter set is `replications` runs of the base
 scenario (hindcast window only) with those values, on the same seeds for
 every parameter set (common random numbers), reduced in the workers to their
-hindcast statistics (Task(summary=True)). Runs go through the engine (local
+hindcast statistics (Task(reducer=HINDCAST_SUMMARY)). Runs go through the engine (local
 pool or Dask) and the run store, so `--resume` replays a stopped calibration
 from its stored runs.
 
@@ -40,7 +40,7 @@ import numpy as np
 from experiments.engine.pool import Engine, Fault
 from experiments.engine.progress import progress_bar
 from experiments.engine.store import RunStore, Task, digest
-from experiments.facts.catalogue import FACTS
+from experiments.facts.catalogue import FACTS, HINDCAST_SUMMARY
 from model.config import Scenario
 from model.world import WorldData
 
@@ -84,7 +84,7 @@ class Evaluator:
         tag = self.tag(values)
         scenario = self.scenario_for(values, f"abc-{tag}")
         return [
-            Task(f"abc-{tag}-r{r:02d}", scenario, seed, {"replication": r}, summary=True)
+            Task(f"abc-{tag}-r{r:02d}", scenario, seed, {"replication": r}, reducer=HINDCAST_SUMMARY)
             for r, seed in enumerate(self.seeds)
         ]
 

@@ -30,12 +30,13 @@ import yaml
 
 from experiments.analysis.posterior import systematic_indices
 from experiments.calibrate.abc import AbcSettings, Evaluator, Generation, run_abc
-from experiments.calibrate.file import LoadedCalibration, load_calibration
 from experiments.calibrate.tables import Predictions, write_tables
+from experiments.design.calibration_file import LoadedCalibration, load_calibration
 from experiments.engine.pool import Engine, RunStats
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, scenario_content
+from experiments.facts.catalogue import HINDCAST_SUMMARY
 from experiments.facts.yardsticks import null_overrides
 from model.errors import InputError
 from model.world import WorldData, world_for
@@ -139,7 +140,13 @@ class Calibrate(Experiment):
             for k, values in enumerate(value_sets):
                 scenario = self.loaded.scenario(values, f"{model}-{k:03d}")
                 group = [
-                    Task(f"pred-{model}-{k:03d}-r{r:02d}", scenario, seed, {"model": model, "draw": k}, summary=True)
+                    Task(
+                        f"pred-{model}-{k:03d}-r{r:02d}",
+                        scenario,
+                        seed,
+                        {"model": model, "draw": k},
+                        reducer=HINDCAST_SUMMARY,
+                    )
                     for r, seed in enumerate(self.predictive_seeds)
                 ]
                 groups[(model, k)] = group

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from experiments.design.files import LoadedExperiment, Value, load_experiment
+from experiments.design.experiment_file import LoadedExperiment, Value, load_experiment
 from experiments.engine.naming import derived_name
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds

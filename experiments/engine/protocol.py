@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
+    from experiments.engine.capabilities import Capability
     from experiments.engine.pool import Engine, RunStats
     from experiments.engine.store import RunStore, Task
 
@@ -54,6 +55,7 @@ class Experiment(ABC):
     command: ClassVar[str]
     report: ClassVar[str]  # module with draw(folder) and summary(folder)
     tolerates_failures: ClassVar[bool] = False  # True: failed runs are reported in the tables, not fatal
+    capabilities: ClassVar[tuple[Capability, ...]] = ()  # what it opts into (experiments.engine.capabilities)
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args

@@ -1,11 +1,13 @@
 """Tasks and the run store: what one model run is, and how a finished run is kept.
 
 A `Task` is one model run: a scenario, a seed, labels for the tables (the
-replication, the scenario's name, a design point's factor values, …) and
-whether its flows are kept. Its `key` is a hash of everything the run's
-numbers depend on (the scenario without its name, the data files' bytes, the
-seed, what is kept), so a stored run is reused by `--resume`, or by a later
-round of the same command, only if it would come out the same.
+replication, the scenario's name, a design point's factor values, …),
+whether its flows are kept and, when the command wants a run reduced in its
+worker, the `Reducer` to apply (named by the command, so the engine imports
+no command's code). Its `key` is a hash of everything the run's numbers
+depend on (the scenario without its name, the data files' bytes, the seed,
+what is kept), so a stored run is reused by `--resume`, or by a later round
+of the same command, only if it would come out the same.
 
 The `RunStore` is the folder `runs/` of a result folder: one JSON file per
 finished run, each written atomically, and `state.json` saying which command
@@ -29,9 +31,6 @@ from model.config import Scenario
 from model.world import data_paths
 
 RUNS_DIR = "runs"
-SUMMARY_VERSION = (
-    1  # bump when experiments.facts.catalogue.summarise changes what it computes: stored summaries are redone
-)
 STATE_FILE = "state.json"
 
 
@@ -67,6 +66,24 @@ def scenario_content(scenario: Scenario) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Reducer:
+    """A per-run reduction a command supplies: the worker keeps its result (`RunRecord.summary`), not the yearly rows.
+
+    `target` names a module-level function, "module:function", called with the
+    run's `model.metrics.Results` and its scenario and returning a flat
+    `{name: number}`; the worker imports it by name, so a task stays small and
+    picklable and the engine depends on no command. `version` is what the run's
+    key records of the reduction (under "summary"): bump it when what the
+    function computes changes, so stored reductions are redone, and give a new
+    reducer a version no other reducer uses (the hindcast summary's is 1, the
+    number its runs were always stored under, so older folders still resume).
+    """
+
+    target: str
+    version: int
+
+
+@dataclass(frozen=True)
 class Task:
     """One model run; `labels` go into the tables, `flows` keeps the origin-destination flows."""
 
@@ -75,15 +92,13 @@ class Task:
     seed: int
     labels: dict[str, Any] = field(default_factory=dict)
     flows: bool = False
-    summary: bool = (
-        False  # the worker reduces the run to its hindcast statistics (experiments.facts.catalogue.summarise)
-    )
+    reducer: Reducer | None = None  # the worker reduces the run to a summary (and keeps no timeseries or mobility)
 
     @functools.cached_property
     def key(self) -> str:
         what: dict[str, Any] = {"run": scenario_content(self.scenario), "seed": self.seed, "flows": self.flows}
-        if self.summary:
-            what["summary"] = SUMMARY_VERSION
+        if self.reducer is not None:
+            what["summary"] = self.reducer.version
         return digest(what)
 
 
@@ -101,7 +116,7 @@ class RunRecord:
     hindcast: dict[str, float] | None = None  # the metrics over the hindcast window, if the scenario has one
     stocks: list[list[Any]] | None = None  # with flows: year, place, industry, firms, jobs at the start of each year
     mobility: list[list[Any]] | None = None  # year, size band, age band, firms, movers
-    summary: dict[str, float] | None = None  # with Task.summary: the hindcast statistics, `group|statistic|item`
+    summary: dict[str, float] | None = None  # with Task.reducer: what it returned (e.g. `group|statistic|item`)
     error: str | None = None
     wall_seconds: float = 0.0
 

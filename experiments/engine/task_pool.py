@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from experiments.engine.store import RunRecord, RunStore, Task
+from experiments.engine.store import Reducer, RunRecord, RunStore, Task
 from model.config import Scenario
 
 
@@ -20,8 +20,10 @@ class TaskPool:
         self.tasks: list[Task] = []
         self._by_key: dict[str, Task] = {}
 
-    def add(self, task_id: str, scenario: Scenario, seed: int, labels: dict[str, Any], summary: bool = False) -> Task:
-        task = Task(task_id, scenario, seed, labels, summary=summary)
+    def add(
+        self, task_id: str, scenario: Scenario, seed: int, labels: dict[str, Any], reducer: Reducer | None = None
+    ) -> Task:
+        task = Task(task_id, scenario, seed, labels, reducer=reducer)
         found = self._by_key.get(task.key)
         if found is not None:
             return found

@@ -2,13 +2,17 @@
 
 This module imports the model (and with it Mesa) at import time on purpose:
 the local pool's fork server preloads it once, so every worker starts with the
-model already imported.
+model already imported. A task's reducer (experiments.engine.store.Reducer) is
+imported by name on its first use in each worker: the engine imports no
+command's code.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
+import importlib
 import os
 import signal
 import sys
@@ -19,12 +23,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from experiments.engine.store import RunRecord, Task
-from experiments.facts.catalogue import summarise
+from model.config import Scenario
 from model.metrics import Results
 from model.model import RelocationModel
 from model.world import world_for
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+Reduce = Callable[[Results, Scenario], dict[str, float]]
+
+
+@functools.cache
+def reducer(target: str) -> Reduce:
+    """The function a Reducer names ("module:function"), imported once per worker."""
+    module, _, name = target.partition(":")
+    function: Reduce = getattr(importlib.import_module(module), name)
+    return function
 
 
 def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
@@ -37,21 +50,22 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
             if on_year is not None:
                 on_year()
         res: Results = model.run()
-        summary = summarise(res, task.scenario) if task.summary else None
+        summary = reducer(task.reducer.target)(res, task.scenario) if task.reducer is not None else None
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the others go on
         detail = "".join(traceback.format_exception_only(exc)).strip().replace("\n", " ")
         return RunRecord(task.task_id, task.key, task.seed, task.labels, error=detail, wall_seconds=_since(t0))
+    reduced = task.reducer is not None
     return RunRecord(
         task.task_id,
         task.key,
         task.seed,
         task.labels,
         metrics={k: float(v) for k, v in res.metrics.items()},
-        timeseries=None if task.summary else [{k: float(v) for k, v in row.items()} for row in res.timeseries],
+        timeseries=None if reduced else [{k: float(v) for k, v in row.items()} for row in res.timeseries],
         flows=[list(f) for f in res.flows] if task.flows else None,
         hindcast={k: float(v) for k, v in res.hindcast.items()} if res.hindcast else None,
         stocks=[list(s) for s in res.stocks] if task.flows else None,
-        mobility=[list(m) for m in res.mobility] if not task.summary else None,
+        mobility=None if reduced else [list(m) for m in res.mobility],
         summary=summary,
         wall_seconds=_since(t0),
     )

@@ -1,8 +1,8 @@
 """The article's facts and domain.md's stylized facts, as statistics of model runs.
 
-A run asked for a summary (`Task(summary=True)`) is reduced in its worker to
-its hindcast statistics (`summarise`: experiments.facts.hindcast over the
-scenario's hindcast window, `group|statistic|item` -> value). A `Fact` turns
+A run asked for a summary (`Task(..., reducer=HINDCAST_SUMMARY)`) is reduced
+in its worker to its hindcast statistics (`summarise`: experiments.facts.hindcast
+over the scenario's hindcast window, `group|statistic|item` -> value). A `Fact` turns
 the summaries of one or more replications into a `Measure`: the value, a
 distance in [0, 1] for calibration (0 = the fact holds as well as it can),
 whether it is met by the fact's stated rule, and a line of detail.
@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from experiments.engine.store import Reducer
 from experiments.facts import measures as m
 from experiments.facts.hindcast import Hindcast
 from experiments.facts.measures import (
@@ -49,6 +50,10 @@ def summarise(results: Results, scenario: Scenario) -> dict[str, float]:
     hindcast = Hindcast(world_for(scenario), window)
     hindcast.add(results.flows, results.stocks, results.mobility)
     return hindcast.flat(0)
+
+
+SUMMARY_VERSION = 1  # bump when `summarise` changes what it computes: stored summaries are redone
+HINDCAST_SUMMARY = Reducer(f"{__name__}:{summarise.__name__}", SUMMARY_VERSION)  # the worker runs summarise
 
 
 @dataclass(frozen=True)

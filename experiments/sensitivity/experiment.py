@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis.salib import CONF_LEVEL, NUM_RESAMPLES, analysis_seed, require_salib
-from experiments.design.files import Value
+from experiments.design.experiment_file import Value
 from experiments.design.points import PointsExperiment, outcome_values
 from experiments.engine.provenance import package_version
 from experiments.engine.store import RunStore, Task

@@ -4,8 +4,8 @@ Parts (each its own module, tables written into the result folder):
 
 1. Facts (experiments.validation.facts → facts.csv, coverage.csv): every fact
    of experiments.facts.catalogue over the hindcast window (runs ending at
-   `years.hindcast_end`, `Task(summary=True)`), the model beside the null
-   model (the same scenario with every choice coefficient 0 and every nest λ 1,
+   `years.hindcast_end`, reduced in their workers by HINDCAST_SUMMARY), the
+   model beside the null model (the same scenario with every choice coefficient 0 and every nest λ 1,
    from the schema: experiments.calibrate.experiment.null_overrides); with a calibration
    folder also K posterior draws and the defaults before calibration, and each
    fact's role (fitted, held out).
@@ -40,6 +40,7 @@ from experiments.engine.store import RunStore, Task, data_hashes, scenario_conte
 from experiments.engine.tables import write_csv, write_json
 from experiments.engine.task_pool import TaskPool, record
 from experiments.facts import destinations
+from experiments.facts.catalogue import HINDCAST_SUMMARY
 from experiments.facts.destinations import destination_rows
 from experiments.facts.patterns import read_targets
 from experiments.facts.yardsticks import null_overrides
@@ -125,7 +126,7 @@ class Report(Experiment):
                     t.variant(f"facts-{model}", values, hindcast_only=True),
                     s,
                     {"part": "facts", "model": model, "replication": r},
-                    summary=True,
+                    reducer=HINDCAST_SUMMARY,
                 )
                 for r, s in enumerate(self.seeds)
             ]
@@ -138,7 +139,13 @@ class Report(Experiment):
                 sc = t.variant(f"draw-{k}", values, hindcast_only=True)
                 self.posterior_tasks.append(
                     [
-                        pool.add(f"facts-draw{k:03d}-r{r:04d}", sc, s, {"part": "posterior", "draw": k}, summary=True)
+                        pool.add(
+                            f"facts-draw{k:03d}-r{r:04d}",
+                            sc,
+                            s,
+                            {"part": "posterior", "draw": k},
+                            reducer=HINDCAST_SUMMARY,
+                        )
                         for r, s in enumerate(seeds[k])
                     ]
                 )

@@ -200,7 +200,7 @@ def parameter_ranges(target: Target) -> tuple[list[Range], str]:
             for r in rows
         ]
     elif SHIPPED_CALIBRATION.is_file():
-        from experiments.calibrate.file import load_calibration
+        from experiments.design.calibration_file import load_calibration
 
         loaded = load_calibration(SHIPPED_CALIBRATION)
         source = f"the prior ranges of {SHIPPED_CALIBRATION.relative_to(REPO)}"

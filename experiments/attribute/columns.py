@@ -1,0 +1,39 @@
+"""The columns of attribute's tables, shared by its analysis over replications and its analysis over a posterior.
+
+Both write the same attribution.csv, totals.csv and decision.csv (the
+posterior's decision.csv adds its uncertainty parts), so the report reads
+either the same way; the columns live here so that neither analysis imports
+the other, nor the experiment that calls them.
+"""
+
+from __future__ import annotations
+
+OWN_SPEND = "own_spend_yuan"
+ATTRIBUTION_COLUMNS = (
+    "metric",
+    "unit",
+    "lever",
+    "shapley",
+    "ci_low",
+    "ci_high",
+    "share_of_total",
+    "alone",
+    "last",
+    "replications",
+)
+TOTALS_COLUMNS = (
+    "metric",
+    "unit",
+    "without_levers",
+    "without_ci_low",
+    "without_ci_high",
+    "with_package",
+    "with_ci_low",
+    "with_ci_high",
+    "change",
+    "change_ci_low",
+    "change_ci_high",
+    "replications",
+)
+DECISION_COLUMNS = ("lever", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
+POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, "sd_parameter", "sd_monte_carlo", "draws")

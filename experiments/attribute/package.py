@@ -1,0 +1,83 @@
+"""A scenario read as a package of levers: its subsets (all 2^k of its k levers) and, over a posterior, per draw.
+
+The package is kept as its merged mapping (after the command line's
+overrides) so that a subset is the same mapping with the other levers'
+sections removed, and a posterior draw the same mapping with the draw's
+parameter values set: every subset of a draw differs from the package only by
+its levers and its name.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from experiments.analysis.ensemble import Ensemble
+from experiments.design.base import overrides_from
+from experiments.engine.plans import Unit
+from model.config import Scenario, levers_of
+from model.errors import InputError
+from model.scenario import load_raw, set_path, validate_mapping, variant
+from model.world import world_for
+
+MAX_LEVERS = 8  # 2^8 = 256 model runs per replication
+
+
+@dataclass(frozen=True)
+class Package:
+    """A scenario read as a package: its merged mapping, its levers (registry order), the full scenario."""
+
+    path: Path
+    raw: dict[str, Any]
+    levers: tuple[str, ...]
+    scenario: Scenario
+
+    @property
+    def subsets(self) -> int:
+        return 1 << len(self.levers)
+
+    def lever_names(self, mask: int) -> list[str]:
+        return [lever for i, lever in enumerate(self.levers) if mask >> i & 1]
+
+    def subset_scenario(self, mask: int) -> Scenario:
+        """The package with only the levers in `mask`; everything else kept."""
+        off = [f"policies.{lever}" for i, lever in enumerate(self.levers) if not mask >> i & 1]
+        suffix = f"__s{mask}"
+        return variant(self.raw, {}, self.path, name=self.scenario.name[: 64 - len(suffix)] + suffix, drop=off)
+
+    def units(self) -> list[Unit]:
+        """Every subset as a unit of the plan (task ids `s{mask:03d}-...`, label `subset`), the empty one first."""
+        return [Unit(f"s{mask:03d}", {"subset": mask}, self.subset_scenario(mask)) for mask in range(self.subsets)]
+
+
+def load_package(path: Path, args: Any) -> Package:
+    """Read a scenario file as a package of 1..MAX_LEVERS levers (the sections present under `policies`)."""
+    raw = load_raw(Path(path))
+    policies = raw.get("policies")
+    present = [k for k, v in policies.items() if v is not None] if isinstance(policies, dict) else []
+    if len(present) > MAX_LEVERS:
+        raise InputError(
+            path,
+            "policies",
+            f"{len(present)} levers would need 2^{len(present)} runs per replication",
+            f"1 to {MAX_LEVERS}",
+        )
+    for key, value in overrides_from(args).items():
+        set_path(raw, key, value)  # into the package's mapping: every subset and draw takes them too
+    scenario = validate_mapping(raw, path)
+    world_for(scenario, path)
+    levers = tuple(levers_of(scenario))
+    if not levers:
+        raise InputError(path, "policies", "the package has no levers", f"1 to {MAX_LEVERS} lever sections")
+    return Package(Path(path), raw, levers, scenario)
+
+
+def draw_package(pkg: Package, ens: Ensemble, k: int) -> Package:
+    """The package with draw k's parameter values (checked against the scenario first: errors name posterior.csv)."""
+    ens.apply(pkg.scenario, k)
+    raw = copy.deepcopy(pkg.raw)
+    for key, value in ens.sets[k].items():
+        set_path(raw, key, value)
+    return Package(pkg.path, raw, pkg.levers, validate_mapping(raw, pkg.path))
