@@ -65,7 +65,7 @@ def shipped_maxima() -> dict[tuple[str, str], float]:
 def allowed_folders() -> list[Path]:
     """Where the page may open scenario files: the shipped scenarios/ and the folders `app --scenarios` named."""
     named = [Path(p) for p in os.environ.get(FOLDERS_ENV, "").split(os.pathsep) if p]
-    return [SCENARIOS, *named]
+    return list(dict.fromkeys([SCENARIOS, *named]))
 
 
 def opens(path: Path) -> bool:

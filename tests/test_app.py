@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.levers import ACTIVE, apply_inputs, numeric_fields, scenario_files
-from app.session import SCENARIOS, AppModel, load
+from app.session import FOLDERS_ENV, SCENARIOS, AppModel, load
 from app.views import comparison_rows, cost_chart, jobs_chart, share_chart, top_destination_rows
 from model.levers.registry import REGISTRY
 from model.model import simulate
@@ -141,7 +141,8 @@ def test_a_lever_year_outside_the_scenarios_years_becomes_the_pages_message() ->
     assert m.current is None and not m.running
 
 
-def test_a_broken_file_becomes_the_pages_message(tmp_path: Path) -> None:
+def test_a_broken_file_becomes_the_pages_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FOLDERS_ENV, str(tmp_path))  # as `app --scenarios TMP` gives the server
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nyears: {start: 2030, end: 2020}\n")
     loaded = load(bad)
@@ -211,7 +212,7 @@ def test_stopping_the_command_stops_its_server() -> None:
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             try:
                 with urllib.request.urlopen(url, timeout=5) as r:

@@ -63,7 +63,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
+def own_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of the user's own scenario files, named to the app with --scenarios."""
+    return tmp_path_factory.mktemp("own_scenarios")
+
+
+@pytest.fixture(scope="module")
+def app_url(own_folder: Path) -> Iterator[str]:
     try:
         import playwright  # noqa: F401
         import solara  # noqa: F401
@@ -74,7 +80,7 @@ def app_url() -> Iterator[str]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "run.py", "app", "--port", str(port)],
+            [sys.executable, "run.py", "app", "--port", str(port), "--scenarios", str(own_folder)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -175,20 +181,30 @@ def test_app_loads_runs_and_reacts_to_a_lever(app_page) -> None:
     assert pg.errors == [], pg.errors  # type: ignore[attr-defined]
 
 
-def test_a_broken_scenario_shows_its_message(app_page, tmp_path: Path) -> None:
+def test_a_broken_scenario_shows_its_message(app_page, own_folder: Path, tmp_path: Path) -> None:
     pg = app_page
-    bad = tmp_path / "broken.yaml"
-    bad.write_text("name: broken\nextends: " + str(ROOT / "scenarios" / "baseline.yaml") + "\nfirms: {count: -5}\n")
+    # A file outside the folders the app was started with: one message, and nothing of the file on the page.
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("name: PLANTEDMARKER\nseed: PLANTEDMARKER\n", encoding="utf-8")
     pg.locator(".v-card", has_text="Scenario file").locator(".v-select__selections").first.click()
     pg.get_by_text("Own file…", exact=True).click()
+    box = pg.get_by_label("Path of a scenario .yaml").first
+    box.fill(str(secret))
+    box.press("Enter")
+    pg.get_by_role("button", name="Load", exact=True).click()
+    pg.get_by_text("only scenario files in").first.wait_for()
+    assert "PLANTEDMARKER" not in pg.locator("body").inner_text()
+
+    bad = own_folder / "broken.yaml"
+    bad.write_text("name: broken\nextends: " + str(ROOT / "scenarios" / "baseline.yaml") + "\nfirms: {count: -5}\n")
     box = pg.get_by_label("Path of a scenario .yaml").first
     box.fill(str(bad))
     box.press("Enter")
     pg.get_by_role("button", name="Load", exact=True).click()
-    message = pg.get_by_text("This scenario cannot be run")
+    message = pg.get_by_text("This scenario cannot be run").filter(has_text="broken.yaml")
     message.wait_for()
     text = message.inner_text()
-    assert "firms.count" in text and "broken.yaml" in text, text
+    assert "firms.count" in text, text
     assert "Traceback (most recent call last)" not in pg.locator("body").inner_text()
     pg.get_by_text("Run and levers", exact=True).wait_for(state="detached")  # no inputs for a scenario that cannot run
     pg.screenshot(path=SHOTS / "app-broken.png")
