@@ -106,7 +106,6 @@ def load_package(path: Path, args: Any) -> Package:
 
 class Attribute(Experiment):
     command = "attribute"
-    report = "experiments.attribute.report"
 
     def load(self) -> None:
         self.package = load_package(self.args.package, self.args)

@@ -53,7 +53,6 @@ def null_overrides() -> dict[str, float]:
 
 class Calibrate(Experiment):
     command = "calibrate"
-    report = "experiments.calibrate.report"
 
     loaded: LoadedCalibration
     world: WorldData

@@ -124,7 +124,6 @@ def load_entries(paths: Sequence[Path], args: Any) -> list[Entry]:
 
 class Compare(Experiment):
     command = "compare"
-    report = "experiments.compare.report"
 
     def load(self) -> None:
         self.entries = load_entries([self.args.baseline, *self.args.others], self.args)

@@ -48,7 +48,6 @@ def overrides_from(args: Any) -> dict[str, Any]:
 
 class Run(Experiment):
     command = "run"
-    report = "experiments.run.report"
 
     scenario: Scenario
     data: WorldData

@@ -74,7 +74,6 @@ def analysis_seed(sample_seed: int) -> int:
 
 class Sensitivity(PointsExperiment):
     command = "sensitivity"
-    report = "experiments.sensitivity.report"
 
     def check_method(self) -> None:
         exp, path = self.loaded.experiment, self.loaded.path
