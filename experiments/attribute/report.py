@@ -211,26 +211,22 @@ class AttributeReport(Report[Attribution]):
         return markdown(data)
 
     def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per lever (ranked) its share of the north-park jobs and its yuan per additional job."""
-    a = read_attribution(folder)
-    north, cost = metric("to_north_jobs"), metric("fiscal_cost_yuan")
-    k = len(a.levers)
-    draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
-    lines = [f"attribute: {k} levers, {2**k} subsets, {draws}{a.replications} replication(s) -> {folder}"]
-    t = a.total("to_north_jobs").change
-    c = a.total("fiscal_cost_yuan").change
-    lines.append(
-        f"  whole package: {lower_first(north.label)} {with_ci(north, *_t(t), change=True)}; "
-        f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True)}"
-    )
-    width = max(len(lv.label) for lv in a.levers)
-    lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
-    for lv in a.ranked():
-        e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
-        ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True)
-        lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; {ratio}")
-    return lines
+        """The terminal lines: per lever (ranked) its share of the north-park jobs and its yuan per additional job."""
+        a = read_attribution(folder)
+        north, cost = metric("to_north_jobs"), metric("fiscal_cost_yuan")
+        k = len(a.levers)
+        draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
+        lines = [f"attribute: {k} levers, {2**k} subsets, {draws}{a.replications} replication(s) -> {folder}"]
+        t = a.total("to_north_jobs").change
+        c = a.total("fiscal_cost_yuan").change
+        lines.append(
+            f"  whole package: {lower_first(north.label)} {with_ci(north, *_t(t), change=True)}; "
+            f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True)}"
+        )
+        width = max(len(lv.label) for lv in a.levers)
+        lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
+        for lv in a.ranked():
+            e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
+            ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True)
+            lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; {ratio}")
+        return lines

@@ -334,25 +334,6 @@ def markdown(c: Calibration) -> str:
     return document(f"Calibration `{c.settings.name}`", *sections)
 
 
-class CalibrateReport(Report[Calibration]):
-    """report.md and plots/*.png of a calibration folder, and the terminal summary."""
-
-    document = "report.md"
-    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
-
-    def read(self, folder: Path) -> Calibration:
-        return read_calibration(folder)
-
-    def figures(self, data: Calibration) -> Iterator[tuple[str, Figure]]:
-        return figures.figures(data)
-
-    def markdown(self, data: Calibration, figures: Sequence[Path]) -> str:
-        return markdown(data)
-
-    def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
 def _manifest(folder: Path) -> dict[str, Any]:
     try:
         doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -370,23 +351,38 @@ def _line(f: FactFit, width: int) -> str:
     )
 
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: posterior size, budget used, final epsilon, every fitted and held-out fact."""
-    c = read_calibration(folder)
-    post, fin = c.posterior, c.final
-    firms = _manifest(folder).get("firms")
-    runs = f" of {firms:,} firms" if isinstance(firms, int) else ""
-    lines = [
-        f"calibrate: {c.settings.name} -> {folder}",
-        f"  posterior {len(post.weights)} particles (effective size {post.effective_size:.0f}); "
-        f"{fin.simulations:,} simulations{runs} in {len(c.trace)} generation(s); final epsilon {fin.epsilon:.4g} "
-        f"(at most {c.max_distance:g})",
-    ]
-    facts = [f for role in ("fit", "held_out") for f in c.role(role)]
-    width = max(len(f.label) for f in facts)
-    for role, words in (("fit", "fitted"), ("held_out", "held out")):
-        if c.role(role):
-            lines.append(f"  {words} ({_count(c.role(role))}):")
-            lines += [_line(f, width) for f in c.role(role)]
-    lines.append(f"  calibrated scenario: {folder / 'calibrated.yaml'}")
-    return lines
+class CalibrateReport(Report[Calibration]):
+    """report.md and plots/*.png of a calibration folder, and the terminal summary."""
+
+    document = "report.md"
+    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+
+    def read(self, folder: Path) -> Calibration:
+        return read_calibration(folder)
+
+    def figures(self, data: Calibration) -> Iterator[tuple[str, Figure]]:
+        return figures.figures(data)
+
+    def markdown(self, data: Calibration, figures: Sequence[Path]) -> str:
+        return markdown(data)
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: posterior size, budget used, final epsilon, every fitted and held-out fact."""
+        c = read_calibration(folder)
+        post, fin = c.posterior, c.final
+        firms = _manifest(folder).get("firms")
+        runs = f" of {firms:,} firms" if isinstance(firms, int) else ""
+        lines = [
+            f"calibrate: {c.settings.name} -> {folder}",
+            f"  posterior {len(post.weights)} particles (effective size {post.effective_size:.0f}); "
+            f"{fin.simulations:,} simulations{runs} in {len(c.trace)} generation(s); final epsilon {fin.epsilon:.4g} "
+            f"(at most {c.max_distance:g})",
+        ]
+        facts = [f for role in ("fit", "held_out") for f in c.role(role)]
+        width = max(len(f.label) for f in facts)
+        for role, words in (("fit", "fitted"), ("held_out", "held out")):
+            if c.role(role):
+                lines.append(f"  {words} ({_count(c.role(role))}):")
+                lines += [_line(f, width) for f in c.role(role)]
+        lines.append(f"  calibrated scenario: {folder / 'calibrated.yaml'}")
+        return lines

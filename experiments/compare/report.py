@@ -289,23 +289,19 @@ class CompareReport(Report[Comparison]):
         return markdown(data)
 
     def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
-    c = read_comparison(folder)
-    draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
-    lines = [
-        f"compare: {len(c.others)} scenario(s) against {c.baseline}, {draws}{c.replications} replication(s) -> {folder}"
-    ]
-    labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
-    width = max(len(label) for label in labels)
-    for s in c.others:
-        lines.append(f"  {s}:")
-        for q in SUMMARY:
-            e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
-            lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
-        r = c.change(s, COST_EFFECTIVENESS)
-        lines.append(f"    {labels[-1]:<{width}}  {ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)}")
-    return lines
+        """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
+        c = read_comparison(folder)
+        draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
+        runs = f"{draws}{c.replications} replication(s)"
+        lines = [f"compare: {len(c.others)} scenario(s) against {c.baseline}, {runs} -> {folder}"]
+        labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
+        width = max(len(label) for label in labels)
+        for s in c.others:
+            lines.append(f"  {s}:")
+            for q in SUMMARY:
+                e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
+                lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
+            r = c.change(s, COST_EFFECTIVENESS)
+            ratio = ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)
+            lines.append(f"    {labels[-1]:<{width}}  {ratio}")
+        return lines

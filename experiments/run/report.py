@@ -93,13 +93,9 @@ class RunReport(Report[RunTables]):
         return document(f"Scenario `{doc.get('scenario', '?')}`", *sections)
 
     def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: the headline metrics with their intervals."""
-    doc = read_summary(folder)
-    lines = [f"{doc.get('scenario', '?')}: {doc.get('replications', '?')} replication(s) -> {folder}"]
-    width = max(len(metric(n).label) for n in HEADLINE)
-    lines += [f"  {metric(n).label:<{width}}  {_cell(doc, n)}" for n in HEADLINE if n in doc["metrics"]]
-    return lines
+        """The terminal lines: the headline metrics with their intervals."""
+        doc = read_summary(folder)
+        lines = [f"{doc.get('scenario', '?')}: {doc.get('replications', '?')} replication(s) -> {folder}"]
+        width = max(len(metric(n).label) for n in HEADLINE)
+        lines += [f"  {metric(n).label:<{width}}  {_cell(doc, n)}" for n in HEADLINE if n in doc["metrics"]]
+        return lines

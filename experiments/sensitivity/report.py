@@ -134,19 +134,15 @@ class SensitivityReport(Report[Sensitivity]):
         return markdown(data)
 
     def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per outcome its three most influential factors with the index and its interval."""
-    s = read_sensitivity(folder)
-    lines = [f"sensitivity: {s.n_points} design points, {len(s.factors)} factors -> {folder}"]
-    for name in s.outcomes:
-        m = metric(name)
-        if name in s.notes:
-            lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
-            continue
-        key = RANKED_BY[s.method or "morris"]
-        top = [f"{f.label} {index_text(s, m, s.index(name, f.key, key), key)}" for f in s.ranked(name)[:3]]
-        lines.append(f"  {m.label} ({'μ*' if key == 'mu_star' else 'ST'}): " + "; ".join(top))
-    return lines
+        """The terminal lines: per outcome its three most influential factors with the index and its interval."""
+        s = read_sensitivity(folder)
+        lines = [f"sensitivity: {s.n_points} design points, {len(s.factors)} factors -> {folder}"]
+        for name in s.outcomes:
+            m = metric(name)
+            if name in s.notes:
+                lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
+                continue
+            key = RANKED_BY[s.method or "morris"]
+            top = [f"{f.label} {index_text(s, m, s.index(name, f.key, key), key)}" for f in s.ranked(name)[:3]]
+            lines.append(f"  {m.label} ({'μ*' if key == 'mu_star' else 'ST'}): " + "; ".join(top))
+        return lines

@@ -133,25 +133,21 @@ class SweepReport(Report[Sweep]):
         return markdown(data)
 
     def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per outcome the base value and the lowest and highest point means."""
-    s = read_sweep(folder)
-    lines = [f"sweep: {s.n_points} points × {s.replications} replication(s) -> {folder}"]
-    width = max(len(metric(o).label) for o in s.outcomes)
-    for name in s.outcomes:
-        m = metric(name)
-        finite = [p for p in s.points[name] if math.isfinite(p.mean.mean)]
-        if not finite:
-            lines.append(f"  {m.label:<{width}}  no values")
-            continue
-        lo = min(finite, key=lambda p: p.mean.mean)
-        hi = max(finite, key=lambda p: p.mean.mean)
-        text = f"  {m.label:<{width}}  base {m.text(s.base[name].mean)}; points {m.text(lo.mean.mean)} (point "
-        text += f"{lo.index}) to {m.text(hi.mean.mean)} (point {hi.index})"
-        if s.judged:
-            text += f"; {sum(1 for p in finite if p.within_noise is False)} of {s.n_points} differ beyond noise"
-        lines.append(text)
-    return lines
+        """The terminal lines: per outcome the base value and the lowest and highest point means."""
+        s = read_sweep(folder)
+        lines = [f"sweep: {s.n_points} points × {s.replications} replication(s) -> {folder}"]
+        width = max(len(metric(o).label) for o in s.outcomes)
+        for name in s.outcomes:
+            m = metric(name)
+            finite = [p for p in s.points[name] if math.isfinite(p.mean.mean)]
+            if not finite:
+                lines.append(f"  {m.label:<{width}}  no values")
+                continue
+            lo = min(finite, key=lambda p: p.mean.mean)
+            hi = max(finite, key=lambda p: p.mean.mean)
+            text = f"  {m.label:<{width}}  base {m.text(s.base[name].mean)}; points {m.text(lo.mean.mean)} (point "
+            text += f"{lo.index}) to {m.text(hi.mean.mean)} (point {hi.index})"
+            if s.judged:
+                text += f"; {sum(1 for p in finite if p.within_noise is False)} of {s.n_points} differ beyond noise"
+            lines.append(text)
+        return lines

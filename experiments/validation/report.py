@@ -243,28 +243,24 @@ class ValidationReport(Report[Validation]):
         )
 
     def summary(self, folder: Path) -> list[str]:
-        return summary(folder)
-
-
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: the verdicts, the checks, the statics and the returns."""
-    meta = read_meta(folder)
-    facts = read_facts(folder)
-    checks = read_checks(folder)
-    statics = read_statics(folder)
-    lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
-    lines.append(f"  facts: {verdict_counts(facts)}")
-    lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
-    expected = sum(s.as_expected is True for s in statics)
-    lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
-    verdict = returns_verdict(folder)
-    if verdict:
-        lines.append(f"  returns to relocation aid: {verdict}")
-    sobol = read_sobol(folder)
-    if sobol is not None:
-        info = meta["sobol"]
-        lines.append(
-            f"  Sobol' indices: N = {info['samples']}, {info['parameters']} parameters, {info['runs']} runs; "
-            f"resolved: {sobol_resolved(sobol)}"
-        )
-    return lines
+        """The terminal lines: the verdicts, the checks, the statics and the returns."""
+        meta = read_meta(folder)
+        facts = read_facts(folder)
+        checks = read_checks(folder)
+        statics = read_statics(folder)
+        lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
+        lines.append(f"  facts: {verdict_counts(facts)}")
+        lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
+        expected = sum(s.as_expected is True for s in statics)
+        lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
+        verdict = returns_verdict(folder)
+        if verdict:
+            lines.append(f"  returns to relocation aid: {verdict}")
+        sobol = read_sobol(folder)
+        if sobol is not None:
+            info = meta["sobol"]
+            lines.append(
+                f"  Sobol' indices: N = {info['samples']}, {info['parameters']} parameters, {info['runs']} runs; "
+                f"resolved: {sobol_resolved(sobol)}"
+            )
+        return lines
