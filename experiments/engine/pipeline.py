@@ -130,7 +130,11 @@ def summary(command: str, folder: Path) -> list[str]:
 
 
 def redraw(folder: Path) -> list[str]:
-    """`plot DIR`: redraw the report and figures of any finished result folder, in place."""
+    """`plot DIR`: redraw the report and figures of any finished result folder, in place.
+
+    Only the command's report is imported (the registry names it), not its
+    experiment: redrawing needs no model.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "", "not a folder", "a result folder DIR/<name>/ written by a relocsim command")
