@@ -1,7 +1,9 @@
-"""The experiment commands: name -> the class that plans and analyses it.
+"""The experiment commands: name -> the class that plans and analyses it, and the class that reports it.
 
-Registering a new experiment type is one entry here: the class (by module
-path, imported only when the command runs), its help, its own arguments and
+Registering a new experiment type is one entry here: the experiment class and
+its report class (by module path, each imported only when needed: the
+experiment when the command runs, the report when a folder is drawn or
+summarised, so `plot DIR` needs no model), its help, its own arguments and
 the capabilities it opts into (experiments.engine.capabilities: --posterior,
 --ci-width), whose arguments it then gets.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from experiments.engine.capabilities import (
     ADAPTIVE_REPLICATIONS,
@@ -24,6 +26,7 @@ from experiments.engine.protocol import Arg
 
 if TYPE_CHECKING:
     from experiments.engine.protocol import Experiment
+    from experiments.engine.report import Report
 
 EXPERIMENT_FILE = Arg(
     ("experiment",), "the experiment file (keys: experiments/reference.yaml)", "path", "EXPERIMENT.yaml"
@@ -33,16 +36,19 @@ DEFAULT_SOBOL_SAMPLES = 8  # report: Saltelli base samples (a power of 2); sized
 
 @dataclass(frozen=True)
 class Command:
-    """An experiment command: the class that plans and analyses it, its help, its own arguments, its capabilities.
+    """An experiment command: its class, its report, its help, its own arguments and its capabilities.
 
     The arguments live here, not in the class's module, so that `--help` of any
     command needs no import of the model (the CLI adds the options every
-    experiment shares). `capabilities` repeats the class's own list for the
-    same reason (experiment_class checks that the two agree); each brings its
-    arguments after the command's own.
+    experiment shares); the report is named here, not imported by the
+    experiment, so that running a command imports no plotting library until
+    it draws. `capabilities` repeats the class's own list for the same reason
+    (experiment_class checks that the two agree); each brings its arguments
+    after the command's own.
     """
 
-    target: str  # "module:Class"
+    target: str  # "module:Class" of its Experiment
+    report: str  # "module:Class" of its Report (experiments.engine.report)
     help: str
     arguments: tuple[Arg, ...] = ()
     capabilities: tuple[Capability, ...] = ()
@@ -56,11 +62,13 @@ class Command:
 EXPERIMENTS: dict[str, Command] = {
     "run": Command(
         "experiments.run.experiment:Run",
+        "experiments.run.report:RunReport",
         "run a scenario and write its result folder",
         (Arg(("scenario",), "the scenario file", "path", "SCENARIO.yaml"),),
     ),
     "compare": Command(
         "experiments.compare.experiment:Compare",
+        "experiments.compare.report:CompareReport",
         "compare scenarios with a baseline on common random numbers (paired 95% intervals)",
         (
             Arg(("baseline",), "the scenario every other is compared to", "path", "BASELINE.yaml"),
@@ -69,15 +77,20 @@ EXPERIMENTS: dict[str, Command] = {
         (ADAPTIVE_REPLICATIONS, POSTERIOR),
     ),
     "sweep": Command(
-        "experiments.sweep.experiment:Sweep", "sweep factors over a grid or a Latin hypercube", (EXPERIMENT_FILE,)
+        "experiments.sweep.experiment:Sweep",
+        "experiments.sweep.report:SweepReport",
+        "sweep factors over a grid or a Latin hypercube",
+        (EXPERIMENT_FILE,),
     ),
     "sensitivity": Command(
         "experiments.sensitivity.experiment:Sensitivity",
+        "experiments.sensitivity.report:SensitivityReport",
         "Morris screening or Sobol' indices of factors (SALib)",
         (EXPERIMENT_FILE,),
     ),
     "attribute": Command(
         "experiments.attribute.experiment:Attribute",
+        "experiments.attribute.report:AttributeReport",
         "split a package's effect among its levers (exact Shapley values)",
         (
             Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
@@ -87,6 +100,7 @@ EXPERIMENTS: dict[str, Command] = {
     ),
     "calibrate": Command(
         "experiments.calibrate.experiment:Calibrate",
+        "experiments.calibrate.report:CalibrateReport",
         "fit behaviour parameters to the article's facts by ABC-SMC (pyabc), with a posterior predictive check",
         (
             Arg(
@@ -99,6 +113,7 @@ EXPERIMENTS: dict[str, Command] = {
     ),
     "report": Command(
         "experiments.validation.experiment:Report",
+        "experiments.validation.report:ValidationReport",
         "the validation report: the stylized facts beside the null model, closed-form checks, each lever's "
         "comparative static, diminishing returns to subsidies and Sobol' indices over the parameter ranges",
         (
@@ -132,9 +147,13 @@ EXPERIMENTS: dict[str, Command] = {
 }
 
 
+def _load(target: str) -> object:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def experiment_class(command: str) -> type[Experiment]:
-    module, _, name = EXPERIMENTS[command].target.partition(":")
-    cls = getattr(importlib.import_module(module), name)
+    cls = _load(EXPERIMENTS[command].target)
     from experiments.engine.protocol import Experiment
 
     if not (isinstance(cls, type) and issubclass(cls, Experiment)) or cls.command != command:
@@ -142,3 +161,14 @@ def experiment_class(command: str) -> type[Experiment]:
     if tuple(cls.capabilities) != EXPERIMENTS[command].capabilities:
         raise TypeError(f"{EXPERIMENTS[command].target}.capabilities differ from the registry's for {command!r}")
     return cls
+
+
+def report_of(command: str) -> Report[Any]:
+    """The command's report (experiments.engine.report.Report), ready to draw or summarise a folder."""
+    cls = _load(EXPERIMENTS[command].report)
+    from experiments.engine.report import Report
+
+    if not (isinstance(cls, type) and issubclass(cls, Report)):
+        raise TypeError(f"{EXPERIMENTS[command].report} is not a Report")
+    report: Report[Any] = cls()
+    return report

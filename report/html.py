@@ -10,8 +10,9 @@ fetched from anywhere. A link to a file beside the report becomes its text
 Markdown (a scenario's description is user text) is shown as text, not run.
 
 The same Markdown and figures give the same bytes. `pages(drawn)` is the hook
-the pipeline calls after a report module's `draw`: a page for every Markdown
-file drawn, so every command and `plot DIR` write one.
+the pipeline calls after a command's report has drawn (`Report.draw`,
+experiments.engine.report): a page for every Markdown file drawn, so every
+command and `plot DIR` write one.
 """
 
 from __future__ import annotations
@@ -155,5 +156,5 @@ def write_html(report: Path) -> Path:
 
 
 def pages(drawn: Iterable[Path]) -> list[Path]:
-    """A page for every Markdown report among the files a report module drew (its figures already written)."""
+    """A page for every Markdown report among the files a command's report drew (its figures already written)."""
     return [write_html(p) for p in drawn if p.suffix == ".md"]

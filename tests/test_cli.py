@@ -6,16 +6,18 @@ import math
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from matplotlib.figure import Figure
 
 import experiments.run.experiment
 import experiments.run.figures
 from cli import main
 from model.scenario import load_scenario
+from report.figures.style import new_figure
 from tests.conftest import (
     HANG_GUARD_S,
     RESULT_FILES,
@@ -422,12 +424,11 @@ def _fail_writing_flows(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _raise_in_plots(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(folder: Path, out: Path) -> list[Path]:
-        (out / "plots").mkdir(exist_ok=True)
-        (out / "plots" / "half.png").write_bytes(b"\x89PNG")
+    def broken(res: object) -> Iterator[tuple[str, Figure]]:
+        yield "half.png", new_figure(1.0, 1.0)  # saved into plots/ by the report before the failure
         raise RuntimeError("plotting failed half-way")
 
-    monkeypatch.setattr(experiments.run.figures, "draw_all", broken)
+    monkeypatch.setattr(experiments.run.figures, "figures", broken)
 
 
 @pytest.mark.parametrize("breakage", [_fail_writing_flows, _raise_in_plots], ids=["disk-full", "plots"])

@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 
 import experiments.attribute.figures as waterfall
 import experiments.sweep.figures as sweep_figures
-from experiments.attribute.report import Attribution, Lever, Share, Total
-from experiments.sweep.report import Point, Sweep
+from experiments.attribute.read import Attribution, Lever, Share, Total
+from experiments.sweep.read import Point, Sweep
 from experiments.validation.figures import plot_facts, plot_sobol
 from experiments.validation.read import FactRow
 from model.keys import describe

@@ -2,7 +2,7 @@
 
 One tiny result folder per command (run, compare, sweep, sensitivity, attribute, report by the in-process
 CLI; calibrate as the hand-written folder of tests/test_report_calibrate.py, drawn through `plot DIR`):
-the page is beside its Markdown and in the module's DRAWN, its title is the report's first heading, it
+the page is beside its Markdown and in its report's `drawn`, its title is the report's first heading, it
 embeds every figure the Markdown links (the same bytes), it references nothing outside itself, and `plot
 DIR` writes the same bytes again. The converter on its own: raw HTML is text, local links become text,
 web links stay, a missing figure is a one-line error.
@@ -11,17 +11,17 @@ web links stay, a missing figure is a one-line error.
 from __future__ import annotations
 
 import base64
-import importlib
 import json
 import re
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import pytest
 
 from cli import main
 from experiments.engine.pipeline import redraw
-from experiments.registry import EXPERIMENTS, experiment_class
+from experiments.engine.report import Report
+from experiments.registry import EXPERIMENTS, report_of
 from model.errors import InputError
 from report.html import html_name, render, write_html
 from tests.conftest import SCENARIOS
@@ -88,13 +88,14 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return made
 
 
-def _module(folder: Path) -> ModuleType:
+def _report(folder: Path) -> Report[Any]:
     command = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["command"]
-    return importlib.import_module(experiment_class(command).report)
+    return report_of(command)
 
 
 def _markdown(folder: Path) -> Path:
-    (name,) = [n for n in _module(folder).DRAWN if n.endswith(".md")]
+    (name,) = [n for n in _report(folder).drawn if n.endswith(".md")]
+    assert name == _report(folder).document
     return folder / name
 
 
@@ -116,7 +117,7 @@ def test_the_page_is_beside_its_markdown_and_redrawn_with_it(folders: dict[str, 
     md = _markdown(folder)
     page = folder / html_name(md.name)
     assert page.is_file() and page.stem == md.stem
-    assert page.name in _module(folder).DRAWN
+    assert page.name in _report(folder).drawn
     if key != "calibrate":  # the hand-written calibration folder's manifest lists what it held
         files = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
         assert page.name in files

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from cli import main
-from experiments.run.figures import draw_all
+from experiments.run.report import RunReport
 from model.errors import InputError
 from report.tables import read_results
 from tests.conftest import HANG_GUARD_S
@@ -45,7 +45,8 @@ def result_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def plot_results(folder: Path) -> list[Path]:
-    return draw_all(folder, folder)
+    """The figures the run's report draws into the folder (it also writes report.md, not checked here)."""
+    return [p for p in RunReport().draw(folder) if p.suffix == ".png"]
 
 
 def _tables_copy(src: Path, dst: Path) -> Path:

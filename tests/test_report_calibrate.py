@@ -1,4 +1,4 @@
-"""report/calibrate.py: the report and figures of a calibration folder, from its tables only.
+"""experiments/calibrate/report.py: the report and figures of a calibration folder, from its tables only.
 
 A synthetic folder (3 parameters, 30 particles, 3 generations, every fact × model in fit.csv, the
 manifest the pipeline writes) is drawn without running the model: the report and the four figures
@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from experiments.calibrate import report as calibrate
 from experiments.calibrate.figures import PAIRWISE_MAX, pairwise_parameters
 from experiments.calibrate.read import read_calibration
+from experiments.calibrate.report import NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, CalibrateReport, verdict
 from experiments.calibrate.tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
 from model.errors import InputError
 
 FIGURES = ("marginals.png", "pairwise.png", "fit.png", "convergence.png")
+calibrate = CalibrateReport()
 PARAMS = {  # key -> (low, high, default, posterior centre)
     "behaviour.push.intercept": (-6.0, -3.0, -4.3, -4.8),
     "behaviour.choice.distance": (-2.0, 0.0, -0.6, -1.2),
@@ -171,9 +172,9 @@ def test_a_redraw_gives_the_same_bytes(drawn: Path, tmp_path: Path) -> None:
 def test_a_fact_the_null_model_also_meets_is_no_evidence(drawn: Path) -> None:
     c = read_calibration(drawn)
     facts = {f.name: f for f in c.facts}
-    assert calibrate.verdict(facts["outside_majority"]) == calibrate.NO_EVIDENCE
-    assert calibrate.verdict(facts[BY_MODEL_ONLY]) == calibrate.REPRODUCED
-    assert calibrate.verdict(facts[NOT_MET]) == calibrate.NOT_REPRODUCED
+    assert verdict(facts["outside_majority"]) == NO_EVIDENCE
+    assert verdict(facts[BY_MODEL_ONLY]) == REPRODUCED
+    assert verdict(facts[NOT_MET]) == NOT_REPRODUCED
     text = (drawn / "report.md").read_text(encoding="utf-8")
     assert f"**{FACTS['outside_majority'].label}: also reproduced by the null model — no evidence.**" in text
     assert f"**{FACTS[NOT_MET].label}: not reproduced.**" in text

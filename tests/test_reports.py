@@ -14,8 +14,6 @@ import csv
 import math
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +22,15 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-import experiments.attribute.figures
-import experiments.attribute.report
-import experiments.compare.figures
-import experiments.compare.report
-import experiments.sensitivity.figures
-import experiments.sensitivity.report
 import experiments.sweep.figures
-import experiments.sweep.report
+import experiments.sweep.read
 from cli import main
+from experiments.attribute.report import AttributeReport
+from experiments.compare.report import CompareReport
+from experiments.engine.report import Report
+from experiments.registry import report_of
+from experiments.sensitivity.report import SensitivityReport
+from experiments.sweep.report import SweepReport
 from model.outcomes import CATALOGUE, COST_EFFECTIVENESS, DECISION, metric
 from report.figures.style import NEUTRAL_COLOUR
 
@@ -116,42 +114,20 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return made
 
 
-@dataclass(frozen=True)
-class Family:
-    """A command's report module, its figure module and its Markdown file."""
-
-    report: Any
-    read: Callable[[Path], Any]
-    figures: Callable[[Any], Iterator[tuple[str, Figure]]]
-    markdown: str
-
-
-FAMILIES = {
-    "compare": Family(
-        experiments.compare.report,
-        experiments.compare.report.read_comparison,
-        experiments.compare.figures.figures,
-        "comparison.md",
-    ),
-    "attribute": Family(
-        experiments.attribute.report,
-        experiments.attribute.report.read_attribution,
-        experiments.attribute.figures.figures,
-        "attribution.md",
-    ),
-    "sweep": Family(
-        experiments.sweep.report, experiments.sweep.report.read_sweep, experiments.sweep.figures.figures, "sweep.md"
-    ),
-    "sweep_1rep": Family(
-        experiments.sweep.report, experiments.sweep.report.read_sweep, experiments.sweep.figures.figures, "sweep.md"
-    ),
-    "sensitivity": Family(
-        experiments.sensitivity.report,
-        experiments.sensitivity.report.read_sensitivity,
-        experiments.sensitivity.figures.figures,
-        "indices.md",
-    ),
+FAMILIES: dict[str, Report[Any]] = {  # each folder's report: what it reads, its figures, its Markdown file
+    "compare": CompareReport(),
+    "attribute": AttributeReport(),
+    "sweep": SweepReport(),
+    "sweep_1rep": SweepReport(),
+    "sensitivity": SensitivityReport(),
 }
+
+
+@pytest.mark.parametrize("key", list(FAMILIES))
+def test_the_registry_names_the_report_and_it_draws_its_markdown(key: str) -> None:
+    report = report_of(key.removesuffix("_1rep"))
+    assert type(report) is type(FAMILIES[key])
+    assert report.drawn == ("plots", report.document, report.document.removesuffix(".md") + ".html")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -193,7 +169,7 @@ def test_the_report_leads_with_the_decision_table_in_the_catalogues_format(
     folders: dict[str, Path], key: str, who: str
 ) -> None:
     folder = folders[key]
-    text = (folder / FAMILIES[key].markdown).read_text(encoding="utf-8")
+    text = (folder / FAMILIES[key].document).read_text(encoding="utf-8")
     before_first_table = text[: text.index("\n|")]
     assert before_first_table.count("\n## ") == 1 and "## Decision table" in before_first_table
     first = _tables(text)[0]
@@ -241,9 +217,9 @@ def test_no_key_path_or_metric_id_in_axis_titles_table_headers_or_summary(folder
     folder, family = folders[key], FAMILIES[key]
     texts = [t for _name, fig in family.figures(family.read(folder)) for t in _axis_titles(fig)]
     assert texts, "the figures have axis titles"
-    markdown = (folder / family.markdown).read_text(encoding="utf-8")
+    markdown = (folder / family.document).read_text(encoding="utf-8")
     texts += [cell for table in _tables(markdown) for cell in table[0]]
-    texts += family.report.summary(folder)[1:]
+    texts += family.summary(folder)[1:]
     forbidden = set(CATALOGUE)
     for table in ("factors.csv", "levers.csv"):
         if (folder / table).is_file():
@@ -258,7 +234,7 @@ def test_heatmap_cells_within_noise_are_grey_and_nothing_is_with_one_replication
     folders: dict[str, Path], key: str
 ) -> None:
     folder = folders[key]
-    s = experiments.sweep.report.read_sweep(folder)
+    s = experiments.sweep.read.read_sweep(folder)
     assert s.figure_kind() == "heatmap"
     grey = np.array(to_rgba(NEUTRAL_COLOUR))
     points = _rows(folder / "points.csv")
@@ -286,8 +262,8 @@ def test_heatmap_cells_within_noise_are_grey_and_nothing_is_with_one_replication
         assert greyed == 0 and all(r["within_noise"] == "" for r in points)
 
 
-def _drawn(folder: Path, family: Family) -> dict[str, bytes]:
-    files = [folder / family.markdown, *sorted((folder / "plots").glob("*.png"))]
+def _drawn(folder: Path, family: Report[Any]) -> dict[str, bytes]:
+    files = [folder / family.document, *sorted((folder / "plots").glob("*.png"))]
     return {p.name: p.read_bytes() for p in files}
 
 
@@ -296,7 +272,7 @@ def test_plot_redraws_the_same_markdown_and_png_bytes(folders: dict[str, Path], 
     folder, family = folders[key], FAMILIES[key]
     before = _drawn(folder, family)
     assert len(before) >= 2, "a report and at least one figure"
-    linked = re.findall(r"!\[[^]]*\]\((plots/[^)]+)\)", before[family.markdown].decode())
+    linked = re.findall(r"!\[[^]]*\]\((plots/[^)]+)\)", before[family.document].decode())
     assert linked and all((folder / p).is_file() for p in linked), linked
     assert main(["plot", str(folder)]) == 0
     assert _drawn(folder, family) == before
@@ -332,10 +308,10 @@ def test_a_damaged_table_is_one_line_and_exit_2(
     rows[1][rows[0].index(column)] = bad
     with (folder / table).open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
-    report_before = (folder / FAMILIES[key].markdown).read_bytes()
+    report_before = (folder / FAMILIES[key].document).read_bytes()
     capsys.readouterr()
     assert main(["plot", str(folder)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert table in err and "row 2" in err and column in err
-    assert (folder / FAMILIES[key].markdown).read_bytes() == report_before  # nothing half-redrawn
+    assert (folder / FAMILIES[key].document).read_bytes() == report_before  # nothing half-redrawn

@@ -45,7 +45,6 @@ DEFAULT_METRICS = ("north_share_jobs", "outside_share_jobs", "to_north_jobs", "t
 
 class Attribute(Experiment):
     command = "attribute"
-    report = "experiments.attribute.report"
     capabilities: ClassVar[tuple[Capability, ...]] = (POSTERIOR,)
 
     def load(self) -> None:

@@ -4,37 +4,32 @@
 without the levers, one floating bar per lever (largest |φ| first) with the
 95% interval of its Shapley value, and the bar with the whole package; axes,
 ticks and bar labels in the catalogue's units (shares in %, steps in pp, money
-in CNY m or bn).
+in CNY m or bn). Drawn from the tables experiments.attribute.read gives; the
+report (experiments.attribute.report) saves them into `plots/`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
+from experiments.attribute.read import Attribution
 from model.outcomes import metric
 from report.figures.style import (
     NEUTRAL_COLOUR,
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
-    PLOTS_DIR,
     add_caption,
     interval_caption,
     metric_axis,
     metric_label,
     new_figure,
     plain_spines,
-    save_png,
     title,
     wrapped,
 )
-
-if TYPE_CHECKING:
-    from experiments.attribute.report import Attribution
 
 END_COLOUR = "#777777"
 BAR_WIDTH = 0.65
@@ -103,10 +98,3 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
 def figures(a: Attribution) -> Iterator[tuple[str, Figure]]:
     for name in a.metrics:
         yield f"waterfall_{name}.png", plot_waterfall(a, name)
-
-
-def draw_all(a: Attribution, out: Path) -> list[Path]:
-    """Every waterfall of an attribute folder into `out/plots/`."""
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(fig, plots / name) for name, fig in figures(a)]

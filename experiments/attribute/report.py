@@ -8,165 +8,42 @@ north-park jobs, with whether the lever acts on staying (push) or on
 destinations (pull). Then, per metric, the Shapley table (attribution.csv,
 totals.csv) with the alone and last effects and the interactions. A folder
 run with `--posterior DIR` adds the section on parameter uncertainty and the
-robustness of the lever ranking (report.uncertainty), and its intervals are
-the posterior's.
+robustness of the lever ranking (report.uncertainty) with its figure
+(report.figures.uncertainty), and its intervals are the posterior's. The
+tables are read by experiments.attribute.read; `AttributeReport` is the
+command's report (experiments.engine.report).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from model.errors import InputError, short
+from experiments.attribute import figures
+from experiments.attribute.read import OWN_SPEND, Attribution, Lever, read_attribution
+from experiments.engine.report import Report
 from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
 from report import uncertainty
+from report.figures import uncertainty as uncertainty_figures
 from report.markdown import (
     SHARE_OF_TOTAL,
     change_unit,
     document,
     image,
-    lever_label,
     lower_first,
     one_replication_note,
     ratio_cell,
     table,
     with_ci,
 )
-from report.read import Estimate, in_order, read_table
+from report.read import Estimate
 
-DRAWN = ("plots", "attribution.md", "attribution.html")  # the .html page: written by the pipeline (report/html.py)
-OWN_SPEND = "own_spend_yuan"
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 OWN_SPEND_METRIC = Metric(OWN_SPEND, "Own spending", "yuan", "What the lever itself spent in the full package.")
-ACTS_ON = {
-    "push": "staying (push)",
-    "staying": "staying (push)",
-    "pull": "destinations (pull)",
-    "destinations": "destinations (pull)",
-}
-PUSH = ("push", "staying")  # named first: where a lever acts on both
-QUANTITIES = (*DECISION, COST_EFFECTIVENESS, OWN_SPEND)
-
-
-@dataclass(frozen=True)
-class Lever:
-    key: str
-    label: str
-    acts_on: str  # in words
-
-
-@dataclass(frozen=True)
-class Share:
-    """One lever's part of one metric's change (attribution.csv)."""
-
-    phi: Estimate
-    share: float
-    alone: float
-    last: float
-
-
-@dataclass(frozen=True)
-class Total:
-    """One metric without the levers, with the package, and the change (totals.csv)."""
-
-    without: Estimate
-    with_package: Estimate
-    change: Estimate
-
-
-@dataclass(frozen=True)
-class Attribution:
-    folder: Path
-    levers: list[Lever]
-    metrics: list[str]
-    shares: dict[tuple[str, str], Share]
-    totals: dict[str, Total]
-    decision: dict[tuple[str, str], Estimate]
-    replications: int
-    posterior: uncertainty.PosteriorReport | None = None  # run with --posterior
-
-    def share(self, m: str, lever: str) -> Share:
-        found = self.shares.get((m, lever))
-        if found is None:
-            raise InputError(self.folder / "attribution.csv", "", f"no row for {m} × {lever}", "every metric × lever")
-        return found
-
-    def total(self, m: str) -> Total:
-        found = self.totals.get(m)
-        if found is None:
-            raise InputError(self.folder / "totals.csv", "metric", f"no row for {m}", "one row per metric")
-        return found
-
-    def change(self, lever: str, q: str) -> Estimate:
-        found = self.decision.get((lever, q))
-        if found is None:
-            raise InputError(self.folder / "decision.csv", "", f"no row for {lever} × {q}", ", ".join(QUANTITIES))
-        return found
-
-    def ranked(self) -> list[Lever]:
-        """Levers by their share of the change in north-park jobs, largest first (ties: levers.csv order)."""
-        return sorted(self.levers, key=lambda lv: -_finite(self.change(lv.key, "to_north_jobs").mean))
-
-    def by_size(self, m: str) -> list[Lever]:
-        return sorted(self.levers, key=lambda lv: -abs(_finite(self.share(m, lv.key).phi.mean)))
-
-
-def _finite(value: float) -> float:
-    return value if math.isfinite(value) else -math.inf
-
-
-def read_attribution(folder: Path) -> Attribution:
-    """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
-    levers = []
-    for row in read_table(folder, "levers.csv", ("lever", "label", "acts_on")):
-        key = row.name("lever")
-        sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
-        words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
-        levers.append(Lever(key, lever_label(key, row.text("label")), words))
-    keys = [lv.key for lv in levers]
-
-    def lever_of(row_lever: str, path: Path, line: int) -> str:
-        if row_lever not in keys:
-            raise InputError(path, f"row {line}, column lever", short(row_lever), "a lever of levers.csv")
-        return row_lever
-
-    shares: dict[tuple[str, str], Share] = {}
-    rows = read_table(folder, "attribution.csv", ("metric", "lever", "shapley", "ci_low", "ci_high", "share_of_total"))
-    for row in rows:
-        lever = lever_of(row.name("lever"), row.path, row.line)
-        phi = row.estimate("shapley", "ci_low", "ci_high")
-        share = Share(phi, row.number("share_of_total"), row.number("alone"), row.number("last"))
-        shares[(row.metric("metric").name, lever)] = share
-    metrics = in_order(row.metric("metric").name for row in rows)
-    totals = {}
-    reps = []
-    for row in read_table(folder, "totals.csv", ("metric", "without_levers", "with_package", "change", "replications")):
-        totals[row.metric("metric").name] = Total(
-            row.estimate("without_levers", "without_ci_low", "without_ci_high"),
-            row.estimate("with_package", "with_ci_low", "with_ci_high"),
-            row.estimate("change", "change_ci_low", "change_ci_high"),
-        )
-        reps.append(row.integer("replications"))
-    decision = {}
-    for row in read_table(folder, "decision.csv", ("lever", "quantity", "value", "ci_low", "ci_high")):
-        lever = lever_of(row.name("lever"), row.path, row.line)
-        q = row.text("quantity")
-        if q != OWN_SPEND:
-            q = row.metric("quantity").name
-        decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
-    post = uncertainty.read_posterior(folder, "lever")
-    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post)  # a ratio may count fewer
-    for m in metrics:  # every cell the report shows must exist
-        a.total(m)
-        for lv in levers:
-            a.share(m, lv.key)
-    for lv in levers:
-        for q in QUANTITIES:
-            a.change(lv.key, q)
-    for q in DECISION:
-        a.total(q)
-    return a
-
 
 # --------------------------------------------------------------------------- Markdown
 
@@ -316,36 +193,40 @@ def _labels(a: Attribution) -> dict[str, str]:
     return {lv.key: lv.label for lv in a.levers} | {"whole_package": "Whole package"}
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """attribution.md and plots/waterfall_<metric>.png of an attribute folder (read `folder`, write `out`)."""
-    from experiments.attribute.figures import draw_all
+class AttributeReport(Report[Attribution]):
+    """attribution.md and plots/waterfall_<metric>.png of an attribute folder, and the terminal summary."""
 
-    out = out or folder
-    a = read_attribution(folder)
-    figures = draw_all(a, out)
-    if a.posterior is not None:
-        figures += uncertainty.draw(a.posterior, out, _labels(a))
-    (out / "attribution.md").write_text(markdown(a), encoding="utf-8")
-    return [out / "attribution.md", *figures]
+    document = "attribution.md"
+    drawn = ("plots", "attribution.md", "attribution.html")  # the .html page: written by the pipeline
 
+    def read(self, folder: Path) -> Attribution:
+        return read_attribution(folder)
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per lever (ranked) its share of the north-park jobs and its yuan per additional job."""
-    a = read_attribution(folder)
-    north, cost = metric("to_north_jobs"), metric("fiscal_cost_yuan")
-    k = len(a.levers)
-    draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
-    lines = [f"attribute: {k} levers, {2**k} subsets, {draws}{a.replications} replication(s) -> {folder}"]
-    t = a.total("to_north_jobs").change
-    c = a.total("fiscal_cost_yuan").change
-    lines.append(
-        f"  whole package: {lower_first(north.label)} {with_ci(north, *_t(t), change=True)}; "
-        f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True)}"
-    )
-    width = max(len(lv.label) for lv in a.levers)
-    lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
-    for lv in a.ranked():
-        e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
-        ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True)
-        lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; {ratio}")
-    return lines
+    def figures(self, data: Attribution) -> Iterator[tuple[str, Figure]]:
+        yield from figures.figures(data)
+        if data.posterior is not None:
+            yield from uncertainty_figures.figures(data.posterior, _labels(data))
+
+    def markdown(self, data: Attribution, figures: Sequence[Path]) -> str:
+        return markdown(data)
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: per lever (ranked) its share of the north-park jobs and its yuan per additional job."""
+        a = read_attribution(folder)
+        north, cost = metric("to_north_jobs"), metric("fiscal_cost_yuan")
+        k = len(a.levers)
+        draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
+        lines = [f"attribute: {k} levers, {2**k} subsets, {draws}{a.replications} replication(s) -> {folder}"]
+        t = a.total("to_north_jobs").change
+        c = a.total("fiscal_cost_yuan").change
+        lines.append(
+            f"  whole package: {lower_first(north.label)} {with_ci(north, *_t(t), change=True)}; "
+            f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True)}"
+        )
+        width = max(len(lv.label) for lv in a.levers)
+        lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
+        for lv in a.ranked():
+            e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
+            ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True)
+            lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; {ratio}")
+        return lines

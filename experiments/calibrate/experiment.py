@@ -47,7 +47,6 @@ MODELS = ("posterior", "calibrated", "defaults", "null")
 
 class Calibrate(Experiment):
     command = "calibrate"
-    report = "experiments.calibrate.report"
 
     loaded: LoadedCalibration
     world: WorldData

@@ -1,6 +1,6 @@
 """The figures of a `calibrate` folder, drawn from its tables (experiments.calibrate.read).
 
-`figures(c)` yields (file name, Figure) pairs and `draw_all(c, out)` writes them into `out/plots/`:
+`figures(c)` yields (file name, Figure) pairs; the report (experiments.calibrate.report) saves them into `plots/`:
 
 - marginals.png: per parameter the weighted posterior (histogram and a weighted Gaussian kernel density,
   reflected at the prior's ends) over the flat prior, with the default and the calibrated value marked;
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -32,11 +31,9 @@ from experiments.calibrate.read import Calibration, Parameter, Population
 from report.figures.style import (
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
-    PLOTS_DIR,
     add_caption,
     new_figure,
     plain_spines,
-    save_png,
     wrapped,
 )
 
@@ -282,11 +279,4 @@ def figures(c: Calibration) -> Iterator[tuple[str, Figure]]:
     yield "convergence.png", plot_convergence(c)
 
 
-def draw_all(c: Calibration, out: Path) -> list[Path]:
-    """Every figure of a calibration folder into `out/plots/`."""
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(fig, plots / name) for name, fig in figures(c)]
-
-
-__all__ = ["draw_all", "figures", "pairwise_parameters", "weighted_density"]
+__all__ = ["figures", "pairwise_parameters", "weighted_density"]

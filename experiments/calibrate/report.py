@@ -9,21 +9,28 @@ held-out checks, convergence, the budget and the command that reproduces it.
 A fact the null model also reproduces is said to be no evidence for the
 choice rule; a fact not reproduced is said to be not reproduced.
 Everything is read from the folder's tables (experiments.calibrate.read); drawing
-twice gives the same bytes.
+twice gives the same bytes. `CalibrateReport` is the command's report
+(experiments.engine.report).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from experiments.calibrate import figures
+from experiments.calibrate.figures import PAIRWISE_MAX
 from experiments.calibrate.read import Calibration, FactFit, Result, read_calibration
+from experiments.engine.report import Report
 from experiments.facts.catalogue import NOT_EXPRESSIBLE
 from report.markdown import document, image, table
 
-DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 REPRODUCED, NOT_REPRODUCED, NO_EVIDENCE = (
     "reproduced",
     "not reproduced",
@@ -281,8 +288,6 @@ def _figures(c: Calibration) -> list[str]:
     lines = ["## Figures", ""]
     for stem, alt, caption in FIGURES:
         lines += image(f"plots/{stem}.png", alt, caption)
-    from experiments.calibrate.figures import PAIRWISE_MAX
-
     if len(c.parameters) > PAIRWISE_MAX:
         lines += [f"The pairwise figure shows the {PAIRWISE_MAX} parameters with the largest shrinkage.", ""]
     return lines
@@ -329,17 +334,6 @@ def markdown(c: Calibration) -> str:
     return document(f"Calibration `{c.settings.name}`", *sections)
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """report.md and plots/*.png of a calibration folder (read from `folder`, written into `out`)."""
-    from experiments.calibrate.figures import draw_all
-
-    out = out or folder
-    c = read_calibration(folder)
-    figures = draw_all(c, out)
-    (out / "report.md").write_text(markdown(c), encoding="utf-8")
-    return [out / "report.md", *figures]
-
-
 def _manifest(folder: Path) -> dict[str, Any]:
     try:
         doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -357,23 +351,38 @@ def _line(f: FactFit, width: int) -> str:
     )
 
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: posterior size, budget used, final epsilon, every fitted and held-out fact."""
-    c = read_calibration(folder)
-    post, fin = c.posterior, c.final
-    firms = _manifest(folder).get("firms")
-    runs = f" of {firms:,} firms" if isinstance(firms, int) else ""
-    lines = [
-        f"calibrate: {c.settings.name} -> {folder}",
-        f"  posterior {len(post.weights)} particles (effective size {post.effective_size:.0f}); "
-        f"{fin.simulations:,} simulations{runs} in {len(c.trace)} generation(s); final epsilon {fin.epsilon:.4g} "
-        f"(at most {c.max_distance:g})",
-    ]
-    facts = [f for role in ("fit", "held_out") for f in c.role(role)]
-    width = max(len(f.label) for f in facts)
-    for role, words in (("fit", "fitted"), ("held_out", "held out")):
-        if c.role(role):
-            lines.append(f"  {words} ({_count(c.role(role))}):")
-            lines += [_line(f, width) for f in c.role(role)]
-    lines.append(f"  calibrated scenario: {folder / 'calibrated.yaml'}")
-    return lines
+class CalibrateReport(Report[Calibration]):
+    """report.md and plots/*.png of a calibration folder, and the terminal summary."""
+
+    document = "report.md"
+    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+
+    def read(self, folder: Path) -> Calibration:
+        return read_calibration(folder)
+
+    def figures(self, data: Calibration) -> Iterator[tuple[str, Figure]]:
+        return figures.figures(data)
+
+    def markdown(self, data: Calibration, figures: Sequence[Path]) -> str:
+        return markdown(data)
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: posterior size, budget used, final epsilon, every fitted and held-out fact."""
+        c = read_calibration(folder)
+        post, fin = c.posterior, c.final
+        firms = _manifest(folder).get("firms")
+        runs = f" of {firms:,} firms" if isinstance(firms, int) else ""
+        lines = [
+            f"calibrate: {c.settings.name} -> {folder}",
+            f"  posterior {len(post.weights)} particles (effective size {post.effective_size:.0f}); "
+            f"{fin.simulations:,} simulations{runs} in {len(c.trace)} generation(s); final epsilon {fin.epsilon:.4g} "
+            f"(at most {c.max_distance:g})",
+        ]
+        facts = [f for role in ("fit", "held_out") for f in c.role(role)]
+        width = max(len(f.label) for f in facts)
+        for role, words in (("fit", "fitted"), ("held_out", "held out")):
+            if c.role(role):
+                lines.append(f"  {words} ({_count(c.role(role))}):")
+                lines += [_line(f, width) for f in c.role(role)]
+        lines.append(f"  calibrated scenario: {folder / 'calibrated.yaml'}")
+        return lines

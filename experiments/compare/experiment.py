@@ -93,7 +93,6 @@ def load_entries(paths: Sequence[Path], args: Any) -> list[Entry]:
 
 class Compare(Experiment):
     command = "compare"
-    report = "experiments.compare.report"
     capabilities: ClassVar[tuple[Capability, ...]] = (ADAPTIVE_REPLICATIONS, POSTERIOR)
 
     def load(self) -> None:

@@ -3,26 +3,25 @@
 `figures(c)` yields (file name, Figure) pairs — forest.png (each scenario's
 paired change in each headline quantity, paired and unpaired intervals) and
 timeseries.png (north-park share per year per scenario, and the paired change
-per year) — and `draw_all(c, out)` writes them into `out/plots/`.
+per year) — drawn from the tables experiments.compare.read gives; the
+report (experiments.compare.report) saves them into `plots/`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from experiments.compare.read import Comparison
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
 from report.figures.style import (
     OTHER_COLOUR,
-    PLOTS_DIR,
     add_caption,
     band_text,
     legend_below,
@@ -30,15 +29,11 @@ from report.figures.style import (
     metric_axis,
     metric_label,
     new_figure,
-    save_png,
     series_colour,
     title,
     year_axis,
 )
 from report.read import Estimate, read_table
-
-if TYPE_CHECKING:
-    from experiments.compare.report import Comparison
 
 FOREST = ("north_share_jobs", "outside_share_jobs", *DECISION)
 SHARE = "north_share_jobs"
@@ -189,10 +184,3 @@ def plot_timeseries(c: Comparison) -> Figure:
 def figures(c: Comparison) -> Iterator[tuple[str, Figure]]:
     yield "forest.png", plot_forest(c)
     yield "timeseries.png", plot_timeseries(c)
-
-
-def draw_all(c: Comparison, out: Path) -> list[Path]:
-    """Every figure of a compare folder into `out/plots/`."""
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(fig, plots / name) for name, fig in figures(c)]

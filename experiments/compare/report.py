@@ -8,19 +8,26 @@ be told from 0). Then the shares and levels per scenario (comparison.csv),
 what pairing gained, how it was run (scenarios/*.resolved.yaml) and what the
 numbers mean. Every number and label comes from the metric catalogue. A
 folder run with `--posterior DIR` adds the section on parameter uncertainty
-(report.uncertainty), and its intervals are the posterior's.
+(report.uncertainty) and its figure (report.figures.uncertainty), and its
+intervals are the posterior's. The tables are read by
+experiments.compare.read; `CompareReport` is the command's report
+(experiments.engine.report).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from experiments.compare import figures
+from experiments.compare.read import LEVELS, SHARES, Comparison, read_comparison
 from experiments.compare.stopping import stopping
-from model.errors import InputError, short
+from experiments.engine.report import Report
 from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
 from report import uncertainty
+from report.figures import uncertainty as uncertainty_figures
 from report.markdown import (
     document,
     image,
@@ -32,110 +39,13 @@ from report.markdown import (
     table,
     with_ci,
 )
-from report.read import Estimate, Resolved, Row, in_order, read_resolved, read_table
+from report.read import Estimate
 
-DRAWN = ("plots", "comparison.md", "comparison.html")  # the .html page: written by the pipeline (report/html.py)
-COMPARISON_NEEDED = (
-    "scenario",
-    "metric",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "unpaired_diff_ci_low",
-    "unpaired_diff_ci_high",
-    "paired_to_unpaired_width",
-    "replications",
-)
-DECISION_NEEDED = ("scenario", "quantity", "value", "ci_low", "ci_high", "replications")
-SHARES = ("north_share_jobs", "outside_share_jobs")
-LEVELS = ("relocated_jobs", "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan", "cost_per_north_job_yuan")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 PAIRING = ("north_share_jobs", "to_north_jobs", "relocated_jobs")
 SUMMARY = ("north_share_jobs", *DECISION)
-
-
-@dataclass(frozen=True)
-class MetricRow:
-    """One scenario × metric of comparison.csv."""
-
-    value: Estimate
-    diff: Estimate
-    unpaired: Estimate  # mean = diff.mean
-    width_ratio: float
-    replications: int
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The tables of a compare folder; the baseline is the first scenario of comparison.csv."""
-
-    folder: Path
-    scenarios: list[str]
-    rows: dict[tuple[str, str], MetricRow]
-    decision: dict[tuple[str, str], Estimate]
-    replications: int
-    resolved: dict[str, Resolved]
-    posterior: uncertainty.PosteriorReport | None = None  # run with --posterior
-
-    @property
-    def baseline(self) -> str:
-        return self.scenarios[0]
-
-    @property
-    def others(self) -> list[str]:
-        return self.scenarios[1:]
-
-    def row(self, scenario: str, name: str) -> MetricRow:
-        found = self.rows.get((scenario, name))
-        if found is None:
-            raise InputError(self.folder / "comparison.csv", "", f"no row for {scenario} × {name}", "every metric")
-        return found
-
-    def change(self, scenario: str, quantity: str) -> Estimate:
-        found = self.decision.get((scenario, quantity))
-        if found is None:
-            raise InputError(self.folder / "decision.csv", "", f"no row for {scenario} × {quantity}", "every quantity")
-        return found
-
-
-def _metric_row(row: Row) -> MetricRow:
-    diff = row.estimate("diff", "diff_ci_low", "diff_ci_high")
-    unpaired = Estimate(diff.mean, row.number("unpaired_diff_ci_low"), row.number("unpaired_diff_ci_high"))
-    value = row.estimate("mean", "ci_low", "ci_high")
-    return MetricRow(value, diff, unpaired, row.number("paired_to_unpaired_width"), row.integer("replications"))
-
-
-def read_comparison(folder: Path) -> Comparison:
-    """comparison.csv, decision.csv and the resolved scenarios, checked."""
-    rows: dict[tuple[str, str], MetricRow] = {}
-    table_rows = read_table(folder, "comparison.csv", COMPARISON_NEEDED)
-    for row in table_rows:
-        rows[(row.name("scenario"), row.metric("metric").name)] = _metric_row(row)
-    scenarios = in_order(r.name("scenario") for r in table_rows)
-    if len(scenarios) < 2:
-        raise InputError(
-            folder / "comparison.csv", "scenario", "only one scenario", "a baseline and at least one other"
-        )
-    decision: dict[tuple[str, str], Estimate] = {}
-    for row in read_table(folder, "decision.csv", DECISION_NEEDED):
-        name = row.name("scenario")
-        if name not in scenarios[1:]:
-            raise InputError(row.path, f"row {row.line}, column scenario", f"{short(name)}", ", ".join(scenarios[1:]))
-        decision[(name, row.metric("quantity").name)] = row.estimate("value", "ci_low", "ci_high")
-    reps = max(r.replications for r in rows.values())  # a row counts its defined values (a ratio may have fewer)
-    resolved = {name: read_resolved(folder / "scenarios" / f"{name}.resolved.yaml") for name in scenarios}
-    comparison = Comparison(
-        folder, scenarios, rows, decision, reps, resolved, uncertainty.read_posterior(folder, "scenario")
-    )
-    for name in comparison.others:  # every cell the report shows must exist
-        for q in (*DECISION, COST_EFFECTIVENESS):
-            comparison.change(name, q)
-    for name in scenarios:
-        for q in (*SHARES, *LEVELS):
-            comparison.row(name, q)
-    return comparison
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -361,31 +271,37 @@ def markdown(c: Comparison) -> str:
     return document(f"Policy comparison against `{c.baseline}`", *sections)
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """comparison.md and plots/*.png of a compare folder (read from `folder`, written into `out`)."""
-    from experiments.compare.figures import draw_all
+class CompareReport(Report[Comparison]):
+    """comparison.md and plots/*.png of a compare folder, and the terminal summary."""
 
-    out = out or folder
-    c = read_comparison(folder)
-    figures = draw_all(c, out) + (uncertainty.draw(c.posterior, out) if c.posterior is not None else [])
-    (out / "comparison.md").write_text(markdown(c), encoding="utf-8")
-    return [out / "comparison.md", *figures]
+    document = "comparison.md"
+    drawn = ("plots", "comparison.md", "comparison.html")  # the .html page: written by the pipeline (report/html.py)
 
+    def read(self, folder: Path) -> Comparison:
+        return read_comparison(folder)
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
-    c = read_comparison(folder)
-    draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
-    lines = [
-        f"compare: {len(c.others)} scenario(s) against {c.baseline}, {draws}{c.replications} replication(s) -> {folder}"
-    ]
-    labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
-    width = max(len(label) for label in labels)
-    for s in c.others:
-        lines.append(f"  {s}:")
-        for q in SUMMARY:
-            e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
-            lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
-        r = c.change(s, COST_EFFECTIVENESS)
-        lines.append(f"    {labels[-1]:<{width}}  {ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)}")
-    return lines
+    def figures(self, data: Comparison) -> Iterator[tuple[str, Figure]]:
+        yield from figures.figures(data)
+        if data.posterior is not None:
+            yield from uncertainty_figures.figures(data.posterior, {})
+
+    def markdown(self, data: Comparison, figures: Sequence[Path]) -> str:
+        return markdown(data)
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
+        c = read_comparison(folder)
+        draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
+        runs = f"{draws}{c.replications} replication(s)"
+        lines = [f"compare: {len(c.others)} scenario(s) against {c.baseline}, {runs} -> {folder}"]
+        labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
+        width = max(len(label) for label in labels)
+        for s in c.others:
+            lines.append(f"  {s}:")
+            for q in SUMMARY:
+                e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
+                lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
+            r = c.change(s, COST_EFFECTIVENESS)
+            ratio = ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)
+            lines.append(f"    {labels[-1]:<{width}}  {ratio}")
+        return lines

@@ -7,16 +7,16 @@
 4. The master seed (experiments.engine.seeds), the tasks, and `runs/state.json`.
 5. The engine runs what is not finished; every run is stored as it completes.
 6. Failed runs stop here (exit 1, one line, the runs kept for `--resume`).
-7. The experiment writes its tables, the report module draws the Markdown
-   report and figures from those tables (and report.html makes each report
-   one self-contained HTML page), the manifest comes last, and the whole set
-   is published into the folder.
+7. The experiment writes its tables, the command's report (its registry
+   entry names the class, experiments.engine.report.Report) draws the
+   Markdown and figures from those tables (and report/html.py makes each
+   Markdown report one self-contained HTML page), the manifest comes last,
+   and the whole set is published into the folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import time
@@ -26,12 +26,12 @@ from typing import Any
 
 from experiments.engine.folders import MANIFEST, ResultFolder
 from experiments.engine.pool import Engine, EngineOptions, Fault
-from experiments.engine.protocol import Experiment
 from experiments.engine.provenance import provenance
+from experiments.engine.report import Report
 from experiments.engine.seeds import master_seed
 from experiments.engine.store import digest
 from experiments.engine.tables import write_json
-from experiments.registry import EXPERIMENTS, experiment_class
+from experiments.registry import EXPERIMENTS, experiment_class, report_of
 from model.errors import InputError, short
 
 logger = logging.getLogger(__name__)
@@ -91,13 +91,13 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
             def build(tmp: Path) -> None:
                 extra = exp.analyse(tasks, folder.store, tmp)
                 if not args.no_plots:
-                    draw(cls, tmp)
+                    draw(command, tmp)
                 files = sorted(p.name + ("/" if p.is_dir() else "") for p in tmp.iterdir())
                 doc = {**head, **extra, "files": files, **provenance(started_at, time.perf_counter() - t0)}
                 write_json(tmp / MANIFEST, doc)
 
             folder.publish(build)
-    return Outcome(folder.path, summary(cls, folder.path))
+    return Outcome(folder.path, summary(command, folder.path))
 
 
 def _stop_on_failures(folder: ResultFolder, tasks: list[Any]) -> None:
@@ -111,32 +111,30 @@ def _stop_on_failures(folder: ResultFolder, tasks: list[Any]) -> None:
         )
 
 
-def _report_module(cls: type[Experiment]) -> Any:
-    """The experiment's report module: DRAWN (entries it writes), draw(folder, out=None), summary(folder)."""
-    return importlib.import_module(cls.report)
-
-
-def draw(cls: type[Experiment], folder: Path) -> list[Path]:
+def draw(command: str, folder: Path) -> list[Path]:
     """The report and figures of a result folder, from its tables on disk, into the same folder."""
-    return _draw(_report_module(cls), folder, folder)
+    return _draw(report_of(command), folder, folder)
 
 
-def _draw(module: Any, folder: Path, out: Path) -> list[Path]:
-    """The one place every report is drawn (a command and `plot DIR`): the module's Markdown and figures from
-    `folder` into `out`, then each Markdown report as one self-contained HTML page beside it (report.html)."""
+def _draw(report: Report[Any], folder: Path, out: Path) -> list[Path]:
+    """The one place every report is drawn (a command and `plot DIR`): its Markdown and figures from `folder`
+    into `out`, then each Markdown report as one self-contained HTML page beside it (report.html)."""
     from report.html import pages
 
-    drawn: list[Path] = list(module.draw(folder, out=out))
+    drawn = report.draw(folder, out)
     return [*drawn, *pages(drawn)]
 
 
-def summary(cls: type[Experiment], folder: Path) -> list[str]:
-    lines: list[str] = _report_module(cls).summary(folder)
-    return lines
+def summary(command: str, folder: Path) -> list[str]:
+    return report_of(command).summary(folder)
 
 
 def redraw(folder: Path) -> list[str]:
-    """`plot DIR`: redraw the report and figures of any finished result folder, in place."""
+    """`plot DIR`: redraw the report and figures of any finished result folder, in place.
+
+    Only the command's report is imported (the registry names it), not its
+    experiment: redrawing needs no model.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "", "not a folder", "a result folder DIR/<name>/ written by a relocsim command")
@@ -150,7 +148,7 @@ def redraw(folder: Path) -> list[str]:
     command = doc.get("command") if isinstance(doc, dict) else None
     if command not in EXPERIMENTS:
         raise InputError(manifest, "command", f"{short(command)} is not a relocsim command", ", ".join(EXPERIMENTS))
-    module = _report_module(experiment_class(command))
+    report = report_of(command)
     rf = ResultFolder(folder.parent, folder.name)
     with rf.locked():
-        return rf.publish(lambda tmp: _draw(module, folder, tmp), only=set(module.DRAWN))
+        return rf.publish(lambda tmp: _draw(report, folder, tmp), only=set(report.drawn))

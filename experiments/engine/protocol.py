@@ -7,7 +7,7 @@ rest the same way for all of them: the output folder check, the one seed rule,
 the engine, the one resume rule, failures, publishing, the manifest.
 
 A new experiment type is one module with a subclass that sets `command` and
-`report` and implements
+implements
 
 - `load()`: read and check every input (raise InputError; nothing runs yet),
 - `default_name()`: the result folder's name, derived from all its inputs,
@@ -15,9 +15,10 @@ A new experiment type is one module with a subclass that sets `command` and
 - `plan(master_seed)`: the tasks,
 - `analyse(tasks, store, folder)`: the tables, written into `folder`,
 
-plus a `report` module with `draw(folder)` (Markdown and figures from the
-tables on disk) and `summary(folder)` (the terminal lines). Overriding
-`execute` lets an experiment run in rounds (compare --ci-width).
+plus a `Report` subclass (experiments.engine.report: the Markdown and figures
+from the tables on disk, and the terminal lines), named beside it in the
+registry. Overriding `execute` lets an experiment run in rounds (compare
+--ci-width).
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ class Experiment(ABC):
     """One command's plan and analysis; see the module docstring."""
 
     command: ClassVar[str]
-    report: ClassVar[str]  # module with draw(folder) and summary(folder)
     tolerates_failures: ClassVar[bool] = False  # True: failed runs are reported in the tables, not fatal
     capabilities: ClassVar[tuple[Capability, ...]] = ()  # what it opts into (experiments.engine.capabilities)
 

@@ -6,33 +6,33 @@ destinations for (Suzhou, Wuxi): on the left the model's top destinations
 window) as bars with their 95% intervals across replications, orange where
 the city is on the article's list; on the right the article's list with each
 city's rank in the model. Place names are bilingual (report.figures.names),
-the share axis is in % (the metric catalogue's share format).
+the share axis is in % (the metric catalogue's share format). `figures`
+yields it for the report of a run or validation folder, which saves it
+(experiments.engine.report); what it shows is read by
+experiments.facts.hindcast_report, which imports nothing of this module.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from experiments.facts.hindcast_report import FIGURE, OriginTop, origin_tops, place_name, places_of
+from experiments.facts.hindcast_report import FIGURE, OriginTop, place_name
 from model.outcomes import Metric
 from report.figures.names import place_label
 from report.figures.style import (
     OUTSIDE_COLOUR,
-    PLOTS_DIR,
     add_caption,
     interval_caption,
     metric_axis,
     metric_label,
     new_figure,
     plain_spines,
-    save_png,
     title,
 )
 from report.tables import Place
@@ -173,16 +173,7 @@ def plot_destinations(origins: list[OriginTop], places: Mapping[str, Place]) -> 
     return fig
 
 
-def draw(origins: list[OriginTop], places: Mapping[str, Place], out: Path) -> list[Path]:
-    """plots/hindcast_destinations.png into `out`, or nothing when no origin group has a ranking."""
-    if not origins or not any(o.ranking for o in origins):
-        return []
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(plot_destinations(origins, places), plots / FIGURE)]
-
-
-def draw_for(folder: Path, out: Path) -> list[Path]:
-    """The figure of a run or validation folder (read from `folder`, written into `out`), if it has a hindcast."""
-    origins = origin_tops(folder)
-    return draw(origins, places_of(folder), out) if origins else []
+def figures(origins: list[OriginTop], places: Mapping[str, Place]) -> Iterator[tuple[str, Figure]]:
+    """plots/hindcast_destinations.png, or nothing when no origin group has a ranking."""
+    if origins and any(o.ranking for o in origins):
+        yield FIGURE, plot_destinations(origins, places)

@@ -3,7 +3,8 @@
 Read from hindcast.csv and patterns.csv (experiments.facts.hindcast); nothing is
 computed here but formatting. `origin_tops` reads, for each origin group the
 article lists destinations for, the model's ranking of outside destinations
-(experiments.facts.hindcast_figure draws it beside the article's list): from
+(`destinations_of` with the places; experiments.facts.hindcast_figure draws it
+beside the article's list and imports this module, never the other way): from
 hindcast.csv in a run folder, or from destinations.csv in a validation folder
 (experiments.facts.destinations, from its model fact runs).
 """
@@ -104,6 +105,12 @@ def _from_destinations(folder: Path) -> list[OriginTop]:
 
 def _pct(mean: float, low: float, high: float) -> str:
     return SHARE.interval_text(mean, low, high)
+
+
+def destinations_of(folder: Path) -> tuple[list[OriginTop], dict[str, Place]]:
+    """What the destinations figure is drawn from: the origin groups' tops and, when there are any, the places."""
+    origins = origin_tops(folder)
+    return origins, (places_of(folder) if origins else {})
 
 
 def places_of(folder: Path) -> dict[str, Place]:

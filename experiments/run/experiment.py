@@ -37,7 +37,6 @@ INTERVAL_METHOD = (
 
 class Run(Experiment):
     command = "run"
-    report = "experiments.run.report"
 
     scenario: Scenario
     data: WorldData

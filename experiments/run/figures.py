@@ -1,38 +1,39 @@
 """The figures of a `run` result folder, drawn from its tables (timeseries.csv, flows.csv, places.csv).
 
-`draw_all(folder, out)` writes jobs_per_year.png, cumulative_by_destination.png,
-north_share.png and flow_map.png into `out/plots/`.
+`figures(res)` yields jobs_per_year.png, cumulative_by_destination.png,
+north_share.png and flow_map.png as (file name, Figure), from the tables
+report.tables reads; the report (experiments.run.report) saves them into
+`plots/`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from experiments.analysis.stats import Interval
 from model.outcomes import CATALOGUE
-from report.figures.flow_map import plot_flow_map
+from report.figures.flow_map import flow_map_figure
 from report.figures.names import place_label
 from report.figures.style import (
     JIANGSU_COLOUR,
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
-    PLOTS_DIR,
     add_caption,
     band_text,
     legend_below,
     mean_band,
     new_figure,
-    save_png,
     thousands,
     year_axis,
 )
-from report.tables import Results, read_results
+from report.tables import Results
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float | None, float | None]:
 # --------------------------------------------------------------------------- figure 1
 
 
-def plot_jobs_per_year(res: Results, path: Path) -> Path:
+def plot_jobs_per_year(res: Results) -> Figure:
     """Jobs relocated each year, north parks vs outside-province cities, with CI bands."""
     fig = new_figure(8.0, 4.8)
     ax = fig.add_subplot()
@@ -76,16 +77,17 @@ def plot_jobs_per_year(res: Results, path: Path) -> Path:
     legend_below(ax, handles, labels)
     ax.set_title(f"Relocated jobs per year by destination — scenario {res.scenario}", fontsize=11)
     add_caption(fig, band_text(res.replications))
-    return save_png(fig, path)
+    return fig
 
 
 # --------------------------------------------------------------------------- figure 2
 
 
 TOP_PER_KIND = 15  # destinations shown per kind; the rest are summed in one bar
+CUMULATIVE = "cumulative_by_destination.png"
 
 
-def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
+def plot_cumulative_by_destination(res: Results) -> Figure:
     """Jobs received by each destination over the horizon, by kind: the top ones and the rest in one bar."""
     groups = (
         ("north_park", "North Jiangsu co-built parks", NORTH_COLOUR),
@@ -112,7 +114,7 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
             rows.append((f"{len(rest)} other places", *_mean_ci(summed), colour))
     others = sorted(d for d in res.jobs_by_destination if res.places[d].kind not in known)
     if others:
-        logger.warning("%d destination(s) of other kinds are not shown in %s", len(others), path.name)
+        logger.warning("%d destination(s) of other kinds are not shown in %s", len(others), CUMULATIVE)
 
     fig = new_figure(8.5, 0.28 * len(rows) + 1.6)
     ax = fig.add_subplot()
@@ -160,13 +162,13 @@ def plot_cumulative_by_destination(res: Results, path: Path) -> Path:
         else "Bars: 1 replication, so no confidence interval."
     )
     add_caption(fig, note)
-    return save_png(fig, path)
+    return fig
 
 
 # --------------------------------------------------------------------------- figure 3
 
 
-def plot_north_share(res: Results, path: Path) -> Path:
+def plot_north_share(res: Results) -> Figure:
     """North share of relocated jobs per year; years with no moves have no share and leave a gap."""
     fig = new_figure(8.0, 4.8)
     ax = fig.add_subplot()
@@ -203,20 +205,18 @@ def plot_north_share(res: Results, path: Path) -> Path:
     if res.replications >= 2 and np.any(np.isfinite(mean) & np.isnan(lo)):
         caption += " No band in years where fewer than 2 replications moved any job."
     add_caption(fig, caption)
-    return save_png(fig, path)
+    return fig
 
 
-FIGURES = (
+FIGURES: tuple[tuple[str, Callable[[Results], Figure]], ...] = (
     ("jobs_per_year.png", plot_jobs_per_year),
-    ("cumulative_by_destination.png", plot_cumulative_by_destination),
+    (CUMULATIVE, plot_cumulative_by_destination),
     ("north_share.png", plot_north_share),
-    ("flow_map.png", plot_flow_map),
+    ("flow_map.png", flow_map_figure),
 )
 
 
-def draw_all(folder: Path, out: Path) -> list[Path]:
-    """Every figure of a run folder into `out/plots/`; all tables are read and checked first."""
-    res = read_results(folder)
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [draw(res, plots / name) for name, draw in FIGURES]
+def figures(res: Results) -> Iterator[tuple[str, Figure]]:
+    """Every figure of a run folder, in order, drawn one at a time as they are saved."""
+    for name, plot in FIGURES:
+        yield name, plot(res)

@@ -1,16 +1,42 @@
-"""The report of a `run` folder: report.md and the figures, from summary.json and the tables."""
+"""The report of a `run` folder: report.md and the figures, from summary.json and the tables.
+
+The figures are the run's (experiments.run.figures, from the tables
+report.tables reads) and, for a run with a hindcast window, the destinations
+beside the article's lists (experiments.facts.hindcast_figure, from what
+experiments.facts.hindcast_report reads). `RunReport` is the command's report
+(experiments.engine.report).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from experiments.engine.report import Report
+from experiments.facts import hindcast_figure
+from experiments.facts.hindcast_report import FIGURE, OriginTop, destinations_of, section
+from experiments.run import figures
 from model.errors import InputError
 from model.outcomes import HEADLINE, HORIZON, metric
 from report.markdown import document, nan_if_none, table
+from report.tables import Place, Results, read_results
 
-DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """What a run folder's report is drawn from: summary.json, the tables and the hindcast's destinations."""
+
+    folder: Path
+    summary: dict[str, Any]
+    results: Results
+    origins: list[OriginTop]  # none without a hindcast window
+    places: dict[str, Place]
 
 
 def read_summary(folder: Path) -> dict[str, Any]:
@@ -34,39 +60,42 @@ def _cell(doc: dict[str, Any], name: str) -> str:
     return metric(name).interval_text(nan_if_none(entry.get("mean")), nan_if_none(ci[0]), nan_if_none(ci[1]))
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """report.md and plots/*.png of a run folder (read from `folder`, written into `out`)."""
-    from experiments.run.figures import draw_all
+class RunReport(Report[RunTables]):
+    """report.md and plots/*.png of a run folder, and the terminal summary."""
 
-    out = out or folder
-    doc = read_summary(folder)
-    rows = [[metric(n).label, _cell(doc, n)] for n in HORIZON if n in doc["metrics"]]
-    intro = [
-        f"{doc.get('replications', '?')} replication(s); mean and 95% confidence interval across replications "
-        f"({doc.get('interval', 't interval')}).",
-        "Firm and job counts are for the represented population; results compare policies on the same seeds "
-        "and are not forecasts.",
-    ]
-    figures = draw_all(folder, out)
-    gallery = [f"![{p.stem}](plots/{p.name})" for p in figures]
-    from experiments.facts.hindcast_figure import draw_for
-    from experiments.facts.hindcast_report import section
+    document = "report.md"
+    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 
-    destinations = draw_for(folder, out)
+    def read(self, folder: Path) -> RunTables:
+        """summary.json, then every table the figures are drawn from (all read and checked first)."""
+        doc = read_summary(folder)
+        return RunTables(folder, doc, read_results(folder), *destinations_of(folder))
 
-    window = (doc.get("windows") or {}).get("report")
-    if window:
-        intro.insert(0, f"Summary metrics over the report window {window[0]}–{window[1]}.")
-    sections = [intro, table(["Metric", "Mean (95% CI)"], rows), section(folder, bool(destinations)), gallery]
-    text = document(f"Scenario `{doc.get('scenario', '?')}`", *sections)
-    (out / "report.md").write_text(text, encoding="utf-8")
-    return [out / "report.md", *figures, *destinations]
+    def figures(self, data: RunTables) -> Iterator[tuple[str, Figure]]:
+        yield from figures.figures(data.results)
+        yield from hindcast_figure.figures(data.origins, data.places)
 
+    def markdown(self, data: RunTables, figures: Sequence[Path]) -> str:
+        doc = data.summary
+        rows = [[metric(n).label, _cell(doc, n)] for n in HORIZON if n in doc["metrics"]]
+        intro = [
+            f"{doc.get('replications', '?')} replication(s); mean and 95% confidence interval across replications "
+            f"({doc.get('interval', 't interval')}).",
+            "Firm and job counts are for the represented population; results compare policies on the same seeds "
+            "and are not forecasts.",
+        ]
+        gallery = [f"![{p.stem}](plots/{p.name})" for p in figures if p.name != FIGURE]
+        window = (doc.get("windows") or {}).get("report")
+        if window:
+            intro.insert(0, f"Summary metrics over the report window {window[0]}–{window[1]}.")
+        destinations = any(p.name == FIGURE for p in figures)
+        sections = [intro, table(["Metric", "Mean (95% CI)"], rows), section(data.folder, destinations), gallery]
+        return document(f"Scenario `{doc.get('scenario', '?')}`", *sections)
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: the headline metrics with their intervals."""
-    doc = read_summary(folder)
-    lines = [f"{doc.get('scenario', '?')}: {doc.get('replications', '?')} replication(s) -> {folder}"]
-    width = max(len(metric(n).label) for n in HEADLINE)
-    lines += [f"  {metric(n).label:<{width}}  {_cell(doc, n)}" for n in HEADLINE if n in doc["metrics"]]
-    return lines
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: the headline metrics with their intervals."""
+        doc = read_summary(folder)
+        lines = [f"{doc.get('scenario', '?')}: {doc.get('replications', '?')} replication(s) -> {folder}"]
+        width = max(len(metric(n).label) for n in HEADLINE)
+        lines += [f"  {metric(n).label:<{width}}  {_cell(doc, n)}" for n in HEADLINE if n in doc["metrics"]]
+        return lines

@@ -45,7 +45,6 @@ CONF_OF = {"mu_star": "mu_star_conf", "S1": "S1_conf", "ST": "ST_conf"}
 
 class Sensitivity(PointsExperiment):
     command = "sensitivity"
-    report = "experiments.sensitivity.report"
 
     def check_method(self) -> None:
         exp, path = self.loaded.experiment, self.loaded.path

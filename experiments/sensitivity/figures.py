@@ -4,37 +4,35 @@ Morris: μ* bars with their 95% bootstrap whiskers and σ as open diamonds, on
 the outcome's axis (pp for shares, CNY m or bn for money) per whole factor
 range. Sobol': ST and S1 bars with whiskers, as shares of the variance in %.
 Factors are named by their labels (factors.csv), most influential on top.
+`figures(s)` yields them as (file name, Figure) from the tables
+experiments.sensitivity.read gives; the report (experiments.sensitivity.report)
+saves them into `plots/`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from experiments.sensitivity.read import Sensitivity
 from model.outcomes import Metric, metric
 from report.figures.style import (
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
-    PLOTS_DIR,
     add_caption,
     metric_axis,
     metric_label,
     new_figure,
-    save_png,
     title,
     wrapped,
 )
 from report.markdown import VARIANCE_SHARE
-
-if TYPE_CHECKING:
-    from experiments.sensitivity.report import Sensitivity
-    from report.read import Factor
+from report.read import Factor
 
 Handles = list[tuple[Any, str]]
 
@@ -116,10 +114,3 @@ def figures(s: Sensitivity) -> Iterator[tuple[str, Figure]]:
         return
     for outcome in s.analysed():
         yield f"indices_{outcome}.png", plot_indices(s, outcome)
-
-
-def draw_all(s: Sensitivity, out: Path) -> list[Path]:
-    """One bar chart per analysed outcome into `out/plots/`."""
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(fig, plots / name) for name, fig in figures(s)]

@@ -5,109 +5,26 @@ outcomes that could not be analysed, and why), points.csv (the design as run)
 and factors.csv (each factor's label and unit). Morris μ*, μ and σ are in the
 outcome's unit per whole factor range and are written with the catalogue (pp
 for shares, CNY m or bn for money); Sobol' indices are shares of the variance,
-in %.
+in %. The tables are read by experiments.sensitivity.read; `SensitivityReport`
+is the command's report (experiments.engine.report).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from model.errors import InputError, short
+from experiments.engine.report import Report
+from experiments.sensitivity import figures
+from experiments.sensitivity.read import METHODS, RANKED_BY, Index, Sensitivity, read_sensitivity
 from model.outcomes import Metric, metric
 from report.markdown import VARIANCE_SHARE, change_unit, document, image, magnitude_text, table
-from report.read import Factor, header, read_factors, read_table
+from report.read import Factor
 
-DRAWN = ("plots", "indices.md", "indices.html")  # the .html page: written by the pipeline (report/html.py)
-METHODS = {"morris": ("mu_star", "mu", "sigma"), "sobol": ("S1", "ST")}
-RANKED_BY = {"morris": "mu_star", "sobol": "ST"}
-
-
-@dataclass(frozen=True)
-class Index:
-    value: float
-    conf: float  # half-width of the 95% bootstrap interval; NaN where SALib gives none
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    folder: Path
-    method: str | None  # None when no outcome could be analysed
-    factors: list[Factor]
-    outcomes: list[str]
-    indices: dict[tuple[str, str, str], Index]
-    notes: dict[str, str]
-    n_points: int
-
-    def index(self, outcome: str, factor: str, name: str) -> Index:
-        found = self.indices.get((outcome, factor, name))
-        if found is None:
-            raise InputError(
-                self.folder / "indices.csv", "", f"no row for {outcome} × {factor} × {name}", "every index"
-            )
-        return found
-
-    def analysed(self) -> list[str]:
-        return [o for o in self.outcomes if o not in self.notes]
-
-    def ranked(self, outcome: str) -> list[Factor]:
-        """Factors by μ* (Morris) or ST (Sobol'), largest first; ties keep the experiment's order."""
-        key = RANKED_BY[self.method or "morris"]
-        return sorted(self.factors, key=lambda f: -_finite(self.index(outcome, f.key, key).value))
-
-    def inert(self, outcome: str) -> list[Factor]:
-        """Factors with no effect at any sampled point (the index is exactly 0 on common random numbers)."""
-        key = RANKED_BY[self.method or "morris"]
-        return [f for f in self.factors if self.index(outcome, f.key, key).value == 0.0]
-
-
-def _finite(value: float) -> float:
-    return value if math.isfinite(value) else -math.inf
-
-
-def read_sensitivity(folder: Path) -> Sensitivity:
-    """indices.csv, notes.csv, points.csv and factors.csv, checked against each other."""
-    factor_rows = read_table(folder, "factors.csv", ("key",))
-    keys = [row.name("key") for row in factor_rows]
-    factors = read_factors(folder, keys)
-    columns = header(folder, "points.csv")
-    if columns[: 1 + len(keys)] != ["point", *keys]:
-        raise InputError(folder / "points.csv", "header", "not point and the factors", "point, " + ", ".join(keys))
-    outcomes = columns[1 + len(keys) :]
-    for name in outcomes:
-        try:
-            metric(name)
-        except KeyError:
-            raise InputError(folder / "points.csv", "header", f"{short(name)} is not a metric", "outcomes") from None
-    n_points = len(read_table(folder, "points.csv", ("point",), allow_empty=True))
-    notes = {}
-    for row in read_table(folder, "notes.csv", ("outcome", "note"), allow_empty=True):
-        notes[row.metric("outcome").name] = row.text("note")
-    indices: dict[tuple[str, str, str], Index] = {}
-    seen: set[str] = set()
-    for row in read_table(folder, "indices.csv", ("outcome", "factor", "index", "value", "conf"), allow_empty=True):
-        outcome, factor, name = row.metric("outcome").name, row.name("factor"), row.name("index")
-        if factor not in keys:
-            raise InputError(row.path, f"row {row.line}, column factor", short(factor), "a factor of factors.csv")
-        if outcome not in outcomes:
-            raise InputError(row.path, f"row {row.line}, column outcome", short(outcome), ", ".join(outcomes))
-        if not any(name in names for names in METHODS.values()):
-            raise InputError(row.path, f"row {row.line}, column index", short(name), "mu_star, mu, sigma, S1, ST")
-        indices[(outcome, factor, name)] = Index(row.number("value"), row.number("conf"))
-        seen.add(name)
-    method = next((m for m, names in METHODS.items() if seen and seen <= set(names)), None)
-    if seen and method is None:
-        raise InputError(folder / "indices.csv", "index", "Morris and Sobol' indices mixed", "one method's indices")
-    s = Sensitivity(folder, method, factors, outcomes, indices, notes, n_points)
-    for outcome in s.analysed() if method else ():  # every cell the report shows must exist
-        for f in factors:
-            for name in METHODS[method]:
-                s.index(outcome, f.key, name)
-    if method is None and len(notes) < len(outcomes):
-        raise InputError(folder / "indices.csv", "", "no indices", "indices for every outcome not in notes.csv")
-    return s
-
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # --------------------------------------------------------------------------- Markdown
 
@@ -201,27 +118,31 @@ def markdown(s: Sensitivity) -> str:
     return document(f"{title} of {len(s.factors)} factors", *sections)
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """indices.md and plots/indices_<outcome>.png of a sensitivity folder (read from `folder`, written into `out`)."""
-    from experiments.sensitivity.figures import draw_all
+class SensitivityReport(Report[Sensitivity]):
+    """indices.md and plots/indices_<outcome>.png of a sensitivity folder, and the terminal summary."""
 
-    out = out or folder
-    s = read_sensitivity(folder)
-    figures = draw_all(s, out)
-    (out / "indices.md").write_text(markdown(s), encoding="utf-8")
-    return [out / "indices.md", *figures]
+    document = "indices.md"
+    drawn = ("plots", "indices.md", "indices.html")  # the .html page: written by the pipeline (report/html.py)
 
+    def read(self, folder: Path) -> Sensitivity:
+        return read_sensitivity(folder)
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per outcome its three most influential factors with the index and its interval."""
-    s = read_sensitivity(folder)
-    lines = [f"sensitivity: {s.n_points} design points, {len(s.factors)} factors -> {folder}"]
-    for name in s.outcomes:
-        m = metric(name)
-        if name in s.notes:
-            lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
-            continue
-        key = RANKED_BY[s.method or "morris"]
-        top = [f"{f.label} {index_text(s, m, s.index(name, f.key, key), key)}" for f in s.ranked(name)[:3]]
-        lines.append(f"  {m.label} ({'μ*' if key == 'mu_star' else 'ST'}): " + "; ".join(top))
-    return lines
+    def figures(self, data: Sensitivity) -> Iterator[tuple[str, Figure]]:
+        return figures.figures(data)
+
+    def markdown(self, data: Sensitivity, figures: Sequence[Path]) -> str:
+        return markdown(data)
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: per outcome its three most influential factors with the index and its interval."""
+        s = read_sensitivity(folder)
+        lines = [f"sensitivity: {s.n_points} design points, {len(s.factors)} factors -> {folder}"]
+        for name in s.outcomes:
+            m = metric(name)
+            if name in s.notes:
+                lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
+                continue
+            key = RANKED_BY[s.method or "morris"]
+            top = [f"{f.label} {index_text(s, m, s.index(name, f.key, key), key)}" for f in s.ranked(name)[:3]]
+            lines.append(f"  {m.label} ({'μ*' if key == 'mu_star' else 'ST'}): " + "; ".join(top))
+        return lines

@@ -51,7 +51,6 @@ POINT_TAIL = (
 
 class Sweep(PointsExperiment):
     command = "sweep"
-    report = "experiments.sweep.report"
     tolerates_failures = True
 
     def check_method(self) -> None:

@@ -10,6 +10,9 @@
 
 With one replication no interval exists: the caption says so and nothing is
 greyed. Axis titles come from factors.csv (label and unit) and the catalogue.
+`figures(s)` yields them as (file name, Figure) from the tables
+experiments.sweep.read gives; the report (experiments.sweep.report) saves them
+into `plots/`.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib import colormaps
@@ -30,26 +31,22 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from experiments.sweep.read import Point, Sweep
 from model.outcomes import Metric, metric
 from report.figures.style import (
     NEUTRAL_COLOUR,
     NORTH_COLOUR,
     ORIGIN_COLOUR,
-    PLOTS_DIR,
     MetricTicks,
     add_caption,
     diverging_colours,
     metric_axis,
     metric_label,
     new_figure,
-    save_png,
     title,
     wrapped,
 )
 from report.read import Factor
-
-if TYPE_CHECKING:
-    from experiments.sweep.report import Point, Sweep
 
 CELL_TEXT_LIMIT = 150  # more cells than this: colours only
 MAIN_EFFECT_BINS = 10  # a factor with more distinct values (LHS) is binned
@@ -344,10 +341,3 @@ def figures(s: Sweep) -> Iterator[tuple[str, Figure]]:
     plot = PLOTS[s.figure_kind()]
     for name in s.outcomes:
         yield f"{name}.png", plot(s, name)
-
-
-def draw_all(s: Sweep, out: Path) -> list[Path]:
-    """One figure per outcome of a sweep folder into `out/plots/`."""
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(fig, plots / name) for name, fig in figures(s)]

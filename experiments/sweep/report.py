@@ -5,119 +5,30 @@ units from factors.csv), its mean with the 95% interval, its paired
 difference against the base scenario with that interval (points.csv, base.csv)
 and whether the difference is within noise. With one replication no interval
 exists and nothing is judged. Every number and label comes from the metric
-catalogue; no dotted key path is shown.
+catalogue; no dotted key path is shown. The tables are read by
+experiments.sweep.read; `SweepReport` is the command's report
+(experiments.engine.report).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from model.errors import InputError, short
+from experiments.engine.report import Report
+from experiments.sweep import figures
+from experiments.sweep.read import Point, Sweep, read_sweep
 from model.outcomes import metric
 from report.markdown import change_unit, document, image, one_replication_note, table, with_ci
-from report.read import Estimate, Factor, factor_value, header, in_order, read_factors, read_table
+from report.read import Estimate
 
-DRAWN = ("plots", "sweep.md", "sweep.html")  # the .html page: written by the pipeline (report/html.py)
-POINT_TAIL = ("outcome", "runs", "failed", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 NOISE_WORDS = {True: "within noise", False: "differs", None: "–"}
 LISTED_VALUES = 8  # a factor with more distinct values is described by its range
-
-
-@dataclass(frozen=True)
-class Point:
-    """One design point × outcome of points.csv."""
-
-    index: int
-    values: tuple[float | str, ...]  # one per factor
-    mean: Estimate
-    diff: Estimate
-    within_noise: bool | None  # None: not judged (no interval)
-    runs: int
-    failed: int
-
-
-@dataclass(frozen=True)
-class Sweep:
-    folder: Path
-    factors: list[Factor]
-    outcomes: list[str]
-    points: dict[str, list[Point]]
-    base: dict[str, Estimate]
-
-    @property
-    def replications(self) -> int:
-        return max((p.runs + p.failed for ps in self.points.values() for p in ps), default=0)
-
-    @property
-    def judged(self) -> bool:
-        """Whether any point could be judged against noise (not with one replication)."""
-        return any(p.within_noise is not None for ps in self.points.values() for p in ps)
-
-    @property
-    def n_points(self) -> int:
-        return len(self.points[self.outcomes[0]])
-
-    def distinct(self, k: int) -> list[float | str]:
-        """The distinct values of factor k, numbers in order."""
-        return sorted({p.values[k] for p in self.points[self.outcomes[0]]}, key=_order)
-
-    def is_grid(self) -> bool:
-        """Every combination of the factors' distinct values once: a full grid (else an LHS design)."""
-        seen = {p.values for p in self.points[self.outcomes[0]]}
-        size = math.prod(len(self.distinct(k)) for k in range(len(self.factors)))
-        return len(seen) == size == self.n_points
-
-    def numeric(self, k: int) -> bool:
-        return all(isinstance(v, float) for v in self.distinct(k))
-
-    def figure_kind(self) -> str:
-        """line (1 factor), heatmap (2 on a grid), scatter (2 numeric off a grid), main effects (the rest)."""
-        if len(self.factors) == 1:
-            return "line"
-        if len(self.factors) == 2 and self.is_grid():
-            return "heatmap"
-        if len(self.factors) == 2 and self.numeric(0) and self.numeric(1):
-            return "scatter"
-        return "main effects"
-
-
-def _order(value: float | str) -> tuple[int, float, str]:
-    return (0, value, "") if isinstance(value, float) else (1, 0.0, value)
-
-
-def read_sweep(folder: Path) -> Sweep:
-    """points.csv, base.csv and factors.csv, checked."""
-    columns = header(folder, "points.csv")
-    if "point" not in columns or "outcome" not in columns or columns.index("outcome") < columns.index("point"):
-        raise InputError(folder / "points.csv", "header", "no point … outcome columns", "point, <factors>, outcome, …")
-    keys = columns[columns.index("point") + 1 : columns.index("outcome")]
-    factors = read_factors(folder, keys)
-    points: dict[str, list[Point]] = {}
-    for row in read_table(folder, "points.csv", ("point", *POINT_TAIL, "within_noise")):
-        name = row.metric("outcome").name
-        point = Point(
-            row.integer("point"),
-            tuple(factor_value(row.text(k)) for k in keys),
-            row.estimate("mean", "ci_low", "ci_high"),
-            row.estimate("diff", "diff_ci_low", "diff_ci_high"),
-            row.flag("within_noise"),
-            row.integer("runs"),
-            row.integer("failed"),
-        )
-        points.setdefault(name, []).append(point)
-    outcomes = list(points)
-    counts = {len(ps) for ps in points.values()}
-    if len(counts) != 1:
-        raise InputError(folder / "points.csv", "outcome", "outcomes with different numbers of points", "every point")
-    base = {}
-    for row in read_table(folder, "base.csv", ("outcome", "mean", "ci_low", "ci_high")):
-        base[row.metric("outcome").name] = row.estimate("mean", "ci_low", "ci_high")
-    missing = [o for o in outcomes if o not in base]
-    if missing:
-        raise InputError(folder / "base.csv", "outcome", f"no row for {short(missing[0])}", ", ".join(outcomes))
-    return Sweep(folder, factors, in_order(outcomes), points, base)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -206,33 +117,37 @@ def markdown(s: Sweep) -> str:
     return document("Sweep of " + " × ".join(f.label for f in s.factors), *sections)
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """sweep.md and plots/<outcome>.png of a sweep folder (read from `folder`, written into `out`)."""
-    from experiments.sweep.figures import draw_all
+class SweepReport(Report[Sweep]):
+    """sweep.md and plots/<outcome>.png of a sweep folder, and the terminal summary."""
 
-    out = out or folder
-    s = read_sweep(folder)
-    figures = draw_all(s, out)
-    (out / "sweep.md").write_text(markdown(s), encoding="utf-8")
-    return [out / "sweep.md", *figures]
+    document = "sweep.md"
+    drawn = ("plots", "sweep.md", "sweep.html")  # the .html page: written by the pipeline (report/html.py)
 
+    def read(self, folder: Path) -> Sweep:
+        return read_sweep(folder)
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: per outcome the base value and the lowest and highest point means."""
-    s = read_sweep(folder)
-    lines = [f"sweep: {s.n_points} points × {s.replications} replication(s) -> {folder}"]
-    width = max(len(metric(o).label) for o in s.outcomes)
-    for name in s.outcomes:
-        m = metric(name)
-        finite = [p for p in s.points[name] if math.isfinite(p.mean.mean)]
-        if not finite:
-            lines.append(f"  {m.label:<{width}}  no values")
-            continue
-        lo = min(finite, key=lambda p: p.mean.mean)
-        hi = max(finite, key=lambda p: p.mean.mean)
-        text = f"  {m.label:<{width}}  base {m.text(s.base[name].mean)}; points {m.text(lo.mean.mean)} (point "
-        text += f"{lo.index}) to {m.text(hi.mean.mean)} (point {hi.index})"
-        if s.judged:
-            text += f"; {sum(1 for p in finite if p.within_noise is False)} of {s.n_points} differ beyond noise"
-        lines.append(text)
-    return lines
+    def figures(self, data: Sweep) -> Iterator[tuple[str, Figure]]:
+        return figures.figures(data)
+
+    def markdown(self, data: Sweep, figures: Sequence[Path]) -> str:
+        return markdown(data)
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: per outcome the base value and the lowest and highest point means."""
+        s = read_sweep(folder)
+        lines = [f"sweep: {s.n_points} points × {s.replications} replication(s) -> {folder}"]
+        width = max(len(metric(o).label) for o in s.outcomes)
+        for name in s.outcomes:
+            m = metric(name)
+            finite = [p for p in s.points[name] if math.isfinite(p.mean.mean)]
+            if not finite:
+                lines.append(f"  {m.label:<{width}}  no values")
+                continue
+            lo = min(finite, key=lambda p: p.mean.mean)
+            hi = max(finite, key=lambda p: p.mean.mean)
+            text = f"  {m.label:<{width}}  base {m.text(s.base[name].mean)}; points {m.text(lo.mean.mean)} (point "
+            text += f"{lo.index}) to {m.text(hi.mean.mean)} (point {hi.index})"
+            if s.judged:
+                text += f"; {sum(1 for p in finite if p.within_noise is False)} of {s.n_points} differ beyond noise"
+            lines.append(text)
+        return lines

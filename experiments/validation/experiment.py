@@ -67,7 +67,6 @@ def sub_seed(master: int, tag: int) -> int:
 
 class Report(Experiment):
     command = "report"
-    report = "experiments.validation.report"
 
     def load(self) -> None:
         args = self.args

@@ -10,20 +10,24 @@
   Wuxi beside the article's lists (experiments.facts.hindcast_figure).
 
 Labels and units come from the metric catalogue (model.outcomes) and the
-scenario keys (model.keys); the style is report/figures/style.py.
+scenario keys (model.keys); the style is report/figures/style.py. `figures(v)`
+yields them as (file name, Figure), a figure whose table is absent left out;
+the report (experiments.validation.report) saves them into `plots/`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from experiments.facts.hindcast_figure import draw_for
-from experiments.validation.read import FactRow, read_facts, read_meta, read_returns, read_sobol, read_statics
+from experiments.facts import hindcast_figure
+from experiments.facts.hindcast_report import destinations_of
+from experiments.validation.read import FactRow, Validation, read_facts, read_returns, read_sobol, read_statics
 from experiments.validation.sections import AID_KEY, NORTH_PER_MILLION
 from model.keys import describe
 from model.outcomes import metric
@@ -32,13 +36,11 @@ from report.figures.style import (
     NORTH_COLOUR,
     OTHER_COLOUR,
     OUTSIDE_COLOUR,
-    PLOTS_DIR,
     add_caption,
     metric_axis,
     metric_label,
     new_figure,
     plain_spines,
-    save_png,
     title,
     wrapped,
 )
@@ -195,18 +197,18 @@ def plot_sobol(folder: Path) -> Figure | None:
     return fig
 
 
-def draw_all(folder: Path, out: Path) -> list[Path]:
-    """Every figure into `out/plots/`."""
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    meta = read_meta(folder)
-    written = [save_png(plot_facts(read_facts(folder), meta["mode"] == "calibration"), plots / "facts.png")]
-    written += draw_for(folder, out)  # hindcast_destinations.png, from the model's fact runs
-    for name, fig in (
-        ("statics.png", plot_statics(folder)),
-        ("returns.png", plot_returns(folder)),
-        ("sobol.png", plot_sobol(folder)),
-    ):
+TABLE_FIGURES: tuple[tuple[str, Callable[[Path], Figure | None]], ...] = (
+    ("statics.png", plot_statics),
+    ("returns.png", plot_returns),
+    ("sobol.png", plot_sobol),
+)
+
+
+def figures(v: Validation) -> Iterator[tuple[str, Figure]]:
+    """Every figure in order: the facts, the hindcast's destinations (from the model's fact runs), then the rest."""
+    yield "facts.png", plot_facts(read_facts(v.folder), v.calibration)
+    yield from hindcast_figure.figures(*destinations_of(v.folder))
+    for name, plot in TABLE_FIGURES:
+        fig = plot(v.folder)
         if fig is not None:
-            written.append(save_png(fig, plots / name))
-    return written
+            yield name, fig

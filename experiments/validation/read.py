@@ -130,6 +130,22 @@ class Sobol:
     notes: list[tuple[str, str, str]]
 
 
+@dataclass(frozen=True)
+class Validation:
+    """What a report folder's Markdown and figures start from: validation.json; each part reads its own tables."""
+
+    folder: Path
+    meta: dict[str, Any]
+
+    @property
+    def calibration(self) -> bool:
+        return bool(self.meta["mode"] == "calibration")
+
+
+def read_validation(folder: Path) -> Validation:
+    return Validation(folder, read_meta(folder))
+
+
 def read_meta(folder: Path) -> dict[str, Any]:
     path = folder / META
     try:

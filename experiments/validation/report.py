@@ -8,24 +8,31 @@ comparative static; the returns to a subsidy; the Sobol' indices
 (experiments.validation.sections). Numbers of facts are written in their own
 units (shares in %, correlations and overlaps as numbers, ratios as ×);
 everything about jobs and money takes its words and format from the metric
-catalogue (model.outcomes).
+catalogue (model.outcomes). The tables are read by experiments.validation.read,
+the figures drawn by experiments.validation.figures; `ValidationReport` is
+the command's report (experiments.engine.report).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from experiments.engine.report import Report
 from experiments.facts.hindcast_report import FIGURE, figure_lines
+from experiments.validation import figures
 from experiments.validation.read import (
     FactRow,
+    Validation,
     read_checks,
     read_coverage,
     read_facts,
     read_meta,
     read_sobol,
     read_statics,
+    read_validation,
 )
 from experiments.validation.sections import (
     checks_section,
@@ -38,7 +45,9 @@ from experiments.validation.sections import (
 from report.markdown import document, image, table
 from report.read import Estimate
 
-DRAWN = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 VERDICT_MARK = {
     "reproduced": "**reproduced**",
     "not reproduced": "not reproduced",
@@ -208,47 +217,50 @@ def intro(meta: dict[str, Any]) -> list[str]:
     ]
 
 
-def draw(folder: Path, out: Path | None = None) -> list[Path]:
-    """report.md and plots/*.png of a report folder (read from `folder`, written into `out`)."""
-    from experiments.validation.figures import draw_all
+class ValidationReport(Report[Validation]):
+    """report.md and plots/*.png of a report folder, and the terminal summary."""
 
-    out = out or folder
-    meta = read_meta(folder)
-    figures = draw_all(folder, out)
-    title = f"Validation report: `{meta['calibration'] or meta['scenario']}`"
-    text = document(
-        title,
-        intro(meta),
-        facts_section(folder, meta, any(p.name == FIGURE for p in figures)),
-        coverage_section(folder),
-        checks_section(folder),
-        statics_section(folder, meta),
-        returns_section(folder, meta),
-        sobol_section(folder, meta),
-    )
-    (out / "report.md").write_text(text, encoding="utf-8")
-    return [out / "report.md", *figures]
+    document = "report.md"
+    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 
+    def read(self, folder: Path) -> Validation:
+        return read_validation(folder)
 
-def summary(folder: Path) -> list[str]:
-    """The terminal lines: the verdicts, the checks, the statics and the returns."""
-    meta = read_meta(folder)
-    facts = read_facts(folder)
-    checks = read_checks(folder)
-    statics = read_statics(folder)
-    lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
-    lines.append(f"  facts: {verdict_counts(facts)}")
-    lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
-    expected = sum(s.as_expected is True for s in statics)
-    lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
-    verdict = returns_verdict(folder)
-    if verdict:
-        lines.append(f"  returns to relocation aid: {verdict}")
-    sobol = read_sobol(folder)
-    if sobol is not None:
-        info = meta["sobol"]
-        lines.append(
-            f"  Sobol' indices: N = {info['samples']}, {info['parameters']} parameters, {info['runs']} runs; "
-            f"resolved: {sobol_resolved(sobol)}"
+    def figures(self, data: Validation) -> Iterator[tuple[str, Figure]]:
+        return figures.figures(data)
+
+    def markdown(self, data: Validation, figures: Sequence[Path]) -> str:
+        folder, meta = data.folder, data.meta
+        return document(
+            f"Validation report: `{meta['calibration'] or meta['scenario']}`",
+            intro(meta),
+            facts_section(folder, meta, any(p.name == FIGURE for p in figures)),
+            coverage_section(folder),
+            checks_section(folder),
+            statics_section(folder, meta),
+            returns_section(folder, meta),
+            sobol_section(folder, meta),
         )
-    return lines
+
+    def summary(self, folder: Path) -> list[str]:
+        """The terminal lines: the verdicts, the checks, the statics and the returns."""
+        meta = read_meta(folder)
+        facts = read_facts(folder)
+        checks = read_checks(folder)
+        statics = read_statics(folder)
+        lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
+        lines.append(f"  facts: {verdict_counts(facts)}")
+        lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
+        expected = sum(s.as_expected is True for s in statics)
+        lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
+        verdict = returns_verdict(folder)
+        if verdict:
+            lines.append(f"  returns to relocation aid: {verdict}")
+        sobol = read_sobol(folder)
+        if sobol is not None:
+            info = meta["sobol"]
+            lines.append(
+                f"  Sobol' indices: N = {info['samples']}, {info['parameters']} parameters, {info['runs']} runs; "
+                f"resolved: {sobol_resolved(sobol)}"
+            )
+        return lines

@@ -1,7 +1,8 @@
 """The flow map of a run: origin → destination flows on province outlines, overview and Jiangsu zoom.
 
-`flow_map_figure(res)` returns the Figure (the browser app draws it itself);
-`plot_flow_map(res, path)` writes the PNG of the reports; `draw_flow_map(res)`
+`flow_map_figure(res)` returns the Figure (the browser app draws it, and a
+run's report saves it as plots/flow_map.png); `plot_flow_map(res, path)`
+writes it as a PNG with the same save helper; `draw_flow_map(res)`
 also returns where each marker and label went (the tests check that every
 label is attached to its own marker).
 """
@@ -342,10 +343,10 @@ def _legends_and_notes(
 
 
 def flow_map_figure(res: Results) -> Figure:
-    """The flow map as a Figure (not saved): for the browser app."""
+    """The flow map as a Figure (not saved): for the browser app and a run's report (experiments.run.figures)."""
     return draw_flow_map(res).figure
 
 
 def plot_flow_map(res: Results, path: Path) -> Path:
-    """Origin→destination flows on province outlines: overview plus a zoom on Jiangsu (the report's PNG)."""
+    """Origin→destination flows on province outlines, overview plus a zoom on Jiangsu, as the report's PNG."""
     return save_png(flow_map_figure(res), path)

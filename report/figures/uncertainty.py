@@ -5,13 +5,15 @@ one panel per decision quantity; per group (scenario or lever) a strip of the
 draw means, each with its Monte-Carlo 95% bar (±1.96 × within-draw SD ÷ √R),
 the posterior mean (diamond), a thick bar of ±1.96 × the parameter part and a
 thin bar of the 95% interval. Units and labels from the metric catalogue.
+`figures(p, labels)` yields it for the report of a compare or attribute
+folder (experiments.engine.report saves it); the tables are read by
+report.posterior.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -22,20 +24,16 @@ from experiments.analysis.stats import NORMAL_975
 from model.outcomes import COST_EFFECTIVENESS, metric
 from report.figures.style import (
     NEUTRAL_COLOUR,
-    PLOTS_DIR,
     add_caption,
     metric_axis,
     metric_label,
     new_figure,
     plain_spines,
-    save_png,
     series_colour,
     wrapped,
 )
+from report.posterior import QUANTITIES, PosteriorReport
 from report.read import read_table
-
-if TYPE_CHECKING:
-    from report.uncertainty import PosteriorReport
 
 NAME = "posterior_effects.png"
 JITTER = 0.28  # half the height of a strip of draws
@@ -92,8 +90,6 @@ def _panel(ax: Axes, p: PosteriorReport, name: str, draws: dict, labels: dict[st
 
 
 def plot_effects(p: PosteriorReport, group_column: str, labels: dict[str, str]) -> Figure:
-    from report.uncertainty import QUANTITIES
-
     draws = read_draw_means(p, group_column)
     cols = 2
     rows = math.ceil((len(QUANTITIES) + 1) / cols)
@@ -127,7 +123,6 @@ def plot_effects(p: PosteriorReport, group_column: str, labels: dict[str, str]) 
     return fig
 
 
-def draw_all(p: PosteriorReport, out: Path, labels: dict[str, str], group_column: str) -> list[Path]:
-    plots = out / PLOTS_DIR
-    plots.mkdir(parents=True, exist_ok=True)
-    return [save_png(plot_effects(p, group_column, labels), plots / NAME)]
+def figures(p: PosteriorReport, labels: dict[str, str]) -> Iterator[tuple[str, Figure]]:
+    """posterior_effects.png, the groups named by `labels` (default: the name in code)."""
+    yield NAME, plot_effects(p, p.group_column, labels)

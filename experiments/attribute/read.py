@@ -1,0 +1,150 @@
+"""The tables of an `attribute` folder, read and checked: levers.csv, attribution.csv, totals.csv, decision.csv.
+
+`read_attribution(folder)` gives the `Attribution` that the report's Markdown
+(experiments.attribute.report) and its waterfalls (experiments.attribute.figures)
+are drawn from, with the posterior tables (report.posterior) of a folder run
+with `--posterior DIR`. Every cell the report shows is checked here, so a
+damaged table is one InputError naming the file before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.errors import InputError, short
+from model.outcomes import COST_EFFECTIVENESS, DECISION
+from report.markdown import lever_label
+from report.posterior import PosteriorReport, read_posterior
+from report.read import Estimate, in_order, read_table
+
+OWN_SPEND = "own_spend_yuan"
+ACTS_ON = {
+    "push": "staying (push)",
+    "staying": "staying (push)",
+    "pull": "destinations (pull)",
+    "destinations": "destinations (pull)",
+}
+PUSH = ("push", "staying")  # named first: where a lever acts on both
+QUANTITIES = (*DECISION, COST_EFFECTIVENESS, OWN_SPEND)
+
+
+@dataclass(frozen=True)
+class Lever:
+    key: str
+    label: str
+    acts_on: str  # in words
+
+
+@dataclass(frozen=True)
+class Share:
+    """One lever's part of one metric's change (attribution.csv)."""
+
+    phi: Estimate
+    share: float
+    alone: float
+    last: float
+
+
+@dataclass(frozen=True)
+class Total:
+    """One metric without the levers, with the package, and the change (totals.csv)."""
+
+    without: Estimate
+    with_package: Estimate
+    change: Estimate
+
+
+@dataclass(frozen=True)
+class Attribution:
+    folder: Path
+    levers: list[Lever]
+    metrics: list[str]
+    shares: dict[tuple[str, str], Share]
+    totals: dict[str, Total]
+    decision: dict[tuple[str, str], Estimate]
+    replications: int
+    posterior: PosteriorReport | None = None  # run with --posterior
+
+    def share(self, m: str, lever: str) -> Share:
+        found = self.shares.get((m, lever))
+        if found is None:
+            raise InputError(self.folder / "attribution.csv", "", f"no row for {m} × {lever}", "every metric × lever")
+        return found
+
+    def total(self, m: str) -> Total:
+        found = self.totals.get(m)
+        if found is None:
+            raise InputError(self.folder / "totals.csv", "metric", f"no row for {m}", "one row per metric")
+        return found
+
+    def change(self, lever: str, q: str) -> Estimate:
+        found = self.decision.get((lever, q))
+        if found is None:
+            raise InputError(self.folder / "decision.csv", "", f"no row for {lever} × {q}", ", ".join(QUANTITIES))
+        return found
+
+    def ranked(self) -> list[Lever]:
+        """Levers by their share of the change in north-park jobs, largest first (ties: levers.csv order)."""
+        return sorted(self.levers, key=lambda lv: -_finite(self.change(lv.key, "to_north_jobs").mean))
+
+    def by_size(self, m: str) -> list[Lever]:
+        return sorted(self.levers, key=lambda lv: -abs(_finite(self.share(m, lv.key).phi.mean)))
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else -math.inf
+
+
+def read_attribution(folder: Path) -> Attribution:
+    """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
+    levers = []
+    for row in read_table(folder, "levers.csv", ("lever", "label", "acts_on")):
+        key = row.name("lever")
+        sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
+        words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
+        levers.append(Lever(key, lever_label(key, row.text("label")), words))
+    keys = [lv.key for lv in levers]
+
+    def lever_of(row_lever: str, path: Path, line: int) -> str:
+        if row_lever not in keys:
+            raise InputError(path, f"row {line}, column lever", short(row_lever), "a lever of levers.csv")
+        return row_lever
+
+    shares: dict[tuple[str, str], Share] = {}
+    rows = read_table(folder, "attribution.csv", ("metric", "lever", "shapley", "ci_low", "ci_high", "share_of_total"))
+    for row in rows:
+        lever = lever_of(row.name("lever"), row.path, row.line)
+        phi = row.estimate("shapley", "ci_low", "ci_high")
+        share = Share(phi, row.number("share_of_total"), row.number("alone"), row.number("last"))
+        shares[(row.metric("metric").name, lever)] = share
+    metrics = in_order(row.metric("metric").name for row in rows)
+    totals = {}
+    reps = []
+    for row in read_table(folder, "totals.csv", ("metric", "without_levers", "with_package", "change", "replications")):
+        totals[row.metric("metric").name] = Total(
+            row.estimate("without_levers", "without_ci_low", "without_ci_high"),
+            row.estimate("with_package", "with_ci_low", "with_ci_high"),
+            row.estimate("change", "change_ci_low", "change_ci_high"),
+        )
+        reps.append(row.integer("replications"))
+    decision = {}
+    for row in read_table(folder, "decision.csv", ("lever", "quantity", "value", "ci_low", "ci_high")):
+        lever = lever_of(row.name("lever"), row.path, row.line)
+        q = row.text("quantity")
+        if q != OWN_SPEND:
+            q = row.metric("quantity").name
+        decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
+    post = read_posterior(folder, "lever")
+    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post)  # a ratio may count fewer
+    for m in metrics:  # every cell the report shows must exist
+        a.total(m)
+        for lv in levers:
+            a.share(m, lv.key)
+    for lv in levers:
+        for q in QUANTITIES:
+            a.change(lv.key, q)
+    for q in DECISION:
+        a.total(q)
+    return a

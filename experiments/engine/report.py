@@ -1,0 +1,68 @@
+"""What a command's report is: it reads a result folder's tables, writes its Markdown and yields its figures.
+
+Every command names one `Report` subclass in its registry entry
+(experiments.registry, "module:Class", imported only when a folder is drawn or
+summarised). The subclass says what it reads (`read`: the tables into the
+command's data object, checked), what it writes (`markdown`: the text of
+`document`; `figures`: (file name, Figure) pairs, in the order they are
+drawn) and what the terminal shows (`summary`). `draw` is here once: read,
+save every figure into `out/plots/` with the one save helper
+(report.figures.style.save_png: same DPI, no software stamp, so the same
+tables give the same bytes), then write the Markdown, which may mention only
+the figures that were drawn. The pipeline (experiments.engine.pipeline) turns
+each Markdown file into its HTML page (report/html.py) and lists in `drawn`
+what `plot DIR` replaces.
+
+This module imports no plotting library: matplotlib is imported by the
+command's figure modules, and the save helper only when a report is drawn.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+class Report[Data](ABC):
+    """One command's report; see the module docstring."""
+
+    document: ClassVar[str]  # the Markdown file it writes (report.md, comparison.md, …)
+    drawn: ClassVar[tuple[str, ...]]  # the folder entries it writes: plots/, the Markdown and its HTML page
+
+    @abstractmethod
+    def read(self, folder: Path) -> Data:
+        """The folder's tables as the command's data object, checked (InputError naming the file)."""
+
+    def figures(self, data: Data) -> Iterable[tuple[str, Figure]]:
+        """The figures as (file name in plots/, Figure), drawn one at a time as they are saved; none by default."""
+        return ()
+
+    @abstractmethod
+    def markdown(self, data: Data, figures: Sequence[Path]) -> str:
+        """The text of `document`; `figures` are the files just saved (a figure with no data is not drawn)."""
+
+    @abstractmethod
+    def summary(self, folder: Path) -> list[str]:
+        """The lines the command prints when it finishes."""
+
+    def draw(self, folder: Path, out: Path | None = None) -> list[Path]:
+        """The Markdown report and every figure, read from `folder` and written into `out` (default: `folder`).
+
+        Returns the Markdown file first, then the figures in the order drawn.
+        `plots/` is made even when there is no figure, so a folder always has it.
+        """
+        from report.figures.style import PLOTS_DIR, save_png
+
+        out = out or folder
+        data = self.read(folder)
+        plots = out / PLOTS_DIR
+        plots.mkdir(parents=True, exist_ok=True)
+        saved = [save_png(fig, plots / name) for name, fig in self.figures(data)]
+        path = out / self.document
+        path.write_text(self.markdown(data, saved), encoding="utf-8")
+        return [path, *saved]

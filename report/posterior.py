@@ -1,0 +1,161 @@
+"""The posterior tables of a `compare` or `attribute` folder run with `--posterior DIR`, read and checked.
+
+`read_posterior(folder, group_column)` reads posterior.json, draws.csv,
+posterior_effects.csv, ranking.csv and ranking_orders.csv into a
+`PosteriorReport` (None for a folder run without --posterior). Its readers
+are the posterior section's words (report.uncertainty), its figure
+(report.figures.uncertainty) and the commands' own readers; it imports
+neither, so the words and the figure depend on it and not on each other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.errors import InputError
+from model.keys import describe
+from model.outcomes import COST_EFFECTIVENESS, DECISION
+from report.read import Estimate, in_order, read_table
+
+QUANTITIES = (*DECISION, COST_EFFECTIVENESS)
+EFFECT_NEEDED = ("metric", "mean", "ci_low", "ci_high", "sd_parameter", "sd_monte_carlo", "share_above_zero")
+RANKING_NEEDED = ("quantity", "better", "a", "b", "a_beats_b", "b_beats_a", "ties", "robust", "draws")
+ORDER_NEEDED = ("quantity", "better", "order", "draws_with_order", "share", "mean_order", "robust")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    label: str
+    unit: str
+    low: float  # smallest and largest value among the draws
+    high: float
+    calibrated: float
+
+
+@dataclass(frozen=True)
+class PosteriorEffect:
+    value: Estimate
+    sd_parameter: float
+    sd_monte_carlo: float
+    share_above_zero: float
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: str
+    b: str
+    a_beats_b: float
+    b_beats_a: float
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    quantity: str
+    better: str
+    order: list[str]  # by the posterior means
+    share: float  # of draws with that order
+    robust: bool
+    pairs: list[Pair]
+
+
+@dataclass(frozen=True)
+class PosteriorReport:
+    folder: Path
+    group_column: str  # scenario or lever
+    calibration: str
+    fingerprint: str
+    draws: int
+    replications: int
+    robust_share: float
+    interval: str
+    parameters: list[Parameter]
+    groups: list[str]
+    effects: dict[tuple[str, str], PosteriorEffect]
+    rankings: list[RankingRow]
+
+    def effect(self, group: str, name: str) -> PosteriorEffect:
+        found = self.effects.get((group, name))
+        if found is None:
+            path = self.folder / "posterior_effects.csv"
+            raise InputError(path, "", f"no row for {group} × {name}", "every group and decision quantity")
+        return found
+
+
+def _json(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            path, "", f"unreadable ({type(exc).__name__})", "the posterior.json the command wrote"
+        ) from None
+    if not isinstance(doc, dict):
+        raise InputError(path, "", "not a JSON object", "the posterior.json the command wrote")
+    return doc
+
+
+def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
+    """The posterior tables of a folder, checked; None when it was run without --posterior."""
+    path = folder / "posterior.json"
+    if not path.is_file():
+        return None
+    doc = _json(path)
+    try:
+        draws, reps = int(doc["draws"]), int(doc["replications"])
+        meta = [(str(p["key"]), str(p["label"]), str(p["unit"]), float(p["calibrated"])) for p in doc["parameters"]]
+        calibration, fingerprint = str(doc["calibration"]), str(doc["fingerprint"])
+        robust, interval = float(doc["robust_share"]), str(doc["interval"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(path, str(exc), "missing or not of its type", "the posterior.json the command wrote") from None
+    drawn = read_table(folder, "draws.csv", ("draw", "particle", *(k for k, *_ in meta)))
+    parameters = []
+    for key, label, unit, calibrated in meta:
+        values = [r.number(key, allow_nan=False) for r in drawn]
+        words = describe(key)
+        parameters.append(
+            Parameter(key, label or words.label, unit or words.unit, min(values), max(values), calibrated)
+        )
+    rows = read_table(folder, "posterior_effects.csv", (group_column, *EFFECT_NEEDED))
+    effects = {
+        (r.name(group_column), r.metric("metric").name): PosteriorEffect(
+            r.estimate("mean", "ci_low", "ci_high"),
+            r.number("sd_parameter"),
+            r.number("sd_monte_carlo"),
+            r.number("share_above_zero"),
+        )
+        for r in rows
+    }
+    groups = in_order(r.name(group_column) for r in rows)
+    rankings = _rankings(folder)
+    return PosteriorReport(
+        folder,
+        group_column,
+        calibration,
+        fingerprint,
+        draws,
+        reps,
+        robust,
+        interval,
+        parameters,
+        groups,
+        effects,
+        rankings,
+    )
+
+
+def _rankings(folder: Path) -> list[RankingRow]:
+    pairs: dict[str, list[Pair]] = {}
+    for r in read_table(folder, "ranking.csv", RANKING_NEEDED, allow_empty=True):
+        q = r.metric("quantity").name
+        pairs.setdefault(q, []).append(Pair(r.name("a"), r.name("b"), r.number("a_beats_b"), r.number("b_beats_a")))
+    out = []
+    for r in read_table(folder, "ranking_orders.csv", ORDER_NEEDED):
+        if r.flag("mean_order"):
+            q = r.metric("quantity").name
+            order = [g.strip() for g in r.text("order").split(" > ")]
+            out.append(
+                RankingRow(q, r.text("better"), order, r.number("share"), bool(r.flag("robust")), pairs.get(q, []))
+            )
+    return out

@@ -1,0 +1,108 @@
+"""The report side imports one way: no loop between a report, its reader and its figures, deferred imports included.
+
+tests/test_layout.py checks the imports made when a module is imported; a
+report that imports its figures inside a function while the figures import
+the report for its data class is a loop all the same, so here every import
+counts: inside functions, and under TYPE_CHECKING too (a reader follows those
+as well). The shared kit `report/` imports no command folder, and a command's
+report is a class the registry names, with the one `draw`.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+from experiments.engine.report import Report
+from experiments.registry import EXPERIMENTS, report_of
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("experiments", "report")
+COMMAND_FOLDERS = ("run", "compare", "sweep", "sensitivity", "attribute", "calibrate", "validation")
+REPORT_SIDE = ("report", "read", "figures", "fit_figures", "sections")  # a command folder's report modules
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).with_suffix("")
+            parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+            out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _every_import(path: Path) -> set[str]:
+    """Project modules a module imports anywhere in its code (functions and TYPE_CHECKING blocks included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return {m for m in found if m in MODULES}
+
+
+GRAPH = {name: _every_import(path) for name, path in MODULES.items()}
+
+
+def _on_the_report_side(name: str) -> bool:
+    parts = name.split(".")
+    if parts[0] == "report" or name == "experiments.engine.report":
+        return True
+    if name.startswith("experiments.facts.hindcast_"):
+        return True
+    return len(parts) == 3 and parts[1] in COMMAND_FOLDERS and parts[2] in REPORT_SIDE
+
+
+def _loop_from(start: str) -> list[str] | None:
+    """A path of imports from `start` back to itself, if there is one."""
+    stack, seen = [(start, [start])], set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in sorted(GRAPH.get(node, ())):
+            if nxt == start:
+                return [*path, nxt]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _on_the_report_side(n)), ids=str)
+def test_no_report_module_is_in_an_import_loop_even_through_deferred_imports(name: str) -> None:
+    loop = _loop_from(name)
+    assert loop is None, "import loop: " + " -> ".join(loop or [])
+
+
+def test_the_shared_kit_imports_no_command_folder() -> None:
+    for name in (n for n in MODULES if n.split(".")[0] == "report"):
+        for imported in GRAPH[name]:
+            parts = imported.split(".")
+            assert not (parts[0] == "experiments" and len(parts) > 1 and parts[1] in COMMAND_FOLDERS), (
+                f"{name} imports {imported}"
+            )
+
+
+def test_figure_modules_never_import_their_report() -> None:
+    for folder in COMMAND_FOLDERS:
+        for name in (f"experiments.{folder}.figures", f"experiments.{folder}.fit_figures"):
+            if name in GRAPH:
+                assert f"experiments.{folder}.report" not in GRAPH[name], f"{name} imports its report"
+
+
+@pytest.mark.parametrize("command", sorted(EXPERIMENTS))
+def test_every_command_names_a_report_class_with_the_one_draw(command: str) -> None:
+    report = report_of(command)
+    assert isinstance(report, Report)
+    assert type(report).draw is Report.draw, "draw is written once, in experiments.engine.report"
+    assert report.document in report.drawn and "plots" in report.drawn
+    module = importlib.import_module(type(report).__module__)
+    assert not hasattr(module, "draw") and not hasattr(module, "DRAWN"), "no module-level draw or DRAWN left"
