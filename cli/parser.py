@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -26,6 +27,8 @@ OTHER_COMMANDS = {
     "app": "serve the interactive browser app (Mesa SolaraViz; needs the app extra)",
 }
 MAX_PORT = 65535
+PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 
 
 class Parser(argparse.ArgumentParser):
@@ -40,10 +43,9 @@ def int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
     """An argparse type: a whole number in [lo, hi]."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text, 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number ({lo} to {hi})") from None
+        if not PLAIN_INTEGER.fullmatch(text):  # int() would also take "1_000", " 12 " and "١٢"
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number in plain digits ({lo} to {hi})")
+        value = int(text, 10)
         if not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"{value} is out of range ({lo} to {hi})")
         return value
@@ -53,9 +55,11 @@ def int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
 
 
 def float_in(lo: float, hi: float, what: str, *, open_low: bool = True) -> Callable[[str], float]:
-    """An argparse type: a finite number in (lo, hi] (or [lo, hi])."""
+    """An argparse type: a finite number in (lo, hi] (or [lo, hi]), written in plain ASCII decimal notation."""
 
     def parse(text: str) -> float:
+        if not PLAIN_NUMBER.fullmatch(text):  # float() would also take "1_0", "inf" and " 0.5 "
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number in plain decimal notation")
         try:
             value = float(text)
         except ValueError:

@@ -41,7 +41,7 @@ from model.files import YAML_FILE, read_text
 MAX_NODES = 20_000  # values, also after alias expansion; scenarios/reference.yaml has 269
 MAX_DEPTH = 40  # nesting levels; the deepest shipped key (policies.x.places[i]) is 4
 MAX_KEY_CHARS = 200  # the longest real keys are dotted factor paths of ~50 characters
-MAX_INT_CHARS = 40  # seeds are at most 19 digits; 40 leaves room for _ separators
+MAX_INT_CHARS = 40  # seeds are at most 19 digits (a sign and plain digits only)
 
 _T = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, SEQ, MAP, MERGE = (
@@ -213,17 +213,20 @@ class _Loader(yaml.SafeLoader):
 
 # PyYAML follows YAML 1.1, where `3e9` or `1.5e9` are strings; analysts write
 # budgets that way, so floats follow the YAML 1.2 core schema here. Plain
-# dates and `=` are text (see the module docstring).
+# dates and `=` are text (see the module docstring). Numbers are plain decimal:
+# YAML 1.1 would also read `1_000` as 1000, `0x10` as 16 and `1:30` as 90, so a
+# typo could pass as a number; here they are text, which the schema refuses.
 _Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag not in (FLOAT, _T + "timestamp", _T + "value")]
+    key: [(tag, rx) for tag, rx in resolvers if tag not in (INT, FLOAT, _T + "timestamp", _T + "value")]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_implicit_resolver(INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _Loader.add_implicit_resolver(
     FLOAT,
     re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        r"""^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?[0-9]+(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
         re.VERBOSE,

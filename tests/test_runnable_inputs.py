@@ -110,3 +110,18 @@ def test_factors_fine_alone_that_clash_together_are_refused(tmp_path: Path, cli:
     res = cli("validate", exp)
     assert res.code == 2, res.out
     assert "design point" in res.err
+
+
+@pytest.mark.parametrize("text", ["1_000", " 12", "1e3", "0x10", "١٢"])
+def test_integers_on_the_command_line_are_plain_decimal(cli: Callable[..., CliResult], text: str) -> None:
+    res = cli("run", ROOT / "scenarios" / "baseline.yaml", "--replications", text, "--out", "/nonexistent")
+    assert res.code == 2 and "--replications" in res.err and "plain digits" in res.err
+    assert len(res.err_lines) == 1
+
+
+@pytest.mark.parametrize("text", ["1_0", "1:30", "0x10"])
+def test_integers_in_a_scenario_are_plain_decimal(tmp_path: Path, cli: Callable[..., CliResult], text: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: s\nreplications: {text}\n", encoding="utf-8")
+    res = cli("validate", path)
+    assert res.code == 2 and "replications" in res.err and "a whole number" in res.err
