@@ -21,6 +21,7 @@ from experiments.facts.catalogue import HINDCAST_SUMMARY
 from model.config import Scenario
 from model.errors import InputError
 from model.metrics import Results
+from model.outcomes import HORIZON
 from model.seeds import replication_seeds
 from tests.conftest import ROOT
 from tests.helpers import shipped
@@ -56,10 +57,47 @@ def test_execute_matches_simulate() -> None:
 
 
 def test_records_round_trip_exactly() -> None:
-    rec = RunRecord("t", "k", 3, {"point": 1, "x": 0.1}, metrics={"a": float("nan"), "b": 1 / 3}, timeseries=[])
+    metrics = {m: float("nan") if i == 0 else i / 3 for i, m in enumerate(HORIZON)}
+    rec = RunRecord("t", "k", 3, {"point": 1, "x": 0.1}, metrics=metrics, timeseries=[{"year": 2020.0}])
     back = RunRecord.from_json(rec.to_json())
     assert back.to_json() == rec.to_json()
-    assert back.metrics is not None and back.metrics["b"] == 1 / 3
+    assert back.metrics is not None and back.metrics[HORIZON[1]] == 1 / 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "[]",
+        '{"task_id": "t"}',
+        "metrics-missing",
+        "metrics-wrong",
+        "timeseries-empty",
+        "seed-text",
+    ],
+)
+def test_a_damaged_run_file_is_not_a_run_and_resume_does_it_again(tmp_path: Path, damage: str) -> None:
+    """A record that is not what a worker writes (a KeyError or a header-only table later) counts as not run."""
+    (task,) = small_tasks(1)
+    good = execute(task)
+    assert good.ok
+    doc = json.loads(good.to_json())
+    if damage == "metrics-missing":
+        del doc["metrics"][HORIZON[0]]
+    elif damage == "metrics-wrong":
+        doc["metrics"] = {"x": "y"}
+    elif damage == "timeseries-empty":
+        doc["timeseries"] = []
+    elif damage == "seed-text":
+        doc["seed"] = "3"
+    text = damage if damage.startswith(("[", "{")) else json.dumps(doc)
+    store = RunStore(tmp_path / "runs")
+    store.root.mkdir()
+    store.path(task.task_id).write_text(text, encoding="utf-8")
+    assert store.read(task.task_id) is None
+    assert not store.finished(task)
+    store.write(good)
+    assert store.finished(task)
+    assert [rec.key for _t, rec in store.records([task])] == [task.key]
 
 
 def test_the_task_key_follows_what_the_numbers_depend_on() -> None:

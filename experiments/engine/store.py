@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from model.config import Scenario
+from model.outcomes import HORIZON
 from model.world import data_paths
 
 RUNS_DIR = "runs"
@@ -129,9 +130,59 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, text: str) -> RunRecord:
+        """The record a worker wrote; ValueError for anything else (a damaged or foreign file is not a run)."""
         fields = json.loads(text)
+        if not isinstance(fields, dict):
+            raise ValueError("not a run record")
         known = {k: v for k, v in fields.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        record = cls(**known)
+        problem = record.shape_problem()
+        if problem:
+            raise ValueError(problem)
+        return record
+
+    def shape_problem(self) -> str | None:
+        """What makes this not a record a worker could have written (None if nothing): the analyses read it."""
+        if not (isinstance(self.task_id, str) and isinstance(self.key, str) and isinstance(self.labels, dict)):
+            return "task_id, key or labels of the wrong type"
+        if not _is_int(self.seed) or not _is_number(self.wall_seconds):
+            return "seed or wall_seconds of the wrong type"
+        if self.error is not None:
+            return None if isinstance(self.error, str) else "error of the wrong type"
+        if not _numbers(self.metrics) or any(name not in self.metrics for name in HORIZON):
+            return "metrics missing or incomplete"
+        for name in ("hindcast", "summary"):
+            value = getattr(self, name)
+            if value is not None and not _numbers(value):
+                return f"{name} of the wrong type"
+        if self.timeseries is not None and not (self.timeseries and all(_numbers(row) for row in self.timeseries)):
+            return "timeseries empty or of the wrong type"
+        for name in ("flows", "stocks", "mobility"):
+            rows = getattr(self, name)
+            if rows is not None and not (isinstance(rows, list) and all(isinstance(r, list) for r in rows)):
+                return f"{name} of the wrong type"
+        return None
+
+    def holds(self, task: Task) -> bool:
+        """A successful run of exactly this task with every part the task asked for."""
+        if not (self.ok and self.key == task.key):
+            return False
+        if task.reducer is not None:
+            return self.summary is not None
+        return self.timeseries is not None and (not task.flows or (self.flows is not None and self.stocks is not None))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers(mapping: Any) -> bool:
+    """A mapping of names to numbers (NaN included: an undefined metric is written as NaN)."""
+    return isinstance(mapping, dict) and all(isinstance(k, str) and _is_number(v) for k, v in mapping.items())
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -165,9 +216,9 @@ class RunStore:
         return None
 
     def finished(self, task: Task) -> bool:
-        """A successful run of exactly this task (same key) is stored."""
+        """A successful run of exactly this task (same key, every part it asked for) is stored."""
         rec = self.read(task.task_id)
-        return rec is not None and rec.ok and rec.key == task.key
+        return rec is not None and rec.holds(task)
 
     def write(self, record: RunRecord) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -201,8 +252,8 @@ class RunStore:
         """(task, record) in task order; a task without a usable record raises (callers check first)."""
         for task in tasks:
             rec = self.read(task.task_id)
-            if rec is None or rec.key != task.key:
-                raise RuntimeError(f"run {task.task_id} has no record in {self.root}")
+            if rec is None or rec.key != task.key or (rec.ok and not rec.holds(task)):  # an error record is usable
+                raise RuntimeError(f"run {task.task_id} has no usable record in {self.root}")
             yield task, rec
 
     def failures(self, tasks: Sequence[Task]) -> list[RunRecord]:
