@@ -6,7 +6,7 @@
 Runs each command of the tour below at a small size (fixed seeds, two workers), then `plot DIR` on each result
 folder, and writes the SHA-256 of every file each folder holds. What differs between two runs of the same code
 is left out: the manifest's wall time, start time, git commit and command line (the folder is in it), the run
-store's timings, and pyabc's wall-clock columns in abc.db. The fingerprint of a calibration's inputs holds
+store's timings, and pyabc's wall-clock and commit columns in abc.db. The fingerprint of a calibration's inputs holds
 absolute paths: compare digests made in checkouts at the same path. `--compare` prints every file whose bytes
 differ from a digest written before the change, and exits 1 if any does.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -80,16 +81,17 @@ TOUR = (
     ("report_calibration", f"report {SHIPPED} --sobol-samples 0 --draws 2 --firms 400 --replications 2 --seed 1"),
 )
 VOLATILE = ("start_time", "wall_seconds", "git_commit", "argv")
+VOLATILE_COLUMN = re.compile(r"time|git_hash")  # pyabc records wall-clock times and the checkout's commit
 
 
 def _sqlite_rows(path: Path) -> bytes:
-    """pyabc's history database as rows, its wall-clock columns (`*time*`) left out."""
+    """pyabc's history database as rows, less its wall-clock and commit columns (VOLATILE_COLUMN)."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         out = []
         for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
             cursor = con.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the file's own schema
-            keep = [i for i, d in enumerate(cursor.description) if "time" not in d[0]]
+            keep = [i for i, d in enumerate(cursor.description) if not VOLATILE_COLUMN.search(d[0])]
             out.append(repr((table, [tuple(row[i] for i in keep) for row in cursor])))
         return "\n".join(out).encode()
     finally:
