@@ -23,7 +23,7 @@ from model.errors import InputError
 from model.metrics import Results
 from model.outcomes import HORIZON
 from model.seeds import replication_seeds
-from tests.conftest import ROOT
+from tests.conftest import HANG_GUARD_S, ROOT
 from tests.helpers import shipped
 
 OPTIONS = EngineOptions(workers=1, progress=False)
@@ -331,3 +331,87 @@ def test_killing_a_command_kills_its_workers_and_resume_cleans_up(tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert not [p for p in out.rglob(".*")], "hidden work files left after resume"
     assert (out / "sweep-slow" / MANIFEST).is_file()
+
+
+# --- Dask: every failure of the cluster is one line, within a stated time ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address", ["garbage", "tcp://[::1", "inproc://x", "tls://", "tcp://127.0.0.1:99999", "tcp://h:1 x", "tcp://:80"]
+)
+def test_a_malformed_scheduler_address_is_bad_input_before_anything_starts(address: str) -> None:
+    with pytest.raises(InputError) as info:
+        EngineOptions(engine="dask", scheduler=address, progress=False).check()
+    assert info.value.key == "--scheduler" and "tcp://HOST:PORT" in (info.value.allowed or "")
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "tls://[::1]:8786", "tcp://sched-1.cluster:9000"])
+def test_a_well_formed_scheduler_address_passes_the_check(address: str) -> None:
+    EngineOptions(engine="dask", scheduler=address, progress=False).check()
+
+
+def test_a_service_that_is_not_dask_is_a_fault_within_the_connect_timeout() -> None:
+    """A listener that accepts and never speaks Dask's protocol hung the command forever."""
+    import socket
+
+    from experiments.engine.cluster import CONNECT_MARGIN_S, connect
+
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        t0 = time.monotonic()
+        with pytest.raises(Fault, match="cannot reach a Dask scheduler"):
+            connect(Client, f"tcp://127.0.0.1:{silent.getsockname()[1]}", 1.0)
+        assert time.monotonic() - t0 < HANG_GUARD_S  # a hang guard; it takes 1 s + at most CONNECT_MARGIN_S
+    assert CONNECT_MARGIN_S > 0
+
+
+class _FakeClient:
+    """A Dask client whose cluster loses its workers, or its scheduler, after the first submissions."""
+
+    def __init__(self, workers: int, fail_wait: BaseException | None = None) -> None:
+        self.workers, self.fail_wait, self.submitted = workers, fail_wait, 0
+
+    def scheduler_info(self) -> dict[str, dict[str, int]]:
+        return {"workers": {f"w{i}": i for i in range(self.workers)}}
+
+    def submit(self, *_args: object, **_kw: object) -> object:
+        self.submitted += 1
+        return object()
+
+    def as_current(self) -> object:
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def test_a_cluster_without_workers_is_a_fault_after_a_stated_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments.engine import cluster
+
+    monkeypatch.setattr(cluster, "WORKERLESS_S", 0.05)
+    client = _FakeClient(workers=0)
+
+    def never_done(futures: set[object], timeout: float, return_when: str) -> None:
+        time.sleep(0.03)
+        raise TimeoutError
+
+    with pytest.raises(Fault, match="no worker"):
+        list(cluster._records(client, never_done, small_tasks(3)))
+
+
+def test_a_lost_scheduler_is_one_fault_and_the_finished_runs_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    from experiments.engine import cluster
+
+    class CommClosedError(OSError):
+        pass
+
+    client = _FakeClient(workers=2, fail_wait=CommClosedError("scheduler-connection-lost"))
+
+    def lost(futures: set[object], timeout: float, return_when: str) -> None:
+        raise CommClosedError("scheduler-connection-lost")
+
+    with pytest.raises(Fault, match=r"lost the Dask cluster .*rerun with --resume"):
+        list(cluster._records(client, lost, small_tasks(3)))

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
+from experiments.engine.faults import IN_FLIGHT_PER_WORKER
+from experiments.engine.faults import Fault as Fault  # re-exported: the pipeline and tests name it here
 from experiments.engine.progress import progress_bar
 from experiments.engine.store import RunRecord, RunStore, Task
 from model.errors import InputError
@@ -29,11 +31,6 @@ from model.errors import InputError
 logger = logging.getLogger(__name__)
 
 EngineKind = Literal["local", "dask"]
-IN_FLIGHT_PER_WORKER = 2  # a bounded queue: memory stays flat however many tasks there are
-
-
-class Fault(Exception):  # noqa: N818 - a fault, reported as such
-    """A fault of the machine or of the runs (exit 1, one line): unreachable scheduler, failed runs."""
 
 
 @dataclass(frozen=True)
@@ -45,13 +42,17 @@ class EngineOptions:
     connect_timeout_s: float = 10.0
 
     def check(self) -> None:
-        """Usage errors found before anything runs."""
+        """Usage errors found before anything runs, the scheduler's address included."""
         if self.engine == "dask" and not self.scheduler:
             raise InputError(
                 "command line", "--scheduler", "the dask engine needs a scheduler address", "tcp://HOST:PORT"
             )
         if self.engine == "local" and self.scheduler:
             raise InputError("command line", "--scheduler", "is only used with --engine dask", "--engine dask")
+        if self.scheduler:
+            from experiments.engine.cluster import scheduler_address
+
+            scheduler_address(self.scheduler)
 
 
 @dataclass(frozen=True)
@@ -188,31 +189,6 @@ class Engine:
                     running.add(pool.submit(worker_entry.execute, nxt))
 
     def _dask(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
-        try:
-            from distributed import Client, as_completed
-        except ImportError:
-            raise InputError(
-                "command line", "--engine", "dask is not installed", 'pip install -e ".[dask]", or --engine local'
-            ) from None
-        from experiments.engine import worker_entry
+        from experiments.engine.cluster import dask_records
 
-        try:
-            client = Client(self.options.scheduler, timeout=f"{self.options.connect_timeout_s}s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise Fault(f"cannot reach the Dask scheduler {self.options.scheduler!r}: {exc}") from None
-        try:
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
-            limit = max(2, workers * IN_FLIGHT_PER_WORKER)
-            pending = iter(todo)
-            first = [
-                client.submit(worker_entry.execute, t, pure=False) for _, t in zip(range(limit), pending, strict=False)
-            ]
-            futures = as_completed(first, loop=client.loop)
-            for fut in futures:
-                yield fut.result()
-                fut.release()
-                nxt = next(pending, None)
-                if nxt is not None:
-                    futures.add(client.submit(worker_entry.execute, nxt, pure=False))
-        finally:
-            client.close()
+        return dask_records(self.options.scheduler or "", self.options.connect_timeout_s, todo)
