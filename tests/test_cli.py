@@ -359,11 +359,30 @@ def test_rerun_of_the_same_inputs_replaces_the_folder(
     tmp_path: Path, cli: Callable[..., CliResult], small: Path
 ) -> None:
     out = tmp_path / "out"
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
-    (out / "small" / "stale.txt").write_text("from an older run")
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q"))
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))  # the old report and plots are gone
     assert {p.name for p in (out / "small").iterdir()} == NO_REPORT
     assert [p.name for p in out.iterdir()] == ["small"]
+
+
+@pytest.mark.parametrize("stray", ["notes.txt", "link", "plots/mine.txt"])
+def test_a_rerun_never_deletes_a_file_relocsim_did_not_write(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path, stray: str
+) -> None:
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "--seed", "1", "-q"))
+    path = out / "small" / stray
+    if stray == "link":
+        path.symlink_to(tmp_path)
+    elif stray.startswith("plots/"):
+        (out / "small" / "plots" / "sub").symlink_to(tmp_path)
+    else:
+        path.write_text("the user's own notes")
+    for extra in ((), ("--overwrite",)):
+        res = cli("run", small, "--out", out, "--seed", "1", "-q", *extra)
+        assert res.code == 2 and len(res.err_lines) == 1 and "was not written by relocsim" in res.err, res.err
+        assert (out / "small" / "manifest.json").is_file(), "the results stay as they were"
+    assert path.is_symlink() or path.exists() or (out / "small" / "plots" / "sub").is_symlink()
 
 
 def test_other_inputs_are_refused_until_overwrite(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:

@@ -6,19 +6,29 @@ same while runs are still being made. A folder that holds another command's
 results, or results of other inputs, is never replaced silently: the command
 exits 2 naming the folder and what to do (`--name`, `--overwrite`, or
 `--resume` for the same inputs). While a command works on a folder it holds a
-lock on it, so it can clear what a killed command left behind (hidden
-`.publish-*` folders, `.*.tmp` files) without disturbing a live one.
+lock on it (`DIR/.<name>.lock`, beside it), so it can clear what a killed
+command left behind (hidden `.<name>.publish-*` folders, `.*.tmp` files)
+without disturbing a live one.
 
-Final files are written into a hidden folder inside the result folder and
-renamed into place, the old manifest removed first and the new one renamed in
-last: a folder with a manifest always holds one complete, consistent set.
+Publishing is atomic for a reader: the complete new folder is built beside the
+old one (`DIR/.<name>.publish-*`, `runs/` and, when only figures are redrawn,
+the unchanged entries hard-linked in) and exchanged with it in one step (Linux
+renameat2 RENAME_EXCHANGE), then the old set is removed. A kill
+at any moment leaves `DIR/<name>` holding either the old complete results or
+the new ones. Where the file system cannot exchange, the old folder is renamed
+aside first and put back by the next command if the kill fell in between.
+
+A rerun never deletes a file relocsim did not write: an entry the manifest does
+not list, or a link, in the folder refuses the command (exit 2) naming it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
+import glob
 import json
 import os
 import shutil
@@ -34,8 +44,9 @@ from experiments.engine.store import RUNS_DIR, RunStore
 from model.errors import InputError
 
 MANIFEST = "manifest.json"
-LOCK = ".lock"
-HIDDEN_WORK = (".publish-", ".old-")
+HIDDEN_WORK = (".publish-", ".old-")  # inside a folder, from versions before this one
+AT_FDCWD, RENAME_EXCHANGE = -100, 2  # linux/fcntl.h, linux/fs.h
+NO_EXCHANGE = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP})
 MACHINE_FAULTS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO})
 WHAT_TO_DO = "--name NAME for another folder, or --overwrite to replace it"
 
@@ -83,13 +94,17 @@ class ResultFolder:
 
     # --- owning the folder ---------------------------------------------------
 
+    @property
+    def lock_path(self) -> Path:
+        return self.out / f".{self.name}.lock"
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[ResultFolder]:
-        """Create the folder if need be and hold its lock; a folder created here and left empty is removed."""
+        """Hold the folder's lock, put back results a killed publish left aside, and create the folder if need be;
+        a folder created here and left empty is removed."""
         try:
-            self.created = not self.path.exists()
-            self.path.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            self.out.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise os_problem(self.path, exc) from None
         try:
@@ -101,6 +116,12 @@ class ResultFolder:
             ) from None
         self._lock_fd = fd
         try:
+            self.recover()
+            self.created = not self.path.exists()
+            try:
+                self.path.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise os_problem(self.path, exc) from None
             self.clean_leftovers()
             yield self
         finally:
@@ -108,13 +129,22 @@ class ResultFolder:
 
     def _release(self) -> None:
         fd, self._lock_fd = self._lock_fd, None
-        with contextlib.suppress(OSError):
-            (self.path / LOCK).unlink()
-        if fd is not None:
-            os.close(fd)
         if self.created and self.path.is_dir() and not any(self.path.iterdir()):
             with contextlib.suppress(OSError):
                 self.path.rmdir()
+        with contextlib.suppress(OSError):
+            self.lock_path.unlink()
+        if fd is not None:
+            os.close(fd)
+
+    def _aside(self, kind: str) -> list[Path]:
+        return sorted(self.out.glob(f".{glob.escape(self.name)}.{kind}-*"))
+
+    def recover(self) -> None:
+        """A publish killed between its two renames (no exchange) left the old results aside: put them back."""
+        if not self.path.exists():
+            for old in self._aside("old")[-1:]:
+                old.rename(self.path)
 
     def clean_leftovers(self) -> None:
         """Hidden work files of an earlier command that was killed (safe: we hold the lock)."""
@@ -124,11 +154,43 @@ class ResultFolder:
             for entry in folder.iterdir():
                 if entry.name.startswith(HIDDEN_WORK) and entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
-                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                elif (entry.name.startswith(".") and entry.name.endswith(".tmp")) or (
+                    entry.name == ".lock" and entry.is_file()
+                ):
                     entry.unlink(missing_ok=True)
-        for sibling in self.out.glob(f".{self.name}.*"):  # folders beside it, from versions before this one
-            if ".tmp-" in sibling.name or ".old-" in sibling.name:
-                shutil.rmtree(sibling, ignore_errors=True)
+        for sibling in [
+            *self._aside("publish"),
+            *self._aside("old"),
+            *self.out.glob(f".{glob.escape(self.name)}.tmp-*"),
+        ]:
+            shutil.rmtree(sibling, ignore_errors=True)
+
+    def manifest(self) -> dict[str, Any] | None:
+        try:
+            doc = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return doc if isinstance(doc, dict) else None
+
+    def foreign(self) -> list[str]:
+        """Entries relocsim did not write: not in the manifest's `files` (or, with no manifest, not `runs/`), links,
+        and anything but regular files inside its subfolders. A rerun would delete them."""
+        manifest = self.manifest()
+        files = manifest.get("files") if manifest is not None else []
+        listed = {str(f).rstrip("/") for f in files} if isinstance(files, list) else None  # None: an old manifest
+        out = []
+        for entry in sorted(self.path.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink() or (listed is not None and entry.name not in {*listed, RUNS_DIR, MANIFEST}):
+                out.append(entry.name)
+            elif entry.is_dir():
+                out += [
+                    str(sub.relative_to(self.path))
+                    for sub in sorted(entry.rglob("*"))
+                    if sub.is_symlink() or not (sub.is_file() or sub.is_dir())
+                ]
+        return out
 
     def owner(self) -> dict[str, Any] | None:
         """Whose folder it is: the state of its runs (the last command that worked on it), else its manifest."""
@@ -151,6 +213,16 @@ class ResultFolder:
         no run state) that holds anything is never taken, not even then.
         """
         owner = self.owner()
+        if owner is not None:
+            strays = self.foreign()
+            if strays:  # ours, but with files in it that are not: a rerun would delete them
+                raise InputError(
+                    "command line",
+                    "--out",
+                    f"{self.path / strays[0]} was not written by relocsim (a rerun would delete it)"
+                    + (f", nor {len(strays) - 1} more" if len(strays) > 1 else ""),
+                    "move it out of the folder, or --name NAME for another folder",
+                )
         if owner is None:
             visible = [p.name for p in self.path.iterdir() if not p.name.startswith(".")]
             if visible:  # never replaced, not even with --overwrite: it is not ours
@@ -185,42 +257,81 @@ class ResultFolder:
     # --- publishing ----------------------------------------------------------
 
     def publish(self, build: Callable[[Path], object], *, only: Collection[str] | None = None) -> list[str]:
-        """Build the final files into a hidden folder, then rename each into place (manifest last).
+        """Build the complete new folder beside the old one and exchange the two (module docstring).
 
-        Without `only`, earlier result files this build did not write are removed
-        (they would mislead) and `runs/` is kept; with `only`, just the entries
-        named there are replaced (redrawing figures). Returns the names written.
+        Without `only`, the build is the whole result set (earlier result files
+        it did not write are gone with the old folder); with `only`, just the
+        entries named there are replaced (redrawing figures) and every other
+        entry is carried over. `runs/` is carried over by hard links before the
+        exchange, so no moment of it loses a run. Returns the names written.
         """
-        tmp = self.path / f".publish-{os.getpid()}-{time.monotonic_ns()}"
+        new = self.out / f".{self.name}.publish-{os.getpid()}-{time.monotonic_ns()}"
         try:
-            tmp.mkdir()
-            build(tmp)
-            written = sorted(p.name for p in tmp.iterdir())
-            if only is None:
-                (self.path / MANIFEST).unlink(missing_ok=True)
-            for name in written:
-                if name != MANIFEST and (only is None or name in only):
-                    _swap_in(tmp / name, self.path / name)
-            if only is None:
-                keep = {*written, RUNS_DIR}
-                for stale in self.path.iterdir():
-                    if stale.name not in keep and not stale.name.startswith("."):
-                        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-            if MANIFEST in written and only is None:
-                (tmp / MANIFEST).replace(self.path / MANIFEST)
+            new.mkdir()
+            build(new)
+            written = sorted(p.name for p in new.iterdir())
+            if only is not None:
+                for name in written:
+                    if name not in only:
+                        _remove(new / name)
+                for entry in self.path.iterdir():
+                    if entry.name not in only and entry.name != RUNS_DIR and not entry.name.startswith("."):
+                        _link_copy(entry, new / entry.name)
+            if (self.path / RUNS_DIR).is_dir():  # the runs are finished files: linked in, so no kill can lose them
+                _link_copy(self.path / RUNS_DIR, new / RUNS_DIR)
+            _phase("built")
+            _exchange(new, self.path)  # from here `new` names the old folder
+            _phase("exchanged")
         except OSError as exc:
             raise os_problem(self.path, exc) from None
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(new, ignore_errors=True)
         return [n for n in written if only is None or n in only]
 
 
-def _swap_in(entry: Path, target: Path) -> None:
-    """Rename a finished file or folder onto its target; a folder is swapped whole."""
-    if entry.is_dir() and target.exists():
-        old = target.parent / f".old-{target.name}-{os.getpid()}-{time.monotonic_ns()}"
-        target.rename(old)
-        entry.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+def _phase(name: str) -> None:
+    """A named moment of publishing (built, aside, exchanged), where tests/test_publish.py kills the command."""
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
+def _link_copy(source: Path, target: Path) -> None:
+    """An entry carried over into the new folder: hard links (no bytes copied), a copy across file systems."""
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=_link_or_copy)
     else:
-        entry.replace(target)
+        _link_or_copy(source, target)
+
+
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _exchange(new: Path, current: Path) -> None:
+    """Make `new` the folder at `current` in one step; afterwards `new` names the old folder (or nothing).
+
+    renameat2(RENAME_EXCHANGE) swaps the two at once. Without it (another
+    system, or a file system that cannot), the current folder is renamed aside
+    to `.<name>.old-*` and the new one into place: a kill between the two leaves
+    the old results aside, which the next command puts back (ResultFolder.recover).
+    """
+    if not current.exists():
+        new.rename(current)
+        return
+    rename2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename2 is not None:
+        if rename2(AT_FDCWD, os.fsencode(new), AT_FDCWD, os.fsencode(current), RENAME_EXCHANGE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in NO_EXCHANGE:
+            raise OSError(err, os.strerror(err), str(current))
+    aside = current.parent / f".{current.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+    current.rename(aside)
+    _phase("aside")
+    new.rename(current)
+    aside.rename(new)
