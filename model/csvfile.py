@@ -102,3 +102,22 @@ def number(
     if not lo <= value <= hi:
         raise InputError(path, where, f"{short(value)} is out of range", f"{lo} to {hi}")
     return value
+
+
+def pick(columns: Sequence[str], *names: str) -> tuple[str, ...]:
+    """`names`, each a column of `columns` (a table's column constant): the part of a table a reader checks for.
+
+    A reader needs fewer columns than its writer writes (old folders may lack
+    a newer one); taking them from the writer's constant means a column
+    renamed there fails here, at import, instead of in a user's report.
+    """
+    unknown = [n for n in names if n not in columns]
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} not among the columns {', '.join(columns)}")
+    return names
+
+
+def without(columns: Sequence[str], *names: str) -> tuple[str, ...]:
+    """The columns of `columns` but `names` (each one of them), in the table's order: see `pick`."""
+    pick(columns, *names)
+    return tuple(c for c in columns if c not in names)

@@ -14,15 +14,26 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.analysis.posterior_tables import (
+    DRAWS_FILE,
+    DRAWS_FIXED,
+    EFFECT_FIELDS,
+    EFFECTS_FILE,
+    ORDER_COLUMNS,
+    ORDERS_FILE,
+    POSTERIOR_JSON,
+    RANKING_COLUMNS,
+    RANKING_FILE,
+)
+from model.csvfile import pick, without
 from model.errors import InputError
 from model.keys import describe
 from model.outcomes import COST_EFFECTIVENESS, DECISION
 from report.read import Estimate, in_order, read_table
 
 QUANTITIES = (*DECISION, COST_EFFECTIVENESS)
-EFFECT_NEEDED = ("metric", "mean", "ci_low", "ci_high", "sd_parameter", "sd_monte_carlo", "share_above_zero")
-RANKING_NEEDED = ("quantity", "better", "a", "b", "a_beats_b", "b_beats_a", "ties", "robust", "draws")
-ORDER_NEEDED = ("quantity", "better", "order", "draws_with_order", "share", "mean_order", "robust")
+EFFECT_NEEDED = without(EFFECT_FIELDS, "unit", "se_monte_carlo", "se_mean", "draws", "replications")
+DRAWS_NEEDED = pick(DRAWS_FIXED, "draw", "particle")  # and the dotted keys posterior.json names
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ class PosteriorReport:
     def effect(self, group: str, name: str) -> PosteriorEffect:
         found = self.effects.get((group, name))
         if found is None:
-            path = self.folder / "posterior_effects.csv"
+            path = self.folder / EFFECTS_FILE
             raise InputError(path, "", f"no row for {group} × {name}", "every group and decision quantity")
         return found
 
@@ -98,7 +109,7 @@ def _json(path: Path) -> dict:
 
 def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
     """The posterior tables of a folder, checked; None when it was run without --posterior."""
-    path = folder / "posterior.json"
+    path = folder / POSTERIOR_JSON
     if not path.is_file():
         return None
     doc = _json(path)
@@ -109,7 +120,7 @@ def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
         robust, interval = float(doc["robust_share"]), str(doc["interval"])
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, str(exc), "missing or not of its type", "the posterior.json the command wrote") from None
-    drawn = read_table(folder, "draws.csv", ("draw", "particle", *(k for k, *_ in meta)))
+    drawn = read_table(folder, DRAWS_FILE, (*DRAWS_NEEDED, *(k for k, *_ in meta)))
     parameters = []
     for key, label, unit, calibrated in meta:
         values = [r.number(key, allow_nan=False) for r in drawn]
@@ -117,7 +128,7 @@ def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
         parameters.append(
             Parameter(key, label or words.label, unit or words.unit, min(values), max(values), calibrated)
         )
-    rows = read_table(folder, "posterior_effects.csv", (group_column, *EFFECT_NEEDED))
+    rows = read_table(folder, EFFECTS_FILE, (group_column, *EFFECT_NEEDED))
     effects = {
         (r.name(group_column), r.metric("metric").name): PosteriorEffect(
             r.estimate("mean", "ci_low", "ci_high"),
@@ -147,11 +158,11 @@ def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
 
 def _rankings(folder: Path) -> list[RankingRow]:
     pairs: dict[str, list[Pair]] = {}
-    for r in read_table(folder, "ranking.csv", RANKING_NEEDED, allow_empty=True):
+    for r in read_table(folder, RANKING_FILE, RANKING_COLUMNS, allow_empty=True):
         q = r.metric("quantity").name
         pairs.setdefault(q, []).append(Pair(r.name("a"), r.name("b"), r.number("a_beats_b"), r.number("b_beats_a")))
     out = []
-    for r in read_table(folder, "ranking_orders.csv", ORDER_NEEDED):
+    for r in read_table(folder, ORDERS_FILE, ORDER_COLUMNS):
         if r.flag("mean_order"):
             q = r.metric("quantity").name
             order = [g.strip() for g in r.text("order").split(" > ")]

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.csvfile import FIRST_DATA_LINE, number, read_rows
+from experiments.design.columns import FACTOR_COLUMNS, FACTORS_FILE
+from model.csvfile import FIRST_DATA_LINE, number, pick, read_rows
 from model.errors import InputError, short
 from model.keys import describe
 from model.outcomes import CATALOGUE, Kind, Metric, metric
@@ -194,7 +195,7 @@ def factor_value(text: str) -> float | str:
 
 def read_factors(folder: Path, keys: Sequence[str]) -> list[Factor]:
     """The factors named by a table's columns, in that order, with their labels and units from factors.csv."""
-    rows = read_table(folder, "factors.csv", ("key", "label", "unit"))
+    rows = read_table(folder, FACTORS_FILE, pick(FACTOR_COLUMNS, "key", "label", "unit"))
     known: dict[str, Factor] = {}
     for row in rows:
         key = row.name("key")
@@ -203,7 +204,7 @@ def read_factors(folder: Path, keys: Sequence[str]) -> list[Factor]:
     missing = [k for k in keys if k not in known]
     if missing:
         raise InputError(
-            folder / "factors.csv", "key", f"no row for factor {short(missing[0])}", "one row per factor column"
+            folder / FACTORS_FILE, "key", f"no row for factor {short(missing[0])}", "one row per factor column"
         )
     return [known[k] for k in keys]
 

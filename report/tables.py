@@ -16,14 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from model.csvfile import FIRST_DATA_LINE, number, read_rows
+from model.csvfile import FIRST_DATA_LINE, number, pick, read_rows
 from model.errors import InputError, short
+from model.metrics import FLOW_COLUMNS, TIMESERIES_COLUMNS
+from model.world import PLACE_NUMBERS, PLACE_TEXT
 
 ALLOWED_FOLDER = "a result folder written by `python run.py SCENARIO.yaml --out DIR`"
-TIMESERIES_NEEDED = ("replication", "year", "to_north_jobs", "to_outside_jobs", "north_share_jobs")
-TIMESERIES_OPTIONAL = ("to_jiangsu_jobs",)  # folders written before the jiangsu_city kind have none
-FLOWS_NEEDED = ("replication", "year", "origin", "destination", "jobs")
-PLACES_NEEDED = ("id", "name", "kind", "lat", "lon")
+# What the figures use of the tables a run writes with the columns of model.metrics and the world's places
+TIMESERIES_NEEDED = pick(
+    TIMESERIES_COLUMNS, "replication", "year", "to_north_jobs", "to_outside_jobs", "north_share_jobs"
+)
+TIMESERIES_OPTIONAL = pick(TIMESERIES_COLUMNS, "to_jiangsu_jobs")  # folders written before the jiangsu_city kind
+FLOWS_NEEDED = pick(FLOW_COLUMNS, "replication", "year", "origin", "destination", "jobs")
+PLACES_NEEDED = pick((*PLACE_TEXT, *PLACE_NUMBERS), "id", "name", "kind", "lat", "lon")
 
 
 # --------------------------------------------------------------------------- reading

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.analysis.posterior import POSTERIOR_FILE, Posterior, load_posterior
+from experiments.analysis.posterior_tables import DRAWS_FILE, DRAWS_FIXED, POSTERIOR_JSON
 from experiments.analysis.uncertainty import INTERVAL_METHOD, ROBUST_SHARE
 from experiments.engine.capabilities import DEFAULT_DRAWS
 from experiments.engine.seeds import draw_seeds
@@ -40,8 +41,6 @@ from model.errors import InputError
 from model.scenario import set_path, validate_mapping
 
 MIN_REPLICATIONS = 2  # a within-draw variance needs 2 replications: without it the two parts cannot be told apart
-DRAWS_FILE = "draws.csv"
-POSTERIOR_JSON = "posterior.json"
 SEED_RULE = "replication r of draw k uses SeedSequence(master).spawn(draws)[k].spawn(replications)[r]"
 CRN = "every scenario (or lever subset) of draw k runs on draw_seeds[k]: common random numbers inside a draw"
 
@@ -128,7 +127,7 @@ class Ensemble:
             [k, i, p.weights[i], p.distances[i], *(values[key] for key in self.keys)]
             for k, (i, values) in enumerate(zip(self.particles, self.sets, strict=True))
         ]
-        write_csv(folder / DRAWS_FILE, ("draw", "particle", "weight", "distance", *self.keys), rows)
+        write_csv(folder / DRAWS_FILE, (*DRAWS_FIXED, *self.keys), rows)
         doc = {
             "calibration": str(p.folder),
             "fingerprint": p.fingerprint,

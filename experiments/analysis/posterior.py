@@ -4,7 +4,8 @@
 population: `draw, weight, distance, <dotted key>...`) and `parameters.csv`
 (one row per fitted parameter, with the point estimate in `calibrated`).
 `load_posterior(folder)` reads both and checks them, so that `compare
---posterior`, `attribute --posterior` and `report` see one validated object.
+--posterior`, `attribute --posterior`, `report` and the calibration's own
+report (experiments.calibrate.read) see one validated object.
 
 `Posterior.draws(n)` picks n parameter sets by systematic resampling on the
 weights with a fixed offset (no random generator: the same folder always
@@ -41,6 +42,8 @@ PARAMETER_COLUMNS = (
     "q95",
     "calibrated",
 )
+# The numbers of parameters.csv in Parameter's order (default apart: it may be empty)
+NUMBERS = ("prior_low", "prior_high", "posterior_mean", "posterior_sd", "q05", "q50", "q95", "calibrated")
 POSTERIOR_FILE = "posterior.csv"
 PARAMETERS_FILE = "parameters.csv"
 MAX_PARTICLES = 100_000
@@ -49,14 +52,32 @@ WHAT = "a result folder written by `relocsim calibrate` (posterior.csv and param
 
 @dataclass(frozen=True)
 class Parameter:
+    """One row of parameters.csv: the uniform prior, the default, the posterior's summary and the point estimate."""
+
     key: str
     label: str
     unit: str
     prior_low: float
     prior_high: float
-    default: float
+    default: float  # NaN when the table leaves it empty
     reason: str
+    posterior_mean: float
+    posterior_sd: float
+    q05: float
+    q50: float
+    q95: float
     calibrated: float
+
+    @property
+    def title(self) -> str:
+        """What a table or a figure calls the parameter: its label, or its key where the label is empty."""
+        return self.label or self.key
+
+    @property
+    def shrinkage(self) -> float:
+        """1 − posterior sd ÷ prior sd (uniform prior): 0 = the data taught nothing, 1 = pinned down."""
+        prior_sd = (self.prior_high - self.prior_low) / math.sqrt(12.0)
+        return 1.0 - self.posterior_sd / prior_sd
 
 
 @dataclass(frozen=True)
@@ -81,8 +102,8 @@ class Posterior:
         return int(self.values.shape[0])
 
     def effective_size(self) -> float:
-        """Kish's effective sample size of the weights."""
-        return float(1.0 / np.sum(self.weights**2))
+        """Kish's effective sample size of the weights (`effective_size`)."""
+        return effective_size(self.weights)
 
     def draw_indices(self, n: int) -> list[int]:
         """n particle indices by systematic resampling (offset 1/2): deterministic, proportional to weight."""
@@ -94,6 +115,16 @@ class Posterior:
 
     def parameter_set(self, index: int) -> dict[str, float]:
         return {k: float(v) for k, v in zip(self.keys, self.values[index], strict=True)}
+
+
+def effective_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size (Σw)²/Σw² of weights normalised to sum 1, where it is 1/Σw².
+
+    Every holder of particle weights here (the posterior, each ABC-SMC
+    generation) keeps them normalised; computing (Σw)² of such weights would
+    move the last digits of the published value (Σw is 1 only up to rounding).
+    """
+    return float(1.0 / np.sum(np.asarray(weights, dtype=float) ** 2))
 
 
 def systematic_indices(weights: np.ndarray, n: int) -> list[int]:
@@ -121,20 +152,23 @@ def load_posterior(folder: str | Path) -> Posterior:
         raise InputError(par_path, "rows", "no parameters", "one row per fitted parameter")
     params = []
     for line, row in enumerate(par_rows, start=2):
-        num = {c: _number(par_path, f"row {line}.{c}", row[c]) for c in ("prior_low", "prior_high", "calibrated")}
+        num = {c: _number(par_path, f"row {line}.{c}", row[c]) for c in NUMBERS}
         default = _number(par_path, f"row {line}.default", row["default"]) if row["default"] else math.nan
         if not num["prior_low"] < num["prior_high"]:
             raise InputError(par_path, f"row {line}.prior_high", "not above prior_low", "prior_low < prior_high")
+        if num["posterior_sd"] < 0:
+            raise InputError(par_path, f"row {line}.posterior_sd", "negative", "a number ≥ 0")
+        text = {c: row[c].strip() for c in ("label", "unit", "reason")}
         params.append(
             Parameter(
                 row["key"],
-                row["label"],
-                row["unit"],
+                text["label"],
+                text["unit"],
                 num["prior_low"],
                 num["prior_high"],
                 default,
-                row["reason"],
-                num["calibrated"],
+                text["reason"],
+                *(num[c] for c in NUMBERS[2:]),
             )
         )
     keys = [p.key for p in params]

@@ -47,6 +47,16 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.analysis.posterior_tables import (
+    DRAW_FIELDS,
+    DRAWS_EFFECTS_FILE,
+    EFFECT_FIELDS,
+    EFFECTS_FILE,
+    ORDER_COLUMNS,
+    ORDERS_FILE,
+    RANKING_COLUMNS,
+    RANKING_FILE,
+)
 from experiments.analysis.stats import UNBOUNDED, bounded_interval, t_quantile_975
 from experiments.engine.tables import write_csv
 from model.outcomes import COST_EFFECTIVENESS, metric
@@ -59,23 +69,6 @@ INTERVAL_METHOD = (
     "non-negative quantities so that it stays inside the metric's bounds; sd_parameter = √max(0, Var_between − "
     "mean within-draw Var/R) (law of total variance), sd_monte_carlo = √(mean within-draw Var/R)"
 )
-EFFECT_FIELDS = (
-    "metric",
-    "unit",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "sd_parameter",
-    "sd_monte_carlo",
-    "se_monte_carlo",
-    "se_mean",
-    "share_above_zero",
-    "draws",
-    "replications",
-)
-DRAW_FIELDS = ("metric", "draw", "particle", "mean", "sd_monte_carlo", "replications")
-RANKING_COLUMNS = ("quantity", "better", "a", "b", "a_beats_b", "b_beats_a", "ties", "robust", "draws")
-ORDER_COLUMNS = ("quantity", "better", "order", "draws_with_order", "share", "mean_order", "robust")
 
 
 @dataclass(frozen=True)
@@ -268,11 +261,6 @@ def ratio_for_ranking(ratio_means: np.ndarray, north_means: np.ndarray) -> np.nd
 
 
 # --------------------------------------------------------------------------- tables
-
-EFFECTS_FILE = "posterior_effects.csv"
-DRAWS_EFFECTS_FILE = "posterior_draws.csv"
-RANKING_FILE = "ranking.csv"
-ORDERS_FILE = "ranking_orders.csv"
 
 
 @dataclass(frozen=True)

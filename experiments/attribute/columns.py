@@ -3,12 +3,18 @@
 Both write the same attribution.csv, totals.csv and decision.csv (the
 posterior's decision.csv adds its uncertainty parts), so the report reads
 either the same way; the columns live here so that neither analysis imports
-the other, nor the experiment that calls them.
+the other, nor the experiment that calls them, and the reader (read.py)
+checks the names the writers use.
 """
 
 from __future__ import annotations
 
 OWN_SPEND = "own_spend_yuan"
+LEVERS_FILE = "levers.csv"
+LEVER_COLUMNS = ("lever", "label", "acts_on")  # written by the experiment before either analysis
+ATTRIBUTION_FILE = "attribution.csv"
+TOTALS_FILE = "totals.csv"
+DECISION_FILE = "decision.csv"
 ATTRIBUTION_COLUMNS = (
     "metric",
     "unit",

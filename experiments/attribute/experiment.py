@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from experiments.attribute.columns import LEVER_COLUMNS, LEVERS_FILE
 from experiments.attribute.package import draw_package, load_package
 from experiments.attribute.posterior import analyse_posterior
 from experiments.attribute.shapley_tables import analyse_replications
@@ -95,8 +96,8 @@ class Attribute(Experiment):
         """levers.csv (key, label, what it acts on) and scenario.resolved.yaml (the package as run, master seed in)."""
         pkg = self.package
         write_csv(
-            folder / "levers.csv",
-            ("lever", "label", "acts_on"),
+            folder / LEVERS_FILE,
+            LEVER_COLUMNS,
             (
                 [k, getattr(REGISTRY[k], "label", k), " ".join(sorted(getattr(REGISTRY[k], "acts_on", ())))]
                 for k in pkg.levers

@@ -36,7 +36,15 @@ import numpy as np
 
 from experiments.analysis.shapley import shapley_values
 from experiments.analysis.uncertainty import DrawStats, Effect, measure_groups, summarise
-from experiments.attribute.columns import ATTRIBUTION_COLUMNS, OWN_SPEND, POSTERIOR_DECISION_COLUMNS, TOTALS_COLUMNS
+from experiments.attribute.columns import (
+    ATTRIBUTION_COLUMNS,
+    ATTRIBUTION_FILE,
+    DECISION_FILE,
+    OWN_SPEND,
+    POSTERIOR_DECISION_COLUMNS,
+    TOTALS_COLUMNS,
+    TOTALS_FILE,
+)
 from experiments.attribute.package import Package
 from experiments.engine.capabilities.posterior import PosteriorDraws
 from experiments.engine.store import RunRecord, RunStore, Task
@@ -64,9 +72,9 @@ def analyse_posterior(
     groups.append((PACKAGE, {m: g[:, :, -1] - g[:, :, 0] for m, g in games.items()}))
     measured = measure_groups(groups)
     by = {(m.group, m.name): m.effect for m in measured}
-    write_csv(folder / "attribution.csv", ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, by))
-    write_csv(folder / "totals.csv", TOTALS_COLUMNS, totals_rows(games, by))
-    write_csv(folder / "decision.csv", POSTERIOR_DECISION_COLUMNS, decision_rows(pkg.levers, by, spend))
+    write_csv(folder / ATTRIBUTION_FILE, ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, by))
+    write_csv(folder / TOTALS_FILE, TOTALS_COLUMNS, totals_rows(games, by))
+    write_csv(folder / DECISION_FILE, POSTERIOR_DECISION_COLUMNS, decision_rows(pkg.levers, by, spend))
     return draws.write(folder, "lever", measured, pkg.levers, master_seed)
 
 

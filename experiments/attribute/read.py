@@ -13,13 +13,24 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.attribute.columns import (
+    ATTRIBUTION_COLUMNS,
+    ATTRIBUTION_FILE,
+    DECISION_COLUMNS,
+    DECISION_FILE,
+    LEVER_COLUMNS,
+    LEVERS_FILE,
+    OWN_SPEND,
+    TOTALS_COLUMNS,
+    TOTALS_FILE,
+)
+from model.csvfile import pick, without
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION
 from report.markdown import lever_label
 from report.posterior import PosteriorReport, read_posterior
 from report.read import Estimate, in_order, read_table
 
-OWN_SPEND = "own_spend_yuan"
 ACTS_ON = {
     "push": "staying (push)",
     "staying": "staying (push)",
@@ -28,6 +39,10 @@ ACTS_ON = {
 }
 PUSH = ("push", "staying")  # named first: where a lever acts on both
 QUANTITIES = (*DECISION, COST_EFFECTIVENESS, OWN_SPEND)
+
+ATTRIBUTION_NEEDED = without(ATTRIBUTION_COLUMNS, "unit", "alone", "last", "replications")
+TOTALS_NEEDED = pick(TOTALS_COLUMNS, "metric", "without_levers", "with_package", "change", "replications")
+DECISION_NEEDED = without(DECISION_COLUMNS, "unit", "replications")  # the posterior's decision.csv has more
 
 
 @dataclass(frozen=True)
@@ -70,19 +85,19 @@ class Attribution:
     def share(self, m: str, lever: str) -> Share:
         found = self.shares.get((m, lever))
         if found is None:
-            raise InputError(self.folder / "attribution.csv", "", f"no row for {m} × {lever}", "every metric × lever")
+            raise InputError(self.folder / ATTRIBUTION_FILE, "", f"no row for {m} × {lever}", "every metric × lever")
         return found
 
     def total(self, m: str) -> Total:
         found = self.totals.get(m)
         if found is None:
-            raise InputError(self.folder / "totals.csv", "metric", f"no row for {m}", "one row per metric")
+            raise InputError(self.folder / TOTALS_FILE, "metric", f"no row for {m}", "one row per metric")
         return found
 
     def change(self, lever: str, q: str) -> Estimate:
         found = self.decision.get((lever, q))
         if found is None:
-            raise InputError(self.folder / "decision.csv", "", f"no row for {lever} × {q}", ", ".join(QUANTITIES))
+            raise InputError(self.folder / DECISION_FILE, "", f"no row for {lever} × {q}", ", ".join(QUANTITIES))
         return found
 
     def ranked(self) -> list[Lever]:
@@ -100,7 +115,7 @@ def _finite(value: float) -> float:
 def read_attribution(folder: Path) -> Attribution:
     """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
     levers = []
-    for row in read_table(folder, "levers.csv", ("lever", "label", "acts_on")):
+    for row in read_table(folder, LEVERS_FILE, LEVER_COLUMNS):
         key = row.name("lever")
         sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
         words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
@@ -113,7 +128,7 @@ def read_attribution(folder: Path) -> Attribution:
         return row_lever
 
     shares: dict[tuple[str, str], Share] = {}
-    rows = read_table(folder, "attribution.csv", ("metric", "lever", "shapley", "ci_low", "ci_high", "share_of_total"))
+    rows = read_table(folder, ATTRIBUTION_FILE, ATTRIBUTION_NEEDED)
     for row in rows:
         lever = lever_of(row.name("lever"), row.path, row.line)
         phi = row.estimate("shapley", "ci_low", "ci_high")
@@ -122,7 +137,7 @@ def read_attribution(folder: Path) -> Attribution:
     metrics = in_order(row.metric("metric").name for row in rows)
     totals = {}
     reps = []
-    for row in read_table(folder, "totals.csv", ("metric", "without_levers", "with_package", "change", "replications")):
+    for row in read_table(folder, TOTALS_FILE, TOTALS_NEEDED):
         totals[row.metric("metric").name] = Total(
             row.estimate("without_levers", "without_ci_low", "without_ci_high"),
             row.estimate("with_package", "with_ci_low", "with_ci_high"),
@@ -130,7 +145,7 @@ def read_attribution(folder: Path) -> Attribution:
         )
         reps.append(row.integer("replications"))
     decision = {}
-    for row in read_table(folder, "decision.csv", ("lever", "quantity", "value", "ci_low", "ci_high")):
+    for row in read_table(folder, DECISION_FILE, DECISION_NEEDED):
         lever = lever_of(row.name("lever"), row.path, row.line)
         q = row.text("quantity")
         if q != OWN_SPEND:

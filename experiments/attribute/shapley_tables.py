@@ -19,9 +19,12 @@ from experiments.analysis.shapley import shapley_values
 from experiments.analysis.stats import Interval, ratio_interval
 from experiments.attribute.columns import (
     ATTRIBUTION_COLUMNS,
+    ATTRIBUTION_FILE,
     DECISION_COLUMNS,
+    DECISION_FILE,
     OWN_SPEND,
     TOTALS_COLUMNS,
+    TOTALS_FILE,
 )
 from experiments.attribute.package import Package
 from experiments.engine.store import RunStore, Task
@@ -45,9 +48,9 @@ def analyse_replications(
         for lever in pkg.levers:
             spend[lever].append(math.fsum(row.get(f"fiscal_{lever}_yuan", 0.0) for row in full))
     phis = {m: [shapley_values(g) for g in games[m]] for m in metrics}
-    write_csv(folder / "attribution.csv", ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, phis))
-    write_csv(folder / "totals.csv", TOTALS_COLUMNS, [*totals_rows(games), package_ratio_row(games)])
-    write_csv(folder / "decision.csv", DECISION_COLUMNS, decision_rows(pkg.levers, phis, spend))
+    write_csv(folder / ATTRIBUTION_FILE, ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, phis))
+    write_csv(folder / TOTALS_FILE, TOTALS_COLUMNS, [*totals_rows(games), package_ratio_row(games)])
+    write_csv(folder / DECISION_FILE, DECISION_COLUMNS, decision_rows(pkg.levers, phis, spend))
 
 
 def _finite(games: list[list[float]]) -> list[int]:

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.analysis.posterior import effective_size
 from experiments.engine.pool import Engine, Fault
 from experiments.engine.progress import progress_bar
 from experiments.engine.store import RunStore, Task, digest
@@ -286,7 +287,7 @@ def generations(history: Any, k: int) -> list[Generation]:
                 particles=int(row.particles),
                 simulations=int(every.loc[every["t"] <= t, "samples"].sum()),
                 acceptance_rate=int(row.particles) / evaluations if evaluations else math.nan,
-                effective_size=float(1.0 / np.sum(weights**2)),
+                effective_size=effective_size(weights),
                 values=values,
                 weights=weights,
                 distances=distances,

@@ -5,8 +5,15 @@ the posterior's (experiments.analysis.posterior, which every --posterior command
 from __future__ import annotations
 
 from experiments.analysis.posterior import PARAMETER_COLUMNS as PARAMETER_COLUMNS
+from experiments.analysis.posterior import PARAMETERS_FILE as PARAMETERS_FILE
+from experiments.analysis.posterior import POSTERIOR_FILE as POSTERIOR_FILE
 from experiments.analysis.posterior import POSTERIOR_FIXED as POSTERIOR_FIXED
 
+POPULATIONS_FILE = "populations.csv"
+POPULATION_FIXED = ("generation", "particle", "weight", "distance")  # then one column per dotted key
+TRACE_FILE = "trace.csv"
+FIT_FILE = "fit.csv"
+PREDICTIVE_FILE = "predictive.csv"
 TRACE_COLUMNS = ("generation", "epsilon", "particles", "simulations", "acceptance_rate", "effective_size")
 FIT_COLUMNS = (
     "fact",

@@ -26,8 +26,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from experiments.analysis.posterior import Parameter
 from experiments.calibrate.fit_figures import CALIBRATED_COLOUR, DEFAULT_COLOUR, plot_fit
-from experiments.calibrate.read import Calibration, Parameter, Population
+from experiments.calibrate.read import Calibration, Population
 from report.figures.style import (
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
@@ -67,7 +68,7 @@ def weighted_density(x: np.ndarray, w: np.ndarray, grid: np.ndarray, low: float,
 
 def _span(p: Parameter) -> tuple[float, float]:
     """The prior range, widened to show a default outside it."""
-    lo, hi = p.low, p.high
+    lo, hi = p.prior_low, p.prior_high
     if math.isfinite(p.default):
         pad = 0.04 * (hi - lo)
         lo, hi = min(lo, p.default - pad), max(hi, p.default + pad)
@@ -75,7 +76,8 @@ def _span(p: Parameter) -> tuple[float, float]:
 
 
 def _histogram(ax: Axes, x: np.ndarray, w: np.ndarray, p: Parameter) -> None:
-    ax.hist(x, bins=np.linspace(p.low, p.high, BINS + 1), weights=w, density=True, color=NORTH_COLOUR, alpha=0.45)
+    bins = np.linspace(p.prior_low, p.prior_high, BINS + 1)
+    ax.hist(x, bins=bins, weights=w, density=True, color=NORTH_COLOUR, alpha=0.45)
 
 
 def _marks(ax: Axes, p: Parameter) -> None:
@@ -105,16 +107,17 @@ def plot_marginals(c: Calibration) -> Figure:
     post = c.posterior
     for j, (ax, p) in enumerate(zip(axes, c.parameters, strict=False)):
         x = post.values[:, j]
-        ax.fill_between([p.low, p.high], 0, 1 / (p.high - p.low), color=PRIOR_COLOUR, linewidth=0)
+        density = 1 / (p.prior_high - p.prior_low)
+        ax.fill_between([p.prior_low, p.prior_high], 0, density, color=PRIOR_COLOUR, linewidth=0)
         _histogram(ax, x, post.weights, p)
-        grid = np.linspace(p.low, p.high, 200)
-        dens = weighted_density(x, post.weights, grid, p.low, p.high)
+        grid = np.linspace(p.prior_low, p.prior_high, 200)
+        dens = weighted_density(x, post.weights, grid, p.prior_low, p.prior_high)
         if dens is not None:
             ax.plot(grid, dens, color=NORTH_COLOUR, linewidth=1.5)
         _marks(ax, p)
         ax.set_xlim(*_span(p))
         ax.set_ylim(bottom=0)
-        ax.set_title(wrapped(p.label, 40), fontsize=9)
+        ax.set_title(wrapped(p.title, 40), fontsize=9)
         ax.set_xlabel(p.unit or "value", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -183,17 +186,17 @@ def plot_pairwise(c: Calibration) -> Figure:
             else:
                 ax.scatter(post.values[:, j], post.values[:, i], s=sizes, c=colours, linewidths=0)
                 ax.plot(pj.calibrated, pi.calibrated, "x", color=CALIBRATED_COLOUR, markersize=7, mew=2)
-                ax.set_ylim(pi.low, pi.high)
-            ax.set_xlim(pj.low, pj.high)
+                ax.set_ylim(pi.prior_low, pi.prior_high)
+            ax.set_xlim(pj.prior_low, pj.prior_high)
             ax.tick_params(labelsize=6)
             ax.xaxis.set_major_locator(MaxNLocator(3))
             ax.yaxis.set_major_locator(MaxNLocator(3))
             if a == n - 1:
-                ax.set_xlabel(wrapped(pj.label, 18), fontsize=7)
+                ax.set_xlabel(wrapped(pj.title, 18), fontsize=7)
             else:
                 ax.set_xticklabels([])
             if b == 0 and a > 0:
-                ax.set_ylabel(wrapped(pi.label, 18), fontsize=7)
+                ax.set_ylabel(wrapped(pi.title, 18), fontsize=7)
             elif b > 0:
                 ax.set_yticklabels([])
     fig.suptitle(f"Posterior, two parameters at a time: {c.settings.name}", fontsize=11)
@@ -227,7 +230,7 @@ def _trajectory(ax: Axes, pops: Sequence[Population], j: int, p: Parameter, colo
     if math.isfinite(p.default):
         ax.axhline(p.default, color=DEFAULT_COLOUR, linewidth=1.0, linestyle="--")
     ax.set_ylim(*_span(p))
-    ax.set_title(wrapped(p.label, 34), fontsize=8)
+    ax.set_title(wrapped(p.title, 34), fontsize=8)
     ax.tick_params(labelsize=7)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     plain_spines(ax)

@@ -1,7 +1,9 @@
 """Reading a `calibrate` result folder back from its tables, checked, with one-line errors.
 
-The folder format is experiments/calibration_tables.py's: parameters.csv
-(priors and the posterior summary), posterior.csv (the final population),
+The folder format is experiments.calibrate.tables's: parameters.csv
+(priors and the posterior summary) and posterior.csv (the final population),
+read by experiments.analysis.posterior.load_posterior as every --posterior
+command reads them (one `Parameter`, one effective size),
 populations.csv (every generation), trace.csv (epsilon, acceptance, ESS per
 generation), fit.csv (every fact × model), calibrated.yaml and
 calibration.resolved.yaml (the settings the fit ran with). `read_calibration`
@@ -22,9 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from experiments.calibrate.columns import FIT_COLUMNS as FIT_NEEDED
-from experiments.calibrate.columns import PARAMETER_COLUMNS as PARAMETERS_NEEDED
-from experiments.calibrate.columns import TRACE_COLUMNS as TRACE_NEEDED
+from experiments.analysis.posterior import Parameter, effective_size, load_posterior
+from experiments.calibrate.columns import (
+    FIT_COLUMNS,
+    FIT_FILE,
+    POPULATION_FIXED,
+    POPULATIONS_FILE,
+    TRACE_COLUMNS,
+    TRACE_FILE,
+)
 from model.errors import InputError, short
 from model.outcomes import Metric
 from model.yamlfile import read_yaml
@@ -54,32 +62,6 @@ def fact_text(unit: str, value: float) -> str:
 
 
 @dataclass(frozen=True)
-class Parameter:
-    key: str
-    label: str
-    unit: str
-    low: float
-    high: float
-    default: float  # NaN when the table leaves it empty
-    reason: str
-    mean: float
-    sd: float
-    q05: float
-    q50: float
-    q95: float
-    calibrated: float
-
-    def heading(self) -> str:
-        return f"{self.label} ({self.unit})" if self.unit else self.label
-
-    @property
-    def shrinkage(self) -> float:
-        """1 − posterior sd ÷ prior sd (uniform prior): 0 = the data taught nothing, 1 = pinned down."""
-        prior_sd = (self.high - self.low) / math.sqrt(12.0)
-        return 1.0 - self.sd / prior_sd
-
-
-@dataclass(frozen=True)
 class Population:
     """One generation's particles: values (n, k) in the order of the parameters, weights summing to 1."""
 
@@ -95,7 +77,7 @@ class Population:
 
     @property
     def effective_size(self) -> float:
-        return float(1.0 / np.sum(self.weights**2))
+        return effective_size(self.weights)
 
 
 @dataclass(frozen=True)
@@ -191,19 +173,6 @@ class Calibration:
         return math.fsum(self.settings.weights.get(f.name, 1.0) for f in self.role("fit"))
 
 
-def _parameter(row: Row) -> Parameter:
-    n = row.number
-    default = n("default") if row.text("default") else math.nan
-    low, high = n("prior_low", allow_nan=False), n("prior_high", allow_nan=False)
-    if not low < high:
-        raise InputError(row.path, f"row {row.line}, column prior_high", "not above prior_low", "prior_low < high")
-    stats = [n(c, allow_nan=False) for c in ("posterior_mean", "posterior_sd", "q05", "q50", "q95", "calibrated")]
-    if stats[1] < 0:
-        raise InputError(row.path, f"row {row.line}, column posterior_sd", "negative", "a number ≥ 0")
-    label = row.text("label") or row.name("key")
-    return Parameter(row.name("key"), label, row.text("unit"), low, high, default, row.text("reason"), *stats)
-
-
 def _population(rows: list[Row], keys: tuple[str, ...], generation: int) -> Population:
     values = np.array([[r.number(k, allow_nan=False) for k in keys] for r in rows], dtype=float).reshape(-1, len(keys))
     weights = np.array([r.number("weight", allow_nan=False) for r in rows], dtype=float)
@@ -220,8 +189,8 @@ def _check_columns(folder: Path, name: str, keys: tuple[str, ...]) -> None:
 
 
 def _populations(folder: Path, keys: tuple[str, ...]) -> tuple[Population, ...]:
-    _check_columns(folder, "populations.csv", keys)
-    rows = read_table(folder, "populations.csv", ("generation", "particle", "weight", "distance", *keys))
+    _check_columns(folder, POPULATIONS_FILE, keys)
+    rows = read_table(folder, POPULATIONS_FILE, (*POPULATION_FIXED, *keys))
     by_gen: dict[int, list[Row]] = {}
     for row in rows:
         by_gen.setdefault(row.integer("generation"), []).append(row)
@@ -230,7 +199,7 @@ def _populations(folder: Path, keys: tuple[str, ...]) -> tuple[Population, ...]:
 
 def _trace(folder: Path) -> tuple[Step, ...]:
     steps = []
-    for row in read_table(folder, "trace.csv", TRACE_NEEDED):
+    for row in read_table(folder, TRACE_FILE, TRACE_COLUMNS):
         steps.append(
             Step(
                 row.integer("generation"),
@@ -243,7 +212,7 @@ def _trace(folder: Path) -> tuple[Step, ...]:
         )
     gens = [s.generation for s in steps]
     if gens != sorted(set(gens)):
-        raise InputError(folder / "trace.csv", "column generation", "not increasing", "one row per generation")
+        raise InputError(folder / TRACE_FILE, "column generation", "not increasing", "one row per generation")
     return tuple(steps)
 
 
@@ -255,7 +224,7 @@ def _choice(row: Row, column: str, allowed: tuple[str, ...]) -> str:
 
 
 def _facts(folder: Path) -> tuple[FactFit, ...]:
-    rows = read_table(folder, "fit.csv", FIT_NEEDED)
+    rows = read_table(folder, FIT_FILE, FIT_COLUMNS)
     heads: dict[str, Row] = {}
     results: dict[str, dict[str, Result]] = {}
     for row in rows:
@@ -277,7 +246,7 @@ def _facts(folder: Path) -> tuple[FactFit, ...]:
         cells = [h.text(c) for c in ("label", "role", "unit", "observed", "rule", "source", "window")]
         facts.append(FactFit(name, *cells, results=results[name]))
     if not any(f.role == "fit" for f in facts):
-        raise InputError(folder / "fit.csv", "role", "no fitted fact", "at least one row with role fit")
+        raise InputError(folder / FIT_FILE, "role", "no fitted fact", "at least one row with role fit")
     return tuple(facts)
 
 
@@ -339,16 +308,13 @@ def read_calibration(folder: Path) -> Calibration:
     if not folder.is_dir():
         raise InputError(folder, "", "not a folder", "a result folder written by `python run.py calibrate`")
     settings = read_settings(folder)
-    parameters = tuple(_parameter(r) for r in read_table(folder, "parameters.csv", PARAMETERS_NEEDED))
-    keys = tuple(p.key for p in parameters)
-    if len(set(keys)) != len(keys):
-        raise InputError(folder / "parameters.csv", "key", "a parameter listed twice", "each key once")
-    _check_columns(folder, "posterior.csv", keys)
-    posterior = _population(read_table(folder, "posterior.csv", ("draw", "weight", "distance", *keys)), keys, -1)
+    final = load_posterior(folder)  # parameters.csv and posterior.csv, as every --posterior command reads them
+    keys = final.keys
     populations = _populations(folder, keys)
     trace = _trace(folder)
     gens = [p.generation for p in populations]
     if gens != [s.generation for s in trace]:
-        raise InputError(folder / "populations.csv", "generation", f"{gens} differ from trace.csv", "the same")
-    posterior = Population(gens[-1], posterior.values, posterior.weights, posterior.distances)
-    return Calibration(folder, settings, parameters, posterior, populations, trace, _facts(folder), _command(folder))
+        raise InputError(folder / POPULATIONS_FILE, "generation", f"{gens} differ from trace.csv", "the same")
+    posterior = Population(gens[-1], final.values, final.weights, final.distances)
+    facts = _facts(folder)
+    return Calibration(folder, settings, final.parameters, posterior, populations, trace, facts, _command(folder))

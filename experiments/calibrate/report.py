@@ -166,7 +166,7 @@ def _fitted(c: Calibration) -> list[str]:
 
 def _priors(c: Calibration) -> list[str]:
     rows = [
-        [p.label, f"`{p.key}`", p.unit or "–", f"{p.low:g} to {p.high:g}", _num(p.default), p.reason]
+        [p.title, f"`{p.key}`", p.unit or "–", f"{p.prior_low:g} to {p.prior_high:g}", _num(p.default), p.reason]
         for p in c.parameters
     ]
     return [
@@ -180,8 +180,8 @@ def _priors(c: Calibration) -> list[str]:
 def _posterior(c: Calibration) -> list[str]:
     rows = [
         [
-            p.label,
-            *(_num(v) for v in (p.mean, p.sd)),
+            p.title,
+            *(_num(v) for v in (p.posterior_mean, p.posterior_sd)),
             f"{_num(p.q05)} to {_num(p.q95)}",
             _num(p.calibrated),
             _num(p.default),
@@ -189,7 +189,7 @@ def _posterior(c: Calibration) -> list[str]:
         ]
         for p in c.parameters
     ]
-    weak = [p.label for p in c.parameters if p.shrinkage < 0.2]
+    weak = [p.title for p in c.parameters if p.shrinkage < 0.2]
     lines = [
         "## Posterior",
         "",

@@ -24,7 +24,20 @@ import numpy as np
 
 from experiments.analysis.stats import Interval
 from experiments.calibrate.abc import weighted_quantile
-from experiments.calibrate.columns import FIT_COLUMNS, PARAMETER_COLUMNS, PREDICTIVE_COLUMNS, TRACE_COLUMNS
+from experiments.calibrate.columns import (
+    FIT_COLUMNS,
+    FIT_FILE,
+    PARAMETER_COLUMNS,
+    PARAMETERS_FILE,
+    POPULATION_FIXED,
+    POPULATIONS_FILE,
+    POSTERIOR_FILE,
+    POSTERIOR_FIXED,
+    PREDICTIVE_COLUMNS,
+    PREDICTIVE_FILE,
+    TRACE_COLUMNS,
+    TRACE_FILE,
+)
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import fmt, write_csv
 from experiments.facts.catalogue import FACTS, Fact
@@ -53,16 +66,16 @@ def write_tables(folder: Path, final_folder: Path, exp: Calibrate, store: RunSto
     gens = exp.generations
     final = gens[-1]
     write_csv(
-        folder / "posterior.csv",
-        ("draw", "weight", "distance", *keys),
+        folder / POSTERIOR_FILE,
+        (*POSTERIOR_FIXED, *keys),
         (
             [i, fmt(final.weights[i]), fmt(final.distances[i]), *map(fmt, final.values[i])]
             for i in range(len(final.weights))
         ),
     )
     write_csv(
-        folder / "populations.csv",
-        ("generation", "particle", "weight", "distance", *keys),
+        folder / POPULATIONS_FILE,
+        (*POPULATION_FIXED, *keys),
         (
             [g.t, i, fmt(g.weights[i]), fmt(g.distances[i]), *map(fmt, g.values[i])]
             for g in gens
@@ -70,20 +83,20 @@ def write_tables(folder: Path, final_folder: Path, exp: Calibrate, store: RunSto
         ),
     )
     write_csv(
-        folder / "trace.csv",
+        folder / TRACE_FILE,
         TRACE_COLUMNS,
         (
             [g.t, fmt(g.epsilon), g.particles, g.simulations, fmt(g.acceptance_rate), fmt(g.effective_size)]
             for g in gens
         ),
     )
-    write_csv(folder / "parameters.csv", PARAMETER_COLUMNS, parameter_rows(exp))
+    write_csv(folder / PARAMETERS_FILE, PARAMETER_COLUMNS, parameter_rows(exp))
     summaries = {
         group: [rec.summary or {} for _, rec in store.records(tasks)] for group, tasks in exp.predictions.groups.items()
     }
     fit_rows, pred_rows = fact_rows(exp, summaries)
-    write_csv(folder / "fit.csv", FIT_COLUMNS, fit_rows)
-    write_csv(folder / "predictive.csv", PREDICTIVE_COLUMNS, pred_rows)
+    write_csv(folder / FIT_FILE, FIT_COLUMNS, fit_rows)
+    write_csv(folder / PREDICTIVE_FILE, PREDICTIVE_COLUMNS, pred_rows)
     (folder / "calibrated.yaml").write_text(calibrated_yaml(exp, final_folder), encoding="utf-8")
 
 

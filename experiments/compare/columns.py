@@ -3,12 +3,19 @@
 Both write the same comparison.csv and decision.csv (the posterior's
 decision.csv adds its uncertainty parts), so the report reads either the same
 way; the columns live here so that neither analysis imports the other, nor the
-experiment that calls them.
+experiment that calls them, and the readers (read.py, figures.py) check the
+names the writers use.
 """
 
 from __future__ import annotations
 
+from model.metrics import TIMESERIES_COLUMNS
+
 SHARES = ("north_share_jobs", "outside_share_jobs")  # what --ci-width bounds
+TIMESERIES_FILE = "timeseries.csv"
+SCENARIO_TIMESERIES_COLUMNS = ("scenario", *TIMESERIES_COLUMNS)  # the posterior's adds "draw"
+COMPARISON_FILE = "comparison.csv"
+DECISION_FILE = "decision.csv"
 COMPARISON_COLUMNS = (
     "scenario",
     "metric",

@@ -17,7 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from experiments.compare.columns import SCENARIO_TIMESERIES_COLUMNS, TIMESERIES_FILE
 from experiments.compare.read import Comparison
+from model.csvfile import pick
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
 from report.figures.style import (
@@ -37,6 +39,7 @@ from report.read import Estimate, read_table
 
 FOREST = ("north_share_jobs", "outside_share_jobs", *DECISION)
 SHARE = "north_share_jobs"
+YEARLY_SHARE_NEEDED = pick(SCENARIO_TIMESERIES_COLUMNS, "scenario", "replication", "year", SHARE)
 
 
 def _effects(c: Comparison, name: str) -> list[tuple[Estimate, Estimate | None]]:
@@ -117,7 +120,7 @@ def plot_forest(c: Comparison) -> Figure:
 
 def read_yearly_share(c: Comparison) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """timeseries.csv: the years and, per scenario, the north-park share as (replication, year), NaN if no moves."""
-    rows = read_table(c.folder, "timeseries.csv", ("scenario", "replication", "year", SHARE))
+    rows = read_table(c.folder, TIMESERIES_FILE, YEARLY_SHARE_NEEDED)
     cells: dict[tuple[str, int, int], float] = {}
     for row in rows:
         scenario = row.name("scenario")

@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis.stats import Interval, ratio_interval, welch
-from experiments.compare.columns import COMPARISON_COLUMNS, DECISION_COLUMNS, SHARES
+from experiments.compare.columns import (
+    COMPARISON_COLUMNS,
+    COMPARISON_FILE,
+    DECISION_COLUMNS,
+    DECISION_FILE,
+    SCENARIO_TIMESERIES_COLUMNS,
+    SHARES,
+    TIMESERIES_FILE,
+)
 from experiments.engine.capabilities.adaptive import Sample
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import fmt, write_csv
@@ -34,7 +42,7 @@ def collect(store: RunStore, tasks: Sequence[Task], names: Sequence[str], timese
     fh = timeseries.open("w", encoding="utf-8", newline="") if timeseries else None
     writer = csv.writer(fh, lineterminator="\n") if fh else None
     if writer:
-        writer.writerow(("scenario", *TIMESERIES_COLUMNS))
+        writer.writerow(SCENARIO_TIMESERIES_COLUMNS)
     try:
         for task, rec in store.records(tasks):
             name = task.labels["scenario"]
@@ -51,14 +59,14 @@ def collect(store: RunStore, tasks: Sequence[Task], names: Sequence[str], timese
 
 def analyse_paired(store: RunStore, tasks: Sequence[Task], names: Sequence[str], folder: Path) -> int:
     """timeseries.csv, comparison.csv and decision.csv; returns the replications per scenario."""
-    values = collect(store, tasks, names, folder / "timeseries.csv")
+    values = collect(store, tasks, names, folder / TIMESERIES_FILE)
     base = names[0]
     rows = []
     for name in names:
         for m in HORIZON:
             rows.append(comparison_row(name, m, values[name][m], values[base][m], name == base))
-    write_csv(folder / "comparison.csv", COMPARISON_COLUMNS, rows)
-    write_csv(folder / "decision.csv", DECISION_COLUMNS, decision_rows(values, names))
+    write_csv(folder / COMPARISON_FILE, COMPARISON_COLUMNS, rows)
+    write_csv(folder / DECISION_FILE, DECISION_COLUMNS, decision_rows(values, names))
     return len(values[base][HORIZON[0]])
 
 

@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from experiments.analysis.uncertainty import DrawStats, Measured, measure_groups, summarise
-from experiments.compare.columns import COMPARISON_COLUMNS, POSTERIOR_DECISION_COLUMNS
+from experiments.compare.columns import (
+    COMPARISON_COLUMNS,
+    COMPARISON_FILE,
+    DECISION_FILE,
+    POSTERIOR_DECISION_COLUMNS,
+    SCENARIO_TIMESERIES_COLUMNS,
+    TIMESERIES_FILE,
+)
 from experiments.engine.capabilities.posterior import Grid, PosteriorDraws
 from experiments.engine.store import RunRecord, RunStore, Task
 from experiments.engine.tables import fmt, write_csv
@@ -46,9 +53,9 @@ def analyse_posterior(
     """Every table of a compare folder over the posterior; returns the manifest's posterior entries."""
     base, others = names[0], names[1:]
     reps = draws.replications
-    with (folder / "timeseries.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (folder / TIMESERIES_FILE).open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(("scenario", *TIMESERIES_COLUMNS, "draw"))
+        writer.writerow((*SCENARIO_TIMESERIES_COLUMNS, "draw"))
 
         def timeseries(task: Task, rec: RunRecord) -> None:
             name, d, r = task.labels["scenario"], task.labels["draw"], task.labels["replication"]
@@ -57,8 +64,8 @@ def analyse_posterior(
 
         grid = draws.grid(store, tasks, "scenario", HORIZON, timeseries)
     measured = measure_groups((name, {m: grid[name][m] - grid[base][m] for m in HORIZON}) for name in others)
-    write_csv(folder / "comparison.csv", COMPARISON_COLUMNS, comparison_rows(grid, names, measured))
-    write_csv(folder / "decision.csv", POSTERIOR_DECISION_COLUMNS, decision_rows(measured, others))
+    write_csv(folder / COMPARISON_FILE, COMPARISON_COLUMNS, comparison_rows(grid, names, measured))
+    write_csv(folder / DECISION_FILE, POSTERIOR_DECISION_COLUMNS, decision_rows(measured, others))
     return draws.write(folder, "scenario", measured, others, master_seed)
 
 

@@ -12,27 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.compare.columns import COMPARISON_COLUMNS, COMPARISON_FILE, DECISION_COLUMNS, DECISION_FILE, SHARES
+from model.csvfile import without
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION
 from report.posterior import PosteriorReport, read_posterior
 from report.read import Estimate, Resolved, Row, in_order, read_resolved, read_table
 
-COMPARISON_NEEDED = (
-    "scenario",
-    "metric",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "unpaired_diff_ci_low",
-    "unpaired_diff_ci_high",
-    "paired_to_unpaired_width",
-    "replications",
-)
-DECISION_NEEDED = ("scenario", "quantity", "value", "ci_low", "ci_high", "replications")
-SHARES = ("north_share_jobs", "outside_share_jobs")
+COMPARISON_NEEDED = without(COMPARISON_COLUMNS, "unit")
+DECISION_NEEDED = without(DECISION_COLUMNS, "unit")  # the posterior's decision.csv has more
 LEVELS = ("relocated_jobs", "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan", "cost_per_north_job_yuan")
 
 
@@ -70,13 +58,13 @@ class Comparison:
     def row(self, scenario: str, name: str) -> MetricRow:
         found = self.rows.get((scenario, name))
         if found is None:
-            raise InputError(self.folder / "comparison.csv", "", f"no row for {scenario} × {name}", "every metric")
+            raise InputError(self.folder / COMPARISON_FILE, "", f"no row for {scenario} × {name}", "every metric")
         return found
 
     def change(self, scenario: str, quantity: str) -> Estimate:
         found = self.decision.get((scenario, quantity))
         if found is None:
-            raise InputError(self.folder / "decision.csv", "", f"no row for {scenario} × {quantity}", "every quantity")
+            raise InputError(self.folder / DECISION_FILE, "", f"no row for {scenario} × {quantity}", "every quantity")
         return found
 
 
@@ -90,16 +78,14 @@ def _metric_row(row: Row) -> MetricRow:
 def read_comparison(folder: Path) -> Comparison:
     """comparison.csv, decision.csv and the resolved scenarios, checked."""
     rows: dict[tuple[str, str], MetricRow] = {}
-    table_rows = read_table(folder, "comparison.csv", COMPARISON_NEEDED)
+    table_rows = read_table(folder, COMPARISON_FILE, COMPARISON_NEEDED)
     for row in table_rows:
         rows[(row.name("scenario"), row.metric("metric").name)] = _metric_row(row)
     scenarios = in_order(r.name("scenario") for r in table_rows)
     if len(scenarios) < 2:
-        raise InputError(
-            folder / "comparison.csv", "scenario", "only one scenario", "a baseline and at least one other"
-        )
+        raise InputError(folder / COMPARISON_FILE, "scenario", "only one scenario", "a baseline and at least one other")
     decision: dict[tuple[str, str], Estimate] = {}
-    for row in read_table(folder, "decision.csv", DECISION_NEEDED):
+    for row in read_table(folder, DECISION_FILE, DECISION_NEEDED):
         name = row.name("scenario")
         if name not in scenarios[1:]:
             raise InputError(row.path, f"row {row.line}, column scenario", f"{short(name)}", ", ".join(scenarios[1:]))

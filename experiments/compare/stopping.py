@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments.engine.capabilities.adaptive import STOPPING_COLUMNS, STOPPING_FILE
 from model.outcomes import metric
 from report.markdown import magnitude_text, table
 from report.read import read_table
@@ -11,9 +12,9 @@ from report.read import read_table
 
 def stopping(folder: Path) -> list[str]:
     """The --ci-width rounds (stopping.csv), if the comparison was run that way."""
-    if not (folder / "stopping.csv").is_file():
+    if not (folder / STOPPING_FILE).is_file():
         return []
-    rows = read_table(folder, "stopping.csv", ("round", "replications", "widest_half_width", "at", "ci_width", "met"))
+    rows = read_table(folder, STOPPING_FILE, STOPPING_COLUMNS)
     share = metric("north_share_jobs")
     width = rows[-1].number("ci_width")
     cells = [

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from experiments.design.columns import FACTOR_COLUMNS, FACTORS_FILE
 from experiments.design.experiment_file import LoadedExperiment, Value, load_experiment
 from experiments.engine.naming import derived_name
 from experiments.engine.protocol import Experiment
@@ -92,7 +93,7 @@ class PointsExperiment(Experiment):
             grid = self.loaded.experiment.design.method == "grid"
             span = factor.axis() if grid else list(factor.range or factor.values or ())
             rows.append([key, info.label, info.unit, " ".join(str(v) for v in span), factor.integer])
-        write_csv(folder / "factors.csv", ("key", "label", "unit", "values", "integer"), rows)
+        write_csv(folder / FACTORS_FILE, FACTOR_COLUMNS, rows)
 
     def common_manifest(self) -> dict[str, Any]:
         exp = self.loaded.experiment

@@ -45,6 +45,9 @@ DISTANCE_BANDS_KM = (0.0, 300.0, 600.0, 1000.0)
 # far (1,100-1,500 km), nothing between: outside-bound jobs by these bands.
 CLUSTER_BANDS_KM = (0.0, 400.0, 1000.0)
 FLAT_TOP = 20  # outside destinations per group kept in a run summary (the lists compared have 5)
+# A run folder's hindcast tables, read back by experiments.facts.hindcast_report
+HINDCAST_FILE = "hindcast.csv"
+PATTERNS_FILE = "patterns.csv"
 HINDCAST_COLUMNS = ("group", "statistic", "item", "unit", "mean", "ci_low", "ci_high", "replications")
 PATTERN_COLUMNS = ("group", "measure", "value", "ci_low", "ci_high", "chance_mean", "chance_q95", "detail")
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.facts import destinations
+from experiments.facts.hindcast import HINDCAST_COLUMNS, HINDCAST_FILE, PATTERN_COLUMNS, PATTERNS_FILE
 from experiments.facts.patterns import read_targets
+from model.csvfile import without
 from model.outcomes import metric
 from model.world import DATA_DIR
 from model.yamlfile import read_yaml
@@ -31,6 +33,9 @@ TOP = 5
 GROUP_ORDER = ("Suzhou", "Wuxi", "all origins")
 FIGURE = "hindcast_destinations.png"
 OUTSIDE = "outside_destination"
+
+HINDCAST_NEEDED = without(HINDCAST_COLUMNS, "unit", "replications")
+PATTERNS_NEEDED = without(PATTERN_COLUMNS, "ci_low", "ci_high")
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ def _ranked(estimates: Mapping[str, Estimate]) -> list[Destination]:
 
 def origin_tops(folder: Path) -> list[OriginTop]:
     """The model's outside destinations per origin group with an article list, or none without a hindcast."""
-    if (folder / "hindcast.csv").is_file():
+    if (folder / HINDCAST_FILE).is_file():
         return _from_hindcast(folder)
     if (folder / destinations.FILE).is_file():
         return _from_destinations(folder)
@@ -73,7 +78,7 @@ def origin_tops(folder: Path) -> list[OriginTop]:
 
 
 def _from_hindcast(folder: Path) -> list[OriginTop]:
-    rows = read_table(folder, "hindcast.csv", ("group", "statistic", "item", "mean", "ci_low", "ci_high"))
+    rows = read_table(folder, HINDCAST_FILE, HINDCAST_NEEDED)
     targets = read_targets()
     per_group: dict[str, dict[str, Estimate]] = defaultdict(dict)
     reps = 0
@@ -146,9 +151,9 @@ def section(folder: Path, figure: bool = False) -> list[str]:
 
     `figure`: the destinations figure (experiments.facts.hindcast_figure) was drawn and is shown after the lists.
     """
-    if not (folder / "hindcast.csv").is_file():
+    if not (folder / HINDCAST_FILE).is_file():
         return []
-    rows = read_table(folder, "hindcast.csv", ("group", "statistic", "item", "mean", "ci_low", "ci_high"))
+    rows = read_table(folder, HINDCAST_FILE, HINDCAST_NEEDED)
     stats: dict[tuple[str, str, str], tuple[float, float, float]] = {}
     ranking: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for r in rows:
@@ -207,9 +212,9 @@ def place_names(folder: Path) -> Callable[[str], str]:
 
 
 def _patterns(folder: Path) -> list[str]:
-    if not (folder / "patterns.csv").is_file():
+    if not (folder / PATTERNS_FILE).is_file():
         return []
-    rows = read_table(folder, "patterns.csv", ("group", "measure", "value", "chance_mean", "chance_q95", "detail"))
+    rows = read_table(folder, PATTERNS_FILE, PATTERNS_NEEDED)
     words = {"overlap_at_5": "Cities in common (of 5)", "rank_biased_overlap": "Rank-biased overlap (0–1)"}
     name = place_names(folder)
     cells = [

@@ -21,7 +21,7 @@ from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, digest, scenario_content
 from experiments.engine.tables import fmt, json_number, write_csv, write_json
-from experiments.facts.hindcast import HINDCAST_COLUMNS, PATTERN_COLUMNS, Hindcast
+from experiments.facts.hindcast import HINDCAST_COLUMNS, HINDCAST_FILE, PATTERN_COLUMNS, PATTERNS_FILE, Hindcast
 from experiments.facts.patterns import read_targets
 from model.config import Scenario
 from model.metrics import FLOW_COLUMNS, MOBILITY_COLUMNS, STOCK_COLUMNS, TIMESERIES_COLUMNS
@@ -111,8 +111,8 @@ class Run(Experiment):
         doc["windows"] = {"report": list(sc.years.report), "hindcast": list(window) if window else None}
         if hindcast is not None:
             doc["hindcast"] = summary_doc(sc.name, hindcast_values)["metrics"]
-            write_csv(folder / "hindcast.csv", HINDCAST_COLUMNS, hindcast.rows())
-            write_csv(folder / "patterns.csv", PATTERN_COLUMNS, hindcast.patterns(read_targets()))
+            write_csv(folder / HINDCAST_FILE, HINDCAST_COLUMNS, hindcast.rows())
+            write_csv(folder / PATTERNS_FILE, PATTERN_COLUMNS, hindcast.patterns(read_targets()))
         write_json(folder / "summary.json", doc)
         return {
             "scenario": sc.name,

@@ -35,6 +35,7 @@ from experiments.design.points import PointsExperiment, outcome_values
 from experiments.engine.provenance import package_version
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import write_csv
+from experiments.sensitivity.columns import INDEX_COLUMNS, INDICES_FILE, NOTE_COLUMNS, NOTES_FILE, POINT, POINTS_FILE
 from model.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -106,12 +107,12 @@ class Sensitivity(PointsExperiment):
                 notes.append([o, "the same value at every design point: no variance to apportion"])
             else:
                 rows += self._indices(o, col)
-        write_csv(folder / "indices.csv", ("outcome", "factor", "index", "value", "conf"), rows)
-        write_csv(folder / "notes.csv", ("outcome", "note"), notes)
+        write_csv(folder / INDICES_FILE, INDEX_COLUMNS, rows)
+        write_csv(folder / NOTES_FILE, NOTE_COLUMNS, notes)
         names = self.loaded.factor_names
         write_csv(
-            folder / "points.csv",
-            ("point", *names, *outcomes),
+            folder / POINTS_FILE,
+            (POINT, *names, *outcomes),
             ([p, *(pt[k] for k in names), *y[p]] for p, pt in enumerate(self.points)),
         )
         self.write_factors(folder)

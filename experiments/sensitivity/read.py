@@ -13,6 +13,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.design.columns import FACTOR_COLUMNS, FACTORS_FILE
+from experiments.sensitivity.columns import INDEX_COLUMNS, INDICES_FILE, NOTE_COLUMNS, NOTES_FILE, POINT, POINTS_FILE
+from model.csvfile import pick
 from model.errors import InputError, short
 from model.outcomes import metric
 from report.read import Factor, header, read_factors, read_table
@@ -65,7 +68,7 @@ def _finite(value: float) -> float:
 
 def read_sensitivity(folder: Path) -> Sensitivity:
     """indices.csv, notes.csv, points.csv and factors.csv, checked against each other."""
-    factor_rows = read_table(folder, "factors.csv", ("key",))
+    factor_rows = read_table(folder, FACTORS_FILE, pick(FACTOR_COLUMNS, "key"))
     keys = [row.name("key") for row in factor_rows]
     factors = read_factors(folder, keys)
     columns = header(folder, "points.csv")
@@ -77,13 +80,13 @@ def read_sensitivity(folder: Path) -> Sensitivity:
             metric(name)
         except KeyError:
             raise InputError(folder / "points.csv", "header", f"{short(name)} is not a metric", "outcomes") from None
-    n_points = len(read_table(folder, "points.csv", ("point",), allow_empty=True))
+    n_points = len(read_table(folder, POINTS_FILE, (POINT,), allow_empty=True))
     notes = {}
-    for row in read_table(folder, "notes.csv", ("outcome", "note"), allow_empty=True):
+    for row in read_table(folder, NOTES_FILE, NOTE_COLUMNS, allow_empty=True):
         notes[row.metric("outcome").name] = row.text("note")
     indices: dict[tuple[str, str, str], Index] = {}
     seen: set[str] = set()
-    for row in read_table(folder, "indices.csv", ("outcome", "factor", "index", "value", "conf"), allow_empty=True):
+    for row in read_table(folder, INDICES_FILE, INDEX_COLUMNS, allow_empty=True):
         outcome, factor, name = row.metric("outcome").name, row.name("factor"), row.name("index")
         if factor not in keys:
             raise InputError(row.path, f"row {row.line}, column factor", short(factor), "a factor of factors.csv")

@@ -29,24 +29,12 @@ from experiments.analysis.stats import Interval
 from experiments.design.points import BASE, PointsExperiment, outcome_values
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import fmt, write_csv
+from experiments.sweep.columns import BASE_COLUMNS, BASE_FILE, POINT, POINT_TAIL, POINTS_FILE
 from experiments.sweep.parquet import ParquetSink
 from model.errors import InputError
 from model.outcomes import metric
 
 RESERVED = ("point", "replication", "seed", "error")
-POINT_TAIL = (
-    "outcome",
-    "unit",
-    "runs",
-    "failed",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "within_noise",
-)
 
 
 class Sweep(PointsExperiment):
@@ -77,12 +65,12 @@ class Sweep(PointsExperiment):
         factors = self.loaded.factor_names
         write_results(folder, tasks, store, factors, outcomes, self.points)
         at, base, errors = outcome_values(store, tasks, outcomes, len(self.points))
-        write_points(folder / "points.csv", self.points, factors, outcomes, at, base)
+        write_points(folder / POINTS_FILE, self.points, factors, outcomes, at, base)
         rows = []
         for j, o in enumerate(outcomes):
             iv = Interval.of(base[:, j], metric(o).bounds)
             rows.append([o, metric(o).unit, iv.n, iv.mean, iv.low, iv.high])
-        write_csv(folder / "base.csv", ("outcome", "unit", "runs", "mean", "ci_low", "ci_high"), rows)
+        write_csv(folder / BASE_FILE, BASE_COLUMNS, rows)
         self.write_factors(folder)
         self.write_experiment(folder, sample_seed=self.dseed)
         return {
@@ -143,4 +131,4 @@ def write_points(
                 noise = "true"
             head = [p, *(point[f] for f in factors), o, m.unit, value.n, failed]
             rows.append([*head, value.mean, value.low, value.high, diff.mean, diff.low, diff.high, noise])
-    write_csv(path, ["point", *factors, *POINT_TAIL], rows)
+    write_csv(path, [POINT, *factors, *POINT_TAIL], rows)

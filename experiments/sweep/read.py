@@ -12,10 +12,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from experiments.sweep.columns import BASE_COLUMNS, BASE_FILE, POINT, POINT_TAIL, POINTS_FILE
+from model.csvfile import without
 from model.errors import InputError, short
 from report.read import Estimate, Factor, factor_value, header, in_order, read_factors, read_table
 
-POINT_TAIL = ("outcome", "runs", "failed", "mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")
+POINTS_NEEDED = (POINT, *without(POINT_TAIL, "unit"))  # and the factor columns, named by the header
+BASE_NEEDED = without(BASE_COLUMNS, "unit", "runs")
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def read_sweep(folder: Path) -> Sweep:
     keys = columns[columns.index("point") + 1 : columns.index("outcome")]
     factors = read_factors(folder, keys)
     points: dict[str, list[Point]] = {}
-    for row in read_table(folder, "points.csv", ("point", *POINT_TAIL, "within_noise")):
+    for row in read_table(folder, POINTS_FILE, POINTS_NEEDED):
         name = row.metric("outcome").name
         point = Point(
             row.integer("point"),
@@ -105,7 +108,7 @@ def read_sweep(folder: Path) -> Sweep:
     if len(counts) != 1:
         raise InputError(folder / "points.csv", "outcome", "outcomes with different numbers of points", "every point")
     base = {}
-    for row in read_table(folder, "base.csv", ("outcome", "mean", "ci_low", "ci_high")):
+    for row in read_table(folder, BASE_FILE, BASE_NEEDED):
         base[row.metric("outcome").name] = row.estimate("mean", "ci_low", "ci_high")
     missing = [o for o in outcomes if o not in base]
     if missing:

@@ -35,7 +35,6 @@ from model.nested import NestSpec, nest_shares, nested_logit
 from model.scenario import variant
 from model.world import WorldData
 
-CLOSED_FORM_COLUMNS = ("check", "expected", "got", "tolerance", "passed")
 EXACT = 1e-12
 CASE_V = (0.0, 1.0, -0.5, 2.0, 0.3)  # a stated case: utilities of five destinations
 CASE_NESTS = ("a", "a", "b", "b", "b")

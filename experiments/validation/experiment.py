@@ -45,11 +45,29 @@ from experiments.facts.destinations import destination_rows
 from experiments.facts.patterns import read_targets
 from experiments.facts.yardsticks import null_overrides
 from experiments.registry import DEFAULT_DRAWS, DEFAULT_SOBOL_SAMPLES
-from experiments.validation.closed_form import CLOSED_FORM_COLUMNS, closed_form_rows
-from experiments.validation.facts import COVERAGE_COLUMNS, FACT_COLUMNS, coverage_rows, fact_rows
-from experiments.validation.global_sensitivity import NOTE_COLUMNS, RANGE_COLUMNS, SOBOL_COLUMNS, GlobalSensitivity
+from experiments.validation.closed_form import closed_form_rows
+from experiments.validation.columns import (
+    CLOSED_FORM_COLUMNS,
+    CLOSED_FORM_FILE,
+    COVERAGE_COLUMNS,
+    COVERAGE_FILE,
+    FACT_COLUMNS,
+    FACTS_FILE,
+    NOTE_COLUMNS,
+    RANGE_COLUMNS,
+    RETURNS_COLUMNS,
+    RETURNS_FILE,
+    SOBOL_COLUMNS,
+    SOBOL_FILE,
+    SOBOL_NOTES_FILE,
+    SOBOL_RANGES_FILE,
+    STATICS_COLUMNS,
+    STATICS_FILE,
+)
+from experiments.validation.facts import coverage_rows, fact_rows
+from experiments.validation.global_sensitivity import GlobalSensitivity
 from experiments.validation.inputs import load_target, parameter_ranges, single_lever_scenarios
-from experiments.validation.statics import RETURNS_COLUMNS, STATICS_COLUMNS, Statics
+from experiments.validation.statics import Statics
 from model.errors import InputError
 from model.scenario import dump_resolved
 from model.seeds import seed_of
@@ -171,23 +189,21 @@ class Report(Experiment):
 
         runs = {model: summaries(group) for model, group in self.fact_tasks.items()}
         posterior = [summaries(group) for group in self.posterior_tasks] or None
-        write_csv(folder / "facts.csv", FACT_COLUMNS, fact_rows(self.world, runs, posterior, t.roles))
+        write_csv(folder / FACTS_FILE, FACT_COLUMNS, fact_rows(self.world, runs, posterior, t.roles))
         groups = read_targets().top_destinations
         write_csv(folder / destinations.FILE, destinations.COLUMNS, destination_rows(runs["model"], groups))
-        write_csv(folder / "coverage.csv", COVERAGE_COLUMNS, coverage_rows())
+        write_csv(folder / COVERAGE_FILE, COVERAGE_COLUMNS, coverage_rows())
         closed_seed = sub_seed(self.master_seed, CLOSED_FORM_TAG)
-        write_csv(
-            folder / "closed_form.csv", CLOSED_FORM_COLUMNS, closed_form_rows(t.scenario, closed_seed, self.world)
-        )
-        write_csv(folder / "statics.csv", STATICS_COLUMNS, self.statics.statics_rows(store))
-        write_csv(folder / "returns.csv", RETURNS_COLUMNS, self.statics.returns_rows(store))
+        write_csv(folder / CLOSED_FORM_FILE, CLOSED_FORM_COLUMNS, closed_form_rows(t.scenario, closed_seed, self.world))
+        write_csv(folder / STATICS_FILE, STATICS_COLUMNS, self.statics.statics_rows(store))
+        write_csv(folder / RETURNS_FILE, RETURNS_COLUMNS, self.statics.returns_rows(store))
         sobol: dict[str, Any] | None = None
         if self.sobol is not None:
             rows, points, notes = self.sobol.rows(store)
-            write_csv(folder / "sobol.csv", SOBOL_COLUMNS, rows)
+            write_csv(folder / SOBOL_FILE, SOBOL_COLUMNS, rows)
             write_csv(folder / "sobol_points.csv", self.sobol.point_columns(), points)
-            write_csv(folder / "sobol_ranges.csv", RANGE_COLUMNS, self.sobol.range_rows())
-            write_csv(folder / "sobol_notes.csv", NOTE_COLUMNS, notes)
+            write_csv(folder / SOBOL_RANGES_FILE, RANGE_COLUMNS, self.sobol.range_rows())
+            write_csv(folder / SOBOL_NOTES_FILE, NOTE_COLUMNS, notes)
             sobol = {
                 "samples": self.samples,
                 "parameters": len(self.ranges),

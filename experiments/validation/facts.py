@@ -42,48 +42,11 @@ REPRODUCED = "reproduced"
 NO_EVIDENCE = "reproduced, but the null model does too — no evidence"
 NOT_REPRODUCED = "not reproduced"
 UNDEFINED = "undefined"
-FACT_COLUMNS = (
-    "fact",
-    "label",
-    "role",
-    "unit",
-    "observed",
-    "rule",
-    "source",
-    "window",
-    "value",
-    "ci_low",
-    "ci_high",
-    "met",
-    "met_share",
-    "detail",
-    "null_value",
-    "null_ci_low",
-    "null_ci_high",
-    "null_met",
-    "null_met_share",
-    "null_detail",
-    "random_mean",
-    "random_q95",
-    "posterior_value",
-    "posterior_ci_low",
-    "posterior_ci_high",
-    "posterior_met",
-    "posterior_met_share",
-    "defaults_value",
-    "defaults_ci_low",
-    "defaults_ci_high",
-    "defaults_met",
-    "met_low",
-    "met_high",
-    "verdict",
-)
 # The band a fact's rule asks for where it is a fixed one (experiments.facts.measures.MET_BANDS; written
 # with NaN for an open end).
 BANDS: dict[str, tuple[float, float]] = {
     name: (low, high if math.isfinite(high) else math.nan) for name, (low, high) in MET_BANDS.items()
 }
-COVERAGE_COLUMNS = ("source", "item", "facts", "note")
 _DOMAIN = "domain.md stylized fact"
 _NOT_OUTCOME = "not an outcome of relocation the model produces"
 COVERAGE: tuple[tuple[str, str, str, str], ...] = (

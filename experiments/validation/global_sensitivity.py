@@ -38,9 +38,6 @@ from experiments.validation.inputs import LeverScenario, Range, Target
 
 HEADLINE = ("north_share_jobs", "outside_share_jobs", "to_north_jobs")
 EFFECTS = ("to_north_jobs", "to_outside_jobs")
-SOBOL_COLUMNS = ("outcome", "effect_of", "factor", "index", "value", "ci_low", "ci_high")
-RANGE_COLUMNS = ("key", "label", "unit", "low", "high", "centre", "source")
-NOTE_COLUMNS = ("outcome", "effect_of", "note")
 
 
 class GlobalSensitivity:

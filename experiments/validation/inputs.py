@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from experiments.analysis.posterior import PARAMETERS_FILE, Posterior, load_posterior
+from experiments.analysis.posterior import PARAMETER_COLUMNS, PARAMETERS_FILE, Posterior, load_posterior
 from experiments.facts.catalogue import FACTS
 from model.config import Scenario, levers_of
-from model.csvfile import read_rows
+from model.csvfile import pick, read_rows
 from model.errors import InputError, short
 from model.keys import describe
 from model.levers.registry import REGISTRY
@@ -46,6 +46,7 @@ SHIPPED_CALIBRATION = REPO / "calibrations" / "article_suzhou.yaml"
 CALIBRATED_FILE = "calibrated.yaml"
 RESOLVED_CALIBRATION = "calibration.resolved.yaml"
 RANGE_FACTOR = 0.5  # ±50 % of a default coefficient (assumption, module docstring)
+RANGE_NEEDED = pick(PARAMETER_COLUMNS, "key", "label", "unit", "q05", "q95")  # a posterior's parameters.csv
 Mode = Literal["scenario", "calibration"]
 
 
@@ -193,7 +194,7 @@ def single_lever_scenarios(folder: Path = SHIPPED_SCENARIOS) -> list[LeverScenar
 def parameter_ranges(target: Target) -> tuple[list[Range], str]:
     """The ranges of the global sensitivity and where they come from (module docstring)."""
     if target.posterior is not None:
-        rows = read_rows(target.posterior.folder / PARAMETERS_FILE, ("key", "label", "unit", "q05", "q95"))
+        rows = read_rows(target.posterior.folder / PARAMETERS_FILE, RANGE_NEEDED)
         source = f"the posterior's 5-95 % range ({target.posterior.folder.name}/{PARAMETERS_FILE})"
         ranges = [
             Range(r["key"], r["label"], r["unit"], float(r["q05"]), float(r["q95"]), target.value(r["key"]), source)

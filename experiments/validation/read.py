@@ -12,44 +12,42 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiments.validation.columns import (
+    CLOSED_FORM_COLUMNS,
+    CLOSED_FORM_FILE,
+    COVERAGE_COLUMNS,
+    COVERAGE_FILE,
+    FACT_COLUMNS,
+    FACTS_FILE,
+    NOTE_COLUMNS,
+    RANGE_COLUMNS,
+    RETURNS_COLUMNS,
+    RETURNS_FILE,
+    SOBOL_COLUMNS,
+    SOBOL_FILE,
+    SOBOL_NOTES_FILE,
+    SOBOL_RANGES_FILE,
+    STATIC_QUANTITIES,
+    STATICS_COLUMNS,
+    STATICS_FILE,
+)
+from model.csvfile import pick, without
 from model.errors import InputError
 from report.read import Estimate, read_table
 
 META = "validation.json"
-FACT_NEEDED = (
-    "fact",
-    "label",
-    "role",
-    "unit",
-    "observed",
-    "rule",
-    "source",
-    "value",
-    "ci_low",
-    "ci_high",
-    "met",
-    "met_share",
-    "detail",
-    "null_value",
-    "null_ci_low",
-    "null_ci_high",
-    "null_met",
-    "random_mean",
-    "random_q95",
-    "posterior_value",
-    "posterior_ci_low",
-    "posterior_ci_high",
-    "posterior_met",
-    "posterior_met_share",
-    "defaults_value",
-    "defaults_ci_low",
-    "defaults_ci_high",
-    "defaults_met",
-    "met_low",
-    "met_high",
-    "verdict",
+FACT_NEEDED = without(FACT_COLUMNS, "window", "null_met_share", "null_detail")
+STATICS_ENDS = ("", "_low", "_high")
+STATICS_NEEDED = pick(
+    STATICS_COLUMNS,
+    *("scenario", "lever", "label", "acts_on", "replications", "expected", "as_expected"),
+    *(q + e for q in STATIC_QUANTITIES for e in STATICS_ENDS),
+    "yuan_per_north_job",
 )
-QUANTITIES = ("to_north_jobs", "to_outside_jobs", "relocated_jobs", "fiscal_cost_yuan")
+RETURNS_NEEDED = pick(
+    RETURNS_COLUMNS, "yuan_per_job", "annual_budget_yuan", "north_gain", "extra_cost", "marginal_per_million", "falling"
+)
+QUANTITIES = STATIC_QUANTITIES
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 def read_facts(folder: Path) -> list[FactRow]:
     out = []
-    for r in read_table(folder, "facts.csv", FACT_NEEDED):
+    for r in read_table(folder, FACTS_FILE, FACT_NEEDED):
         out.append(
             FactRow(
                 r.name("fact"),
@@ -191,12 +189,12 @@ def read_facts(folder: Path) -> list[FactRow]:
 
 
 def read_coverage(folder: Path) -> list[tuple[str, str, str, str]]:
-    rows = read_table(folder, "coverage.csv", ("source", "item", "facts", "note"))
+    rows = read_table(folder, COVERAGE_FILE, COVERAGE_COLUMNS)
     return [(r.text("source"), r.text("item"), r.text("facts"), r.text("note")) for r in rows]
 
 
 def read_checks(folder: Path) -> list[Check]:
-    rows = read_table(folder, "closed_form.csv", ("check", "expected", "got", "tolerance", "passed"))
+    rows = read_table(folder, CLOSED_FORM_FILE, CLOSED_FORM_COLUMNS)
     return [
         Check(r.text("check"), r.number("expected"), r.number("got"), r.number("tolerance"), r.flag("passed") is True)
         for r in rows
@@ -204,11 +202,8 @@ def read_checks(folder: Path) -> list[Check]:
 
 
 def read_statics(folder: Path) -> list[Static]:
-    needed = ("scenario", "lever", "label", "acts_on", "replications", "expected", "as_expected")
-    ends = ("", "_low", "_high")
-    columns = (*needed, *(q + e for q in QUANTITIES for e in ends), "yuan_per_north_job")
     out = []
-    for r in read_table(folder, "statics.csv", columns, allow_empty=True):
+    for r in read_table(folder, STATICS_FILE, STATICS_NEEDED, allow_empty=True):
         changes = {q: r.estimate(q, q + "_low", q + "_high") for q in QUANTITIES}
         out.append(
             Static(
@@ -227,9 +222,8 @@ def read_statics(folder: Path) -> list[Static]:
 
 
 def read_returns(folder: Path) -> list[Level]:
-    columns = ("yuan_per_job", "annual_budget_yuan", "north_gain", "extra_cost", "marginal_per_million", "falling")
     out = []
-    for r in read_table(folder, "returns.csv", columns, allow_empty=True):
+    for r in read_table(folder, RETURNS_FILE, RETURNS_NEEDED, allow_empty=True):
         out.append(
             Level(
                 r.number("yuan_per_job"),
@@ -247,7 +241,7 @@ def read_returns(folder: Path) -> list[Level]:
 
 def read_sobol(folder: Path) -> Sobol | None:
     """The Sobol' tables, or None when the report ran with --sobol-samples 0."""
-    if not (folder / "sobol.csv").is_file():
+    if not (folder / SOBOL_FILE).is_file():
         return None
     ranges = [
         SobolRange(
@@ -259,21 +253,20 @@ def read_sobol(folder: Path) -> Sobol | None:
             r.number("centre"),
             r.text("source"),
         )
-        for r in read_table(folder, "sobol_ranges.csv", ("key", "label", "unit", "low", "high", "centre", "source"))
+        for r in read_table(folder, SOBOL_RANGES_FILE, RANGE_COLUMNS)
     ]
     indices: dict[tuple[str, str, str, str], Estimate] = {}
     outcomes: list[tuple[str, str]] = []
-    columns = ("outcome", "effect_of", "factor", "index", "value", "ci_low", "ci_high")
-    for r in read_table(folder, "sobol.csv", columns, allow_empty=True):
+    for r in read_table(folder, SOBOL_FILE, SOBOL_COLUMNS, allow_empty=True):
         key = (r.name("outcome"), r.text("effect_of"))
         if key not in outcomes:
             outcomes.append(key)
         index = r.name("index")
         if index not in ("S1", "ST"):
-            raise InputError(folder / "sobol.csv", f"row {r.line}, column index", index, "S1 or ST")
+            raise InputError(folder / SOBOL_FILE, f"row {r.line}, column index", index, "S1 or ST")
         indices[(*key, r.name("factor"), index)] = r.estimate("value", "ci_low", "ci_high")
     notes = [
         (r.name("outcome"), r.text("effect_of"), r.text("note"))
-        for r in read_table(folder, "sobol_notes.csv", ("outcome", "effect_of", "note"), allow_empty=True)
+        for r in read_table(folder, SOBOL_NOTES_FILE, NOTE_COLUMNS, allow_empty=True)
     ]
     return Sobol(ranges, indices, outcomes, notes)

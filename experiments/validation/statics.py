@@ -36,23 +36,10 @@ import numpy as np
 from experiments.analysis.stats import Interval, ratio_interval
 from experiments.engine.store import RunStore, Task
 from experiments.engine.task_pool import MetricCache, TaskPool
+from experiments.validation.columns import STATIC_QUANTITIES
 from experiments.validation.inputs import LeverScenario, Target
-from model.outcomes import DECISION, metric
+from model.outcomes import metric
 
-STATIC_QUANTITIES = DECISION  # to_north_jobs, to_outside_jobs, relocated_jobs, fiscal_cost_yuan
-STATICS_COLUMNS = (
-    "scenario",
-    "lever",
-    "label",
-    "acts_on",
-    *(f"{q}{end}" for q in STATIC_QUANTITIES for end in ("", "_low", "_high")),
-    "yuan_per_north_job",
-    "yuan_per_north_job_low",
-    "yuan_per_north_job_high",
-    "replications",
-    "expected",
-    "as_expected",
-)
 AID_LEVER = "relocation_aid"
 AID_LEVELS = (
     0.0,
@@ -64,23 +51,6 @@ AID_LEVELS = (
     90_000.0,
 )  # yuan per job (assumption: 0-3x shipped)
 PER_MILLION = 1e6
-RETURNS_COLUMNS = (
-    "level",
-    "yuan_per_job",
-    "annual_budget_yuan",
-    "north_gain",
-    "north_gain_low",
-    "north_gain_high",
-    "extra_cost",
-    "extra_cost_low",
-    "extra_cost_high",
-    "north_per_million",
-    "marginal_per_million",
-    "marginal_per_million_low",
-    "marginal_per_million_high",
-    "falling",
-    "replications",
-)
 
 
 def expectation(acts_on: Sequence[str]) -> str:

@@ -20,7 +20,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from experiments.analysis.posterior_tables import DRAW_FIELDS, DRAWS_EFFECTS_FILE
 from experiments.analysis.stats import NORMAL_975
+from model.csvfile import without
 from model.outcomes import COST_EFFECTIVENESS, metric
 from report.figures.style import (
     NEUTRAL_COLOUR,
@@ -36,13 +38,14 @@ from report.posterior import QUANTITIES, PosteriorReport
 from report.read import read_table
 
 NAME = "posterior_effects.png"
+DRAW_NEEDED = without(DRAW_FIELDS, "particle", "replications")
 JITTER = 0.28  # half the height of a strip of draws
 
 
 def read_draw_means(p: PosteriorReport, group_column: str) -> dict[tuple[str, str], list[tuple[float, float]]]:
     """(draw mean, its Monte-Carlo SD) per draw, by (group, metric), from posterior_draws.csv."""
     out: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    rows = read_table(p.folder, "posterior_draws.csv", (group_column, "metric", "draw", "mean", "sd_monte_carlo"))
+    rows = read_table(p.folder, DRAWS_EFFECTS_FILE, (group_column, *DRAW_NEEDED))
     for r in rows:
         key = (r.name(group_column), r.metric("metric").name)
         out.setdefault(key, []).append((r.number("mean"), r.number("sd_monte_carlo")))
