@@ -128,7 +128,7 @@ def test_sources_come_from_reference_yaml() -> None:
     assert rows["behaviour.nests.north_park"]["source"].startswith("assumption")
     assert rows["behaviour.choice.energy"]["source"].startswith("calibrated")
     assert rows["behaviour.push.size"]["range"] == "[-1000, 1000]"
-    assert rows["behaviour.nests.outside_city"]["range"] == "[0.01, 1]"  # the schema stops where V/λ would leave floating point
+    assert rows["behaviour.nests.outside_city"]["range"] == "[0.01, 1]"
 
 
 def test_the_committed_doc_is_up_to_date() -> None:
