@@ -66,8 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _say(exc.message)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        _say("interrupted; finished runs are kept in DIR/NAME/runs/ (rerun with --resume), no results were written")
+    except KeyboardInterrupt as exc:
+        folder = getattr(exc, "folder", None)  # set by the pipeline once the result folder is known
+        runs = len(list(Path(folder, "runs").glob("*.json"))) - 1 if folder is not None else 0  # less state.json
+        if runs <= 0:
+            _say("interrupted before any run finished; no results were written")
+        else:
+            kept = f"{runs} finished runs are kept in {folder}/runs/"
+            _say(f"interrupted; {kept} (rerun with --resume), no results were written")
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
         from experiments.engine.pool import Fault

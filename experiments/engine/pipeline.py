@@ -17,9 +17,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
         folder = ResultFolder(args.out, args.name or exp.default_name())
         folder.check()
         fingerprint = digest({"command": command, "inputs": exp.inputs()})
-        with folder.locked():
+        with folder.locked(), _naming_interrupts(folder.path):
             state = folder.claim(command, fingerprint, overwrite=args.overwrite, resume=args.resume)
             seed, source = master_seed(args.seed, exp.declared_seeds(), state)
             tasks = exp.plan(seed)
@@ -98,6 +100,16 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
 
             folder.publish(build)
     return Outcome(folder.path, summary(command, folder.path))
+
+
+@contextlib.contextmanager
+def _naming_interrupts(path: Path) -> Iterator[None]:
+    """A Ctrl-C (or SIGTERM) from here on tells the CLI which folder keeps the finished runs."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        exc.folder = path  # type: ignore[attr-defined]
+        raise
 
 
 def _stop_on_failures(folder: ResultFolder, tasks: list[Any]) -> None:

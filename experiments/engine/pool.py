@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -31,6 +32,7 @@ from model.errors import InputError
 logger = logging.getLogger(__name__)
 
 EngineKind = Literal["local", "dask"]
+TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ class Engine:
         try:
             from experiments.engine import worker_entry
 
+            # The resource tracker (a process of its own, started with our -W options) warns of "leaked
+            # semaphores" when it outlives a killed command; it cleans them, so the warning is noise on stderr.
+            if TRACKER_QUIET not in sys.warnoptions:
+                sys.warnoptions.append(TRACKER_QUIET)
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["experiments.engine.worker"])
             pool = ProcessPoolExecutor(
