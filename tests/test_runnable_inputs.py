@@ -125,3 +125,24 @@ def test_integers_in_a_scenario_are_plain_decimal(tmp_path: Path, cli: Callable[
     path.write_text(f"name: s\nreplications: {text}\n", encoding="utf-8")
     res = cli("validate", path)
     assert res.code == 2 and "replications" in res.err and "a whole number" in res.err
+
+
+def test_a_posterior_whose_weights_overflow_when_summed_loads_normalised(tmp_path: Path) -> None:
+    """Finite weights near the float maximum summed to inf and made every weight NaN (a crash writing JSON)."""
+    import shutil
+
+    from experiments.analysis.posterior import load_posterior
+
+    folder = tmp_path / "posterior"
+    shutil.copytree(ROOT / "docs" / "calibration" / "article_suzhou", folder)
+    with (folder / "posterior.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["weight"] = "1e308"
+    with (folder / "posterior.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    post = load_posterior(folder)
+    assert post.weights.sum() == pytest.approx(1.0)
+    assert post.effective_size() == pytest.approx(len(rows))

@@ -186,8 +186,12 @@ def load_posterior(folder: str | Path) -> Posterior:
         distances[i] = _number(post_path, f"row {line}.distance", row["distance"])
         for j, key in enumerate(keys):
             values[i, j] = _number(post_path, f"row {line}.{key}", row[key])
-    if np.any(weights < 0) or not weights.sum() > 0:
+    if np.any(weights < 0) or not weights.max() > 0:
         raise InputError(post_path, "weight", "negative weights or all zero", "weights >= 0 with a positive sum")
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(weights.sum())
+    if overflows:  # finite weights whose sum overflows: scaled first (only they change)
+        weights = weights / weights.max()
     weights = weights / weights.sum()
     digest = hashlib.sha256(post_path.read_bytes() + b"\0" + par_path.read_bytes()).hexdigest()
     return Posterior(folder, tuple(params), values, weights, distances, "sha256:" + digest)
