@@ -197,7 +197,6 @@ class AttributeReport(Report[Attribution]):
     """attribution.md and plots/waterfall_<metric>.png of an attribute folder, and the terminal summary."""
 
     document = "attribution.md"
-    drawn = ("plots", "attribution.md", "attribution.html")  # the .html page: written by the pipeline
 
     def read(self, folder: Path) -> Attribution:
         return read_attribution(folder)

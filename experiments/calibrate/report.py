@@ -355,7 +355,6 @@ class CalibrateReport(Report[Calibration]):
     """report.md and plots/*.png of a calibration folder, and the terminal summary."""
 
     document = "report.md"
-    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 
     def read(self, folder: Path) -> Calibration:
         return read_calibration(folder)

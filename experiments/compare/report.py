@@ -275,7 +275,6 @@ class CompareReport(Report[Comparison]):
     """comparison.md and plots/*.png of a compare folder, and the terminal summary."""
 
     document = "comparison.md"
-    drawn = ("plots", "comparison.md", "comparison.html")  # the .html page: written by the pipeline (report/html.py)
 
     def read(self, folder: Path) -> Comparison:
         return read_comparison(folder)

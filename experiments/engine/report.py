@@ -32,7 +32,12 @@ class Report[Data](ABC):
     """One command's report; see the module docstring."""
 
     document: ClassVar[str]  # the Markdown file it writes (report.md, comparison.md, …)
-    drawn: ClassVar[tuple[str, ...]]  # the folder entries it writes: plots/, the Markdown and its HTML page
+
+    @property
+    def drawn(self) -> tuple[str, ...]:
+        """The folder entries a draw writes, which `plot DIR` replaces: plots/, the Markdown, and its HTML page
+        (written by the pipeline, report/html.py)."""
+        return ("plots", self.document, str(Path(self.document).with_suffix(".html")))
 
     @abstractmethod
     def read(self, folder: Path) -> Data:

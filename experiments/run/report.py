@@ -64,7 +64,6 @@ class RunReport(Report[RunTables]):
     """report.md and plots/*.png of a run folder, and the terminal summary."""
 
     document = "report.md"
-    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 
     def read(self, folder: Path) -> RunTables:
         """summary.json, then every table the figures are drawn from (all read and checked first)."""

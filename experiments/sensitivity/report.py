@@ -122,7 +122,6 @@ class SensitivityReport(Report[Sensitivity]):
     """indices.md and plots/indices_<outcome>.png of a sensitivity folder, and the terminal summary."""
 
     document = "indices.md"
-    drawn = ("plots", "indices.md", "indices.html")  # the .html page: written by the pipeline (report/html.py)
 
     def read(self, folder: Path) -> Sensitivity:
         return read_sensitivity(folder)

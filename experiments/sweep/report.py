@@ -121,7 +121,6 @@ class SweepReport(Report[Sweep]):
     """sweep.md and plots/<outcome>.png of a sweep folder, and the terminal summary."""
 
     document = "sweep.md"
-    drawn = ("plots", "sweep.md", "sweep.html")  # the .html page: written by the pipeline (report/html.py)
 
     def read(self, folder: Path) -> Sweep:
         return read_sweep(folder)

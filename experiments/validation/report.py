@@ -221,7 +221,6 @@ class ValidationReport(Report[Validation]):
     """report.md and plots/*.png of a report folder, and the terminal summary."""
 
     document = "report.md"
-    drawn = ("plots", "report.md", "report.html")  # the .html page: written by the pipeline (report/html.py)
 
     def read(self, folder: Path) -> Validation:
         return read_validation(folder)
