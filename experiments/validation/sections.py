@@ -46,7 +46,8 @@ def checks_section(folder: Path) -> list[str]:
         "",
         "Computed when the report ran. The conditional logit (every λ = 1) and the nested logit of model/nested.py "
         "on a stated case of five destinations in two nests, against the formulas written out "
-        "(experiments/closed_form.py); the nest shares n_g^λ_g / Σ_h n_h^λ_h of zero utilities on the scenario's "
+        "(experiments/validation/closed_form.py); the nest shares n_g^λ_g / Σ_h n_h^λ_h of zero utilities on the "
+        "scenario's "
         "destinations; and a simulated year of the model with its state fixed (every firm moving, one batch): the "
         "movers' destination shares against the model's own probabilities, within 4 binomial standard errors per "
         "nest, and the largest |z| over all destinations within the Šidák bound. Exact checks: absolute tolerance "
