@@ -122,7 +122,8 @@ class RelocationModel(mesa.Model):
         # Push terms that read only what never changes for a firm (its jobs), once per firm.
         steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
         self._steady_z = np.broadcast_to(np.asarray(steady, dtype=float), (len(self.firms),)).copy()
-        self._size_band = _band(self.firms.jobs, SIZE_BANDS_JOBS)
+        # Each firm's size band times the number of age bands (its size never changes): `_mobility`'s key, less its age.
+        self._size_key = _band(self.firms.jobs, SIZE_BANDS_JOBS).astype(np.int16) * np.int16(len(AGE_BANDS_YEARS))
         self._agent_view = AgentView()
         # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
         self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
@@ -273,7 +274,7 @@ class RelocationModel(mesa.Model):
         out = np.zeros((2, *shape))
         for row, firms in enumerate((alive, movers)):
             age_band = _band(self.firms.age_years[firms], AGE_BANDS_YEARS)
-            keys = self._size_band[firms].astype(np.int64) * bands_a + age_band
+            keys = self._size_key[firms] + age_band
             out[row] = (np.bincount(keys, minlength=shape[0] * shape[1]) * self.weight).reshape(shape)
         return out
 

@@ -104,7 +104,8 @@ def nest_values(v: np.ndarray, spec: NestSpec) -> np.ndarray:
     m = np.maximum.reduceat(scaled, spec.starts, axis=1)
     finite = np.isfinite(m)
     safe = np.where(finite, m, 0.0)
-    e = np.exp(scaled - safe[:, spec.nest_of])
+    e = np.subtract(scaled, safe[:, spec.nest_of], out=scaled)  # in place: `scaled` is this function's own
+    np.exp(e, out=e)
     sums = np.empty(m.shape)
     for g, block in enumerate(spec.blocks):
         np.add.reduce(e[:, block], axis=1, out=sums[:, g])
@@ -125,9 +126,14 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
     lam = spec.column_lambdas[None, :]
     # (λ_g − 1) IV_g of each column's nest; 0 where the nest is empty for the row (its columns are −inf anyway)
     correction = ((spec.lambdas[None, :] - 1.0) * np.where(np.isfinite(iv_g), iv_g, 0.0))[:, spec.nest_of]
+    # The same operations as `where(isfinite(logp), exp(minimum(logp, 0)), 0)`, in place on one array.
+    logp = v / lam
     with np.errstate(invalid="ignore"):
-        logp = v / lam + correction - iv[:, None]
-    prob = np.where(np.isfinite(logp), np.exp(np.minimum(logp, 0.0)), 0.0)
+        logp += correction
+        logp -= iv[:, None]
+    excluded = ~np.isfinite(logp)
+    prob = np.exp(np.minimum(logp, 0.0, out=logp), out=logp)
+    prob[excluded] = 0.0
     return prob, iv
 
 

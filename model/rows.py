@@ -28,16 +28,18 @@ same bit for bit (tools/output_digest.py compares them).
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from model.choice import TERMS, Context, Movers, NestSpec, Tables, inclusive_value, nest_values, nested_logit
+from model.choice import TERMS, Context, Movers, NestSpec, Tables, Term, inclusive_value, nest_values, nested_logit
 
 if TYPE_CHECKING:
     from model.config import Choice
     from model.state import WorldState
+    from model.world import WorldData
 
 # Rows of utilities evaluated at a time for the inclusive values alone: temporaries
 # of about 1 MiB stay in the cache instead of streaming (G, D) arrays through memory.
@@ -79,28 +81,55 @@ def cell_context(ctx: Context, place: np.ndarray, industry: np.ndarray, offered:
     return dataclasses.replace(ctx, state=view, offered=cast(np.ndarray, rows))
 
 
+Active = list[tuple[str, Term, float]]
+
+
+def active_terms(coef: Choice, within_year: bool | None) -> Active:
+    """(name, term, β) of the terms with β ≠ 0 that `utility_tables(coef, ctx, within_year)` sums, in its order."""
+    return [
+        (name, term, beta)
+        for name, term in TERMS.items()
+        if (beta := getattr(coef, name)) and (within_year is None or term.within_year == within_year)
+    ]
+
+
 def cell_tables(
-    coef: Choice,
-    ctx: Context,
-    cells: Callable[[], Context],
-    within_year: bool | None,
-    given: Mapping[str, np.ndarray] | None = None,
+    active: Active, ctx: Context, cells: Callable[[], Context], given: Mapping[str, np.ndarray] | None = None
 ) -> Tables:
-    """`model.choice.utility_tables`, with each place-industry table as (n cells, D) rows from `cells()`."""
+    """`model.choice.utility_tables` of the `active` terms, each place-industry table as (n cells, D) rows."""
     tables: Tables = {}
-    for name, term in TERMS.items():
-        beta = getattr(coef, name)
-        if beta and (within_year is None or term.within_year == within_year):
-            if given is not None and name in given:
-                part = given[name]
-            elif term.by == "place_industry":
-                x = term.fn(cells())
-                part = beta * x.reshape(x.shape[0], x.shape[-1])
-            else:
-                part = beta * term.fn(ctx)
-            by = term.by
-            tables[by] = tables[by] + part if by in tables else part
+    for name, term, beta in active:
+        if given is not None and name in given:
+            part = given[name]
+        elif term.static:
+            part = beta * _static_table(term, ctx)
+        elif term.by == "place_industry":
+            x = term.fn(cells())
+            part = beta * x.reshape(x.shape[0], x.shape[-1])
+        else:
+            part = beta * term.fn(ctx)
+        by = term.by
+        tables[by] = tables[by] + part if by in tables else part
     return tables
+
+
+# Static term tables (`Term.static`) per world, kept while the world is: one per (function,
+# destinations) for all the runs of an experiment in this process. Keyed by the function
+# itself, so a replaced term (a test's counting wrapper) is computed afresh.
+_STATIC: weakref.WeakKeyDictionary[WorldData, dict[tuple[Callable[[Context], np.ndarray], bytes], np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _static_table(term: Term, ctx: Context) -> np.ndarray:
+    """The term's table for this world and these destinations, computed the first time it is asked for."""
+    tables = _STATIC.setdefault(ctx.state.data, {})
+    key = (term.fn, ctx.destinations.tobytes())
+    if key not in tables:
+        table = term.fn(ctx)
+        table.setflags(write=False)
+        tables[key] = table
+    return tables[key]
 
 
 def add_tables(v: np.ndarray, tables: Tables, keys: dict[str, np.ndarray], cell: np.ndarray) -> None:
@@ -115,6 +144,42 @@ def add_tables(v: np.ndarray, tables: Tables, keys: dict[str, np.ndarray], cell:
             v += table[cell]
         else:
             v += table[keys[by]]
+
+
+_CODE_ORDER = ("home", "place", "industry")  # the order of the groups' keys (model.groups)
+
+
+def summed_rows(tables: Tables, keys: dict[str, np.ndarray], cell: np.ndarray, width: int) -> np.ndarray:
+    """(n, width): 0 plus every table gathered for each row, in order: `add_tables` on zeros, with less work.
+
+    The sums are kept over the distinct combinations of the keys the tables
+    read so far (one row, then one per industry, per (home, industry), ...),
+    and a row is split only when a table reads a key that tells its groups
+    apart. Each group's row goes through the same additions in the same
+    order as with `add_tables`, so the values are the same bit for bit.
+    """
+    n = len(cell)
+    sizes = {name: int(keys[name].max(initial=0)) + 1 for name in _CODE_ORDER}
+    space: set[str] = set()
+    partial = np.zeros((1, width))
+    first = np.zeros(1, dtype=np.int64)  # a group of each partial row
+    index = np.zeros(n, dtype=np.int64)  # each group's partial row
+    for by, table in tables.items():
+        if by == "destination":
+            partial += table[None, :]
+            continue
+        need = {"place", "industry"} if by == "place_industry" else {by}
+        if not need <= space:
+            space |= need
+            code = np.zeros(n, dtype=np.int64)
+            for name in _CODE_ORDER:
+                if name in space:
+                    code = code * sizes[name] + keys[name]
+            _, split, inverse = np.unique(code, return_index=True, return_inverse=True)
+            partial = partial[index[split]]
+            first, index = split, inverse
+        partial += table[cell[first]] if by == "place_industry" else table[keys[by][first]]
+    return partial[index]
 
 
 def _needs_offered(coef: Choice, names: Any) -> bool:
@@ -144,9 +209,9 @@ class YearRows:
         column = np.full(d.n_places, -1, dtype=np.int64)
         column[ctx.destinations] = np.arange(len(ctx.destinations))
         self.own = column[members.place]  # each row's own place among the columns (−1: not a destination)
-        self.fixed = np.zeros((len(members.industry), len(ctx.destinations)))
-        fixed = cell_tables(coef, ctx, self._cells(ctx, TERMS), within_year=None if whole else False)
-        add_tables(self.fixed, fixed, self._keys(slice(None)), self.cell)
+        fixed = cell_tables(active_terms(coef, None if whole else False), ctx, self._cells(ctx, TERMS))
+        self.fixed = summed_rows(fixed, self._keys(slice(None)), self.cell, len(ctx.destinations))
+        self._within = active_terms(coef, True)
         self._kept_key: tuple[bool, ...] | None = None
         self._kept_parts: dict[str, np.ndarray] = {}
 
@@ -176,7 +241,7 @@ class YearRows:
             names = [n for n in TERMS if n in self.kept and getattr(self.coef, n)]
             cells = self._cells(ctx, names)
             self._kept_parts = {n: _part(self.coef, n, ctx, cells) for n in names}
-        return cell_tables(self.coef, ctx, self._cells(ctx, TERMS), within_year=True, given=self._kept_parts)
+        return cell_tables(self._within, ctx, self._cells(ctx, TERMS), given=self._kept_parts)
 
     def utilities(self, rows: np.ndarray | slice, within: Tables) -> np.ndarray:
         """(n, D) utilities of the groups `rows`; each row's own place is excluded (−inf)."""
