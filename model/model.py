@@ -124,6 +124,7 @@ class RelocationModel(mesa.Model):
         self._steady_z = np.broadcast_to(np.asarray(steady, dtype=float), (len(self.firms),)).copy()
         # Each firm's size band times the number of age bands (its size never changes): `_mobility`'s key, less its age.
         self._size_key = _band(self.firms.jobs, SIZE_BANDS_JOBS).astype(np.int16) * np.int16(len(AGE_BANDS_YEARS))
+        self._steady_hazard = closure_hazard(scenario.world.settlement, self.firms.log_productivity)  # see `_close`
         self._agent_view = AgentView()
         # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
         self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
@@ -193,11 +194,13 @@ class RelocationModel(mesa.Model):
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
         # Jobs are whole numbers, so these sums are exact in any order (a masked sum needs no copy).
         start_jobs = self.weight * np.sum(f.jobs, where=f.active)
-        born = np.flatnonzero(f.birth_year == self.year) if self.year > self.config.years.start else np.empty(0, int)
+        # Firms are stored in birth order (model.firms.draw_firms): this year's entrants are one run of rows.
+        year_key = f.birth_year.dtype.type(self.year)
+        first, n_drawn = (int(np.searchsorted(f.birth_year, year_key, side=side)) for side in ("left", "right"))
+        born = np.arange(first, n_drawn) if self.year > self.config.years.start else np.empty(0, int)
         f.active[born] = True
         self._add_jobs(born, +1.0)
         # Every firm born so far draws every year, moving or not: common random numbers.
-        n_drawn = int(np.searchsorted(f.birth_year, f.birth_year.dtype.type(self.year), side="right"))
         u = self.rng.random((DRAWS_PER_FIRM_YEAR, n_drawn), dtype=np.float32)
         alive = np.flatnonzero(f.active)
 
@@ -302,8 +305,14 @@ class RelocationModel(mesa.Model):
         """Firms that close this year; low productivity raises the hazard."""
         s = self.config.world.settlement
         f = self.firms
-        phi = f.log_productivity[candidates] + f.move_shock[candidates]
-        closed = candidates[u_close[candidates] < closure_hazard(s, phi)]
+        # A firm that never moved has no shock (phi is its own level): its hazard, computed once, is
+        # the same number. Only firms with a shock have theirs computed again.
+        hazard = self._steady_hazard[candidates]
+        shocked = np.flatnonzero(f.move_shock[candidates] != 0)
+        if len(shocked):
+            c = candidates[shocked]
+            hazard[shocked] = closure_hazard(s, f.log_productivity[c] + f.move_shock[c])
+        closed = candidates[u_close[candidates] < hazard]
         self._add_jobs(closed, -1.0)
         f.active[closed] = False
         return closed

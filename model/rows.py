@@ -179,6 +179,8 @@ def summed_rows(tables: Tables, keys: dict[str, np.ndarray], cell: np.ndarray, w
             partial = partial[index[split]]
             first, index = split, inverse
         partial += table[cell[first]] if by == "place_industry" else table[keys[by][first]]
+    if len(first) == n and np.array_equal(first, np.arange(n)):
+        return partial  # one row per group already, in the groups' order: no copy needed
     return partial[index]
 
 
@@ -209,7 +211,8 @@ class YearRows:
         column = np.full(d.n_places, -1, dtype=np.int64)
         column[ctx.destinations] = np.arange(len(ctx.destinations))
         self.own = column[members.place]  # each row's own place among the columns (−1: not a destination)
-        fixed = cell_tables(active_terms(coef, None if whole else False), ctx, self._cells(ctx, TERMS))
+        active = active_terms(coef, None if whole else False)
+        fixed = cell_tables(active, ctx, self._cells(ctx, [name for name, _, _ in active]))
         self.fixed = summed_rows(fixed, self._keys(slice(None)), self.cell, len(ctx.destinations))
         self._within = active_terms(coef, True)
         self._kept_key: tuple[bool, ...] | None = None
