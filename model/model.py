@@ -117,7 +117,7 @@ class RelocationModel(mesa.Model):
         self._year_tables: Tables = {}  # for `_parts` only (checks and tools)
         # The year's choice rows of the push's groups, and each alive firm's row in them (model.rows).
         self._rows: YearRows | None = None
-        self._row_of_firm = np.zeros(len(self.firms), dtype=np.int64)
+        self._row_of_firm = np.zeros(len(self.firms), dtype=np.int32)
         self.iv_ref = self._reference_inclusive_value()
         # Push terms that read only what never changes for a firm (its jobs), once per firm.
         steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
