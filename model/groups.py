@@ -30,6 +30,7 @@ class Groups:
     counts: np.ndarray  # (G,) firms per group
     prob: np.ndarray | None  # (G, D) P(destination) of the nested logit (None: not asked for)
     iv: np.ndarray  # (G,) inclusive value of moving at all
+    lookup: np.ndarray | None = None  # (keys,) the group of each occupied key (others undefined)
 
 
 class FirmGroups:
@@ -67,7 +68,7 @@ class FirmGroups:
             home=self.origins[occupied // (d.n_places * d.n_industries)],
             jobs=np.ones(len(occupied)),
         )
-        return Groups(lookup[keys], members, counts[occupied], None, np.empty(0))
+        return Groups(lookup[keys], members, counts[occupied], None, np.empty(0), lookup)
 
     def of(self, ctx: Context, firms: np.ndarray, parts: list[Tables], need_prob: bool = True) -> Groups:
         """Choice probabilities and inclusive values per group of the firms, from whole term tables.

@@ -115,9 +115,9 @@ class RelocationModel(mesa.Model):
         self.year = years.start - 1
         self.records: list[YearRecord] = []
         self._year_tables: Tables = {}  # for `_parts` only (checks and tools)
-        # The year's choice rows of the push's groups, and each alive firm's row in them (model.rows).
+        # The year's choice rows of the push's groups, and the row of each group key (model.rows).
         self._rows: YearRows | None = None
-        self._row_of_firm = np.zeros(len(self.firms), dtype=np.int32)
+        self._row_of_key = np.zeros(0, dtype=np.int64)
         self.iv_ref = self._reference_inclusive_value()
         # Push terms that read only what never changes for a firm (its jobs), once per firm.
         steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
@@ -206,7 +206,7 @@ class RelocationModel(mesa.Model):
 
         ctx = self._context(offered=False)
         p_move, groups = self._push(ctx, alive)
-        movers = alive[(u[0, alive] < p_move) & self._has_alternative[f.place[alive]]]
+        movers = alive[(u[0, alive] < p_move) & self._has_alternative[groups.members.place][groups.inverse]]
         stocks = self._stocks(alive, groups)
         mobility = self._mobility(alive, movers)
         order = movers[np.argsort(u[2, movers], kind="stable")]
@@ -239,7 +239,8 @@ class RelocationModel(mesa.Model):
         g = self.firm_groups.group(alive)
         self._rows = YearRows(self.config.behaviour.choice, self.nests, ctx, g.members, OFFER_TERMS)
         g.iv = self._rows.inclusive_values(ctx)
-        self._row_of_firm[alive] = g.inverse
+        assert g.lookup is not None
+        self._row_of_key = g.lookup
         eta_g = group_eta_table(coef, ctx)[g.members.place, g.members.industry]
         if coef.inclusive_value:
             eta_g = eta_g + coef.inclusive_value * (g.iv - self.iv_ref)
@@ -286,7 +287,7 @@ class RelocationModel(mesa.Model):
         f, st = self.firms, self.state
         assert self._rows is not None, "the year's push comes first"
         # The batch's firms have not moved this year: their groups are rows of the year's push.
-        rows, inverse = np.unique(self._row_of_firm[batch], return_inverse=True)
+        rows, inverse = np.unique(self._row_of_key[self.firm_groups.key[batch]], return_inverse=True)
         prob = self._rows.probabilities(self._context(offered=False), rows)
         dest = self.destinations[sample_choice(prob, u_choice, rows=inverse)]
         m = self._movers(batch)
