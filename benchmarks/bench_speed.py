@@ -8,11 +8,13 @@ apart from the years of stepping; the per-agent Mesa version
 each `--per-agent-sizes`; their ratios; a numpy floor (the model's per-firm-year
 uniforms, 4 float32 per firm drawn, and one logistic per firm deciding, nothing
 else) and the model's time as a multiple of it; and the peak memory (`VmHWM`)
-of one vectorised run at the largest size, in a fresh child process.
+of one vectorised run at the largest size, in a fresh child process; and where the time of a
+`--breakdown`-firm run goes (construction, world and levers, utilities, push, nested logit,
+settlement, records, the step's own draws), by `benchmarks.breakdown`.
 
 Run from the repository root, pinned to one core for the DESIGN §6 targets:
 
-    taskset -c 0 python -m benchmarks.bench_speed [--repeats 3] [--skip-per-agent-1e5]
+    taskset -c 0 python -m benchmarks.bench_speed [--repeats 3] [--skip-per-agent-1e5] [--breakdown 30000]
 
 Targets printed, not asserted: 1,000,000 firms ≤ 4 s in-process, peak ≤ 400 MiB,
 the whole run ≥ 20× faster than the per-agent version at 10,000 and 100,000 firms.
@@ -38,6 +40,7 @@ import mesa
 import numpy as np
 
 from benchmarks.agreement import BASELINE
+from benchmarks.breakdown import ORDER, breakdown
 from benchmarks.per_agent import PerAgentModel
 from model import RelocationModel
 from model.config import Scenario
@@ -154,6 +157,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-per-agent", action="store_true", help="time the vectorised model only")
     parser.add_argument("--skip-memory", action="store_true", help="do not measure peak memory")
     parser.add_argument("--scenario", type=Path, default=BASELINE)
+    parser.add_argument(
+        "--breakdown", type=int, default=30_000, help="firm count of the time breakdown by section (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
     args = parser.parse_args(argv)
     if args.skip_per_agent_1e5:
@@ -229,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"target {BIG} firms × {years} years ≤ {TARGET_SECONDS_1E6:g} s in-process: {t:.3f} s, "
             f"{verdict(t <= TARGET_SECONDS_1E6)}"
         )
+    if args.breakdown:
+        print_breakdown(args.scenario, args.breakdown, seed, args.repeats)
     if not args.skip_memory:
         biggest = max(args.sizes)
         mem = measure_memory(args.scenario, biggest, seed)
@@ -240,6 +248,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     sys.stdout.flush()
     return 0
+
+
+def print_breakdown(scenario_path: Path, firms: int, seed: int, repeats: int) -> None:
+    """Seconds per section of a vectorised run (benchmarks.breakdown), medians over `repeats`, and the floor."""
+    scenario = load_scenario(scenario_path, {"firms.count": firms})
+    runs = [breakdown(RelocationModel, scenario, seed) for _ in range(repeats)]
+    floor = med([numpy_floor(scenario, seed) for _ in range(repeats)])
+    total = med([r["total"] for r in runs])
+    print()
+    print(f"breakdown at {firms} firms (construction and run, exclusive time per section, medians of {repeats};")
+    print("the timed wrappers add about a microsecond per call, so the total is a little above the clean time):")
+    for section in ORDER:
+        t = med([r[section] for r in runs])
+        print(f"  {section:<22}{1000 * t:9.1f} ms  {100 * t / total:5.1f} %  {t / floor:6.1f} x floor")
+    print(f"  {'total':<22}{1000 * total:9.1f} ms  100.0 %  {total / floor:6.1f} x floor ({1000 * floor:.1f} ms)")
 
 
 def _by_size(cases: list[Case]) -> dict[int, Case]:

@@ -175,6 +175,9 @@ class Term:
     by: By
     reads: frozenset[str]
     fn: Callable[[Context], np.ndarray]
+    # True when the table depends on the world data and the destinations only (not on the
+    # year, the scenario or the levers): computed once per world per process (model.rows).
+    static: bool = False
 
     def __post_init__(self) -> None:
         unknown = self.reads - CONTEXT_FIELDS
@@ -201,8 +204,8 @@ TERMS: dict[str, Term] = {
     "agglomeration": Term("industry", _reads("jobs_by_place_industry"), _term_agglomeration),
     "focus": Term("industry", _reads("state"), _term_focus),
     "pairing": Term("home", _reads("state"), _term_pairing),
-    "ties": Term("home", _reads("state"), _term_ties),
-    "distance": Term("place", _reads("state"), _term_distance),
+    "ties": Term("home", _reads("state"), _term_ties, static=True),
+    "distance": Term("place", _reads("state"), _term_distance, static=True),
     "subsidy": Term("place_industry", _reads("offered"), _term_subsidy),
     "guidance": Term("place_industry", _reads("state"), _term_guidance),
     "supply_chain": Term("industry", _reads("state", "jobs_by_place_industry"), _term_supply_chain),

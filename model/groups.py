@@ -17,11 +17,8 @@ import numpy as np
 from model.choice import Context, Movers, NestSpec, Tables, inclusive_value, nest_values, nested_logit
 from model.choice import utilities_from_tables as utilities_of
 from model.firms import FirmArrays
+from model.rows import CHUNK_CELLS
 from model.world import WorldData
-
-# Rows of utilities evaluated at a time for the inclusive values alone: temporaries
-# of about 1 MiB stay in the cache instead of streaming (G, D) arrays through memory.
-CHUNK_CELLS = 1 << 17
 
 
 @dataclass
@@ -33,6 +30,7 @@ class Groups:
     counts: np.ndarray  # (G,) firms per group
     prob: np.ndarray | None  # (G, D) P(destination) of the nested logit (None: not asked for)
     iv: np.ndarray  # (G,) inclusive value of moving at all
+    lookup: np.ndarray | None = None  # (keys,) the group of each occupied key (others undefined)
 
 
 class FirmGroups:
@@ -56,33 +54,42 @@ class FirmGroups:
         """Refresh the keys of firms whose place changed."""
         self.key[firms] = self.keys_of(firms)
 
-    def of(self, ctx: Context, firms: np.ndarray, parts: list[Tables], need_prob: bool = True) -> Groups:
-        """Choice probabilities and inclusive values per group of the firms.
-
-        `parts` are the term tables to sum; without `need_prob` only the
-        inclusive values are computed, a block of rows at a time.
-        """
+    def group(self, firms: np.ndarray) -> Groups:
+        """The groups of the firms (in key order) and each firm's group, without choice rows (iv empty)."""
         d = self.data
         keys = self.key[firms]
         counts = np.bincount(keys, minlength=self.n_keys)
         occupied = np.flatnonzero(counts)
         lookup = np.empty(self.n_keys, dtype=np.int64)
         lookup[occupied] = np.arange(len(occupied))
-        groups = Movers(
+        members = Movers(
             industry=occupied % d.n_industries,
             place=(occupied // d.n_industries) % d.n_places,
             home=self.origins[occupied // (d.n_places * d.n_industries)],
             jobs=np.ones(len(occupied)),
         )
+        return Groups(lookup[keys], members, counts[occupied], None, np.empty(0), lookup)
+
+    def of(self, ctx: Context, firms: np.ndarray, parts: list[Tables], need_prob: bool = True) -> Groups:
+        """Choice probabilities and inclusive values per group of the firms, from whole term tables.
+
+        `parts` are the term tables to sum; without `need_prob` only the
+        inclusive values are computed, a block of rows at a time. The model's
+        years use `model.rows.YearRows` (the same values, summed once a year);
+        this is the direct form that checks and tools call.
+        """
+        g = self.group(firms)
+        groups = g.members
         if need_prob:
-            prob, iv = nested_logit(utilities_of(parts, ctx.destinations, groups), self.nests)
-            return Groups(lookup[keys], groups, counts[occupied], prob, iv)
-        iv = np.empty(len(occupied))
+            g.prob, g.iv = nested_logit(utilities_of(parts, ctx.destinations, groups), self.nests)
+            return g
+        iv = np.empty(len(g.counts))
         step = max(1, CHUNK_CELLS // max(1, len(ctx.destinations)))
-        for start in range(0, len(occupied), step):
+        for start in range(0, len(g.counts), step):
             rows = slice(start, start + step)
             block = Movers(groups.industry[rows], groups.place[rows], groups.home[rows], groups.jobs[rows])
             iv[rows] = inclusive_value(
                 nest_values(utilities_of(parts, ctx.destinations, block), self.nests), self.nests
             )
-        return Groups(lookup[keys], groups, counts[occupied], None, iv)
+        g.iv = iv
+        return g

@@ -86,16 +86,33 @@ def report_seed(model: RelocationModel) -> int:
     return model.seed
 
 
+def _reported(model: RelocationModel) -> tuple[dict[str, float], dict[str, float]]:
+    """The last record's row and the report window's metrics so far, computed once per record.
+
+    Every reporter of a DataCollector row reads one of these two dicts; building
+    them once for the row, not once per reporter, keeps `collect` from
+    recomputing the horizon over every record for each of its columns.
+    """
+    first, _last = model.config.years.report
+    if not model.records:  # nothing recorded yet: no row to read, an empty horizon
+        return {}, horizon_metrics([])
+    record = model.records[-1]
+    cached = model.__dict__.get("_reported_cache")
+    if cached is None or cached[0] is not record or cached[1] != model.year:
+        cached = (record, model.year, record.row(), horizon_metrics(in_window(model.records, (first, model.year))))
+        model.__dict__["_reported_cache"] = cached
+    return cached[2], cached[3]
+
+
 def yearly_value(name: str, model: RelocationModel) -> float:
     """The year's value of a timeseries metric (the model's last YearRecord)."""
-    return float(model.records[-1].row()[name])
+    return float(_reported(model)[0][name])
 
 
 def to_date_value(name: str, model: RelocationModel) -> float:
     """The metric over the report window so far (years.report_start up to this year): at the
     last year, the run's summary.json value; NaN-or-0 figures before the window opens."""
-    first, _last = model.config.years.report
-    return float(horizon_metrics(in_window(model.records, (first, model.year)))[name])
+    return float(_reported(model)[1][name])
 
 
 class MetricReporter(partial):  # type: ignore[type-arg]

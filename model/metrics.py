@@ -150,16 +150,26 @@ class Results:
         stocks = []
         mobility = []
         sizes, ages = band_labels(SIZE_BANDS_JOBS, "jobs"), band_labels(AGE_BANDS_YEARS, "years")
+        # Through `tolist()`: Python ints and floats of the same values, without one numpy scalar per entry.
+        places, industries = data.place_ids, data.industry_ids
         for rec in records:
+            y = rec.year
+            movers = rec.mobility.tolist()
             for i, size in enumerate(sizes):
                 for j, age in enumerate(ages):
-                    mobility.append((rec.year, size, age, float(rec.mobility[0, i, j]), float(rec.mobility[1, i, j])))
-            o, d, k, firms, jobs = rec.flows
-            for a, b, c, n, j in zip(o.astype(int), d.astype(int), k.astype(int), firms, jobs, strict=True):
-                flows.append((rec.year, data.place_ids[a], data.place_ids[b], data.industry_ids[c], float(n), float(j)))
-            for p, c in zip(*np.nonzero(rec.stocks[0]), strict=True):
-                firms, jobs = float(rec.stocks[0, p, c]), float(rec.stocks[1, p, c])
-                stocks.append((rec.year, data.place_ids[p], data.industry_ids[c], firms, jobs))
+                    mobility.append((y, size, age, movers[0][i][j], movers[1][i][j]))
+            o, d, k = (a.astype(int).tolist() for a in rec.flows[:3])
+            firms, jobs = rec.flows[3].tolist(), rec.flows[4].tolist()
+            flows += [
+                (y, places[a], places[b], industries[c], n, j)
+                for a, b, c, n, j in zip(o, d, k, firms, jobs, strict=True)
+            ]
+            p, c = np.nonzero(rec.stocks[0])
+            firms, jobs = rec.stocks[0, p, c].tolist(), rec.stocks[1, p, c].tolist()
+            stocks += [
+                (y, places[a], industries[b], n, j)
+                for a, b, n, j in zip(p.tolist(), c.tolist(), firms, jobs, strict=True)
+            ]
         report = years.report if years is not None else None
         hindcast = years.hindcast if years is not None else None
         return cls(

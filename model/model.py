@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -39,7 +39,6 @@ from model.choice import (
     logistic,
     own_eta,
     sample_choice,
-    term_parts,
     utility_tables,
 )
 from model.config import Scenario
@@ -48,6 +47,7 @@ from model.groups import FirmGroups, Groups
 from model.keywords import REPORTERS, SeedLike, resolve_seed, scenario_with
 from model.levers import build_levers
 from model.metrics import AGE_BANDS_YEARS, SIZE_BANDS_JOBS, Results, YearRecord, sparse_flows
+from model.rows import YearRows
 from model.settlement import closure_hazard, move_shock, pay_offers
 from model.state import WorldState
 from model.world import WorldData, world_for
@@ -114,16 +114,17 @@ class RelocationModel(mesa.Model):
         self.jobs_total_start = self.jobs_pk.sum(axis=1)
         self.year = years.start - 1
         self.records: list[YearRecord] = []
-        self._year_tables: Tables = {}
-        # The open offers' `offered` table and the terms that read only it, kept until an offer runs out.
-        self._offered_key: tuple[int, tuple[bool, ...]] | None = None
-        self._offered = np.zeros(0)
-        self._offer_parts: dict[str, np.ndarray] | None = None
+        self._year_tables: Tables = {}  # for `_parts` only (checks and tools)
+        # The year's choice rows of the push's groups, and the row of each group key (model.rows).
+        self._rows: YearRows | None = None
+        self._row_of_key = np.zeros(0, dtype=np.int64)
         self.iv_ref = self._reference_inclusive_value()
         # Push terms that read only what never changes for a firm (its jobs), once per firm.
         steady = own_eta(scenario.behaviour.push, _AllFirms(self.firms), steady=True)
         self._steady_z = np.broadcast_to(np.asarray(steady, dtype=float), (len(self.firms),)).copy()
-        self._size_band = _band(self.firms.jobs, SIZE_BANDS_JOBS)
+        # Each firm's size band times the number of age bands (its size never changes): `_mobility`'s key, less its age.
+        self._size_key = _band(self.firms.jobs, SIZE_BANDS_JOBS).astype(np.int16) * np.int16(len(AGE_BANDS_YEARS))
+        self._steady_hazard = closure_hazard(scenario.world.settlement, self.firms.log_productivity)  # see `_close`
         self._agent_view = AgentView()
         # One row per year, collected at the end of `step`; `mesa.batch_run` reads it.
         self.datacollector = mesa.DataCollector(model_reporters=dict(REPORTERS))
@@ -164,20 +165,24 @@ class RelocationModel(mesa.Model):
         st = WorldState(self.data, self.config)
         st.begin_year(self.config.years.start)
         st.outside_subsidy[:] = 0.0
-        ctx = Context(st, self.destinations, self.jobs_pk, st.wage, st.land, st.offered_yuan_per_job())
+        ctx = Context(st, self.destinations, self.jobs_pk, st.wage, st.land, cast(np.ndarray, None))
         firms = np.flatnonzero(self.firms.active)
         if not len(firms):
             return 0.0
-        g = self.firm_groups.of(ctx, firms, [utility_tables(self.config.behaviour.choice, ctx)], need_prob=False)
+        g = self.firm_groups.group(firms)
+        g.iv = YearRows(
+            self.config.behaviour.choice, self.nests, ctx, g.members, frozenset(), whole=True
+        ).inclusive_values(ctx)
         finite = np.isfinite(g.iv)
         return float(np.average(g.iv[finite], weights=g.counts[finite])) if finite.any() else 0.0
 
     def _parts(self, ctx: Context) -> list[Tables]:
-        """The term tables at this moment: the year's fixed ones and the within-year ones (DESIGN §2)."""
-        coef = self.config.behaviour.choice
-        if self._offer_parts is None:
-            self._offer_parts = term_parts(coef, ctx, OFFER_TERMS)
-        return [self._year_tables, utility_tables(coef, ctx, within_year=True, given=self._offer_parts)]
+        """The whole term tables at this moment: `_year_tables` (set by the caller) and the within-year ones.
+
+        For checks and tools that evaluate the rule directly (`FirmGroups.of`); the
+        model's years use `YearRows`, which gives the same values (DESIGN §2).
+        """
+        return [self._year_tables, utility_tables(self.config.behaviour.choice, ctx, within_year=True)]
 
     # --- one year ----------------------------------------------------------
 
@@ -189,18 +194,19 @@ class RelocationModel(mesa.Model):
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
         # Jobs are whole numbers, so these sums are exact in any order (a masked sum needs no copy).
         start_jobs = self.weight * np.sum(f.jobs, where=f.active)
-        born = np.flatnonzero(f.birth_year == self.year) if self.year > self.config.years.start else np.empty(0, int)
+        # Firms are stored in birth order (model.firms.draw_firms): this year's entrants are one run of rows.
+        year_key = f.birth_year.dtype.type(self.year)
+        first, n_drawn = (int(np.searchsorted(f.birth_year, year_key, side=side)) for side in ("left", "right"))
+        born = np.arange(first, n_drawn) if self.year > self.config.years.start else np.empty(0, int)
         f.active[born] = True
         self._add_jobs(born, +1.0)
         # Every firm born so far draws every year, moving or not: common random numbers.
-        n_drawn = int(np.searchsorted(f.birth_year, f.birth_year.dtype.type(self.year), side="right"))
         u = self.rng.random((DRAWS_PER_FIRM_YEAR, n_drawn), dtype=np.float32)
         alive = np.flatnonzero(f.active)
 
-        ctx = self._context()
-        self._year_tables = utility_tables(beh.choice, ctx, within_year=False)
+        ctx = self._context(offered=False)
         p_move, groups = self._push(ctx, alive)
-        movers = alive[(u[0, alive] < p_move) & self._has_alternative[f.place[alive]]]
+        movers = alive[(u[0, alive] < p_move) & self._has_alternative[groups.members.place][groups.inverse]]
         stocks = self._stocks(alive, groups)
         mobility = self._mobility(alive, movers)
         order = movers[np.argsort(u[2, movers], kind="stable")]
@@ -227,9 +233,14 @@ class RelocationModel(mesa.Model):
         η = [intercept + group terms + inclusive_value · (IV − IV_ref)] of the
         firm's group + its steady firm terms (size, computed once) + its other
         firm terms (age): the same terms `model.push.push_eta` sums. Also returns the groups.
+        The year's choice rows of the groups are kept for the batches (`model.rows.YearRows`).
         """
         coef = self.config.behaviour.push
-        g = self.firm_groups.of(ctx, alive, self._parts(ctx), need_prob=False)
+        g = self.firm_groups.group(alive)
+        self._rows = YearRows(self.config.behaviour.choice, self.nests, ctx, g.members, OFFER_TERMS)
+        g.iv = self._rows.inclusive_values(ctx)
+        assert g.lookup is not None
+        self._row_of_key = g.lookup
         eta_g = group_eta_table(coef, ctx)[g.members.place, g.members.industry]
         if coef.inclusive_value:
             eta_g = eta_g + coef.inclusive_value * (g.iv - self.iv_ref)
@@ -237,14 +248,11 @@ class RelocationModel(mesa.Model):
         eta = eta_g[g.inverse] + self._steady_z[alive] + own_eta(coef, ages, steady=False)
         return np.asarray(logistic(eta)), g
 
-    def _context(self) -> Context:
+    def _context(self, offered: bool = True) -> Context:
+        """The context at this moment; without `offered` its offers' cube is None (`YearRows` sums cells only)."""
         wage, land = effective_prices(self.state, self.jobs_pk.sum(axis=1), self.jobs_total_start)
-        # `offered` changes only when an open offer runs out: rebuilt (with the terms reading it) then only.
-        key = (self.year, tuple(offer.remaining_yuan > 0 for offer in self.state.offers))
-        if key != self._offered_key:
-            self._offered_key, self._offered = key, self.state.offered_yuan_per_job()
-            self._offer_parts = None
-        return Context(self.state, self.destinations, self.jobs_pk, wage, land, self._offered)
+        cube = self.state.offered_yuan_per_job() if offered else cast(np.ndarray, None)
+        return Context(self.state, self.destinations, self.jobs_pk, wage, land, cube)
 
     def _movers(self, firms: np.ndarray) -> Movers:
         f = self.firms
@@ -270,17 +278,18 @@ class RelocationModel(mesa.Model):
         out = np.zeros((2, *shape))
         for row, firms in enumerate((alive, movers)):
             age_band = _band(self.firms.age_years[firms], AGE_BANDS_YEARS)
-            keys = self._size_band[firms].astype(np.int64) * bands_a + age_band
+            keys = self._size_key[firms] + age_band
             out[row] = (np.bincount(keys, minlength=shape[0] * shape[1]) * self.weight).reshape(shape)
         return out
 
     def _move_batch(self, batch: np.ndarray, u_choice: np.ndarray, spend: dict[str, float]) -> np.ndarray:
         """Choose destinations for one batch (by group), pay subsidies, move jobs; return (4, n) flow entries."""
         f, st = self.firms, self.state
-        ctx = self._context()
-        g = self.firm_groups.of(ctx, batch, self._parts(ctx))
-        assert g.prob is not None
-        dest = self.destinations[sample_choice(g.prob, u_choice, rows=g.inverse)]
+        assert self._rows is not None, "the year's push comes first"
+        # The batch's firms have not moved this year: their groups are rows of the year's push.
+        rows, inverse = np.unique(self._row_of_key[self.firm_groups.key[batch]], return_inverse=True)
+        prob = self._rows.probabilities(self._context(offered=False), rows)
+        dest = self.destinations[sample_choice(prob, u_choice, rows=inverse)]
         m = self._movers(batch)
         jobs_real = self.weight * m.jobs
         received, retention = pay_offers(st.offers, m, dest, jobs_real, spend)
@@ -297,8 +306,14 @@ class RelocationModel(mesa.Model):
         """Firms that close this year; low productivity raises the hazard."""
         s = self.config.world.settlement
         f = self.firms
-        phi = f.log_productivity[candidates] + f.move_shock[candidates]
-        closed = candidates[u_close[candidates] < closure_hazard(s, phi)]
+        # A firm that never moved has no shock (phi is its own level): its hazard, computed once, is
+        # the same number. Only firms with a shock have theirs computed again.
+        hazard = self._steady_hazard[candidates]
+        shocked = np.flatnonzero(f.move_shock[candidates] != 0)
+        if len(shocked):
+            c = candidates[shocked]
+            hazard[shocked] = closure_hazard(s, f.log_productivity[c] + f.move_shock[c])
+        closed = candidates[u_close[candidates] < hazard]
         self._add_jobs(closed, -1.0)
         f.active[closed] = False
         return closed

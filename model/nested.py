@@ -20,7 +20,7 @@ push.inclusive_value ≤ 1).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,23 @@ class NestSpec:
     lambdas: np.ndarray  # (G,)
     nest_of: np.ndarray  # (D,) nest index of each destination column
     columns: tuple[np.ndarray, ...]  # per nest, its destination columns
+    # Derived: λ of each column, and where each nest starts when the nests are consecutive
+    # blocks of columns in nest order (then every nest's maximum is one `reduceat`), else None.
+    column_lambdas: np.ndarray = field(init=False, repr=False, compare=False)
+    starts: np.ndarray | None = field(init=False, repr=False, compare=False)
+    blocks: tuple[slice | np.ndarray, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_lambdas", self.lambdas[self.nest_of])
+        blocks = tuple(_block(cols) for cols in self.columns)
+        object.__setattr__(self, "blocks", blocks)
+        consecutive = (
+            all(isinstance(b, slice) for b in blocks)
+            and all(len(cols) for cols in self.columns)
+            and np.array_equal(np.concatenate(self.columns), np.arange(len(self.nest_of)))
+        )
+        starts = np.array([int(cols[0]) for cols in self.columns]) if consecutive else None
+        object.__setattr__(self, "starts", starts)
 
     @classmethod
     def of(cls, destination_kinds: Sequence[str], lambdas: dict[str, float]) -> NestSpec:
@@ -48,11 +65,16 @@ class NestSpec:
 
 
 def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    """ln Σ exp(x) along an axis, stable, −inf where every entry is −inf."""
-    m = np.max(x, axis=axis, keepdims=True)
+    """ln Σ exp(x) along an axis, stable, −inf where every entry is −inf.
+
+    Written with the ufuncs' own methods (`np.maximum.reduce`, `np.add.reduce`): the
+    same operations as `np.max` / `np.sum`, without their Python wrappers, which
+    cost more than the arithmetic on the small arrays of a batch.
+    """
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
     safe = np.where(np.isfinite(m), m, 0.0)
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - safe), axis=axis)) + np.squeeze(safe, axis=axis)
+        out = np.log(np.add.reduce(np.exp(x - safe), axis=axis)) + np.squeeze(safe, axis=axis)
     return np.where(np.isfinite(np.squeeze(m, axis=axis)), out, -np.inf)
 
 
@@ -64,12 +86,32 @@ def _block(cols: np.ndarray) -> slice | np.ndarray:
 
 
 def nest_values(v: np.ndarray, spec: NestSpec) -> np.ndarray:
-    """(n, G) inclusive value IV_g of every nest for every row of utilities v (n, D)."""
-    scaled = v / spec.lambdas[spec.nest_of][None, :]
-    iv_g = np.full((v.shape[0], len(spec.names)), -np.inf)
-    for g, cols in enumerate(spec.columns):
-        iv_g[:, g] = _logsumexp(scaled[:, _block(cols)], axis=1)
-    return iv_g
+    """(n, G) inclusive value IV_g of every nest for every row of utilities v (n, D).
+
+    When the nests are consecutive column blocks (`spec.starts`), all nests are
+    done at once: one maximum per nest by `reduceat` (a maximum is exact in any
+    order), one exp over all columns, one sum per nest over its block. Every
+    element goes through the same operations as in the nest-by-nest loop, and
+    each nest's sum is the same reduction over the same row segment, so the
+    values are the same bit for bit (tests/test_choice.py checks both ways).
+    """
+    scaled = v / spec.column_lambdas[None, :]
+    if spec.starts is None or not v.shape[0]:
+        iv_g = np.full((v.shape[0], len(spec.names)), -np.inf)
+        for g, block in enumerate(spec.blocks):
+            iv_g[:, g] = _logsumexp(scaled[:, block], axis=1)
+        return iv_g
+    m = np.maximum.reduceat(scaled, spec.starts, axis=1)
+    finite = np.isfinite(m)
+    safe = np.where(finite, m, 0.0)
+    e = np.subtract(scaled, safe[:, spec.nest_of], out=scaled)  # in place: `scaled` is this function's own
+    np.exp(e, out=e)
+    sums = np.empty(m.shape)
+    for g, block in enumerate(spec.blocks):
+        np.add.reduce(e[:, block], axis=1, out=sums[:, g])
+    with np.errstate(divide="ignore"):
+        out = np.log(sums) + safe
+    return np.where(finite, out, -np.inf)
 
 
 def inclusive_value(iv_g: np.ndarray, spec: NestSpec) -> np.ndarray:
@@ -81,12 +123,17 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
     """(P(j) of every row and column (n, D), IV of every row (n,)) for utilities v (n, D)."""
     iv_g = nest_values(v, spec)
     iv = inclusive_value(iv_g, spec)
-    lam = spec.lambdas[spec.nest_of][None, :]
+    lam = spec.column_lambdas[None, :]
     # (λ_g − 1) IV_g of each column's nest; 0 where the nest is empty for the row (its columns are −inf anyway)
     correction = ((spec.lambdas[None, :] - 1.0) * np.where(np.isfinite(iv_g), iv_g, 0.0))[:, spec.nest_of]
+    # The same operations as `where(isfinite(logp), exp(minimum(logp, 0)), 0)`, in place on one array.
+    logp = v / lam
     with np.errstate(invalid="ignore"):
-        logp = v / lam + correction - iv[:, None]
-    prob = np.where(np.isfinite(logp), np.exp(np.minimum(logp, 0.0)), 0.0)
+        logp += correction
+        logp -= iv[:, None]
+    excluded = ~np.isfinite(logp)
+    prob = np.exp(np.minimum(logp, 0.0, out=logp), out=logp)
+    prob[excluded] = 0.0
     return prob, iv
 
 

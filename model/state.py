@@ -81,13 +81,19 @@ class WorldState:
         self.outside_subsidy = np.where(d.kinds == "outside_city", level, 0.0)
         self.offers = []
 
-    def offered_yuan_per_job(self) -> np.ndarray:
-        """(P_from, K, P_to): all per-job offers whose budget is not yet spent."""
+    def offered_yuan_per_job(self, cells: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(P_from, K, P_to): all per-job offers whose budget is not yet spent.
+
+        With `cells` = (places, industries) of n cells, only those rows, as (n, 1, P_to):
+        the same sums element by element, without building the whole cube (model.rows).
+        """
         n_p, n_k = self.data.n_places, self.data.n_industries
-        total = np.broadcast_to(self.outside_subsidy, (n_p, n_k, n_p)).copy()
+        shape = (n_p, n_k, n_p) if cells is None else (len(cells[0]), 1, n_p)
+        total = np.broadcast_to(self.outside_subsidy, shape).copy()
         for offer in self.offers:
             if offer.remaining_yuan > 0:
-                total = total + offer.yuan_per_job
+                grid = offer.yuan_per_job if cells is None else offer.yuan_per_job[cells][:, None, :]
+                total = total + grid
         return total
 
 
