@@ -116,3 +116,23 @@ def test_a_kill_while_plot_redraws_leaves_a_complete_folder(tmp_path: Path, phas
     assert redraw.returncode == 0
     assert _complete_set(out / "small") == before
     assert sorted(p.name for p in (out / "small" / "runs").iterdir()) == runs, "plot keeps the runs"
+
+
+def test_plot_carries_a_users_link_over_as_a_link_and_refuses_to_replace_one_in_plots(tmp_path: Path) -> None:
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(SMALL_YAML, encoding="utf-8")
+    out = tmp_path / "out"
+    run = [sys.executable, "run.py", "run", str(scenario), "--out", str(out), "-q", "--seed", "1"]
+    assert subprocess.run(run, cwd=ROOT, timeout=HANG_GUARD_S).returncode == 0
+    big = tmp_path / "big"
+    (big / "inner").mkdir(parents=True)
+    (big / "inner" / "data.bin").write_bytes(b"x" * 1000)
+    (out / "small" / "mine").symlink_to(big)  # beside what plot replaces: carried over as a link
+    plot = [sys.executable, "run.py", "plot", str(out / "small"), "-q"]
+    assert subprocess.run(plot, cwd=ROOT, timeout=HANG_GUARD_S).returncode == 0
+    assert (out / "small" / "mine").is_symlink() and (out / "small" / "mine").resolve() == big.resolve()
+    assert (big / "inner" / "data.bin").read_bytes() == b"x" * 1000
+    (out / "small" / "plots" / "mine").symlink_to(big)  # inside what plot replaces: refused, kept
+    refused = subprocess.run(plot, cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert refused.returncode == 2 and "plots/mine was not written by relocsim" in refused.stderr
+    assert (out / "small" / "plots" / "mine").is_symlink()

@@ -172,6 +172,18 @@ class ResultFolder:
             return None
         return doc if isinstance(doc, dict) else None
 
+    def refuse_foreign(self, within: Collection[str] | None = None) -> None:
+        """Exit 2 naming a file relocsim did not write that a publish would remove (only under `within`, if given)."""
+        strays = [f for f in self.foreign() if within is None or f.split("/")[0] in within]
+        if strays:  # ours, but with files in it that are not: a rerun would delete them
+            raise InputError(
+                "command line",
+                "--out",
+                f"{self.path / strays[0]} was not written by relocsim (a rerun would delete it)"
+                + (f", nor {len(strays) - 1} more" if len(strays) > 1 else ""),
+                "move it out of the folder, or --name NAME for another folder",
+            )
+
     def foreign(self) -> list[str]:
         """Entries relocsim did not write: not in the manifest's `files` (or, with no manifest, not `runs/`), links,
         and anything but regular files inside its subfolders. A rerun would delete them."""
@@ -214,15 +226,7 @@ class ResultFolder:
         """
         owner = self.owner()
         if owner is not None:
-            strays = self.foreign()
-            if strays:  # ours, but with files in it that are not: a rerun would delete them
-                raise InputError(
-                    "command line",
-                    "--out",
-                    f"{self.path / strays[0]} was not written by relocsim (a rerun would delete it)"
-                    + (f", nor {len(strays) - 1} more" if len(strays) > 1 else ""),
-                    "move it out of the folder, or --name NAME for another folder",
-                )
+            self.refuse_foreign()
         if owner is None:
             visible = [p.name for p in self.path.iterdir() if not p.name.startswith(".")]
             if visible:  # never replaced, not even with --overwrite: it is not ours
@@ -298,9 +302,15 @@ def _remove(path: Path) -> None:
 
 
 def _link_copy(source: Path, target: Path) -> None:
-    """An entry carried over into the new folder: hard links (no bytes copied), a copy across file systems."""
-    if source.is_dir():
-        shutil.copytree(source, target, copy_function=_link_or_copy)
+    """An entry carried over into the new folder: hard links (no bytes copied), a copy across file systems.
+
+    A link is carried over as a link, never followed: a user's link to a large
+    folder inside a result folder must not be copied into it.
+    """
+    if source.is_symlink():
+        target.symlink_to(source.readlink())
+    elif source.is_dir():
+        shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
     else:
         _link_or_copy(source, target)
 

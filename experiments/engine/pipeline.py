@@ -163,4 +163,5 @@ def redraw(folder: Path) -> list[str]:
     report = report_of(command)
     rf = ResultFolder(folder.parent, folder.name)
     with rf.locked():
+        rf.refuse_foreign(within=report.drawn)  # what a redraw replaces holds nothing of the user's
         return rf.publish(lambda tmp: _draw(report, folder, tmp), only=set(report.drawn))
