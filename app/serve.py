@@ -128,10 +128,10 @@ def serve(host: str, port: int, folders: Sequence[Path] = ()) -> int:
         )
     env = {**os.environ, **OFFLINE_ENV, FOLDERS_ENV: os.pathsep.join(str(f) for f in allowed)}
     print(f"relocsim app: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    proc = subprocess.Popen(solara_command(host, port), env=env, preexec_fn=_die_with_parent)
     try:
-        proc = subprocess.Popen(solara_command(host, port), env=env, preexec_fn=_die_with_parent)
         code = proc.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C reaches the server too (one process group); SIGTERM only us: pass it on
         with contextlib.suppress(ProcessLookupError):
             proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
