@@ -174,7 +174,9 @@ class ResultFolder:
 
     def refuse_foreign(self, within: Collection[str] | None = None) -> None:
         """Exit 2 naming a file relocsim did not write that a publish would remove (only under `within`, if given)."""
-        strays = [f for f in self.foreign() if within is None or f.split("/")[0] in within]
+        strays = self.foreign()
+        if within is not None:  # the entries `within` are named by the report itself: only what is inside them counts
+            strays = [f for f in strays if f.split("/")[0] in within and ("/" in f or (self.path / f).is_symlink())]
         if strays:  # ours, but with files in it that are not: a rerun would delete them
             raise InputError(
                 "command line",
