@@ -29,7 +29,6 @@ import ctypes
 import errno
 import fcntl
 import glob
-import json
 import os
 import shutil
 import stat
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.engine.pool import Fault
-from experiments.engine.store import RUNS_DIR, RunStore
+from experiments.engine.store import RUNS_DIR, RunStore, read_mapping
 from model.errors import InputError
 
 MANIFEST = "manifest.json"
@@ -158,19 +157,12 @@ class ResultFolder:
                     entry.name == ".lock" and entry.is_file()
                 ):
                     entry.unlink(missing_ok=True)
-        for sibling in [
-            *self._aside("publish"),
-            *self._aside("old"),
-            *self.out.glob(f".{glob.escape(self.name)}.tmp-*"),
-        ]:
-            shutil.rmtree(sibling, ignore_errors=True)
+        for kind in ("publish", "old", "tmp"):  # tmp: beside it, from versions before this one
+            for sibling in self._aside(kind):
+                shutil.rmtree(sibling, ignore_errors=True)
 
     def manifest(self) -> dict[str, Any] | None:
-        try:
-            doc = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return doc if isinstance(doc, dict) else None
+        return read_mapping(self.path / MANIFEST)
 
     def refuse_foreign(self, within: Collection[str] | None = None) -> None:
         """Exit 2 naming a file relocsim did not write that a publish would remove (only under `within`, if given)."""
@@ -209,13 +201,7 @@ class ResultFolder:
     def owner(self) -> dict[str, Any] | None:
         """Whose folder it is: the state of its runs (the last command that worked on it), else its manifest."""
         state = self.store.read_state()
-        if state is not None:
-            return state
-        try:
-            doc = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return doc if isinstance(doc, dict) else None
+        return state if state is not None else self.manifest()
 
     def claim(self, command: str, fingerprint: str, *, overwrite: bool, resume: bool) -> dict[str, Any] | None:
         """Make the folder this command's, or refuse; return the recorded run state when resuming.

@@ -185,6 +185,15 @@ def _numbers(mapping: Any) -> bool:
     return isinstance(mapping, dict) and all(isinstance(k, str) and _is_number(v) for k, v in mapping.items())
 
 
+def read_mapping(path: Path) -> dict[str, Any] | None:
+    """A JSON file holding a mapping, or None when it is missing, unreadable or anything else (a state, a manifest)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a whole file or nothing: a hidden sibling renamed onto the path."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -238,11 +247,7 @@ class RunStore:
                     path.unlink()
 
     def read_state(self) -> dict[str, Any] | None:
-        try:
-            state = json.loads((self.root / STATE_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return state if isinstance(state, dict) else None
+        return read_mapping(self.root / STATE_FILE)
 
     def write_state(self, state: dict[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
