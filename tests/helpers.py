@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +67,20 @@ def one_year_everyone_moves(firms: int, choice: dict[str, float], nests: dict[st
     if nests is not None:
         overrides["behaviour.nests"] = nests
     return scenario(overrides)
+
+
+def world_of_places(folder: Path, keep: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+    """The shipped places.csv with only the rows `keep` takes, and empty ties and industry bases (so that no row
+    names a place that is gone), written into `folder`: the scenario's `world.data` for them."""
+    with (ROOT / "model" / "data" / "places.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if keep(r)]
+    with (folder / "places.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for name, header in (
+        ("ties", "origin,destination,strength,source"),
+        ("industry_base", "place,industry,jobs,source"),
+    ):
+        (folder / f"{name}.csv").write_text(header + "\n", encoding="utf-8")
+    return {name: str(folder / f"{name}.csv") for name in ("places", "ties", "industry_base")}

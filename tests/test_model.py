@@ -256,29 +256,16 @@ def test_closure_rises_with_thin_clusters() -> None:
 
 def test_a_firm_with_no_other_destination_stays(tmp_path) -> None:
     """With a single allowed destination, firms already there cannot move (and nothing breaks)."""
-    import csv
+    from tests.helpers import world_of_places
 
-    from tests.helpers import ROOT
-
-    src = ROOT / "model" / "data" / "places.csv"
-    with src.open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["kind"] == "origin" or r["id"] == "suzhou_suqian"]
-    with (tmp_path / "places.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    for name, header in (
-        ("ties.csv", "origin,destination,strength,source"),
-        ("industry_base.csv", "place,industry,jobs,source"),
-    ):
-        (tmp_path / name).write_text(header + "\n", encoding="utf-8")
+    data = world_of_places(tmp_path, lambda r: r["kind"] == "origin" or r["id"] == "suzhou_suqian")
     sc = scenario(
         {
             "firms.count": 2_000,
             "behaviour.push.intercept": 50.0,
             "firms.entry.rate_per_year": 0.0,
             "years": {"start": 2023, "end": 2025},
-            "world.data": {k: str(tmp_path / f"{k}.csv") for k in ("places", "ties", "industry_base")},
+            "world.data": data,
         }
     )
     res = simulate(sc, 1)

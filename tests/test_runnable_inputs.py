@@ -20,6 +20,7 @@ from model import simulate
 from model.config import LAMBDA_MIN
 from model.scenario import load_scenario
 from tests.conftest import ROOT, CliResult
+from tests.helpers import world_of_places
 
 EXTREME = """\
 name: extreme
@@ -66,17 +67,7 @@ def test_a_lambda_below_the_schema_minimum_is_refused(tmp_path: Path, cli: Calla
 def test_a_world_without_a_destination_is_refused_by_validate(
     tmp_path: Path, cli: Callable[..., CliResult], world: str, fragment: str
 ) -> None:
-    with (ROOT / "model" / "data" / "places.csv").open(encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["kind"] in ("origin", "north_park")]
-    with (tmp_path / "places.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    for name, header in (
-        ("ties.csv", "origin,destination,strength,source"),
-        ("industry_base.csv", "place,industry,jobs,source"),
-    ):
-        (tmp_path / name).write_text(header + "\n", encoding="utf-8")  # no row may name a place that is gone
+    world_of_places(tmp_path, lambda r: r["kind"] in ("origin", "north_park"))  # no other Jiangsu place
     world = world.replace(
         "data: {places: places.csv}", "data: {places: places.csv, ties: ties.csv, industry_base: industry_base.csv}"
     )
