@@ -9,6 +9,7 @@ another command's folder.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -39,26 +40,28 @@ def _in(name: str, packages: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in packages)
 
 
-def _all_imports(path: Path) -> set[str]:
-    """Project modules the module imports anywhere, inside functions too (only TYPE_CHECKING blocks excepted):
-    a deferred import runs when the function does, so a loop through it is a loop at run time."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {
-        id(sub)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for sub in ast.walk(node)
-    }
+def imported(nodes: Iterable[ast.AST]) -> set[str]:
+    """The project modules these nodes import (`import a.b`, `from a import b` gives a and a.b)."""
     found: set[str] = set()
-    for sub in ast.walk(tree):
-        if id(sub) in skipped:
-            continue
+    for sub in nodes:
         if isinstance(sub, ast.Import):
             found.update(a.name for a in sub.names)
         elif isinstance(sub, ast.ImportFrom) and sub.module and sub.level == 0:
             found.add(sub.module)
             found.update(f"{sub.module}.{a.name}" for a in sub.names)
     return {m for m in found if m in MODULES}
+
+
+def _type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Project modules the module imports anywhere, inside functions too (only TYPE_CHECKING blocks excepted):
+    a deferred import runs when the function does, so a loop through it is a loop at run time."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {id(sub) for node in ast.walk(tree) if _type_checking(node) for sub in ast.walk(node)}
+    return imported(sub for sub in ast.walk(tree) if id(sub) not in skipped)
 
 
 def _strings_naming_modules(path: Path) -> set[str]:
@@ -75,18 +78,11 @@ def _strings_naming_modules(path: Path) -> set[str]:
 
 def _top_level_imports(path: Path) -> set[str]:
     """Project modules imported when the module is imported (not inside functions or TYPE_CHECKING)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            continue
-        for sub in ast.walk(node) if isinstance(node, ast.Try | ast.If) else [node]:
-            if isinstance(sub, ast.Import):
-                found.update(a.name for a in sub.names)
-            elif isinstance(sub, ast.ImportFrom) and sub.module and sub.level == 0:
-                found.add(sub.module)
-                found.update(f"{sub.module}.{a.name}" for a in sub.names)
-    return {m for m in found if m in MODULES}
+    nodes: list[ast.AST] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if not _type_checking(node):
+            nodes += ast.walk(node) if isinstance(node, ast.Try | ast.If) else [node]
+    return imported(nodes)
 
 
 @pytest.mark.parametrize("name", sorted(MODULES), ids=str)

@@ -20,21 +20,14 @@ import pytest
 from experiments.engine.report import Report
 from experiments.registry import EXPERIMENTS, report_of
 from tests.test_layout import COMMANDS as COMMAND_FOLDERS
-from tests.test_layout import MODULES
+from tests.test_layout import MODULES, imported
 
 REPORT_SIDE = ("report", "read", "figures", "fit_figures", "sections")  # a command folder's report modules
 
 
 def _every_import(path: Path) -> set[str]:
     """Project modules a module imports anywhere in its code (functions and TYPE_CHECKING blocks included)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names)
-    return {m for m in found if m in MODULES}
+    return imported(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
 
 
 GRAPH = {name: _every_import(path) for name, path in MODULES.items()}
