@@ -14,8 +14,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -26,6 +24,7 @@ from typing import Any, Literal
 
 from experiments.engine.faults import IN_FLIGHT_PER_WORKER
 from experiments.engine.faults import Fault as Fault  # re-exported: the pipeline and tests name it here
+from experiments.engine.prestart import start_helpers
 from experiments.engine.progress import progress_bar
 from experiments.engine.store import RunRecord, RunStore, Task
 from model.errors import InputError
@@ -33,7 +32,6 @@ from model.errors import InputError
 logger = logging.getLogger(__name__)
 
 EngineKind = Literal["local", "dask"]
-TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 @dataclass(frozen=True)
@@ -58,33 +56,6 @@ class EngineOptions:
             scheduler_address(self.scheduler)
 
 
-def _start_helpers_deaf_to_ctrl_c() -> None:
-    """Start multiprocessing's fork server and resource tracker now, with SIGINT ignored, which they keep.
-
-    A terminal's Ctrl-C goes to the whole process group: a fork server still
-    importing the model printed a 10-40 line KeyboardInterrupt traceback. A
-    signal ignored at exec stays ignored in the child (Python installs its
-    Ctrl-C handler only where SIGINT is not ignored), and so in the workers
-    it forks; they end with the command instead (experiments.engine.worker).
-    The resource tracker (started with our -W options) warns of "leaked
-    semaphores" when it outlives a killed command; it cleans them, so that
-    warning is silenced. Main thread only (signal handlers are set there).
-    """
-    if TRACKER_QUIET not in sys.warnoptions:
-        sys.warnoptions.append(TRACKER_QUIET)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["experiments.engine.worker"])
-    if threading.current_thread() is not threading.main_thread():
-        return
-    from multiprocessing import forkserver
-
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        forkserver.ensure_running()  # starts the resource tracker first
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 @dataclass(frozen=True)
 class RunStats:
     executed: int
@@ -106,7 +77,7 @@ class Engine:
     def __enter__(self) -> Engine:
         self.options.check()
         if self.options.engine == "local" and self.options.workers > 1:
-            _start_helpers_deaf_to_ctrl_c()
+            start_helpers()
             self._starting = threading.Thread(target=self._start_pool, name="relocsim-pool-start", daemon=True)
             self._starting.start()
         return self
