@@ -15,13 +15,15 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
+from experiments.engine.batching import BatchSizer
 from experiments.engine.faults import IN_FLIGHT_PER_WORKER
 from experiments.engine.faults import Fault as Fault  # re-exported: the pipeline and tests name it here
 from experiments.engine.prestart import start_helpers
@@ -41,6 +43,7 @@ class EngineOptions:
     scheduler: str | None = None
     progress: bool = True
     connect_timeout_s: float = 10.0
+    batch: int | None = None  # runs per submission to a local pool worker; None: sized from the runs' times
 
     def check(self) -> None:
         """Usage errors found before anything runs, the scheduler's address included."""
@@ -171,23 +174,32 @@ class Engine:
             yield execute(task, on_year)
 
     def _local(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
+        """Batches of tasks to the pool, at most `IN_FLIGHT_PER_WORKER` per worker; each record yielded on its own."""
         from experiments.engine import worker_entry  # a light module the pool can pickle by name
 
         pool = self._pool_ready()
-        limit = self.options.workers * IN_FLIGHT_PER_WORKER
-        pending = iter(todo)
-        running = {pool.submit(worker_entry.execute, t) for _, t in zip(range(limit), pending, strict=False)}
+        sizer = BatchSizer(self.options.workers, self.options.batch)
+        pending = deque(todo)
+        running: set[Future[list[RunRecord]]] = set()
+
+        def submit() -> None:
+            batch = [pending.popleft() for _ in range(sizer.size(len(pending)))]
+            running.add(pool.submit(worker_entry.execute_batch, batch))
+
+        while pending and len(running) < self.options.workers * IN_FLIGHT_PER_WORKER:
+            submit()
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 try:
-                    record: RunRecord = future.result()
+                    records = future.result()
                 except BrokenProcessPool:
                     raise Fault("a worker process died (out of memory, or killed); rerun with --resume") from None
-                yield record
-                nxt = next(pending, None)
-                if nxt is not None:
-                    running.add(pool.submit(worker_entry.execute, nxt))
+                for record in records:
+                    sizer.observe(record.wall_seconds)
+                if pending:
+                    submit()  # before the records are stored: the worker is not kept waiting
+                yield from records
 
     def _dask(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
         from experiments.engine.cluster import dask_records
