@@ -45,6 +45,11 @@ class EngineOptions:
     connect_timeout_s: float = 10.0
     batch: int | None = None  # runs per submission to a local pool worker; None: sized from the runs' times
 
+    @property
+    def runs_elsewhere(self) -> bool:
+        """Runs go to other processes (a local pool or Dask); with one local worker they run in the command."""
+        return self.engine == "dask" or self.workers > 1
+
     def check(self) -> None:
         """Usage errors found before anything runs, the scheduler's address included."""
         if self.engine == "dask" and not self.scheduler:
