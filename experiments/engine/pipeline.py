@@ -8,7 +8,7 @@
 4. The master seed (experiments.engine.seeds), the tasks, and `runs/state.json`.
 5. The engine runs what is not finished; every run is stored as it completes.
    When the runs go to other processes, the command imports what its draw
-   will need meanwhile (experiments.engine.warm).
+   and summary will need meanwhile (experiments.engine.warm).
 6. Failed runs stop here (exit 1, one line, the runs kept for `--resume`).
 7. The experiment writes its tables, the command's report (its registry
    entry names the class, experiments.engine.report.Report) draws the
@@ -36,7 +36,7 @@ from experiments.engine.report import Report
 from experiments.engine.seeds import master_seed
 from experiments.engine.store import digest
 from experiments.engine.tables import write_json
-from experiments.engine.warm import DrawAhead
+from experiments.engine.warm import ReportAhead
 from experiments.registry import EXPERIMENTS, experiment_class, report_of
 from model.errors import InputError, short
 
@@ -75,7 +75,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
             state = folder.claim(command, fingerprint, overwrite=args.overwrite, resume=args.resume)
             seed, source = master_seed(args.seed, exp.declared_seeds(), state)
             tasks = exp.plan(seed)
-            ahead = DrawAhead(command) if engine.options.runs_elsewhere and not args.no_plots else None
+            ahead = ReportAhead.of(command, engine.options.runs_elsewhere, args)
             folder.store.write_state(
                 {"command": command, "fingerprint": fingerprint, "master_seed": seed, "seed_source": source}
             )
@@ -106,7 +106,8 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
                 write_json(tmp / MANIFEST, doc)
 
             folder.publish(build)
-    return Outcome(folder.path, summary(command, folder.path))
+    quiet = getattr(args, "quiet", False)  # -q prints no summary, so none is read (its report imports matplotlib)
+    return Outcome(folder.path, [] if quiet else summary(command, folder.path))
 
 
 @contextlib.contextmanager
