@@ -42,6 +42,21 @@ def cpu_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
+def wait_idle(limit_s: float, window_s: float = 2.0, max_cores: float = 0.1) -> float:
+    """Wait until other processes use at most `max_cores` over a `window_s` window (or `limit_s` passed).
+
+    Returns the cores in use over the last window: on a shared machine a pair of
+    timings is comparable only if the machine was quiet when it started.
+    """
+    deadline = time.monotonic() + limit_s
+    while True:
+        before = cpu_busy_seconds()
+        time.sleep(window_s)
+        cores = (cpu_busy_seconds() - before) / window_s
+        if cores <= max_cores or time.monotonic() >= deadline:
+            return cores
+
+
 def proc_stat(pid: int) -> tuple[int, float] | None:
     """(parent pid, CPU seconds used) of a live process, or None."""
     try:
