@@ -35,7 +35,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.proc import Timed, command_text, load_note, run_command, wait_idle
+from benchmarks.proc import ROOT, Timed, command_text, load_note, run_command, wait_idle
 
 SCENARIOS = ("scenarios/baseline.yaml", "scenarios/talent.yaml", "scenarios/relocation_aid.yaml")
 TABLES = ("comparison.csv", "timeseries.csv", "decision.csv")
@@ -69,7 +69,8 @@ def measure(tmp: Path, args: argparse.Namespace, plots: bool, digests: set[str])
             wait_idle(args.wait_idle)
         for w in WORKERS if r % 2 == 0 else tuple(reversed(WORKERS)):
             out = tmp / f"{'plots' if plots else 'noplots'}-w{w}-r{r}"
-            t = run_command(command(out, w, args.firms, args.replications, plots), out / "bench" / "runs")
+            cmd = command(out, w, args.firms, args.replications, plots)
+            t = run_command(cmd, out / "bench" / "runs", cwd=args.checkout)
             timed[w].append(t)
             digests.add(tables_digest(out / "bench"))
             print(
@@ -109,6 +110,9 @@ def main() -> int:
     parser.add_argument("--firms", type=int, default=30_000)
     parser.add_argument("--replications", type=int, default=10)
     parser.add_argument(
+        "--checkout", type=Path, default=ROOT, help="run the commands of another checkout (before/after a change)"
+    )
+    parser.add_argument(
         "--wait-idle", type=float, default=0.0, metavar="S", help="before each pair, wait up to S s for a quiet machine"
     )
     which = parser.add_mutually_exclusive_group()
@@ -118,6 +122,7 @@ def main() -> int:
     # as a user's Python runs: bytecode caches written and reused (a session may turn them off)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     print(f"start: {load_note()} on {os.cpu_count()} CPUs; {args.repeats} repeats, W=1 and W=2 interleaved")
+    print(f"checkout: {args.checkout}")
     digests: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="relocsim-bench-workers-") as name:
         tmp = Path(name)

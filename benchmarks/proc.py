@@ -183,14 +183,14 @@ def command_text(args: Sequence[str]) -> str:
     return "python " + shlex.join(args)
 
 
-def run_command(args: Sequence[str], runs_dir: Path, memory: bool = False) -> Timed:
-    """Start `python ARGS` in the repository root, poll its process tree until it exits, time it."""
+def run_command(args: Sequence[str], runs_dir: Path, memory: bool = False, cwd: Path = ROOT) -> Timed:
+    """Start `python ARGS` in the repository root (or `cwd`), poll its process tree until it exits, time it."""
     watch = Watch()
     busy0, self0 = cpu_busy_seconds(), time.process_time()
     start_wall = time.time()  # run files' mtimes are wall-clock
     start = time.perf_counter()
     with tempfile.TemporaryFile() as log:  # not a pipe: nobody reads it while the command runs
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         watch.root = proc.pid
         while proc.poll() is None:
             _look(watch, proc.pid, runs_dir, start, memory)
