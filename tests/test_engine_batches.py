@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from experiments.engine.batching import BATCH_SECONDS, MAX_BATCH, BatchSizer
 from experiments.engine.pool import Engine, EngineOptions
 from experiments.engine.prestart import for_command
 from experiments.engine.store import RunRecord, RunStore, Task
+from experiments.engine.warm import prepare_report, report_ahead
 from model.seeds import replication_seeds
 from tests.conftest import CliResult, read_json
 from tests.helpers import shipped
@@ -234,6 +237,38 @@ def test_resume_of_a_batched_command_runs_only_the_missing_runs(
 
 
 # --- start-up -----------------------------------------------------------------------------------------------
+
+
+def test_the_wait_for_the_pool_runs_the_commands_own_preparation_in_its_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow_start = Engine._start_pool
+
+    def slower(engine: Engine) -> None:
+        time.sleep(0.5)  # a pool still starting when the command first needs it, as after a fresh launch
+        slow_start(engine)
+
+    monkeypatch.setattr(Engine, "_start_pool", slower)
+    seen: list[bool] = []
+
+    def prepare() -> None:
+        seen.append(threading.current_thread() is threading.main_thread())
+
+    with Engine(options(), while_starting=prepare) as engine:
+        engine.run(tasks(3), RunStore(tmp_path / "two"))
+        engine.run(tasks(3, firms=400), RunStore(tmp_path / "again"))
+    assert seen == [True], "once, in the command's own thread"
+    with Engine(options(workers=1), while_starting=prepare) as engine:
+        engine.run(tasks(2), RunStore(tmp_path / "one"))
+    assert seen == [True], "no pool, no wait: one worker runs in the command"
+
+
+def test_the_report_is_prepared_only_when_something_will_read_it() -> None:
+    args = argparse.Namespace
+    assert report_ahead("compare", args(no_plots=True, quiet=True)) is None
+    assert report_ahead("compare", args(no_plots=True, quiet=False)) is not None
+    assert report_ahead("compare", args(no_plots=False, quiet=True)) is not None
+    prepare_report("no such command", figures=True)  # a failure is left for the draw to report
 
 
 def test_the_fork_server_is_started_early_only_for_a_local_pool(monkeypatch: pytest.MonkeyPatch) -> None:

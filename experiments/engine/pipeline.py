@@ -1,14 +1,14 @@
 """The one pipeline every experiment command runs through.
 
 1. The engine opens (a local pool starts in the background; its fork server
-   was started as soon as the command line was parsed, experiments.engine.prestart).
+   was started as soon as the command line was parsed, experiments.engine.prestart;
+   while the command waits for it, it imports what its report will need,
+   experiments.engine.warm).
 2. The experiment reads and checks its inputs; the output folder is checked.
 3. The folder is locked and claimed for this command and these inputs (or the
    command is refused, exit 2); without `--resume` its old runs are cleared.
 4. The master seed (experiments.engine.seeds), the tasks, and `runs/state.json`.
 5. The engine runs what is not finished; every run is stored as it completes.
-   When the runs go to other processes, the command imports what its draw
-   and summary will need meanwhile (experiments.engine.warm).
 6. Failed runs stop here (exit 1, one line, the runs kept for `--resume`).
 7. The experiment writes its tables, the command's report (its registry
    entry names the class, experiments.engine.report.Report) draws the
@@ -36,7 +36,7 @@ from experiments.engine.report import Report
 from experiments.engine.seeds import master_seed
 from experiments.engine.store import digest
 from experiments.engine.tables import write_json
-from experiments.engine.warm import ReportAhead
+from experiments.engine.warm import report_ahead
 from experiments.registry import EXPERIMENTS, experiment_class, report_of
 from model.errors import InputError, short
 
@@ -66,7 +66,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
     started_at, t0 = time.time(), time.perf_counter()
     if args.overwrite and args.resume:
         raise InputError("command line", "--overwrite", "given together with --resume", "one of the two")
-    with Engine(engine_options(args)) as engine:
+    with Engine(engine_options(args), while_starting=report_ahead(command, args)) as engine:
         exp = cls(args)
         folder = ResultFolder(args.out, args.name or exp.default_name())
         folder.check()
@@ -75,7 +75,6 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
             state = folder.claim(command, fingerprint, overwrite=args.overwrite, resume=args.resume)
             seed, source = master_seed(args.seed, exp.declared_seeds(), state)
             tasks = exp.plan(seed)
-            ahead = ReportAhead.of(command, engine.options.runs_elsewhere, args)
             folder.store.write_state(
                 {"command": command, "fingerprint": fingerprint, "master_seed": seed, "seed_source": source}
             )
@@ -96,8 +95,6 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
             }
 
             def build(tmp: Path) -> None:
-                if ahead is not None:
-                    ahead.join()
                 extra = exp.analyse(tasks, folder.store, tmp)
                 if not args.no_plots:
                     draw(command, tmp)

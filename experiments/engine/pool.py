@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -45,11 +45,6 @@ class EngineOptions:
     connect_timeout_s: float = 10.0
     batch: int | None = None  # runs per submission to a local pool worker; None: sized from the runs' times
 
-    @property
-    def runs_elsewhere(self) -> bool:
-        """Runs go to other processes (a local pool or Dask); with one local worker they run in the command."""
-        return self.engine == "dask" or self.workers > 1
-
     def check(self) -> None:
         """Usage errors found before anything runs, the scheduler's address included."""
         if self.engine == "dask" and not self.scheduler:
@@ -74,8 +69,11 @@ class RunStats:
 class Engine:
     """Runs tasks; use as a context manager so that workers never outlive the command."""
 
-    def __init__(self, options: EngineOptions) -> None:
+    def __init__(self, options: EngineOptions, while_starting: Callable[[], None] | None = None) -> None:
+        """`while_starting` is called once, in the command's thread, while it waits for the local pool to start
+        (experiments.engine.warm): work of the command's own that the otherwise idle wait absorbs."""
         self.options = options
+        self._while_starting = while_starting
         self._pool: ProcessPoolExecutor | None = None
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
@@ -110,6 +108,9 @@ class Engine:
 
     def _pool_ready(self) -> ProcessPoolExecutor:
         if self._starting is not None:
+            task, self._while_starting = self._while_starting, None
+            if task is not None and self._starting.is_alive():
+                task()  # the start-up thread waits on the fork server meanwhile: no import runs beside this
             self._starting.join()
             self._starting = None
         if self._start_error is not None or self._pool is None:

@@ -1,20 +1,22 @@
-"""A command's report made ready while its runs happen elsewhere, on the command's otherwise idle core.
+"""A command's report made ready while its local pool starts, in the command's otherwise idle thread.
 
-When the runs leave the command's process (more than one local worker, or
-Dask), the command first waits for the pool (the fork server imports the
-model, about 0.8 s), then mostly for records; after the last run it writes its
-tables, draws its report and figures and reads its terminal summary, alone.
-Part of that depends on nothing the runs produce: importing the command's
-report module (every report imports its figure module, so matplotlib: about
-0.3 s, paid by the summary even with `--no-plots`) and, when figures are
-drawn, the HTML page's modules and finding the fonts. `ReportAhead` does that
-part in a thread while the command waits, so it is not paid after the runs.
-It writes nothing and changes no figure: the same modules are imported and the
-same fonts found, only earlier. The pipeline joins it before its analysis, so
-no import runs in two threads at once, and a failure here is left for the draw
-or the summary to report in the command's own thread. With one local worker
-the command runs the model itself, on the one core asked for, and nothing is
-done ahead.
+With more than one local worker the command waits about 0.8 s for its pool
+(the fork server imports the model) before it can send the first run, its own
+core idle; after the last run it writes its tables, draws its report and
+figures and reads its terminal summary, alone. Part of that depends on
+nothing the runs produce: importing the command's report module (every report
+imports its figure module, so matplotlib: about 0.3 s, paid by the summary
+even with `--no-plots`) and, when figures are drawn, the HTML page's modules
+and finding the fonts. `report_ahead` returns that part as a function, which
+the engine calls while it waits for the pool to start
+(experiments.engine.pool.Engine, `while_starting`), so it is not paid after
+the runs. It runs in the command's own thread, never beside another import
+(the pool's start-up thread waits on the fork server meanwhile), writes
+nothing and changes no figure: the same modules are imported and the same
+fonts found, only earlier. A failure here is left for the draw or the summary
+to report. With one local worker the command runs the model itself, on the
+one core asked for, and with Dask it sends runs at once: nothing is done
+ahead then.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import threading
+from collections.abc import Callable
+from functools import partial
 
 from experiments.registry import report_of
 
@@ -31,35 +34,23 @@ logger = logging.getLogger(__name__)
 DRAWING_MODULES = ("report.figures.style", "report.html")  # what every report's draw imports
 
 
-class ReportAhead:
-    """Import what the command's report needs, in a daemon thread, from construction until `join`."""
+def prepare_report(command: str, figures: bool) -> None:
+    """Import the command's report module and, with `figures`, what drawing needs, and find the fonts."""
+    try:
+        report_of(command)
+        if not figures:
+            return
+        for name in DRAWING_MODULES:
+            importlib.import_module(name)
+        from report.figures.names import font_families
 
-    def __init__(self, command: str, figures: bool) -> None:
-        self.command = command
-        self.figures = figures
-        self._thread = threading.Thread(target=self._prepare, name="relocsim-report-ahead", daemon=True)
-        self._thread.start()
+        font_families()
+    except Exception as exc:  # noqa: BLE001 - the draw or summary reports it, when it happens again
+        logger.debug("report not prepared ahead: %s", exc)
 
-    @classmethod
-    def of(cls, command: str, runs_elsewhere: bool, args: argparse.Namespace) -> ReportAhead | None:
-        """One for a command whose runs go to other processes and that draws or prints a summary; else None."""
-        figures = not getattr(args, "no_plots", False)
-        summary = not getattr(args, "quiet", False)
-        return cls(command, figures) if runs_elsewhere and (figures or summary) else None
 
-    def _prepare(self) -> None:
-        try:
-            report_of(self.command)
-            if not self.figures:
-                return
-            for name in DRAWING_MODULES:
-                importlib.import_module(name)
-            from report.figures.names import font_families
-
-            font_families()
-        except Exception as exc:  # noqa: BLE001 - the draw or summary reports it, in the command's thread
-            logger.debug("report not prepared ahead: %s", exc)
-
-    def join(self) -> None:
-        """Wait until the preparation is over (normally it ended during the runs)."""
-        self._thread.join()
+def report_ahead(command: str, args: argparse.Namespace) -> Callable[[], None] | None:
+    """What to prepare while the pool starts: the report, if the command draws figures or prints a summary."""
+    figures = not getattr(args, "no_plots", False)
+    summary = not getattr(args, "quiet", False)
+    return partial(prepare_report, command, figures) if figures or summary else None
