@@ -20,8 +20,8 @@ from experiments.engine import pipeline
 from experiments.engine.batching import BATCH_SECONDS, MAX_BATCH, BatchSizer
 from experiments.engine.pool import Engine, EngineOptions
 from experiments.engine.prestart import for_command
+from experiments.engine.report_ahead import prepare_report, report_ahead
 from experiments.engine.store import RunRecord, RunStore, Task
-from experiments.engine.warm import prepare_report, report_ahead
 from model.seeds import replication_seeds
 from tests.conftest import CliResult, read_json
 from tests.helpers import shipped

@@ -3,7 +3,7 @@
 1. The engine opens (a local pool starts in the background; its fork server
    was started as soon as the command line was parsed, experiments.engine.prestart;
    while the command waits for it, it imports what its report will need,
-   experiments.engine.warm).
+   experiments.engine.report_ahead).
 2. The experiment reads and checks its inputs; the output folder is checked.
 3. The folder is locked and claimed for this command and these inputs (or the
    command is refused, exit 2); without `--resume` its old runs are cleared.
@@ -33,10 +33,10 @@ from experiments.engine.folders import MANIFEST, ResultFolder
 from experiments.engine.pool import Engine, EngineOptions, Fault
 from experiments.engine.provenance import provenance
 from experiments.engine.report import Report
+from experiments.engine.report_ahead import report_ahead
 from experiments.engine.seeds import master_seed
 from experiments.engine.store import digest
 from experiments.engine.tables import write_json
-from experiments.engine.warm import report_ahead
 from experiments.registry import EXPERIMENTS, experiment_class, report_of
 from model.errors import InputError, short
 

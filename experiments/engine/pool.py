@@ -71,7 +71,7 @@ class Engine:
 
     def __init__(self, options: EngineOptions, while_starting: Callable[[], None] | None = None) -> None:
         """`while_starting` is called once, in the command's thread, while it waits for the local pool to start
-        (experiments.engine.warm): work of the command's own that the otherwise idle wait absorbs."""
+        (experiments.engine.report_ahead): work of the command's own that the otherwise idle wait absorbs."""
         self.options = options
         self._while_starting = while_starting
         self._pool: ProcessPoolExecutor | None = None
