@@ -120,6 +120,9 @@ class RunRecord:
     summary: dict[str, float] | None = None  # with Task.reducer: what it returned (e.g. `group|statistic|item`)
     error: str | None = None
     wall_seconds: float = 0.0
+    # Years of the run not simulated: it resumed from a stored state (experiments.engine.warm); like wall_seconds,
+    # it depends on which worker ran it, so no table reads it.
+    warm_years: int = 0
 
     @property
     def ok(self) -> bool:

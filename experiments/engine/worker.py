@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from experiments.engine.store import RunRecord, Task
+from experiments.engine.warm import warm_model
 from model.config import Scenario
 from model.metrics import Results
-from model.model import RelocationModel
 from model.world import world_for
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -44,11 +44,7 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
     """Run one task; an exception becomes a record with its error, so the experiment goes on."""
     t0 = time.perf_counter()
     try:
-        model = RelocationModel(task.scenario, task.seed, world_for(task.scenario))
-        while model.year < task.scenario.years.end:
-            model.step()
-            if on_year is not None:
-                on_year()
+        model, warm_years = warm_model(task.scenario, task.seed, world_for(task.scenario), on_year)
         res: Results = model.run()
         summary = reducer(task.reducer.target)(res, task.scenario) if task.reducer is not None else None
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the others go on
@@ -68,6 +64,7 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
         mobility=None if reduced else [list(m) for m in res.mobility],
         summary=summary,
         wall_seconds=_since(t0),
+        warm_years=warm_years,
     )
 
 
