@@ -49,7 +49,8 @@ KEY_VERSION = 1  # bump when what a prefix key covers changes
 IGNORED = frozenset({"name", "description", "extends", "seed", "replications"})  # never read by the model
 MAX_VERDICTS = 4096  # `dormant`'s verdicts kept per process (then forgotten at once: they are cheap to redo)
 _fingerprints: weakref.WeakKeyDictionary[WorldData, str] = weakref.WeakKeyDictionary()
-_verdicts: dict[str, bool] = {}
+_verdicts: dict[str, bool | None] = {}  # None: the check read more than NARROW, see the whole scenario's verdict
+NARROW = ("years", "world", "policies")  # what WorldState and the shipped levers read of a scenario
 
 
 def data_fingerprint(data: WorldData) -> str:
@@ -130,14 +131,19 @@ def replay(scenario: Scenario, data: WorldData, cut: int, *, check: bool = True)
     with the stripped scenario's (see the module docstring); without it the
     levers are only brought to year `cut` (for a scenario `dormant` accepted).
     """
-    state = WorldState(data, scenario)
-    levers = build_levers(scenario, data)
+    return _replay(scenario, data, cut, check, scenario)
+
+
+def _replay(scenario: Scenario, data: WorldData, cut: int, check: bool, seen: Any) -> Replay | None:
+    """`replay`, the world state and the levers given `seen` (the scenario, or a `_Watched` one) as theirs."""
+    state = WorldState(data, seen)
+    levers = build_levers(seen, data)
     reference = WorldState(data, stripped(scenario)) if check else None
     spends: list[dict[str, float]] = []
     for year in range(scenario.years.start, cut + 1):
         state.begin_year(year)
         spend = {lever.key: lever.apply(state, year) for lever in levers}
-        if check and reference is not None:
+        if reference is not None:
             reference.begin_year(year)
             if state.offers or any(v != 0 for v in spend.values()) or not same_state(state, reference):
                 return None
@@ -145,28 +151,55 @@ def replay(scenario: Scenario, data: WorldData, cut: int, *, check: bool = True)
     return Replay(cut, levers, state, spends)
 
 
-def dormant(scenario: Scenario, data: WorldData, cut: int) -> bool:
-    """Whether `replay` accepts the scenario through `cut` (a verdict kept per scenario content, data and cut).
+class _Watched:
+    """A scenario as the check's world state and levers see it: the names of the fields they read are kept."""
 
-    A lever is given the whole scenario, so the verdict is kept per everything
-    a run reads (not only the policies and the world): a few milliseconds
-    per distinct scenario and process.
+    def __init__(self, scenario: Scenario) -> None:
+        self._scenario = scenario
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._scenario, name)
+
+
+def dormant(scenario: Scenario, data: WorldData, cut: int) -> bool:
+    """Whether `replay` accepts the scenario through `cut`; each verdict is kept for what the check read.
+
+    The check runs the world state and the levers on the scenario and notes
+    which of its fields they read. When that is only `NARROW` (the shipped
+    levers and `WorldState` read no more), the verdict is kept for the data,
+    the cut and those fields, so scenarios that differ only in behaviour
+    coefficients or firms (a sensitivity design) are checked once; a lever
+    that reads more has its verdicts kept per whole scenario content.
     """
     if first_gated_year(scenario) is None:
         return True  # nothing gated: the scenario is its own stripped scenario
-    what = {
-        "data": data_fingerprint(data),
-        "cut": cut,
-        "scenario": scenario.model_dump(mode="json", exclude=set(IGNORED)),
-        "levers": [f"{c.__module__}.{c.__qualname__}" for c in getattr(type(scenario.policies), "lever_classes", ())],
-    }
-    key = json.dumps(what, sort_keys=True)
-    verdict = _verdicts.get(key)
-    if verdict is None:
-        if len(_verdicts) >= MAX_VERDICTS:
-            _verdicts.clear()
-        verdict = _verdicts[key] = replay(scenario, data, cut, check=True) is not None
+    classes = [f"{c.__module__}.{c.__qualname__}" for c in getattr(type(scenario.policies), "lever_classes", ())]
+    head = {"data": data_fingerprint(data), "cut": cut, "levers": classes}
+    narrow = json.dumps({**head, **{name: _dump(getattr(scenario, name)) for name in NARROW}}, sort_keys=True)
+    verdict = _verdicts.get(narrow)
+    if verdict is not None:
+        return verdict
+    whole = json.dumps({**head, "scenario": scenario.model_dump(mode="json", exclude=set(IGNORED))}, sort_keys=True)
+    if narrow in _verdicts:  # a lever read more than NARROW: verdicts per whole scenario
+        found = _verdicts.get(whole)
+        if found is not None:
+            return found
+    watched = _Watched(scenario)
+    verdict = _replay(scenario, data, cut, True, watched) is not None
+    if len(_verdicts) >= MAX_VERDICTS:
+        _verdicts.clear()
+    if watched.read <= set(NARROW):
+        _verdicts[narrow] = verdict
+    else:
+        _verdicts[narrow] = None
+        _verdicts[whole] = verdict
     return verdict
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
 
 def same_state(a: WorldState, b: WorldState) -> bool:

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from experiments.engine.cuts import CutYears
+from experiments.engine.cuts import shares, step
+from experiments.engine.store import Task
 from experiments.engine.warm import StateStore, WarmStarts
 from model import RelocationModel
-from model.config import Scenario, scenario_model
+from model.config import Choice, Scenario, scenario_model
 from model.levers import LEVERS, Lever
 from model.levers.base import PULL
 from model.prefix import dormant, prefix_key, replay, shared_through, stripped
@@ -241,10 +242,11 @@ class Spender(Leaky):
         return 1.0
 
 
-def _extended(lever: type[Lever]) -> Scenario:
+def _extended(lever: type[Lever], on: bool = True) -> Scenario:
+    """The baseline in the scenario class with `lever` added, the lever on from 2024 (or off)."""
     raw = load_raw(SCENARIOS / "baseline.yaml")
     raw["firms"] = {"count": FIRMS}
-    raw["policies"] = {lever.key: {"start_year": 2024}}
+    raw["policies"] = {lever.key: {"start_year": 2024}} if on else {}
     return scenario_model((*LEVERS, lever)).model_validate(raw)
 
 
@@ -255,10 +257,30 @@ def test_a_lever_that_acts_before_its_start_year_is_caught_and_its_runs_start_co
     assert shared_through(sc) == 2023 and prefix_key(sc, SEED, data, 2023) is not None, "the declared rule"
     assert replay(sc, data, 2023) is None and not dormant(sc, data, 2023), "the check"
     warm = WarmStarts(1 << 30)
-    warm.run(small("baseline"), SEED, data)
-    model, skipped = warm.run(sc, SEED, data)
-    assert skipped == 0 and len(warm.store) == 1, "it neither resumed nor stored"
+    (_, _), (model, skipped) = serve(warm, [(_extended(lever, on=False), SEED), (sc, SEED)])
+    assert skipped == 0 and len(warm.store) == 1, "it neither resumed nor stored (the baseline stored)"
     assert outputs(model) == outputs(cold(sc))
+
+
+class Peeker(Leaky):
+    """A lever that acts before its start year only where the talent coefficient is above 1 (it reads behaviour)."""
+
+    key = "peeker"
+
+    def apply(self, state: WorldState, year: int) -> float:
+        if self.scenario.behaviour.choice.talent > 1.0:
+            state.infrastructure = state.infrastructure + 0.01
+        return 0.0
+
+
+def test_a_lever_that_reads_more_than_the_world_and_policies_has_its_verdict_kept_per_scenario() -> None:
+    quiet, loud = (_extended(Peeker).model_copy(deep=True) for _ in range(2))
+    behaviour = loud.behaviour.model_copy(update={"choice": loud.behaviour.choice.model_copy(update={"talent": 1.5})})
+    loud = loud.model_copy(update={"behaviour": behaviour})
+    quiet = quiet.model_copy(update={"behaviour": behaviour.model_copy(update={"choice": Choice(talent=0.5)})})
+    data = world_for(quiet)
+    assert dormant(quiet, data, 2023) and not dormant(loud, data, 2023)
+    assert not dormant(loud, data, 2022) and dormant(quiet, data, 2022), "the other order"
 
 
 def test_the_shipped_levers_pass_the_check_in_every_shipped_scenario() -> None:
@@ -284,56 +306,67 @@ def test_the_store_keeps_at_most_its_bound_and_evicts_the_least_recently_used() 
     assert "huge" not in store and store.nbytes == 200
 
 
+def serve(warm: WarmStarts, runs: list[tuple[Scenario, int]]) -> list[tuple[RelocationModel, int]]:
+    """The runs planned together (their `Task.warm` pairs, as the engine plans a call) and run in order."""
+    tasks = [Task(f"t{i}", sc, seed) for i, (sc, seed) in enumerate(runs)]
+    planned = zip(tasks, shares(tasks, set()), strict=True)
+    return [warm.run(t.scenario, t.seed, world_for(t.scenario), pairs) for t, pairs in planned]
+
+
 def test_warm_starts_resume_the_packages_of_a_seed_and_give_their_cold_runs() -> None:
     warm = WarmStarts(1 << 30)
-    data = world_for(small("baseline"))
-    _, skipped = warm.run(small("baseline"), SEED, data)
-    assert skipped == 0 and len(warm.store) == 1, "the baseline stores its state after 2023"
-    for name in ("talent", "relocation_aid"):
-        model, skipped = warm.run(small(name), SEED, data)
-        assert skipped == 2023 - 2019 + 1
-        assert outputs(model) == outputs(cold(small(name)))
-    _, skipped = warm.run(small("talent"), SEED + 1, data)
-    assert skipped == 0, "another seed shares nothing"
-    _, skipped = warm.run(small("talent", **{"behaviour.choice.talent": 0.5}), SEED, data)
-    assert skipped == 0, "another behaviour shares nothing"
+    runs = [(small(name), SEED) for name in ("baseline", "talent", "relocation_aid")]
+    runs += [(small("talent"), SEED + 1), (small("talent", **{"behaviour.choice.talent": 0.5}), SEED)]
+    served = serve(warm, runs)
+    assert [skipped for _, skipped in served] == [0, 5, 5, 0, 0]
+    assert len(warm.store) == 1, "the baseline stored its state after 2023; runs that share nothing store nothing"
+    for (model, _), (sc, seed) in zip(served, runs, strict=True):
+        assert outputs(model) == outputs(cold(sc, seed))
 
 
 def test_a_lever_starting_later_resumes_from_the_latest_state_and_stores_its_own_cut() -> None:
     warm = WarmStarts(1 << 30)
     data = world_for(small("baseline"))
     late = small("talent", **{"policies.talent.start_year": 2027})
-    warm.run(small("baseline"), SEED, data)
-    model, skipped = warm.run(late, SEED, data)
-    assert skipped == 5 and prefix_key(late, SEED, data, 2026) in warm.store
-    assert outputs(model) == outputs(cold(late))
-    _, skipped = warm.run(small("infrastructure", **{"policies.infrastructure.start_year": 2027}), SEED, data)
-    assert skipped == 2026 - 2019 + 1
+    other = small("infrastructure", **{"policies.infrastructure.start_year": 2027})
+    served = serve(warm, [(small("relocation_aid"), SEED), (late, SEED), (other, SEED)])
+    assert [skipped for _, skipped in served] == [0, 5, 8], "2023 from relocation aid, then 2026 from talent"
+    assert prefix_key(late, SEED, data, 2026) in warm.store and len(warm.store) == 2
+    assert outputs(served[1][0]) == outputs(cold(late)) and outputs(served[2][0]) == outputs(cold(other))
 
 
 def test_a_bound_too_small_for_one_state_stores_nothing_and_changes_nothing() -> None:
     warm = WarmStarts(1000)
-    data = world_for(small("baseline"))
-    warm.run(small("baseline"), SEED, data)
-    model, skipped = warm.run(small("talent"), SEED, data)
+    (_, _), (model, skipped) = serve(warm, [(small("baseline"), SEED), (small("talent"), SEED)])
     assert skipped == 0 and len(warm.store) == 0
     assert outputs(model) == outputs(cold(small("talent")))
 
 
 def test_warm_starts_off_store_nothing() -> None:
     warm = WarmStarts(0)
-    data = world_for(small("baseline"))
-    warm.run(small("baseline"), SEED, data)
-    _, skipped = warm.run(small("talent"), SEED, data)
+    (_, _), (_, skipped) = serve(warm, [(small("baseline"), SEED), (small("talent"), SEED)])
     assert skipped == 0 and len(warm.store) == 0 and not warm.enabled
 
 
-def test_the_plan_reads_keys_only() -> None:
-    cuts, held = CutYears(), set()
+def test_a_pair_another_process_computed_otherwise_is_not_used() -> None:
+    warm = WarmStarts(1 << 30)
     data = world_for(small("baseline"))
-    first = cuts.plan(small("baseline"), SEED, data, held)
-    assert first.resume is None and [c for c, _ in first.store] == [2023]
-    held.update(k for _, k in first.store)
-    second = cuts.plan(small("pairing"), SEED, data, held)
-    assert second.resume == first.store[0] and second.store == ()
-    assert second.years_skipped(2019) == 5
+    warm.run(small("baseline"), SEED, data, ((2023, "not-this-processes-key"),))
+    assert len(warm.store) == 0
+
+
+def test_the_plan_gives_pairs_only_where_a_state_is_shared() -> None:
+    names = ("baseline", "pairing", "talent")
+    tasks = [Task(n, small(n), SEED) for n in names]
+    tasks.append(Task("alone", small("talent", **{"behaviour.choice.talent": 0.5}), SEED))
+    pairs = shares(tasks, set())
+    key = prefix_key(small("baseline"), SEED, world_for(small("baseline")), 2023)
+    assert pairs == [((2023, key),)] * 3 + [()]
+    first = step(pairs[0], set())
+    assert first.resume is None and first.store == pairs[0]
+    second = step(pairs[1], {key})
+    assert second.resume == (2023, key) and second.store == () and second.years_skipped(2019) == 5
+    lonely = [Task(f"p{i}", small("baseline", **{"behaviour.push.intercept": -4.0 - i / 10}), SEED) for i in range(3)]
+    assert shares(lonely, set()) == [(), (), ()], "a sweep over behaviour shares nothing and plans nothing"
+    assert shares(tasks[2:3], {key}) == [((2023, key),)], "a key an earlier call stored is useful alone"
+    assert shares(tasks[2:3], set()) == [()]

@@ -10,15 +10,17 @@ Two kinds of sharing, both with outputs byte-identical to running everything:
 - **Warm starts** (experiments.engine.warm): a run that shares its first years
   with a run done before starts from that run's stored state.
 
-The ledger counts, over every `Engine.run` call of a command, the model-years
-(one run's years.start..years.end) of the tasks it was asked to run and how
-many of them were not simulated: the years of identical runs, and the years
-warm starts skip *as the plan allows* — the same decisions as a worker's
-(`CutYears.plan`), made here in task order with every state kept (one process,
-an unbounded store). That figure depends only on the tasks, so it goes into
-the manifest (`model_years`) and is the same for 1 and N workers, with warm
-starts on or off. What the workers actually skipped (`RunRecord.warm_years`:
-with W workers each keeps its own store, and a bounded one) is printed in the
+The ledger plans each call's distinct runs (experiments.engine.cuts: which
+states each may resume from or store, `Task.warm`) and counts, over every
+`Engine.run` call of a command, the model-years (one run's
+years.start..years.end) of the tasks it was asked to run and how many of them
+were not simulated: the years of identical runs, and the years warm starts
+skip *as the plan allows* — the decisions a worker makes (`cuts.step`), made
+here in task order with every state kept (one process, an unbounded store).
+That figure depends only on the tasks, so it goes into the manifest
+(`model_years`) and is the same for 1 and N workers, with warm starts on or
+off. What the workers actually skipped (`RunRecord.warm_years`: with W
+workers each keeps its own store, and a bounded one) is printed in the
 command's terminal line only.
 """
 
@@ -29,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiments.engine.cuts import CutYears
+from experiments.engine.cuts import Pairs, shares, step
 from experiments.engine.store import RunRecord, Task
 
 HELD_MAX = 100_000  # prefix keys the plan remembers (then it starts afresh: a bound on the parent's memory)
@@ -48,12 +50,15 @@ class Ledger:
     identical: int = 0  # of them, the years of tasks identical to another task of the same call
     warm_plan: int = 0  # of them, the years the plan resumes past (one process, unbounded store)
     warm_done: int = 0  # the years the workers resumed past
-    cuts: CutYears = field(default_factory=CutYears)
     held: set[str] = field(default_factory=set)
     twins: dict[str, list[Task]] = field(default_factory=dict)
 
     def runs(self, todo: Sequence[Task]) -> list[Task]:
-        """The distinct runs of `todo` (the first task of each key, in order); the others wait for their twin."""
+        """The distinct runs of `todo` (the first task of each key, in order), each with its warm-start pairs.
+
+        The other tasks wait for their twin's record (`written`); `held` keeps
+        the keys the plan has stored, for the counts and for later calls.
+        """
         first: dict[str, Task] = {}
         runs: list[Task] = []
         for task in todo:
@@ -66,21 +71,15 @@ class Ledger:
             else:
                 self.twins.setdefault(twin.task_id, []).append(task)
                 self.identical += years
-        for task in runs:
-            self.warm_plan += self._planned_skip(task)
-        return runs
-
-    def _planned_skip(self, task: Task) -> int:
-        from model.world import world_for
-
-        try:
-            plan = self.cuts.plan(task.scenario, task.seed, world_for(task.scenario), self.held)
-        except Exception:  # noqa: BLE001 - a run that cannot even load its world fails in its worker, not here
-            return 0
+        planned = []
+        for task, pairs in zip(runs, shares(runs, self.held), strict=True):
+            done = step(pairs, self.held)
+            self.held.update(key for _cut, key in done.store)
+            self.warm_plan += done.years_skipped(task.scenario.years.start)
+            planned.append(_with_warm(task, pairs))
         if len(self.held) > HELD_MAX:
             self.held.clear()
-        self.held.update(key for _cut, key in plan.store)
-        return plan.years_skipped(task.scenario.years.start)
+        return planned
 
     def records(self, source: Iterable[RunRecord]) -> Iterator[RunRecord]:
         """Each record of `source`, each followed by its identical tasks' copies (`written`)."""
@@ -118,3 +117,12 @@ class Ledger:
             + "; ".join(parts)
             + ")"
         )
+
+
+def _with_warm(task: Task, pairs: Pairs) -> Task:
+    """The task with its warm-start pairs (its key, which does not depend on them, carried over)."""
+    if not pairs:
+        return task
+    out = dataclasses.replace(task, warm=pairs)
+    out.__dict__["key"] = task.key  # a cached_property: computed once per task
+    return out

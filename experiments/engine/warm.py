@@ -1,50 +1,50 @@
 """Warm starts: a run starts from a stored state of the year before its levers act, not from its first year.
 
 Every process that executes runs (the command itself with one worker, each
-pool or Dask worker) keeps one `WarmStarts`: a store of model snapshots
-(model.snapshot) keyed by prefix key (model.prefix: world data, seed, cut
-year and the scenario without what acts after the cut). A run of scenario S
-on seed s:
+pool or Dask worker) keeps one `WarmStarts`: a store of model states
+(model.snapshot) by prefix key (model.prefix: world data, seed, cut year and
+the scenario without what acts after the cut). The command plans which runs
+share which states (experiments.engine.cuts: `Task.warm`, the run's useful
+(cut year, prefix key) pairs); a worker, for each run:
 
-1. resumes from the stored state of the latest cut year c that S shares
-   (c ≤ `shared_through(S)`, the year before S's first lever or outside rise
-   acts; a key found in the store), skipping years start..c, else it starts
-   from the first year;
-2. while it runs, stores its state after each cut year that other runs may
-   resume from and that the store does not hold yet: the cut years this
-   process has seen (each run's `shared_through` when a lever or the outside
-   rise acts within its years, and `years.report_start − 1`, where the
-   shipped scenarios' policies start), up to its own `shared_through`.
+1. keeps the pairs whose key it computes the same way (its data and code
+   agree with the command's),
+2. resumes from the stored state of the latest pair it holds, skipping the
+   years start..cut, else starts from the first year,
+3. stores its state after each later pair's cut year that it does not hold.
 
-So the baseline of a `compare` (no levers) stores its state after 2023 and
-every package on the same seed whose levers start in 2024 resumes from it.
-The outputs are byte-identical to running from the first year: a resume
-requires equal prefix keys and `model.prefix.replay`'s check of the levers
-(tests/test_warm.py). A scenario whose lever acts in its first year shares
-nothing.
+So the baseline of a `compare` (no levers) stores its state after 2023, and
+every package on the same seed whose levers start in 2024 resumes from it if
+the same worker holds it. The outputs are byte-identical to running from the
+first year (tests/test_warm.py): a resume requires equal prefix keys, and
+the plan gives pairs only to scenarios whose levers `model.prefix.dormant`
+checked. A scenario whose lever acts in its first year, and a run that shares
+nothing with another, get no pair and run as before.
 
-What is stored and when it is evicted: pickle bytes of whole models (a few MB
-at 30,000 firms, about 4 kB per firm at most), least recently used first
-once the store holds more than its bound, `RELOCSIM_WARM_CACHE_MB` MiB per
-process (default DEFAULT_MB; 0 turns warm starts off); a snapshot larger than
-the bound is not stored. The store lives as long as its process: a pool
-worker's for one command, the command's own (one worker: runs execute in
-it) until it exits (`reset` empties it). Which runs hit depends on which
-process ran what, so the number of years a command's workers skipped is not
-a property of its inputs; `experiments.engine.sharing` counts the years its
-plan lets one process skip.
+What is stored and when it is evicted: pickle bytes of whole models (about
+3.7 MB at 30,000 firms), least recently used first once the store holds
+more than its bound, `RELOCSIM_WARM_CACHE_MB` MiB per process (default
+DEFAULT_MB; 0 turns warm starts off), read when the process starts; a state
+larger than the bound is not stored. The store lives as long as its process:
+a pool worker's for one command, the command's own (one worker: runs execute
+in it) until it exits (`reset` empties it). Which runs hit depends on which
+worker ran what, so the years a command's workers skipped are not a property
+of its inputs; `experiments.engine.sharing` counts those its plan skips.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 from collections import OrderedDict
 from collections.abc import Callable
 
-from experiments.engine.cuts import CutYears, RunPlan
+from experiments.engine.cuts import Pairs, Step, step
+from experiments.engine.store import Task
 from model.config import Scenario
 from model.model import RelocationModel
-from model.prefix import replay
+from model.prefix import prefix_key, replay
 from model.snapshot import Snapshot, resume, take
 from model.world import WorldData
 
@@ -97,10 +97,9 @@ class StateStore:
 
 
 class WarmStarts:
-    """One process's warm starts: its cut years and its store of states (see the module docstring)."""
+    """One process's warm starts: its store of states and the runs it serves (see the module docstring)."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.cuts = CutYears()
         self.store = StateStore(max_bytes)
 
     @property
@@ -108,17 +107,27 @@ class WarmStarts:
         return self.store.max_bytes > 0
 
     def reset(self, max_bytes: int | None = None) -> None:
-        """Forget every state and cut year (and set a new bound)."""
-        self.cuts = CutYears()
+        """Forget every state (and set a new bound)."""
         self.store.clear()
         if max_bytes is not None:
             self.store.max_bytes = max_bytes
 
     def run(
-        self, scenario: Scenario, seed: int, data: WorldData, on_year: Callable[[], None] | None = None
+        self,
+        scenario: Scenario,
+        seed: int,
+        data: WorldData,
+        pairs: Pairs = (),
+        on_year: Callable[[], None] | None = None,
     ) -> tuple[RelocationModel, int]:
-        """The model after its last year, and how many of its years it did not simulate (resumed past them)."""
-        plan = self.cuts.plan(scenario, seed, data, self.store) if self.enabled else RunPlan(None, ())
+        """The model after its last year, and how many of its years it did not simulate (resumed past them).
+
+        `pairs` are the run's planned (cut year, prefix key) pairs (`Task.warm`);
+        a pair whose key this process computes otherwise (other data, other
+        code) is dropped.
+        """
+        ours = tuple((c, k) for c, k in pairs if prefix_key(scenario, seed, data, c) == k) if self.enabled else ()
+        plan = step(ours, self.store)
         model, skipped = self._start(scenario, seed, data, plan)
         for _ in range(skipped):
             if on_year is not None:
@@ -133,24 +142,23 @@ class WarmStarts:
                 self.store.put(key, take(model))
         return model, skipped
 
-    def _start(self, scenario: Scenario, seed: int, data: WorldData, plan: RunPlan) -> tuple[RelocationModel, int]:
+    def _start(self, scenario: Scenario, seed: int, data: WorldData, plan: Step) -> tuple[RelocationModel, int]:
         if plan.resume is not None:
             cut, key = plan.resume
             snapshot = self.store.get(key)
-            rebuilt = replay(scenario, data, cut, check=False)  # `plan` checked the scenario through its own cut
+            rebuilt = replay(scenario, data, cut, check=False)  # the plan's `dormant` checked it through its cut
             if snapshot is not None and rebuilt is not None:
-                return resume(snapshot, scenario, data, rebuilt), plan.years_skipped(scenario.years.start)
+                with contextlib.suppress(pickle.UnpicklingError):  # a lever held outside the model's list
+                    return resume(snapshot, scenario, data, rebuilt), plan.years_skipped(scenario.years.start)
         return RelocationModel(scenario, seed, data), 0
 
 
 WARM = WarmStarts(bound_from_env())
 
 
-def warm_model(
-    scenario: Scenario, seed: int, data: WorldData, on_year: Callable[[], None] | None = None
-) -> tuple[RelocationModel, int]:
-    """This process's warm starts: the model after its last year, and the years it did not simulate."""
-    return WARM.run(scenario, seed, data, on_year)
+def warm_model(task: Task, data: WorldData, on_year: Callable[[], None] | None = None) -> tuple[RelocationModel, int]:
+    """A task's run through this process's warm starts: the model after its last year, and the years it skipped."""
+    return WARM.run(task.scenario, task.seed, data, task.warm, on_year)
 
 
 def reset() -> None:

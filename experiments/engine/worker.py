@@ -44,7 +44,7 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
     """Run one task; an exception becomes a record with its error, so the experiment goes on."""
     t0 = time.perf_counter()
     try:
-        model, warm_years = warm_model(task.scenario, task.seed, world_for(task.scenario), on_year)
+        model, warm_years = warm_model(task, world_for(task.scenario), on_year)
         res: Results = model.run()
         summary = reducer(task.reducer.target)(res, task.scenario) if task.reducer is not None else None
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the others go on
