@@ -72,6 +72,25 @@ def test_the_plans_figure_is_what_one_worker_saves_and_it_does_not_change_with_t
         assert (a.metrics, a.timeseries, a.mobility) == (b.metrics, b.timeseries, b.mobility)
 
 
+def test_runs_that_share_a_state_run_one_after_the_other_and_the_rest_keep_their_order() -> None:
+    tasks = tasks_of(["baseline", "talent", "relocation_aid"])
+    alone = shipped("baseline", {"firms.count": FIRMS, "behaviour.push.intercept": -4.0})
+    tasks.insert(1, Task("alone", alone, 1, {}))
+    runs = Ledger().runs(tasks)
+    ids = [t.task_id for t in runs]
+    assert ids == [
+        "baseline-r0000",
+        "talent-r0000",
+        "relocation_aid-r0000",
+        "alone",
+        "baseline-r0001",
+        "talent-r0001",
+        "relocation_aid-r0001",
+    ]
+    assert [bool(t.warm) for t in runs] == [True, True, True, False, True, True, True]
+    assert all(t.key == u.key for t in runs for u in tasks if u.task_id == t.task_id)
+
+
 def test_a_lever_in_the_first_year_saves_nothing(tmp_path: Path) -> None:
     tasks = tasks_of(["baseline", "talent"], **{"policies.talent.start_year": 2019})
     ledger = Ledger()

@@ -54,10 +54,11 @@ class Ledger:
     twins: dict[str, list[Task]] = field(default_factory=dict)
 
     def runs(self, todo: Sequence[Task]) -> list[Task]:
-        """The distinct runs of `todo` (the first task of each key, in order), each with its warm-start pairs.
+        """The distinct runs of `todo` (the first task of each key), each with its warm-start pairs, grouped.
 
-        The other tasks wait for their twin's record (`written`); `held` keeps
-        the keys the plan has stored, for the counts and for later calls.
+        Runs that share a state run one after the other (`grouped`); the other
+        tasks wait for their twin's record (`written`); `held` keeps the keys
+        the plan has stored, for the counts and for later calls.
         """
         first: dict[str, Task] = {}
         runs: list[Task] = []
@@ -72,7 +73,7 @@ class Ledger:
                 self.twins.setdefault(twin.task_id, []).append(task)
                 self.identical += years
         planned = []
-        for task, pairs in zip(runs, shares(runs, self.held), strict=True):
+        for task, pairs in grouped(runs, shares(runs, self.held)):
             done = step(pairs, self.held)
             self.held.update(key for _cut, key in done.store)
             self.warm_plan += done.years_skipped(task.scenario.years.start)
@@ -126,3 +127,19 @@ def _with_warm(task: Task, pairs: Pairs) -> Task:
     out = dataclasses.replace(task, warm=pairs)
     out.__dict__["key"] = task.key  # a cached_property: computed once per task
     return out
+
+
+def grouped(runs: Sequence[Task], pairs: Sequence[Pairs]) -> list[tuple[Task, Pairs]]:
+    """The runs with their pairs, those sharing their first state together (groups in order of first appearance).
+
+    A compare planned scenario-major (every replication of the baseline, then
+    of each package) runs replication by replication: the baseline and the
+    packages of one seed one after the other. A worker then needs one stored
+    state at a time, and with two workers both hold a group's state after its
+    first two runs, whichever of them takes the rest. Runs that share nothing
+    keep their order. The tables do not depend on the order runs finish in.
+    """
+    groups: dict[str, list[tuple[Task, Pairs]]] = {}
+    for i, (task, p) in enumerate(zip(runs, pairs, strict=True)):
+        groups.setdefault(p[0][1] if p else f"#{i}", []).append((task, p))
+    return [item for group in groups.values() for item in group]
