@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -63,12 +64,16 @@ def bound_from_env() -> int:
 
 
 class StateStore:
-    """Snapshots by prefix key, at most `max_bytes` in all, the least recently used evicted first."""
+    """Snapshots by prefix key, at most `max_bytes` in all, the least recently used evicted first.
+
+    Safe to share between threads (a Dask worker may run several tasks at once).
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.nbytes = 0
         self._items: OrderedDict[str, Snapshot] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
@@ -77,23 +82,26 @@ class StateStore:
         return len(self._items)
 
     def get(self, key: str) -> Snapshot | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
 
     def put(self, key: str, snapshot: Snapshot) -> None:
-        if snapshot.nbytes > self.max_bytes or key in self._items:
-            return
-        while self._items and self.nbytes + snapshot.nbytes > self.max_bytes:
-            _, old = self._items.popitem(last=False)
-            self.nbytes -= old.nbytes
-        self._items[key] = snapshot
-        self.nbytes += snapshot.nbytes
+        with self._lock:
+            if snapshot.nbytes > self.max_bytes or key in self._items:
+                return
+            while self._items and self.nbytes + snapshot.nbytes > self.max_bytes:
+                _, old = self._items.popitem(last=False)
+                self.nbytes -= old.nbytes
+            self._items[key] = snapshot
+            self.nbytes += snapshot.nbytes
 
     def clear(self) -> None:
-        self._items.clear()
-        self.nbytes = 0
+        with self._lock:
+            self._items.clear()
+            self.nbytes = 0
 
 
 class WarmStarts:

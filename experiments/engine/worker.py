@@ -1,10 +1,11 @@
-"""What a worker process runs: one task through `simulate`, its outcome as a RunRecord.
+"""What a worker process runs: one task (from its first year, or resumed from a stored state), its RunRecord.
 
 This module imports the model (and with it Mesa) at import time on purpose:
 the local pool's fork server preloads it once, so every worker starts with the
-model already imported. A task's reducer (experiments.engine.store.Reducer) is
-imported by name on its first use in each worker: the engine imports no
-command's code.
+model already imported. A run goes through experiments.engine.warm (the
+process's stored states; a resumed run is byte-identical). A task's reducer
+(experiments.engine.store.Reducer) is imported by name on its first use in
+each worker: the engine imports no command's code.
 """
 
 from __future__ import annotations
