@@ -88,6 +88,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
                 "runs_reused": exp.run_stats[0].reused if exp.run_stats else 0,
                 "engine": engine.options.engine,
                 "workers": engine.options.workers,
+                "model_years": engine.ledger.manifest(),
             }
 
             def build(tmp: Path) -> None:
@@ -99,7 +100,8 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
                 write_json(tmp / MANIFEST, doc)
 
             folder.publish(build)
-    return Outcome(folder.path, summary(command, folder.path))
+        saved = engine.ledger.line()
+    return Outcome(folder.path, [*summary(command, folder.path), *([saved] if saved else [])])
 
 
 @contextlib.contextmanager
