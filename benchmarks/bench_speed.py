@@ -263,6 +263,17 @@ def print_breakdown(scenario_path: Path, firms: int, seed: int, repeats: int) ->
         t = med([r[section] for r in runs])
         print(f"  {section:<22}{1000 * t:9.1f} ms  {100 * t / total:5.1f} %  {t / floor:6.1f} x floor")
     print(f"  {'total':<22}{1000 * total:9.1f} ms  100.0 %  {total / floor:6.1f} x floor ({1000 * floor:.1f} ms)")
+    batches, years = med([r["batches"] for r in runs]), med([r["years"] for r in runs])
+    in_batches = med([r["batch seconds"] for r in runs])
+    construct = med([r["construction"] for r in runs])
+    per_year = total - in_batches - construct
+    print(
+        f"by cadence: {batches:.0f} batches at {1e6 * in_batches / batches:.0f} us each "
+        f"({100 * in_batches / total:.0f} %), {years:.0f} years at {1000 * per_year / years:.2f} ms each outside "
+        f"their batches ({100 * per_year / total:.0f} %), construction {1000 * construct:.1f} ms "
+        f"({100 * construct / total:.0f} %). At this size the cost is a count of small numpy operations per batch "
+        "and per year, not work per firm (benchmarks/README.md)."
+    )
 
 
 def _by_size(cases: list[Case]) -> dict[int, Case]:

@@ -103,13 +103,43 @@ def _wrapped(clock: _Clock) -> Iterator[None]:
             setattr(owner, name, original)
 
 
+@contextmanager
+def _cadence(counts: dict[str, float]) -> Iterator[None]:
+    """Count the batches and years of a run and the inclusive seconds spent in batches (`counts`)."""
+    owner = model.model.RelocationModel
+    batch, step = owner.__dict__["_move_batch"], owner.__dict__["step"]
+
+    def timed_batch(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return batch(*args, **kwargs)
+        finally:
+            counts["batch seconds"] += time.perf_counter() - started
+            counts["batches"] += 1
+
+    def counted_step(*args: Any, **kwargs: Any) -> Any:
+        counts["years"] += 1
+        return step(*args, **kwargs)
+
+    owner._move_batch, owner.step = timed_batch, counted_step  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        owner._move_batch, owner.step = batch, step  # type: ignore[method-assign]
+
+
+CADENCE = ("batches", "years", "batch seconds")
+
+
 def breakdown(factory: Callable[[Scenario, int], Any], scenario: Scenario, seed: int) -> dict[str, float]:
-    """Seconds per section (`ORDER`) of one construction and run, and "total" (the run timed as a whole)."""
+    """Seconds per section (`ORDER`) of one construction and run, "total" (the run timed as a whole), and
+    its cadence (`CADENCE`): how many batches and years, and the seconds spent inside batches."""
     clock = _Clock()
-    with _wrapped(clock):
+    counts = dict.fromkeys(CADENCE, 0.0)
+    with _wrapped(clock), _cadence(counts):
         started = time.perf_counter()
         factory(scenario, seed).run()
         total = time.perf_counter() - started
     clock.seconds[STEP] = total - sum(clock.seconds.values())
     clock.seconds["total"] = total
-    return clock.seconds
+    return clock.seconds | counts

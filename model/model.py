@@ -192,8 +192,9 @@ class RelocationModel(mesa.Model):
         st, f, beh = self.state, self.firms, self.config.behaviour
         st.begin_year(self.year)
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
-        # Jobs are whole numbers, so these sums are exact in any order (a masked sum needs no copy).
-        start_jobs = self.weight * np.sum(f.jobs, where=f.active)
+        # Jobs are whole numbers, so these sums are exact in any order: a dot product with the mask
+        # (vectorised) gives the same number as a masked sum, several times faster.
+        start_jobs = self.weight * np.dot(f.jobs, f.active)
         # Firms are stored in birth order (model.firms.draw_firms): this year's entrants are one run of rows.
         year_key = f.birth_year.dtype.type(self.year)
         first, n_drawn = (int(np.searchsorted(f.birth_year, year_key, side=side)) for side in ("left", "right"))
@@ -219,8 +220,8 @@ class RelocationModel(mesa.Model):
         moved[movers] = True
         closed = self._close(alive[~moved[alive]], u[3])
         f.move_shock *= 1.0 - self.config.world.settlement.recovery_per_year
-        np.add(f.age_years, 1, out=f.age_years, where=f.active)
-        stayed_jobs = self.weight * np.sum(f.jobs, where=f.active & ~moved)
+        np.add(f.age_years, f.active, out=f.age_years, casting="unsafe")  # +1 where active, in float32
+        stayed_jobs = self.weight * np.dot(f.jobs, f.active & ~moved)
         record = self._record(start_jobs, stayed_jobs, born, movers, closed, spend, flows, p_move, stocks)
         record.mobility = mobility
         self.records.append(record)
@@ -337,7 +338,7 @@ class RelocationModel(mesa.Model):
         north_stock = float(self.jobs_pk[north].sum() - self.data.base_jobs[north].sum())
         return YearRecord(
             year=self.year,
-            firms_active=w * int(f.active.sum()),
+            firms_active=w * np.count_nonzero(f.active),
             relocations=w * len(movers),
             relocated_jobs=w * f.jobs[movers].sum(),
             to_north_jobs=float(to_dest[self.kind_of["north_park"]].sum()),

@@ -57,6 +57,10 @@ class WorldState:
         d = self.data
         self._growth = _growth_table(d, self.scenario)
         self.pairing_base = (d.partner >= 0).astype(float)
+        # The (P, K, P) pull is large and mostly zero: one array per run, zeroed again only after a
+        # lever added to it (`guidance_pull_to_add`), not allocated every year.
+        self._pull = np.zeros((d.n_places, d.n_industries, d.n_places))
+        self._pull_added = False
 
     def begin_year(self, year: int) -> None:
         """Reset attributes to base(t): data values with cost trends applied."""
@@ -73,13 +77,21 @@ class WorldState:
         self.pairing_strength = self.pairing_base.copy()
         self.supplier_support = np.zeros(d.n_places)
         self.guidance_push = np.zeros((d.n_places, d.n_industries))
-        self.guidance_pull = np.zeros((d.n_places, d.n_industries, d.n_places))
+        if self._pull_added:
+            self._pull.fill(0.0)
+            self._pull_added = False
+        self.guidance_pull = self._pull
         out = self.scenario.world.outside
         level = out.subsidy_yuan_per_job * (1 + out.subsidy_growth_per_year) ** t
         if out.rise is not None and year >= out.rise.start_year:
             level = out.rise.yuan_per_job * (1 + out.rise.growth_per_year) ** (year - out.rise.start_year)
         self.outside_subsidy = np.where(d.kinds == "outside_city", level, 0.0)
         self.offers = []
+
+    def guidance_pull_to_add(self) -> np.ndarray:
+        """`guidance_pull`, for a lever to add its effect to (in place) this year."""
+        self._pull_added = True
+        return self.guidance_pull
 
     def offered_yuan_per_job(self, cells: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """(P_from, K, P_to): all per-job offers whose budget is not yet spent.

@@ -71,18 +71,19 @@ def fail_runs(monkeypatch: pytest.MonkeyPatch, when: Callable[[Scenario, int], b
     """Make the runs for which `when(scenario, seed)` holds raise RuntimeError(message).
 
     With one worker the engine runs every task in this process, through
-    experiments.engine.worker, so patching the model class there reaches every run.
+    experiments.engine.worker, so patching the one call that runs a task there
+    (`warm_model`, which starts a run or resumes it) reaches every run.
     """
     import experiments.engine.worker as worker
 
-    real = worker.RelocationModel
+    real = worker.warm_model
 
-    def fragile(scenario: Scenario, seed: int, data: Any = None) -> Any:
-        if when(scenario, seed):
+    def fragile(task: Any, data: Any, on_year: Any = None) -> Any:
+        if when(task.scenario, task.seed):
             raise RuntimeError(message)
-        return real(scenario, seed, data)
+        return real(task, data, on_year)
 
-    monkeypatch.setattr(worker, "RelocationModel", fragile)
+    monkeypatch.setattr(worker, "warm_model", fragile)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, str]]:

@@ -357,3 +357,23 @@ def test_near_cluster_distances_match_the_article() -> None:
     assert km[data.place_index("wuxi"), data.place_index("wuhu")] == pytest.approx(184, rel=0.1)
     far = km[data.place_index("suzhou"), data.place_index("guiyang")]
     assert 1_100 < far < 1_700
+
+
+def test_nest_values_of_many_rows_are_those_of_each_row_alone_bit_for_bit() -> None:
+    """Many rows go nest by nest, few rows all columns at once (model.nested.BLOCKWISE_CELLS):
+    each row's values must not depend on which way it went."""
+    from model.nested import BLOCKWISE_CELLS
+
+    rng = np.random.default_rng(11)
+    kinds = ["a"] * 9 + ["b"] * 8 + ["c"] * 147
+    spec = NestSpec.of(kinds, {"a": 0.6, "b": 0.8, "c": 0.4})
+    rows = BLOCKWISE_CELLS // len(kinds) + 5
+    v = rng.normal(0.0, 3.0, size=(rows, len(kinds)))
+    v[rng.random(v.shape) < 0.05] = -np.inf
+    v[0, spec.columns[1]] = -np.inf  # a whole nest excluded
+    v[1] += 700.0
+    assert v.size >= BLOCKWISE_CELLS
+    together = nest_values(v, spec)
+    alone = np.concatenate([nest_values(v[i : i + 1], spec) for i in range(rows)])
+    assert np.array_equal(together, alone)
+    assert together[0, 1] == -np.inf

@@ -60,10 +60,11 @@ def options(workers: int = 2, batch: int | None = None) -> EngineOptions:
 
 
 def without_time(record: RunRecord | None) -> dict[str, object]:
-    """A stored record less its wall time, the one field that differs between two runs of a task."""
+    """A stored record less what depends on where and when it ran: its wall time, the years a warm start skipped."""
     assert record is not None
     fields = dict(record.__dict__)
     fields.pop("wall_seconds")
+    fields.pop("warm_years", None)
     return fields
 
 

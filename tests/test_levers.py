@@ -348,3 +348,20 @@ def test_adding_a_lever_this_way_changes_no_global_state() -> None:
     with pytest.raises(InputError, match="power_discount"):
         scenario({"policies.power_discount": {"discount": 0.1}})
     assert isinstance(_extended({}).policies, BaseModel)
+
+
+def test_the_guidance_pull_of_a_year_is_gone_the_next_year_although_its_array_is_reused() -> None:
+    """WorldState keeps one (P, K, P) pull per run (no 3 MB array a year): a lever's addition
+    must not outlive its year, or a guidance window would act after it closes."""
+    sc = load_scenario(SCENARIOS / "industry_guidance.yaml")
+    world = world_for(sc)
+    state = WorldState(world, sc)
+    (lever,) = (lv for lv in build_levers(sc, world) if lv.key == "industry_guidance")
+    year = lever.config.start_year
+    state.begin_year(year)
+    lever.apply(state, year)
+    assert state.guidance_pull.sum() > 0
+    buffer = state.guidance_pull
+    state.begin_year(year + 1)
+    assert state.guidance_pull is buffer
+    assert not state.guidance_pull.any()

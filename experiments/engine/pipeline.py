@@ -92,6 +92,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
                 "runs_reused": exp.run_stats[0].reused if exp.run_stats else 0,
                 "engine": engine.options.engine,
                 "workers": engine.options.workers,
+                "model_years": engine.ledger.manifest(),
             }
 
             def build(tmp: Path) -> None:
@@ -103,8 +104,10 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
                 write_json(tmp / MANIFEST, doc)
 
             folder.publish(build)
-    quiet = getattr(args, "quiet", False)  # -q prints no summary, so none is read (its report imports matplotlib)
-    return Outcome(folder.path, [] if quiet else summary(command, folder.path))
+        saved = engine.ledger.line()
+    if getattr(args, "quiet", False):  # -q prints no summary, so none is read (its report imports matplotlib)
+        return Outcome(folder.path, [])
+    return Outcome(folder.path, [*summary(command, folder.path), *([saved] if saved else [])])
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from experiments.engine.faults import IN_FLIGHT_PER_WORKER
 from experiments.engine.faults import Fault as Fault  # re-exported: the pipeline and tests name it here
 from experiments.engine.prestart import start_helpers
 from experiments.engine.progress import progress_bar
+from experiments.engine.sharing import Ledger
 from experiments.engine.store import RunRecord, RunStore, Task
 from model.errors import InputError
 
@@ -77,6 +78,7 @@ class Engine:
         self._pool: ProcessPoolExecutor | None = None
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
+        self.ledger = Ledger()  # identical runs once, and the model-years not simulated (experiments.engine.sharing)
 
     # --- life cycle ----------------------------------------------------------
 
@@ -144,14 +146,16 @@ class Engine:
         reused = len(tasks) - len(todo)
         if reused:
             logger.info("%d of %d runs already finished", reused, len(tasks))
-        years = sum(t.scenario.years.end - t.scenario.years.start + 1 for t in todo)
+        runs = self.ledger.runs(todo)  # each distinct run once; an identical task gets its record
+        years = sum(t.scenario.years.end - t.scenario.years.start + 1 for t in runs)
         in_process = self.options.engine == "local" and (self.options.workers <= 1 or len(todo) <= 1)
         total, unit = (years, "year") if in_process else (len(todo), "run")
         show = self.options.progress if progress is None else progress and self.options.progress
         bar = progress_bar(total, unit, show and bool(todo))
         failed = 0
         try:
-            for record in self._source(todo, in_process, bar.update if bar and in_process else None):
+            source = self._source(runs, in_process, bar.update if bar and in_process else None)
+            for record in self.ledger.records(source):
                 store.write(record)
                 if not record.ok:
                     failed += 1

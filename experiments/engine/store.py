@@ -110,6 +110,9 @@ class Task:
     labels: dict[str, Any] = field(default_factory=dict)
     flows: bool = False
     reducer: Reducer | None = None  # the worker reduces the run to a summary (and keeps no timeseries or mobility)
+    # (cut year, prefix key) states this run may resume from or store for another run of its command: planned by
+    # experiments.engine.sharing, used by experiments.engine.warm; not part of `key` (the numbers do not depend on it).
+    warm: tuple[tuple[int, str], ...] = ()
 
     @functools.cached_property
     def key(self) -> str:
@@ -136,6 +139,9 @@ class RunRecord:
     summary: dict[str, float] | None = None  # with Task.reducer: what it returned (e.g. `group|statistic|item`)
     error: str | None = None
     wall_seconds: float = 0.0
+    # Years of the run not simulated: it resumed from a stored state (experiments.engine.warm); like wall_seconds,
+    # it depends on which worker ran it, so no table reads it.
+    warm_years: int = 0
 
     @property
     def ok(self) -> bool:
@@ -161,8 +167,8 @@ class RunRecord:
         """What makes this not a record a worker could have written (None if nothing): the analyses read it."""
         if not (isinstance(self.task_id, str) and isinstance(self.key, str) and isinstance(self.labels, dict)):
             return "task_id, key or labels of the wrong type"
-        if not _is_int(self.seed) or not _is_number(self.wall_seconds):
-            return "seed or wall_seconds of the wrong type"
+        if not _is_int(self.seed) or not _is_number(self.wall_seconds) or not _is_int(self.warm_years):
+            return "seed, wall_seconds or warm_years of the wrong type"
         if self.error is not None:
             return None if isinstance(self.error, str) else "error of the wrong type"
         if not _numbers(self.metrics) or any(name not in self.metrics for name in HORIZON):

@@ -1,10 +1,11 @@
-"""What a worker process runs: one task through `simulate`, its outcome as a RunRecord.
+"""What a worker process runs: one task (from its first year, or resumed from a stored state), its RunRecord.
 
 This module imports the model (and with it Mesa) at import time on purpose:
 the local pool's fork server preloads it once, so every worker starts with the
-model already imported. A task's reducer (experiments.engine.store.Reducer) is
-imported by name on its first use in each worker: the engine imports no
-command's code.
+model already imported. A run goes through experiments.engine.warm (the
+process's stored states; a resumed run is byte-identical). A task's reducer
+(experiments.engine.store.Reducer) is imported by name on its first use in
+each worker: the engine imports no command's code.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from experiments.engine.store import RunRecord, Task
+from experiments.engine.warm import warm_model
 from model.config import Scenario
 from model.metrics import Results
-from model.model import RelocationModel
 from model.world import world_for
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -44,11 +45,7 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
     """Run one task; an exception becomes a record with its error, so the experiment goes on."""
     t0 = time.perf_counter()
     try:
-        model = RelocationModel(task.scenario, task.seed, world_for(task.scenario))
-        while model.year < task.scenario.years.end:
-            model.step()
-            if on_year is not None:
-                on_year()
+        model, warm_years = warm_model(task, world_for(task.scenario), on_year)
         res: Results = model.run()
         summary = reducer(task.reducer.target)(res, task.scenario) if task.reducer is not None else None
     except Exception as exc:  # noqa: BLE001 - a failed run is recorded, the others go on
@@ -68,6 +65,7 @@ def execute(task: Task, on_year: Callable[[], None] | None = None) -> RunRecord:
         mobility=None if reduced else [list(m) for m in res.mobility],
         summary=summary,
         wall_seconds=_since(t0),
+        warm_years=warm_years,
     )
 
 

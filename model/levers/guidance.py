@@ -44,9 +44,10 @@ class IndustryGuidance(Lever):
         c = self.config
         if not c.active(year):
             return 0.0
+        pull = state.guidance_pull_to_add()
         for o in self.origins:
             state.guidance_push[o, self.encouraged] += 1.0
             state.guidance_push[o, self.restricted] -= 1.0
             for k in self.encouraged:
-                state.guidance_pull[o, k, self.parks] += 1.0
+                pull[o, k, self.parks] += 1.0
         return c.annual_cost_yuan
