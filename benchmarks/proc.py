@@ -42,6 +42,21 @@ def cpu_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
+def wait_idle(limit_s: float, window_s: float = 2.0, max_cores: float = 0.1) -> float:
+    """Wait until other processes use at most `max_cores` over a `window_s` window (or `limit_s` passed).
+
+    Returns the cores in use over the last window: on a shared machine a pair of
+    timings is comparable only if the machine was quiet when it started.
+    """
+    deadline = time.monotonic() + limit_s
+    while True:
+        before = cpu_busy_seconds()
+        time.sleep(window_s)
+        cores = (cpu_busy_seconds() - before) / window_s
+        if cores <= max_cores or time.monotonic() >= deadline:
+            return cores
+
+
 def proc_stat(pid: int) -> tuple[int, float] | None:
     """(parent pid, CPU seconds used) of a live process, or None."""
     try:
@@ -168,14 +183,14 @@ def command_text(args: Sequence[str]) -> str:
     return "python " + shlex.join(args)
 
 
-def run_command(args: Sequence[str], runs_dir: Path, memory: bool = False) -> Timed:
-    """Start `python ARGS` in the repository root, poll its process tree until it exits, time it."""
+def run_command(args: Sequence[str], runs_dir: Path, memory: bool = False, cwd: Path = ROOT) -> Timed:
+    """Start `python ARGS` in the repository root (or `cwd`), poll its process tree until it exits, time it."""
     watch = Watch()
     busy0, self0 = cpu_busy_seconds(), time.process_time()
     start_wall = time.time()  # run files' mtimes are wall-clock
     start = time.perf_counter()
     with tempfile.TemporaryFile() as log:  # not a pipe: nobody reads it while the command runs
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
         watch.root = proc.pid
         while proc.poll() is None:
             _look(watch, proc.pid, runs_dir, start, memory)

@@ -29,6 +29,10 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from app.serve import serve
 
         return serve(args.host, args.port, args.scenarios)
+    from experiments.engine.prestart import for_command
+
+    # a local pool's fork server imports the model while the command reads its inputs
+    for_command(getattr(args, "workers", 1), getattr(args, "engine", "local"))
     from experiments.engine.pipeline import run_experiment
 
     outcome = run_experiment(args.command, args)

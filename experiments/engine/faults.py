@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-IN_FLIGHT_PER_WORKER = 2  # a bounded queue: memory stays flat however many tasks there are
+IN_FLIGHT_PER_WORKER = 2  # submissions (batches) waiting per worker: a bounded queue, flat memory for any task count
 
 
 class Fault(Exception):  # noqa: N818 - a fault, reported as such

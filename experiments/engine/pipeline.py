@@ -1,6 +1,9 @@
 """The one pipeline every experiment command runs through.
 
-1. The engine opens (a local pool starts in the background).
+1. The engine opens (a local pool starts in the background; its fork server
+   was started as soon as the command line was parsed, experiments.engine.prestart;
+   while the command waits for it, it imports what its report will need,
+   experiments.engine.report_ahead).
 2. The experiment reads and checks its inputs; the output folder is checked.
 3. The folder is locked and claimed for this command and these inputs (or the
    command is refused, exit 2); without `--resume` its old runs are cleared.
@@ -30,6 +33,7 @@ from experiments.engine.folders import MANIFEST, ResultFolder
 from experiments.engine.pool import Engine, EngineOptions, Fault
 from experiments.engine.provenance import provenance
 from experiments.engine.report import Report
+from experiments.engine.report_ahead import report_ahead
 from experiments.engine.seeds import master_seed
 from experiments.engine.store import digest
 from experiments.engine.tables import write_json
@@ -62,7 +66,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
     started_at, t0 = time.time(), time.perf_counter()
     if args.overwrite and args.resume:
         raise InputError("command line", "--overwrite", "given together with --resume", "one of the two")
-    with Engine(engine_options(args)) as engine:
+    with Engine(engine_options(args), while_starting=report_ahead(command, args)) as engine:
         exp = cls(args)
         folder = ResultFolder(args.out, args.name or exp.default_name())
         folder.check()
@@ -101,6 +105,8 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
 
             folder.publish(build)
         saved = engine.ledger.line()
+    if getattr(args, "quiet", False):  # -q prints no summary, so none is read (its report imports matplotlib)
+        return Outcome(folder.path, [])
     return Outcome(folder.path, [*summary(command, folder.path), *([saved] if saved else [])])
 
 

@@ -14,18 +14,19 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
+from experiments.engine.batching import BatchSizer
 from experiments.engine.faults import IN_FLIGHT_PER_WORKER
 from experiments.engine.faults import Fault as Fault  # re-exported: the pipeline and tests name it here
+from experiments.engine.prestart import start_helpers
 from experiments.engine.progress import progress_bar
 from experiments.engine.sharing import Ledger
 from experiments.engine.store import RunRecord, RunStore, Task
@@ -34,7 +35,6 @@ from model.errors import InputError
 logger = logging.getLogger(__name__)
 
 EngineKind = Literal["local", "dask"]
-TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class EngineOptions:
     scheduler: str | None = None
     progress: bool = True
     connect_timeout_s: float = 10.0
+    batch: int | None = None  # runs per submission to a local pool worker; None: sized from the runs' times
 
     def check(self) -> None:
         """Usage errors found before anything runs, the scheduler's address included."""
@@ -59,33 +60,6 @@ class EngineOptions:
             scheduler_address(self.scheduler)
 
 
-def _start_helpers_deaf_to_ctrl_c() -> None:
-    """Start multiprocessing's fork server and resource tracker now, with SIGINT ignored, which they keep.
-
-    A terminal's Ctrl-C goes to the whole process group: a fork server still
-    importing the model printed a 10-40 line KeyboardInterrupt traceback. A
-    signal ignored at exec stays ignored in the child (Python installs its
-    Ctrl-C handler only where SIGINT is not ignored), and so in the workers
-    it forks; they end with the command instead (experiments.engine.worker).
-    The resource tracker (started with our -W options) warns of "leaked
-    semaphores" when it outlives a killed command; it cleans them, so that
-    warning is silenced. Main thread only (signal handlers are set there).
-    """
-    if TRACKER_QUIET not in sys.warnoptions:
-        sys.warnoptions.append(TRACKER_QUIET)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["experiments.engine.worker"])
-    if threading.current_thread() is not threading.main_thread():
-        return
-    from multiprocessing import forkserver
-
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        forkserver.ensure_running()  # starts the resource tracker first
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 @dataclass(frozen=True)
 class RunStats:
     executed: int
@@ -96,8 +70,11 @@ class RunStats:
 class Engine:
     """Runs tasks; use as a context manager so that workers never outlive the command."""
 
-    def __init__(self, options: EngineOptions) -> None:
+    def __init__(self, options: EngineOptions, while_starting: Callable[[], None] | None = None) -> None:
+        """`while_starting` is called once, in the command's thread, while it waits for the local pool to start
+        (experiments.engine.report_ahead): work of the command's own that the otherwise idle wait absorbs."""
         self.options = options
+        self._while_starting = while_starting
         self._pool: ProcessPoolExecutor | None = None
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
@@ -108,7 +85,7 @@ class Engine:
     def __enter__(self) -> Engine:
         self.options.check()
         if self.options.engine == "local" and self.options.workers > 1:
-            _start_helpers_deaf_to_ctrl_c()
+            start_helpers()
             self._starting = threading.Thread(target=self._start_pool, name="relocsim-pool-start", daemon=True)
             self._starting.start()
         return self
@@ -133,6 +110,9 @@ class Engine:
 
     def _pool_ready(self) -> ProcessPoolExecutor:
         if self._starting is not None:
+            task, self._while_starting = self._while_starting, None
+            if task is not None and self._starting.is_alive():
+                task()  # the start-up thread waits on the fork server meanwhile: no import runs beside this
             self._starting.join()
             self._starting = None
         if self._start_error is not None or self._pool is None:
@@ -204,23 +184,32 @@ class Engine:
             yield execute(task, on_year)
 
     def _local(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
+        """Batches of tasks to the pool, at most `IN_FLIGHT_PER_WORKER` per worker; each record yielded on its own."""
         from experiments.engine import worker_entry  # a light module the pool can pickle by name
 
         pool = self._pool_ready()
-        limit = self.options.workers * IN_FLIGHT_PER_WORKER
-        pending = iter(todo)
-        running = {pool.submit(worker_entry.execute, t) for _, t in zip(range(limit), pending, strict=False)}
+        sizer = BatchSizer(self.options.workers, self.options.batch)
+        pending = deque(todo)
+        running: set[Future[list[RunRecord]]] = set()
+
+        def submit() -> None:
+            batch = [pending.popleft() for _ in range(sizer.size(len(pending)))]
+            running.add(pool.submit(worker_entry.execute_batch, batch))
+
+        while pending and len(running) < self.options.workers * IN_FLIGHT_PER_WORKER:
+            submit()
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 try:
-                    record: RunRecord = future.result()
+                    records = future.result()
                 except BrokenProcessPool:
                     raise Fault("a worker process died (out of memory, or killed); rerun with --resume") from None
-                yield record
-                nxt = next(pending, None)
-                if nxt is not None:
-                    running.add(pool.submit(worker_entry.execute, nxt))
+                for record in records:
+                    sizer.observe(record.wall_seconds)
+                if pending:
+                    submit()  # before the records are stored: the worker is not kept waiting
+                yield from records
 
     def _dask(self, todo: Sequence[Task]) -> Iterator[RunRecord]:
         from experiments.engine.cluster import dask_records

@@ -14,6 +14,22 @@ finished run, each written atomically, and `state.json` saying which command
 and which inputs the runs were made for. Runs are read back in task order, one
 at a time, so tables are byte-identical whatever the engine or the worker
 count and memory stays flat however many runs there are.
+
+What storing costs and what a crash can lose. The command stores each record
+as it comes back from a worker (a batch's records one by one,
+experiments.engine.batching): serialised once (about 0.3 ms for a full run's
+27 kB of JSON) and written to a new hidden sibling renamed onto its name
+(0.1-0.3 ms), with no fsync: with the unpickling, about 0.7 ms of the
+command's CPU per run, spent while the workers compute the next runs. That is
+under 1 % of a 20,000-firm run and a few % of the smallest (10 ms: 200 firms,
+3 years), so the records stay one file per run (what `--resume` of any older
+folder reads) rather than lines appended to a shared journal. A stop of the
+command (Ctrl-C, SIGTERM, kill -9, a worker that dies) loses only the runs not
+yet stored, those in flight in the workers: a stored file is whole, since it
+appears by a rename. A crash of the machine (power, kernel) can also lose the
+files of the last seconds that the system had not yet written to disk, or
+leave one empty; an empty or damaged file is not a run (`RunRecord.from_json`
+refuses it), so `--resume` does those runs again and never reads a wrong one.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ preloaded by the fork server; a Dask worker imports it on its first task.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from experiments.engine.store import RunRecord, Task
 
 
@@ -14,6 +16,13 @@ def execute(task: Task) -> RunRecord:
     from experiments.engine.worker import execute as run
 
     return run(task)
+
+
+def execute_batch(tasks: Sequence[Task]) -> list[RunRecord]:
+    """Run several tasks in a row in one worker (experiments.engine.batching): one record each, in task order."""
+    from experiments.engine.worker import execute as run
+
+    return [run(task) for task in tasks]
 
 
 def init(command_pid: int) -> None:
