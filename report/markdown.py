@@ -29,9 +29,12 @@ def _cell(text: str) -> str:
 SAME = "same in every replication"
 
 
-def with_ci(m: Metric, mean: float, low: float, high: float, *, change: bool = False) -> str:
-    """A value and its interval as one cell, in the metric's format; a zero-width interval says so."""
-    return m.interval_text(mean, low, high, change=change)
+def with_ci(m: Metric, mean: float, low: float, high: float, *, change: bool = False, **words: str) -> str:
+    """A value and its interval as one cell, in the metric's format; a zero-width interval says so.
+
+    `words`: the interval's `label` and `same` wording (Metric.interval_text), e.g. over a posterior.
+    """
+    return m.interval_text(mean, low, high, change=change, **words)
 
 
 def range_text(m: Metric, low: float, high: float, *, change: bool = False) -> str:
@@ -47,14 +50,15 @@ def magnitude_text(m: Metric, value: float) -> str:
     return m.text(value, change=True).removeprefix("+")
 
 
-def ratio_cell(mean: float, low: float, high: float, replications: int, *, compact: bool = False) -> str:
+def ratio_cell(mean: float, low: float, high: float, replications: int, *, compact: bool = False, **words: str) -> str:
     """Yuan per additional north job with Fieller's interval, or why that interval does not exist.
 
-    `compact` (the terminal) says only that the interval is not defined; the report says why.
+    `compact` (the terminal) says only that the interval is not defined; the report says why. `words`: as
+    with_ci's.
     """
     m = metric(COST_EFFECTIVENESS)
     if math.isfinite(low) and math.isfinite(high):
-        return m.interval_text(mean, low, high)
+        return m.interval_text(mean, low, high, **words)
     if replications < 2 or not math.isfinite(mean):
         return m.text(mean)
     return f"{m.text(mean)} ({NOT_DEFINED.split(':')[0] if compact else NOT_DEFINED})"
