@@ -101,16 +101,29 @@ class Metric:
             return f"{'-' if neg else sign}CNY {body.lstrip('-')}{suffix}"
         return sign + body
 
-    def interval_text(self, mean: float, low: float, high: float, *, change: bool = False) -> str:
-        """`23.9% (95% CI 22.1% to 25.7%)`, one scale for all three numbers."""
+    def interval_text(
+        self,
+        mean: float,
+        low: float,
+        high: float,
+        *,
+        change: bool = False,
+        label: str = "95% CI",
+        same: str = "same in every replication",
+    ) -> str:
+        """`23.9% (95% CI 22.1% to 25.7%)`, one scale for all three numbers.
+
+        `label` names the interval and `same` says why it has no width (over a posterior: "95% of draws",
+        "same in every draw").
+        """
         scale = self.scale([mean, low, high])
         head = self.text(mean, change=change, scale=scale)
         if not (math.isfinite(low) and math.isfinite(high)):
             return head
         if low == high:
-            return f"{head} (same in every replication)"
+            return f"{head} ({same})"
         lo, hi = (self.text(v, change=change, scale=scale) for v in (low, high))
-        return f"{head} (95% CI {lo} to {hi})"
+        return f"{head} ({label} {lo} to {hi})"
 
     def axis_value(self, value: float, change: bool = False) -> float:
         """A stored value in the unit of an axis (% or pp for shares)."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
 
 NOT_DEFINED = "95% CI not defined: the change in north jobs is not distinguishable from 0"
+NOT_DEFINED_OVER_DRAWS = "interval ({label}) not defined: the change in north jobs is not told from 0 across the draws"
 # Quantities a report derives from the catalogue's metrics, formatted the catalogue's way (shares in %).
 VARIANCE_SHARE = Metric("variance_share", "Share of the variance", "share", "A Sobol' index.", (-math.inf, math.inf))
 SHARE_OF_TOTAL = Metric("share_of_total", "Share of the total change", "share", "φ ÷ total.", (-math.inf, math.inf))
@@ -29,9 +30,12 @@ def _cell(text: str) -> str:
 SAME = "same in every replication"
 
 
-def with_ci(m: Metric, mean: float, low: float, high: float, *, change: bool = False) -> str:
-    """A value and its interval as one cell, in the metric's format; a zero-width interval says so."""
-    return m.interval_text(mean, low, high, change=change)
+def with_ci(m: Metric, mean: float, low: float, high: float, *, change: bool = False, **words: str) -> str:
+    """A value and its interval as one cell, in the metric's format; a zero-width interval says so.
+
+    `words`: the interval's `label` and `same` wording (Metric.interval_text), e.g. over a posterior.
+    """
+    return m.interval_text(mean, low, high, change=change, **words)
 
 
 def range_text(m: Metric, low: float, high: float, *, change: bool = False) -> str:
@@ -47,17 +51,19 @@ def magnitude_text(m: Metric, value: float) -> str:
     return m.text(value, change=True).removeprefix("+")
 
 
-def ratio_cell(mean: float, low: float, high: float, replications: int, *, compact: bool = False) -> str:
+def ratio_cell(mean: float, low: float, high: float, replications: int, *, compact: bool = False, **words: str) -> str:
     """Yuan per additional north job with Fieller's interval, or why that interval does not exist.
 
-    `compact` (the terminal) says only that the interval is not defined; the report says why.
+    `compact` (the terminal) says only that the interval is not defined; the report says why. `words`: as
+    with_ci's (over a posterior the interval is the draws' quantiles, and the words say so).
     """
     m = metric(COST_EFFECTIVENESS)
     if math.isfinite(low) and math.isfinite(high):
-        return m.interval_text(mean, low, high)
+        return m.interval_text(mean, low, high, **words)
     if replications < 2 or not math.isfinite(mean):
         return m.text(mean)
-    return f"{m.text(mean)} ({NOT_DEFINED.split(':')[0] if compact else NOT_DEFINED})"
+    why = NOT_DEFINED if "label" not in words else NOT_DEFINED_OVER_DRAWS.format(label=words["label"])
+    return f"{m.text(mean)} ({why.split(':')[0] if compact else why})"
 
 
 def one_replication_note(replications: int) -> list[str]:

@@ -6,6 +6,9 @@ posterior_effects.csv, ranking.csv and ranking_orders.csv into a
 are the posterior section's words (report.uncertainty), its figure
 (report.figures.uncertainty) and the commands' own readers; it imports
 neither, so the words and the figure depend on it and not on each other.
+`marked(title, p)` is a table or figure title with the ensemble's mark
+("thin ensemble (ESS 6.7 of 300)") when the ensemble is thin: every title of
+a compare or attribute report goes through it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from model.outcomes import COST_EFFECTIVENESS, DECISION
 from report.read import Estimate, in_order, read_table
 
 QUANTITIES = (*DECISION, COST_EFFECTIVENESS)
-EFFECT_NEEDED = without(EFFECT_FIELDS, "unit", "se_monte_carlo", "se_mean", "draws", "replications")
+EFFECT_NEEDED = without(EFFECT_FIELDS, "unit", "se_monte_carlo", "se_mean", "draws", "replications", "ensemble")
 DRAWS_NEEDED = pick(DRAWS_FIXED, "draw", "particle")  # and the dotted keys posterior.json names
 
 
@@ -52,6 +55,8 @@ class PosteriorEffect:
     sd_parameter: float
     sd_monte_carlo: float
     share_above_zero: float
+    distinct_draws: float
+    effective_draws: float
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class RankingRow:
     better: str
     order: list[str]  # by the posterior means
     share: float  # of draws with that order
-    robust: bool
+    robust: bool | None  # None: not tested (too few effective draws)
     pairs: list[Pair]
 
 
@@ -86,6 +91,12 @@ class PosteriorReport:
     groups: list[str]
     effects: dict[tuple[str, str], PosteriorEffect]
     rankings: list[RankingRow]
+    ensemble: Ensemble
+
+    @property
+    def mark(self) -> str:
+        """ "thin ensemble (ESS 6.7 of 300)" for a thin ensemble, else empty."""
+        return self.ensemble.mark if self.ensemble.thin else ""
 
     def effect(self, group: str, name: str) -> PosteriorEffect:
         found = self.effects.get((group, name))
@@ -93,6 +104,26 @@ class PosteriorReport:
             path = self.folder / EFFECTS_FILE
             raise InputError(path, "", f"no row for {group} × {name}", "every group and decision quantity")
         return found
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """What posterior.json says of the ensemble and of the K draws taken from it."""
+
+    particles: int
+    effective_size: float
+    distinct_sets: int
+    thin: bool
+    thin_below: float
+    mark: str  # "thin ensemble (ESS 6.7 of 300)" or "ensemble (ESS 250 of 300)"
+    distinct_draws: int
+    effective_draws: float
+    min_ranking_draws: float
+
+
+def marked(title: str, p: PosteriorReport | None) -> str:
+    """A table's or figure's title, with " — thin ensemble (ESS n of N)" when the folder ran over a thin one."""
+    return f"{title} — {p.mark}" if p is not None and p.mark else title
 
 
 def _json(path: Path) -> dict:
@@ -118,8 +149,24 @@ def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
         meta = [(str(p["key"]), str(p["label"]), str(p["unit"]), float(p["calibrated"])) for p in doc["parameters"]]
         calibration, fingerprint = str(doc["calibration"]), str(doc["fingerprint"])
         robust, interval = float(doc["robust_share"]), str(doc["interval"])
+        ensemble = Ensemble(
+            int(doc["particles"]),
+            float(doc["effective_size"]),
+            int(doc["distinct_sets"]),
+            bool(doc["thin"]),
+            float(doc["thin_below"]),
+            str(doc["mark"]),
+            int(doc["distinct_draws"]),
+            float(doc["effective_draws"]),
+            float(doc["min_ranking_draws"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(path, str(exc), "missing or not of its type", "the posterior.json the command wrote") from None
+        raise InputError(
+            path,
+            str(exc),
+            "missing or not of its type",
+            "the posterior.json this version writes (an older folder: run its command again with --overwrite)",
+        ) from None
     drawn = read_table(folder, DRAWS_FILE, (*DRAWS_NEEDED, *(k for k, *_ in meta)))
     parameters = []
     for key, label, unit, calibrated in meta:
@@ -135,6 +182,8 @@ def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
             r.number("sd_parameter"),
             r.number("sd_monte_carlo"),
             r.number("share_above_zero"),
+            r.number("distinct_draws"),
+            r.number("effective_draws"),
         )
         for r in rows
     }
@@ -153,6 +202,7 @@ def read_posterior(folder: Path, group_column: str) -> PosteriorReport | None:
         groups,
         effects,
         rankings,
+        ensemble,
     )
 
 
@@ -166,7 +216,5 @@ def _rankings(folder: Path) -> list[RankingRow]:
         if r.flag("mean_order"):
             q = r.metric("quantity").name
             order = [g.strip() for g in r.text("order").split(" > ")]
-            out.append(
-                RankingRow(q, r.text("better"), order, r.number("share"), bool(r.flag("robust")), pairs.get(q, []))
-            )
+            out.append(RankingRow(q, r.text("better"), order, r.number("share"), r.flag("robust"), pairs.get(q, [])))
     return out

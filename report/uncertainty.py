@@ -1,10 +1,13 @@
 """The posterior part of a `compare` or `attribute` report, for a folder run with `--posterior DIR`.
 
 `section(p, ...)` gives the Markdown: which calibration and parameters were
-drawn, each decision quantity with its interval and its parameter and
-Monte-Carlo parts apart, and each ranking with the share of draws in which it
-holds and whether it is robust; the other functions the words the commands'
-reports use in its place. The tables are read by report.posterior; the
+drawn, how thin the ensemble is, each decision quantity with its interval
+(empirical quantiles of the draws), its distinct and effective draws and its
+parameter and Monte-Carlo parts apart, and each ranking with the share of
+draws in which it holds and whether it is robust — or, below the effective
+draws a robust ranking needs, that it is not robust-tested and why; the other
+functions the words the commands' reports use in its place (`cell_words`: an
+interval cell reads "95% of draws" rather than "95% CI"). The tables are read by report.posterior; the
 figure of the effects draw by draw is report.figures.uncertainty, which the
 commands' reports add to their figures.
 """
@@ -15,19 +18,52 @@ import math
 
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
 from report.markdown import image, lower_first, magnitude_text, table, with_ci
-from report.posterior import QUANTITIES, PosteriorReport
+from report.posterior import QUANTITIES, PosteriorReport, marked
 
 FIGURE = "plots/posterior_effects.png"
+CELL_WORDS = {"label": "95% of draws", "same": "same in every draw"}  # an interval cell over a posterior
 
 
-def interval_words(p: PosteriorReport) -> str:
-    """What every interval of the report is, said once where the Monte-Carlo wording would be."""
+def cell_words(p: PosteriorReport | None) -> dict[str, str]:
+    """How a table cell names its interval: "95% CI" over replications, "95% of draws" over a posterior."""
+    return dict(CELL_WORDS) if p is not None else {}
+
+
+def _count(value: float) -> str:
+    """A count of draws (whole) or an effective size (one decimal below 10, as the ensemble's mark prints it)."""
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
+
+
+def thin_words(p: PosteriorReport) -> str:
+    """The warning a report over a thin ensemble gives (empty for one that is not thin)."""
+    e = p.ensemble
+    if not e.thin:
+        return ""
     return (
-        f"Each value is the mean over {p.draws} parameter sets drawn from the calibration's posterior "
-        f"({p.replications} replications each, common random numbers inside a draw), and each interval a 95% "
-        "prediction interval that includes parameter uncertainty (its parameter and Monte-Carlo parts are apart in "
-        "the section on parameter uncertainty)."
+        f"**Thin ensemble**: the posterior's effective size is {_count(e.effective_size)} of {e.particles:,} "
+        f"particles ({e.distinct_sets:,} distinct parameter sets), below the {e.thin_below:,.0f} a usable "
+        "posterior needs (DESIGN §7); it was used because `--allow-thin` was given. The intervals describe this "
+        "ensemble; a posterior with more effective draws may give other ones."
     )
+
+
+def interval_words(p: PosteriorReport, *, thin: bool = True) -> str:
+    """What every interval of the report is, said once where the Monte-Carlo wording would be (`thin`: with the
+    thin-ensemble warning, for the report's first paragraph)."""
+    e = p.ensemble
+    words = (
+        f"Each value is the mean over {p.draws} parameter sets drawn from the calibration's posterior "
+        f"({p.replications} replications each, common random numbers inside a draw); each interval (“95% of "
+        "draws”) runs from the 2.5% to the 97.5% empirical quantile of the draws' effects, each draw's effect "
+        "being its mean over its replications (with fewer than 20 draws: from the smallest to the largest), "
+        "inside the bounds of the metric; it is no normal approximation, and it includes parameter uncertainty. "
+        f"The {p.draws} draws are {e.distinct_draws} distinct parameter sets, worth {_count(e.effective_draws)} "
+        "effective draws; the Monte-Carlo and parameter parts are apart in the section on parameter uncertainty."
+    )
+    warning = thin_words(p) if thin else ""
+    return f"{words} {warning}" if warning else words
 
 
 MEANING_POSTERIOR = (
@@ -39,9 +75,11 @@ MEANING_POSTERIOR = (
 def decision_words(p: PosteriorReport, difference: str) -> str:
     """The decision table's note on what its changes and intervals are."""
     return (
-        f"Changes are paired within each draw ({difference} on the same seeds). {interval_words(p)} An interval "
+        f"Changes are paired within each draw ({difference} on the same seeds). {interval_words(p, thin=False)} "
+        "An interval "
         "that includes 0 leaves the sign open. The yuan per additional north job is the ratio of the mean changes; "
-        "its interval exists only when the change in north-park jobs is told from 0 across the posterior."
+        "its interval (the quantiles of the draws' ratios) exists only when the change in north-park jobs is told "
+        "from 0 across the posterior."
     )
 
 
@@ -78,19 +116,23 @@ def _effects(p: PosteriorReport, group_word: str, labels: dict[str, str]) -> lis
             cells = [
                 labels.get(g, f"`{g}`"),
                 m.label,
-                with_ci(m, e.value.mean, e.value.low, e.value.high, change=change),
+                with_ci(m, e.value.mean, e.value.low, e.value.high, change=change, **CELL_WORDS),
+                f"{e.distinct_draws:,.0f}" if math.isfinite(e.distinct_draws) else "–",
+                _count(e.effective_draws),
             ]
-            cells += [_size(m, e.sd_parameter), _size(m, e.sd_monte_carlo), _share(e.share_above_zero)]
+            cells += [_size(m, e.sd_monte_carlo), _size(m, e.sd_parameter), _share(e.share_above_zero)]
             rows.append(cells)
     headers = [
         group_word,
         "Quantity",
-        "Mean (95% interval)",
-        "Parameter part (SD)",
+        "Mean (2.5–97.5% of the draws)",
+        "Distinct draws",
+        "Effective draws",
         "Monte-Carlo part (SD)",
+        "Parameter part (SD)",
         "Draws > 0",
     ]
-    return table(headers, rows, "llrrrr")
+    return table(headers, rows, "llrrrrrr")
 
 
 def _size(m: Metric, value: float) -> str:
@@ -103,6 +145,7 @@ def _share(value: float) -> str:
 
 def _ranking_lines(p: PosteriorReport, labels: dict[str, str], group_word: str) -> list[str]:
     lines = []
+    e = p.ensemble
     for r in p.rankings:
         m = metric(r.quantity)
         way = "the lower the better" if r.better == "lower" else "the higher the better"
@@ -110,7 +153,13 @@ def _ranking_lines(p: PosteriorReport, labels: dict[str, str], group_word: str) 
         if len(r.order) < 2:
             lines.append(f"- **{m.label}** ({way}): only one {group_word.lower()}, nothing to rank.")
             continue
-        verdict = "**robust**" if r.robust else "**not robust**"
+        if r.robust is None:
+            verdict = (
+                f"**not robust-tested**: {_count(e.effective_draws)} effective draws, fewer than the "
+                f"{e.min_ranking_draws:,.0f} a robust ranking needs"
+            )
+        else:
+            verdict = "**robust**" if r.robust else "**not robust**"
         lines.append(
             f"- **{m.label}** ({way}): {' > '.join(name(g) for g in r.order)} (the order of the posterior means) "
             f"holds in {_share(r.share)} of the draws: {verdict}."
@@ -123,37 +172,61 @@ def _ranking_lines(p: PosteriorReport, labels: dict[str, str], group_word: str) 
     return lines
 
 
+def _ranking_head(p: PosteriorReport) -> list[str]:
+    """The rankings' heading and what robust means here, or why no ranking is tested."""
+    e, robust = p.ensemble, _share(p.robust_share)
+    head = marked(f"### Rankings across the posterior (robust: the same order in at least {robust} of the draws)", p)
+    if e.effective_draws >= e.min_ranking_draws:
+        return [head, ""]
+    return [
+        head,
+        "",
+        f"No ranking is robust-tested here: the {p.draws} draws are {e.distinct_draws} distinct parameter sets worth "
+        f"{_count(e.effective_draws)} effective draws, and a ranking is tested only over at least "
+        f"{e.min_ranking_draws:,.0f} (fewer repeat a few parameter sets, so an order that holds in every draw may "
+        "hold only for those). More draws (`--draws`) help only up to the posterior's own effective size "
+        f"({_count(e.effective_size)}).",
+        "",
+    ]
+
+
 def section(p: PosteriorReport, group_word: str, ran: str, labels: dict[str, str] | None = None) -> list[str]:
     """The Markdown section; `group_word` is Scenario or Lever, `ran` what ran in each draw (every scenario, every
     subset of the levers), `labels` the groups' words (default: the name in code)."""
     labels = labels or {}
     short_fp = p.fingerprint.removeprefix("sha256:")[:12]
-    robust = _share(p.robust_share)
+    thin = thin_words(p)
     return [
-        f"## Parameter uncertainty: {p.draws} draws from the posterior",
+        marked(f"## Parameter uncertainty: {p.draws} draws from the posterior", p),
         "",
         f"{ran[:1].upper()}{ran[1:]} was run in each of {p.draws} parameter sets drawn from the posterior of "
         f"the calibration in `{p.calibration}` (fingerprint `{short_fp}…`; systematic resampling on the particle "
         f"weights), {p.replications} replications per draw on common random numbers inside the draw and fresh seeds "
-        "for each draw. The parameters drawn:",
+        f"for each draw. The posterior: {p.ensemble.particles:,} particles, effective size "
+        f"{_count(p.ensemble.effective_size)}; the draws: {p.ensemble.distinct_draws} distinct parameter sets, "
+        f"{_count(p.ensemble.effective_draws)} effective draws. The parameters drawn:",
         "",
+        *([thin, ""] if thin else []),
         *_parameters(p),
         "",
         *_effects(p, group_word, labels),
         "",
-        "*Parameter part*: the standard deviation of the effect across the posterior with the Monte-Carlo noise "
-        "taken out (law of total variance: the variance of the draw means less the mean Monte-Carlo variance of a "
-        "draw mean, floored at 0). *Monte-Carlo part*: the noise of one draw's mean (within-draw SD ÷ √R); more "
-        "replications shrink it, only a tighter posterior shrinks the parameter part. *Draws > 0*: share of draws in "
-        f"which the effect is positive. Interval (labelled 95% CI in the tables): {p.interval}.",
+        "*Mean (2.5–97.5% of the draws)*: the mean of the draws' effects, and the interval from the 2.5% to the "
+        "97.5% empirical quantile of them. *Distinct draws*: the parameter sets among the draws (systematic "
+        "resampling repeats a heavy particle); *effective draws*: (Σw)²/Σw² over them. *Monte-Carlo part*: the "
+        "noise of one draw's mean (within-draw SD ÷ √R, averaged over the draws as a variance); more replications "
+        "shrink it. *Parameter part*: the standard deviation of the draws' effects with the Monte-Carlo noise taken "
+        "out (law of total variance: the variance of the draw means less the mean Monte-Carlo variance of a draw "
+        "mean, floored at 0); only a tighter posterior shrinks it. *Draws > 0*: share of draws in which the effect "
+        f"is positive. Interval: {p.interval}.",
         "",
-        "Files: `posterior_effects.csv` (every effect over the posterior, its parameter and Monte-Carlo parts), "
-        "`posterior_draws.csv` (each effect per draw), `ranking.csv` (per ranking and pair, the share of draws in "
-        "which each is ahead), `ranking_orders.csv` (every order seen and its share), `draws.csv` (the parameter "
-        "values of each draw), `posterior.json`; the seeds of every draw are in `manifest.json`.",
+        "Files: `posterior_effects.csv` (every effect over the posterior, its interval, distinct and effective "
+        "draws, its parameter and Monte-Carlo parts), `posterior_draws.csv` (each effect per draw), `ranking.csv` "
+        "(per ranking and pair, the share of draws in which each is ahead), `ranking_orders.csv` (every order seen "
+        "and its share), `draws.csv` (the parameter values of each draw), `posterior.json`; the seeds of every draw "
+        "are in `manifest.json`. The tables' last column, `ensemble`, says how thin the ensemble is.",
         "",
-        f"### Rankings across the posterior (robust: the same order in at least {robust} of the draws)",
-        "",
+        *_ranking_head(p),
         "`A > B` reads: A ranks ahead of B.",
         "",
         *_ranking_lines(p, labels, group_word),
@@ -163,10 +236,10 @@ def section(p: PosteriorReport, group_word: str, ran: str, labels: dict[str, str
         "",
         *image(
             FIGURE,
-            "Effects draw by draw",
+            marked("Effects draw by draw", p),
             "Per quantity and " + lower_first(group_word) + ": each dot is one posterior draw's mean effect with "
-            "its Monte-Carlo 95% bar (±1.96 × within-draw SD ÷ √R); the black diamond is the posterior mean, the "
-            "thick bar ±1.96 × the parameter part and the thin bar the 95% interval. The vertical line marks no "
-            "change.",
+            "its Monte-Carlo bar (± one standard error of that mean, within-draw SD ÷ √R); the black diamond is the "
+            "posterior mean and the black bar the interval, from the 2.5% to the 97.5% quantile of the draws. The "
+            "vertical line marks no change.",
         ),
     ]

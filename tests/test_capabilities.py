@@ -36,7 +36,7 @@ from experiments.engine.store import RunStore, Task
 from experiments.registry import EXPERIMENTS, experiment_class
 from model.errors import InputError
 
-POSTERIOR_FLAGS = ("--posterior", "--draws")
+POSTERIOR_FLAGS = ("--posterior", "--draws", "--allow-thin")
 ADAPTIVE_FLAGS = ("--ci-width", "--max-replications")
 
 
@@ -67,17 +67,18 @@ def test_a_command_gets_the_arguments_of_the_capabilities_it_opts_into(
 
 
 def test_the_capability_arguments_keep_their_flags_defaults_and_bounds() -> None:
-    posterior, draws = POSTERIOR.arguments
+    posterior, draws, thin = POSTERIOR.arguments
     assert posterior.flags == ("--posterior",) and posterior.kind == "path" and posterior.metavar == "CALIBRATION_DIR"
     assert draws.flags == ("--draws",) and draws.default is None and draws.bounds == (2, 1000)
     assert "(default 20)" in draws.help
+    assert thin.flags == ("--allow-thin",) and thin.kind == "flag" and "below 200" in thin.help
     width, cap = ADAPTIVE_REPLICATIONS.arguments
     assert width.flags == ("--ci-width",) and width.kind == "float" and width.bounds == (0.0, 1.0)
     assert cap.flags == ("--max-replications",) and cap.default == 200 and cap.bounds[0] == 2
-    # compare: its own arguments first, then --ci-width, --max-replications, --posterior, --draws
+    # compare: its own arguments first, then --ci-width, --max-replications, --posterior, --draws, --allow-thin
     flags = [a.flags[0] for a in EXPERIMENTS["compare"].all_arguments]
-    assert flags == ["baseline", "others", "--ci-width", "--max-replications", "--posterior", "--draws"]
-    assert EXPERIMENTS["attribute"].all_arguments[-2:] == arguments_of((POSTERIOR,))
+    assert flags == ["baseline", "others", "--ci-width", "--max-replications", "--posterior", "--draws", "--allow-thin"]
+    assert EXPERIMENTS["attribute"].all_arguments[-3:] == arguments_of((POSTERIOR,))
 
 
 def test_every_class_opts_into_what_its_registry_entry_says() -> None:

@@ -63,7 +63,7 @@ TOUR = (
     ),
     (
         "compare_posterior",
-        f"compare scenarios/baseline.yaml scenarios/relocation_aid.yaml --posterior {SHIPPED} "
+        f"compare scenarios/baseline.yaml scenarios/relocation_aid.yaml --posterior {SHIPPED} --allow-thin "
         "--draws 3 --replications 2 --firms 500 --seed 1",
     ),
     ("sweep_line", "sweep experiments/examples/aid_per_job.yaml --firms 500 --replications 2 --seed 5"),
@@ -74,7 +74,8 @@ TOUR = (
     ("attribute", "attribute {inputs}/three_levers.yaml --firms 500 --replications 2 --seed 1 --metric closed_jobs"),
     (
         "attribute_posterior",
-        f"attribute {{inputs}}/three_levers.yaml --posterior {SHIPPED} --draws 2 --firms 300 --replications 2 --seed 1",
+        f"attribute {{inputs}}/three_levers.yaml --posterior {SHIPPED} --allow-thin --draws 2 --firms 300 "
+        "--replications 2 --seed 1",
     ),
     ("calibrate", "calibrate {inputs}/tiny.yaml"),
     ("report", "report scenarios/baseline.yaml --sobol-samples 2 --firms 400 --replications 3 --seed 1"),

@@ -14,12 +14,22 @@ so that the draw means' Monte-Carlo errors are independent and the law of
 total variance can take them apart from the parameter part
 (experiments.analysis.uncertainty).
 
+An ensemble whose effective size (Σw)²/Σw² is below THIN_ESS (200, DESIGN
+§7) is thin: `PosteriorDraws` (experiments.engine.capabilities.posterior)
+refuses it unless `--allow-thin`, and every table and figure of the result is
+marked with `Ensemble.mark` ("thin ensemble (ESS 6.7 of 300)"). The K draws
+are resampled by weight, so they weigh equally (`draw_weights`); draws of the
+same parameter set share a label, so that an effect can say how many distinct
+parameter sets stand behind it and how many effective draws they are worth.
+
 Tables written here: `draws.csv` (draw k from 0, the particle it took —
 its row of posterior.csv from 0, the `draw` column there —, the particle's
 weight and distance and the parameter values; the seeds are in the manifest) and
 `posterior.json` (which calibration folder, its fingerprint, the parameters'
-names, labels and units, K, R, the interval method and the robustness share),
-which the reports read.
+names, labels and units, K, R, the interval method, the robustness share and
+the effective draws a ranking needs, the ensemble's effective size, distinct
+sets, particles, whether it is thin and its mark, and the distinct and
+effective draws of the K), which the reports read.
 """
 
 from __future__ import annotations
@@ -30,10 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from experiments.analysis.posterior import POSTERIOR_FILE, Posterior, load_posterior
 from experiments.analysis.posterior_tables import DRAWS_FILE, DRAWS_FIXED, POSTERIOR_JSON
-from experiments.analysis.uncertainty import INTERVAL_METHOD, ROBUST_SHARE
-from experiments.engine.capabilities import DEFAULT_DRAWS
+from experiments.analysis.quantiles import DrawWeights
+from experiments.analysis.rankings import MIN_RANKING_DRAWS, ROBUST_SHARE
+from experiments.analysis.uncertainty import INTERVAL_METHOD
+from experiments.engine.capabilities import DEFAULT_DRAWS, THIN_ESS
 from experiments.engine.seeds import draw_seeds
 from experiments.engine.tables import write_csv, write_json
 from model.config import Scenario
@@ -60,6 +74,8 @@ class Ensemble:
         if folder is None:
             if draws is not None:
                 raise InputError("command line", "--draws", "given without --posterior", "--posterior DIR --draws K")
+            if getattr(args, "allow_thin", False):
+                raise InputError("command line", "--allow-thin", "given without --posterior", "--posterior DIR")
             return None
         posterior = load_posterior(folder)
         k = DEFAULT_DRAWS if draws is None else int(draws)
@@ -72,6 +88,37 @@ class Ensemble:
     @property
     def keys(self) -> tuple[str, ...]:
         return self.posterior.keys
+
+    @property
+    def effective_size(self) -> float:
+        """The posterior's effective size (Σw)²/Σw² over its particles."""
+        return self.posterior.effective_size()
+
+    @property
+    def thin(self) -> bool:
+        return is_thin(self.effective_size)
+
+    @property
+    def mark(self) -> str:
+        """What every table and figure of a result says of the ensemble: "thin ensemble (ESS 6.7 of 300)"."""
+        return ensemble_mark(self.effective_size, self.posterior.size)
+
+    def draw_weights(self) -> DrawWeights:
+        """The K draws' weights (equal: they are resampled by particle weight) and their parameter sets."""
+        labels = self.posterior.set_labels()
+        return DrawWeights.of(np.full(self.k, 1.0 / self.k), labels[list(self.particles)])
+
+    def refuse_thin(self) -> None:
+        """InputError (exit 2, one line) for a thin ensemble: the folder, its effective size and distinct sets."""
+        p = self.posterior
+        raise InputError(
+            p.folder,
+            "--posterior",
+            f"a thin ensemble: effective size {size_text(self.effective_size)} of {p.size} particles, "
+            f"{p.distinct_sets()} distinct parameter sets (below {THIN_ESS} effective draws is thin, DESIGN §7)",
+            f"an ensemble of effective size ≥ {THIN_ESS}, or --allow-thin to use it anyway (its tables and figures "
+            "are then marked thin)",
+        )
 
     def apply(self, scenario: Scenario, k: int) -> Scenario:
         """The scenario with draw k's parameter values set (validated; a key it cannot take names posterior.csv)."""
@@ -111,6 +158,8 @@ class Ensemble:
             "parameters": list(self.keys),
             "particles_in_posterior": p.size,
             "effective_size": p.effective_size(),
+            "distinct_sets": p.distinct_sets(),
+            "thin": self.thin,
             "draws": self.k,
             "draw_particles": list(self.particles),
             "replications_per_draw": replications,
@@ -128,13 +177,23 @@ class Ensemble:
             for k, (i, values) in enumerate(zip(self.particles, self.sets, strict=True))
         ]
         write_csv(folder / DRAWS_FILE, (*DRAWS_FIXED, *self.keys), rows)
+        dw = self.draw_weights()
         doc = {
             "calibration": str(p.folder),
             "fingerprint": p.fingerprint,
             "draws": self.k,
             "replications": replications,
             "robust_share": ROBUST_SHARE,
+            "min_ranking_draws": MIN_RANKING_DRAWS,
             "interval": INTERVAL_METHOD,
+            "particles": p.size,
+            "effective_size": self.effective_size,
+            "distinct_sets": p.distinct_sets(),
+            "thin_below": THIN_ESS,
+            "thin": self.thin,
+            "mark": self.mark,
+            "distinct_draws": dw.distinct(),
+            "effective_draws": dw.effective(),
             "parameters": [
                 {
                     "key": q.key,
@@ -148,3 +207,19 @@ class Ensemble:
             ],
         }
         write_json(folder / POSTERIOR_JSON, json.loads(json.dumps(doc)))
+
+
+def size_text(ess: float) -> str:
+    """An effective size as the marks and messages print it: 6.7, 45, 1,234."""
+    return f"{ess:.1f}" if ess < 10 else f"{ess:,.0f}"
+
+
+def is_thin(ess: float) -> bool:
+    """Below THIN_ESS effective draws, up to rounding (200 equal weights give 1/Σw² = 199.99999999999997)."""
+    return ess < THIN_ESS * (1 - 1e-9)
+
+
+def ensemble_mark(ess: float, particles: int) -> str:
+    """The mark of an ensemble: `thin ensemble (ESS 6.7 of 300)` below THIN_ESS, else `ensemble (ESS 250 of 300)`."""
+    thin = "thin ensemble" if is_thin(ess) else "ensemble"
+    return f"{thin} (ESS {size_text(ess)} of {particles:,})"

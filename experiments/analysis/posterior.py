@@ -105,6 +105,15 @@ class Posterior:
         """Kish's effective sample size of the weights (`effective_size`)."""
         return effective_size(self.weights)
 
+    def distinct_sets(self) -> int:
+        """How many distinct parameter sets carry positive weight."""
+        return len({tuple(row) for row in self.values[self.weights > 0].tolist()})
+
+    def set_labels(self) -> np.ndarray:
+        """Per particle, a label shared by the particles with the same parameter values (first occurrence's row)."""
+        first: dict[tuple[float, ...], int] = {}
+        return np.array([first.setdefault(tuple(row), i) for i, row in enumerate(self.values.tolist())], dtype=int)
+
     def draw_indices(self, n: int) -> list[int]:
         """n particle indices by systematic resampling (offset 1/2): deterministic, proportional to weight."""
         return systematic_indices(self.weights, n)

@@ -6,6 +6,8 @@ experiments.analysis.uncertainty the effects and rankings; the shared report kit
 in this module of constants alone so that the kit imports no statistics to read
 a table. The effects tables start with the command's group column (scenario or
 lever), then these columns; draws.csv ends with one column per dotted key.
+`robust` in ranking.csv and ranking_orders.csv is empty (not tested) below
+experiments.analysis.rankings.MIN_RANKING_DRAWS effective draws.
 """
 
 from __future__ import annotations
@@ -29,8 +31,25 @@ EFFECT_FIELDS = (
     "se_mean",
     "share_above_zero",
     "draws",
+    "distinct_draws",
+    "effective_draws",
     "replications",
+    "ensemble",
 )
 DRAW_FIELDS = ("metric", "draw", "particle", "mean", "sd_monte_carlo", "replications")
-RANKING_COLUMNS = ("quantity", "better", "a", "b", "a_beats_b", "b_beats_a", "ties", "robust", "draws")
-ORDER_COLUMNS = ("quantity", "better", "order", "draws_with_order", "share", "mean_order", "robust")
+RANKING_COLUMNS = (
+    "quantity",
+    "better",
+    "a",
+    "b",
+    "a_beats_b",
+    "b_beats_a",
+    "ties",
+    "robust",
+    "draws",
+    "effective_draws",
+)
+ORDER_COLUMNS = ("quantity", "better", "order", "draws_with_order", "share", "mean_order", "robust", "effective_draws")
+# The last column of every table with an interval that a command run with --posterior writes: the ensemble's mark,
+# "thin ensemble (ESS 6.7 of 300)" below THIN_ESS effective draws (DESIGN §7), else "ensemble (ESS 250 of 300)".
+ENSEMBLE_COLUMN = "ensemble"

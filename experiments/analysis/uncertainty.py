@@ -1,47 +1,55 @@
-"""Parameter and Monte-Carlo uncertainty of an effect over a posterior ensemble, and how robust a ranking is.
+"""Parameter and Monte-Carlo uncertainty of an effect over a posterior ensemble: empirical quantiles of the draws.
 
 An effect (a paired difference against the baseline, a lever's Shapley value)
 is measured in K posterior draws, R replications each, on common random
-numbers inside a draw and independent seeds across draws. Per draw k: the
-mean over its replications m_k and the Monte-Carlo variance of that mean,
-v_k = s_k² / n_k (s_k the within-draw SD). Then, by the law of total
-variance (Var(m_k) = Var_θ(effect) + E[v_k]):
+numbers inside a draw and independent seeds across draws. Per draw k: its
+effect m_k, the mean over its replications, and the Monte-Carlo variance of
+that mean, v_k = s_k² / n_k (s_k the within-draw SD). Each draw has a weight
+w_k (normalised; the draws `--posterior` takes are resampled by particle
+weight, so their weights are equal) and the parameter set it took
+(experiments.analysis.quantiles.DrawWeights). Then:
 
-- mean: the average of the draw means (the draws are already resampled by
-  weight, so each counts once);
-- parameter part: sd_parameter = √max(0, Var_between − mean v_k), the spread
-  of the effect across the posterior with the Monte-Carlo noise taken out
-  (floored at 0: a posterior that does not move the effect gives 0 up to
-  noise);
-- Monte-Carlo part: sd_monte_carlo = √(mean v_k) (over the draws with at
-  least 2 finite replications), the noise of one draw's
-  mean (within-draw SD / √R); its share of the overall mean's standard error
-  is se_monte_carlo = sd_monte_carlo / √K; se_mean = √(Var_between / K) is the
-  whole standard error of the overall mean;
-- interval (INTERVAL_METHOD): the 95% prediction interval of the effect under
-  a parameter set drawn from the posterior, mean ± t(K−1) · √((sd_parameter² +
-  sd_monte_carlo²)(1 + 1/K)), computed on the logit or log scale for a
-  bounded metric (experiments.analysis.stats.bounded_interval) so that it stays
-  inside its bounds.
+- mean: Σ w_k m_k, the posterior mean of the effect;
+- interval (INTERVAL_METHOD): the weighted 2.5% and 97.5% quantiles of the
+  draws' effects m_k (experiments.analysis.quantiles.QUANTILE_RULE), never a
+  normal approximation; a quantile lies between the smallest and the largest
+  m_k, so the interval stays inside every bound the values respect, and it is
+  also clipped to the bounds the caller gives (experiments.analysis.bounds:
+  shares in [0, 1], their changes in [−1, 1], spending in [0, budget ×
+  years], a change by the difference of the bounds). It includes each draw
+  mean's Monte-Carlo noise, which is small beside the parameter part when
+  the draws differ;
+- beside it, the number of draws with a value, of distinct parameter sets
+  among them (`distinct_draws`) and their effective size (Σw)²/Σw² over the
+  distinct sets (`effective_draws`);
+- the Monte-Carlo and parameter parts apart, by the law of total variance
+  (Var(m_k) = Var_θ(effect) + E[v_k]), a variance decomposition:
+  sd_monte_carlo = √(Σ w_k v_k) (over the draws with at least 2 finite
+  replications), the noise of one draw's mean (within-draw SD / √R);
+  sd_parameter = √max(0, Var_between − sd_monte_carlo²), Var_between the
+  weighted variance of the m_k (Σ w_k (m_k − mean)² / (1 − Σ w_k²): the
+  sample variance for equal weights), the spread of the effect across the
+  posterior with the Monte-Carlo noise taken out (floored at 0);
+  se_monte_carlo = sd_monte_carlo · √Σw_k² (= ÷ √K for equal weights) is the
+  Monte-Carlo part of the overall mean's standard error, se_mean =
+  √(sd_parameter² / effective_draws + sd_monte_carlo² · Σw_k²) the whole of it
+  (draws that repeat a parameter set add Monte-Carlo information only);
+- share_above_zero: the weight of the draws with a positive effect.
 
 The yuan per additional north job is a ratio of mean changes: per draw
 mean(Δ cost) / mean(Δ north jobs), its Monte-Carlo variance by the delta
 method; its overall value is the ratio of the overall mean changes, and its
-interval exists only when the change in north jobs is told from 0 across the
-posterior (its interval excludes 0) and every draw has a ratio.
+interval (the quantiles of the per-draw ratios) exists only when the change
+in north jobs is told from 0 across the posterior (its interval excludes 0)
+and every draw has a ratio.
 
-Rankings: per draw the groups (scenarios or levers) are ordered by their draw
-mean, the better way first (metric.better); for each pair the share of draws
-in which A beats B (ties count for neither), and the share of draws whose
-whole order is the order of the posterior means. A ranking is robust when
-that share is at least ROBUST_SHARE (95%).
+Rankings across the draws are experiments.analysis.rankings.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,18 +65,23 @@ from experiments.analysis.posterior_tables import (
     RANKING_COLUMNS,
     RANKING_FILE,
 )
-from experiments.analysis.stats import UNBOUNDED, bounded_interval, t_quantile_975
+from experiments.analysis.quantiles import QUANTILE_RULE, DrawWeights, weighted_quantile
+from experiments.analysis.rankings import Ranking, rank, ratio_for_ranking
+from experiments.analysis.stats import UNBOUNDED
 from experiments.engine.tables import write_csv
 from model.outcomes import COST_EFFECTIVENESS, metric
 
-ROBUST_SHARE = 0.95  # assumption: the 95% of the intervals, as a share of draws
 RANKED = ("to_north_jobs", "to_outside_jobs", COST_EFFECTIVENESS)  # the decision table's rankings (issue 8)
+LEVEL = 0.95
+QUANTILES = ((1 - LEVEL) / 2, (1 + LEVEL) / 2)
 INTERVAL_METHOD = (
-    "95% prediction interval of the effect under a parameter set drawn from the posterior: mean ± t(K−1)·"
-    "√((sd_parameter² + sd_monte_carlo²)·(1 + 1/K)), on the logit scale for shares and the log scale for "
-    "non-negative quantities so that it stays inside the metric's bounds; sd_parameter = √max(0, Var_between − "
-    "mean within-draw Var/R) (law of total variance), sd_monte_carlo = √(mean within-draw Var/R)"
+    "the 2.5% and 97.5% empirical quantiles of the draws' effects (each draw's effect: its mean over its "
+    f"replications), weighted by the draws' weights ({QUANTILE_RULE}); with fewer than 20 equally weighted draws "
+    "they are the smallest and the largest draw; clipped to the bounds of the metric (shares in [0, 1], spending "
+    "in [0, budget × years], a change by the difference of the bounds); never a normal approximation. "
+    "sd_parameter and sd_monte_carlo split the variance of the draws' effects by the law of total variance"
 )
+Bounds = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -125,9 +138,12 @@ class Effect:
     se_mean: float
     share_above_zero: float
     draws: int
+    distinct_draws: int
+    effective_draws: float
     replications: int
 
     def cells(self) -> list[float | int]:
+        """posterior_effects.csv's numbers (EFFECT_FIELDS from `mean` to `replications`)."""
         return [
             self.mean,
             self.low,
@@ -138,6 +154,8 @@ class Effect:
             self.se_mean,
             self.share_above_zero,
             self.draws,
+            self.distinct_draws,
+            self.effective_draws,
             self.replications,
         ]
 
@@ -146,8 +164,17 @@ class Effect:
         return [self.mean, self.low, self.high]
 
     def decision_cells(self) -> list[float | int]:
-        """A posterior decision.csv row's numbers: value and interval, replications per draw, the two SDs, K."""
-        return [*self.value_cells(), self.replications, self.sd_parameter, self.sd_monte_carlo, self.draws]
+        """A posterior decision.csv row's numbers: value and interval, replications per draw, the two SDs, K,
+        the distinct parameter sets and the effective draws."""
+        return [
+            *self.value_cells(),
+            self.replications,
+            self.sd_parameter,
+            self.sd_monte_carlo,
+            self.draws,
+            self.distinct_draws,
+            self.effective_draws,
+        ]
 
     def excludes_zero(self) -> bool:
         return math.isfinite(self.low) and math.isfinite(self.high) and (self.low > 0 or self.high < 0)
@@ -155,109 +182,61 @@ class Effect:
 
 def summarise(
     ds: DrawStats,
-    bounds: tuple[float, float] = UNBOUNDED,
+    bounds: Bounds = UNBOUNDED,
     *,
+    weights: DrawWeights | None = None,
     centre: float | None = None,
     interval: bool = True,
 ) -> Effect:
-    """The effect over the draws: mean, parameter and Monte-Carlo parts, prediction interval (module docstring).
+    """The effect over the draws: mean, quantile interval inside `bounds`, the counts, the two parts (module doc).
 
-    `centre` replaces the mean of the draw means (the ratio of the mean changes); `interval=False` leaves the
-    interval undefined (a ratio whose denominator cannot be told from 0).
+    `weights` default to equal weights, each draw its own parameter set; `centre` replaces the weighted mean of
+    the draw means (the ratio of the mean changes); `interval=False` leaves the interval undefined (a ratio
+    whose denominator cannot be told from 0).
     """
-    ok = np.isfinite(ds.means)
+    dw = weights if weights is not None else DrawWeights.equal(max(len(ds.means), 1))
+    ok = np.isfinite(ds.means) & (dw.weights > 0)
     k = int(ok.sum())
     reps = int(ds.n.max()) if len(ds.n) else 0
     nan = math.nan
     if k == 0:
-        return Effect(nan, nan, nan, nan, nan, nan, nan, nan, 0, reps)
-    means = ds.means[ok]
-    m = float(np.mean(means)) if centre is None else float(centre)
-    above = float(np.mean(means > 0))
+        return Effect(nan, nan, nan, nan, nan, nan, nan, nan, 0, 0, 0.0, reps)
+    means, w = ds.means[ok], dw.weights[ok] / dw.weights[ok].sum()
+    draw_mean = float(np.dot(w, means))
+    m = draw_mean if centre is None else float(centre)
+    above = float(w[means > 0].sum())
+    distinct, eff = dw.distinct(ok), dw.effective(ok)
     if k < 2:
-        return Effect(m, nan, nan, nan, nan, nan, nan, above, k, reps)
-    between = float(np.var(means, ddof=1))
-    mc_values = ds.mc_var[ok][np.isfinite(ds.mc_var[ok])]  # draws with fewer than 2 finite values have none
-    mc = float(np.mean(mc_values)) if len(mc_values) else nan
+        return Effect(m, nan, nan, nan, nan, nan, nan, above, k, distinct, eff, reps)
+    v2 = float(np.sum(w**2))
+    between = float(np.dot(w, (means - draw_mean) ** 2)) / (1.0 - v2)
+    mc_var = ds.mc_var[ok]
+    has_mc = np.isfinite(mc_var)  # draws with fewer than 2 finite values have none
+    mc = float(np.dot(w[has_mc], mc_var[has_mc]) / w[has_mc].sum()) if has_mc.any() else nan
     param = max(0.0, between - mc) if math.isfinite(mc) else nan
-    total = max(between, mc) if math.isfinite(mc) else between  # = param + mc
     low = high = nan
     if interval and math.isfinite(m):
-        low, high = bounded_interval(m, math.sqrt(total * (1 + 1 / k)), t_quantile_975(k - 1), bounds)
+        low, high = (float(v) for v in np.clip(weighted_quantile(means, QUANTILES, w), *bounds))
     sd_mc = math.sqrt(mc) if math.isfinite(mc) else nan
-    return Effect(m, low, high, math.sqrt(param) if math.isfinite(param) else nan, sd_mc,
-                  sd_mc / math.sqrt(k), math.sqrt(between / k), above, k, reps)  # fmt: skip
+    se_mean = math.sqrt(param / eff + mc * v2) if math.isfinite(param) else math.sqrt(between / eff)
+    sd_param = math.sqrt(param) if math.isfinite(param) else nan
+    return Effect(m, low, high, sd_param, sd_mc, sd_mc * math.sqrt(v2), se_mean, above, k, distinct, eff, reps)
 
 
-def ratio_effect(cost: np.ndarray, north: np.ndarray, north_effect: Effect) -> tuple[DrawStats, Effect]:
+def ratio_effect(
+    cost: np.ndarray, north: np.ndarray, north_effect: Effect, weights: DrawWeights | None = None
+) -> tuple[DrawStats, Effect]:
     """The yuan per additional north job from per-replication changes (K, R) of fiscal cost and north jobs."""
     ds = DrawStats.ratio(cost, north)
     c, n = DrawStats.of(cost).means, DrawStats.of(north).means
-    ok = np.isfinite(c) & np.isfinite(n)
-    mean_north = float(n[ok].mean()) if ok.any() else math.nan
-    centre = float(c[ok].mean()) / mean_north if ok.any() and mean_north != 0 else math.nan
+    dw = weights if weights is not None else DrawWeights.equal(max(len(c), 1))
+    ok = np.isfinite(c) & np.isfinite(n) & (dw.weights > 0)
+    w = dw.weights[ok]
+    mean_north = float(np.dot(w, n[ok]) / w.sum()) if ok.any() else math.nan
+    centre = float(np.dot(w, c[ok]) / w.sum()) / mean_north if ok.any() and mean_north != 0 else math.nan
     defined = north_effect.excludes_zero() and bool(np.all(np.isfinite(ds.means)))
-    return ds, summarise(ds, metric(COST_EFFECTIVENESS).bounds, centre=centre, interval=defined)
-
-
-# --------------------------------------------------------------------------- rankings
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """How groups rank on one quantity across the draws."""
-
-    quantity: str
-    better: str
-    order: tuple[str, ...]  # by the posterior means, best first
-    pairs: list[list[object]]  # RANKING_COLUMNS rows
-    orders: list[list[object]]  # ORDER_COLUMNS rows
-    share: float  # of draws with the order of the means
-
-    @property
-    def robust(self) -> bool:
-        return self.share >= ROBUST_SHARE
-
-
-def _score(quantity: str, values: np.ndarray) -> np.ndarray:
-    """Higher is better; an undefined value ranks last (a ratio without an additional north job)."""
-    sign = -1.0 if metric(quantity).better == "lower" else 1.0
-    return np.where(np.isfinite(values), sign * values, -math.inf)
-
-
-def rank(quantity: str, groups: Sequence[str], per_draw: np.ndarray, centres: Sequence[float]) -> Ranking:
-    """per_draw: (G, K) draw means; centres: the posterior means. For a ratio, a draw whose change in north jobs is
-    not positive gives NaN there (ranked last)."""
-    better = metric(quantity).better or "higher"
-    scores = _score(quantity, np.asarray(per_draw, dtype=float))
-    centre = _score(quantity, np.asarray(centres, dtype=float))
-    idx = sorted(range(len(groups)), key=lambda g: (-centre[g], g))
-    order = tuple(groups[g] for g in idx)
-    k = scores.shape[1] if scores.ndim == 2 else 0
-    pairs: list[list[object]] = []
-    for i, a in enumerate(idx):
-        for b in idx[i + 1 :]:
-            wins, losses = int(np.sum(scores[a] > scores[b])), int(np.sum(scores[b] > scores[a]))
-            share_a, share_b = wins / k, losses / k
-            ties = (k - wins - losses) / k
-            robust = max(share_a, share_b) >= ROBUST_SHARE
-            pairs.append([quantity, better, groups[a], groups[b], share_a, share_b, ties, robust, k])
-    seen: Counter[tuple[str, ...]] = Counter()
-    for d in range(k):
-        by = sorted(range(len(groups)), key=lambda g: (-scores[g, d], idx.index(g)))
-        seen[tuple(groups[g] for g in by)] += 1
-    share = seen.get(order, 0) / k if k else math.nan
-    rest = sorted((o for o in seen if o != order), key=lambda o: (-seen[o], o))
-    orders: list[list[object]] = [
-        [quantity, better, " > ".join(order), seen.get(order, 0), share, True, share >= ROBUST_SHARE]
-    ]
-    orders += [[quantity, better, " > ".join(o), seen[o], seen[o] / k, False, None] for o in rest]
-    return Ranking(quantity, better, order, pairs, orders, share)
-
-
-def ratio_for_ranking(ratio_means: np.ndarray, north_means: np.ndarray) -> np.ndarray:
-    """A draw's yuan per additional north job, or NaN (ranked last) where its change in north jobs is not > 0."""
-    return np.where(np.asarray(north_means) > 0, ratio_means, math.nan)
+    bounds = metric(COST_EFFECTIVENESS).bounds
+    return ds, summarise(ds, bounds, weights=dw, centre=centre, interval=defined)
 
 
 # --------------------------------------------------------------------------- tables
@@ -274,13 +253,19 @@ class Measured:
 
 
 def write_tables(
-    folder: Path, group_column: str, measured: Sequence[Measured], rankings: Sequence[Ranking], particles: Sequence[int]
+    folder: Path,
+    group_column: str,
+    measured: Sequence[Measured],
+    rankings: Sequence[Ranking],
+    particles: Sequence[int],
+    ensemble: str,
 ) -> None:
-    """posterior_effects.csv, posterior_draws.csv, ranking.csv and ranking_orders.csv."""
+    """posterior_effects.csv (each row ends with `ensemble`, the ensemble's mark), posterior_draws.csv,
+    ranking.csv and ranking_orders.csv."""
     write_csv(
         folder / EFFECTS_FILE,
         (group_column, *EFFECT_FIELDS),
-        ([m.group, m.name, metric(m.name).unit, *m.effect.cells()] for m in measured),
+        ([m.group, m.name, metric(m.name).unit, *m.effect.cells(), ensemble] for m in measured),
     )
     rows = []
     for m in measured:
@@ -291,27 +276,42 @@ def write_tables(
     write_csv(folder / ORDERS_FILE, ORDER_COLUMNS, (row for r in rankings for row in r.orders))
 
 
-def measure_groups(groups: Iterable[tuple[str, Mapping[str, np.ndarray]]]) -> list[Measured]:
+BoundsOf = Callable[[str, str], Bounds]  # (group, metric) -> the bounds of that group's change
+
+
+def catalogue_change_bounds(group: str, name: str) -> Bounds:
+    """The metric catalogue's bounds of a change (model.outcomes.Metric.change_bounds), whatever the group."""
+    return metric(name).change_bounds()
+
+
+def measure_groups(
+    groups: Iterable[tuple[str, Mapping[str, np.ndarray]]],
+    weights: DrawWeights | None = None,
+    bounds: BoundsOf = catalogue_change_bounds,
+) -> list[Measured]:
     """Each group's change in every metric over the posterior, then its yuan per additional north job.
 
     `groups`: a group (a scenario's paired difference, a lever's Shapley value)
     and its change per metric as (K draws, R replications), in table order;
-    the metrics must include the fiscal cost and the north-park jobs.
+    the metrics must include the fiscal cost and the north-park jobs. `bounds`
+    gives the bounds of each group's change in each metric.
     """
     out: list[Measured] = []
     for group, values in groups:
         found = {}
         for m, x in values.items():
             ds = DrawStats.of(x)
-            found[m] = Measured(group, m, ds, summarise(ds, metric(m).change_bounds()))
+            found[m] = Measured(group, m, ds, summarise(ds, bounds(group, m), weights=weights))
         out += found.values()
         north = found["to_north_jobs"].effect
-        ds, effect = ratio_effect(values["fiscal_cost_yuan"], values["to_north_jobs"], north)
+        ds, effect = ratio_effect(values["fiscal_cost_yuan"], values["to_north_jobs"], north, weights)
         out.append(Measured(group, COST_EFFECTIVENESS, ds, effect))
     return out
 
 
-def rankings_of(measured: Sequence[Measured], groups: Sequence[str]) -> list[Ranking]:
+def rankings_of(
+    measured: Sequence[Measured], groups: Sequence[str], weights: DrawWeights | None = None
+) -> list[Ranking]:
     """The RANKED rankings of `groups` from their measured effects (the ratio: NaN where Δ north jobs ≤ 0)."""
     by = {(m.group, m.name): m for m in measured}
     out = []
@@ -320,5 +320,5 @@ def rankings_of(measured: Sequence[Measured], groups: Sequence[str]) -> list[Ran
         if q == COST_EFFECTIVENESS:
             north = np.array([by[(g, "to_north_jobs")].draws.means for g in groups])
             per_draw = ratio_for_ranking(per_draw, north)
-        out.append(rank(q, groups, per_draw, [by[(g, q)].effect.mean for g in groups]))
+        out.append(rank(q, groups, per_draw, [by[(g, q)].effect.mean for g in groups], weights))
     return out

@@ -42,4 +42,14 @@ TOTALS_COLUMNS = (
     "replications",
 )
 DECISION_COLUMNS = ("lever", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
-POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, "sd_parameter", "sd_monte_carlo", "draws")
+POSTERIOR_DECISION_COLUMNS = (
+    *DECISION_COLUMNS,
+    "sd_parameter",
+    "sd_monte_carlo",
+    "draws",
+    "distinct_draws",
+    "effective_draws",
+    "ensemble",  # the ensemble's mark (experiments.analysis.posterior_tables.ENSEMBLE_COLUMN)
+)
+POSTERIOR_ATTRIBUTION_COLUMNS = (*ATTRIBUTION_COLUMNS, "ensemble")
+POSTERIOR_TOTALS_COLUMNS = (*TOTALS_COLUMNS, "ensemble")

@@ -5,7 +5,9 @@ without the levers, one floating bar per lever (largest |φ| first) with the
 95% interval of its Shapley value, and the bar with the whole package; axes,
 ticks and bar labels in the catalogue's units (shares in %, steps in pp, money
 in CNY m or bn). Drawn from the tables experiments.attribute.read gives; the
-report (experiments.attribute.report) saves them into `plots/`.
+report (experiments.attribute.report) saves them into `plots/`. Over a
+posterior the whiskers are the draws' empirical quantiles and a thin ensemble
+marks the title.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from report.figures.style import (
     title,
     wrapped,
 )
+from report.posterior import marked
 
 END_COLOUR = "#777777"
 BAR_WIDTH = 0.65
@@ -83,13 +86,18 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
     ax.set_ylabel(metric_label(m, values=finite))
     ax.grid(axis="y", alpha=0.3)
     plain_spines(ax)
-    title(ax, f"Which lever did it: {m.label}")
+    title(ax, marked(f"Which lever did it: {m.label}", a.posterior))
+    whiskers = interval_caption(a.replications, "Shapley value")
+    over = f"{a.replications} replication(s)"
+    if a.posterior is not None:
+        over = f"{a.posterior.draws} posterior draws × {a.replications} replication(s)"
+        whiskers = "Whiskers: from the 2.5% to the 97.5% empirical quantile of the draws' Shapley values."
     add_caption(
         fig,
-        f"Grey bars: mean over {a.replications} replication(s) without the package's levers and with all of them. "
+        f"Grey bars: mean over {over} without the package's levers and with all of them. "
         "Blue / orange steps: each lever's Shapley value (blue where the metric moves the better way, or up when "
         "neither way is better), its effect averaged over every order of adding the levers, largest first; the "
-        f"steps add up exactly to the total change. {interval_caption(a.replications, 'Shapley value')} "
+        f"steps add up exactly to the total change. {whiskers} "
         "All subsets share the replications' random numbers.",
     )
     return fig

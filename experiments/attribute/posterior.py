@@ -10,13 +10,19 @@ replications) and over the posterior, with the parameter and Monte-Carlo
 parts apart (experiments.analysis.uncertainty), written in the tables
 attribute always writes:
 
-- `attribution.csv`, `totals.csv`: the same columns; each Shapley value,
-  value without and with the levers and change is the mean over the posterior
-  with its prediction interval (INTERVAL_METHOD); alone and last are means
-  over every run; `replications` is per draw.
+- `attribution.csv`, `totals.csv`: the same columns, then `ensemble` (the
+  ensemble's mark); each Shapley value, value without and with the levers
+  and change is the mean over the posterior with the empirical quantile
+  interval of the draws (INTERVAL_METHOD), inside its bounds
+  (experiments.analysis.bounds: a lever's Shapley value of the fiscal cost
+  between −(the others' budgets) and the package's budgets, × their active
+  years; the package's change in fiscal cost between 0 and its budgets);
+  alone and last are means over every run; `replications` is per draw.
 - `decision.csv`: the same columns, then `sd_parameter`, `sd_monte_carlo`,
-  `draws`; the yuan per additional north job is per draw the lever's Shapley
-  share of the fiscal cost over its share of the north-park jobs.
+  `draws`, `distinct_draws`, `effective_draws`, `ensemble`; the yuan per
+  additional north job is per draw the lever's Shapley share of the fiscal
+  cost over its share of the north-park jobs; a lever's own spending lies in
+  [0, its budget × its active years].
 
 The capability adds `posterior_effects.csv` (lever × metric, and
 `whole_package` for the package's total change), `posterior_draws.csv`,
@@ -34,15 +40,17 @@ from typing import Any
 
 import numpy as np
 
+from experiments.analysis.bounds import Bounds, difference, shapley_bounds
+from experiments.analysis.quantiles import DrawWeights
 from experiments.analysis.shapley import shapley_values
 from experiments.analysis.uncertainty import DrawStats, Effect, measure_groups, summarise
 from experiments.attribute.columns import (
-    ATTRIBUTION_COLUMNS,
     ATTRIBUTION_FILE,
     DECISION_FILE,
     OWN_SPEND,
+    POSTERIOR_ATTRIBUTION_COLUMNS,
     POSTERIOR_DECISION_COLUMNS,
-    TOTALS_COLUMNS,
+    POSTERIOR_TOTALS_COLUMNS,
     TOTALS_FILE,
 )
 from experiments.attribute.package import Package
@@ -70,11 +78,22 @@ def analyse_posterior(
         (lever, {m: p[:, :, i] for m, p in phis.items()}) for i, lever in enumerate(pkg.levers)
     ]
     groups.append((PACKAGE, {m: g[:, :, -1] - g[:, :, 0] for m, g in games.items()}))
-    measured = measure_groups(groups)
+    full, none = draws.bounds(pkg.scenario), Bounds({})  # the empty subset has no lever: it spends nothing
+
+    def bounds(group: str, m: str) -> tuple[float, float]:
+        return difference(full.level(m), none.level(m)) if group == PACKAGE else shapley_bounds(m, full, group)
+
+    measured = measure_groups(groups, draws.weights, bounds)
     by = {(m.group, m.name): m.effect for m in measured}
-    write_csv(folder / ATTRIBUTION_FILE, ATTRIBUTION_COLUMNS, attribution_rows(pkg.levers, games, by))
-    write_csv(folder / TOTALS_FILE, TOTALS_COLUMNS, totals_rows(games, by))
-    write_csv(folder / DECISION_FILE, POSTERIOR_DECISION_COLUMNS, decision_rows(pkg.levers, by, spend))
+    mark, weights = draws.mark, draws.weights
+    rows = [[*row, mark] for row in attribution_rows(pkg.levers, games, by)]
+    write_csv(folder / ATTRIBUTION_FILE, POSTERIOR_ATTRIBUTION_COLUMNS, rows)
+    rows = [[*row, mark] for row in totals_rows(games, by, weights, (none, full))]
+    write_csv(folder / TOTALS_FILE, POSTERIOR_TOTALS_COLUMNS, rows)
+    years = (pkg.scenario.years.start, pkg.scenario.years.end)  # own spending is summed over every year
+    caps = draws.bounds(pkg.scenario, years)
+    rows = [[*row, mark] for row in decision_rows(pkg.levers, by, spend, weights, caps)]
+    write_csv(folder / DECISION_FILE, POSTERIOR_DECISION_COLUMNS, rows)
     return draws.write(folder, "lever", measured, pkg.levers, master_seed)
 
 
@@ -124,12 +143,19 @@ def attribution_rows(levers: Sequence[str], games: dict[str, np.ndarray], by: di
     return rows
 
 
-def totals_rows(games: dict[str, np.ndarray], by: dict[tuple[str, str], Effect]) -> list[list[Any]]:
+def totals_rows(
+    games: dict[str, np.ndarray],
+    by: dict[tuple[str, str], Effect],
+    weights: DrawWeights,
+    bounds: tuple[Bounds, Bounds],
+) -> list[list[Any]]:
+    """totals.csv's columns: without the levers, with the package (`bounds`: of each), the change."""
     rows: list[list[Any]] = []
+    none, full = bounds
     for m, g in games.items():
         mm = metric(m)
-        without = summarise(DrawStats.of(g[:, :, 0]), mm.bounds).value_cells()
-        with_all = summarise(DrawStats.of(g[:, :, -1]), mm.bounds).value_cells()
+        without = summarise(DrawStats.of(g[:, :, 0]), none.level(m), weights=weights).value_cells()
+        with_all = summarise(DrawStats.of(g[:, :, -1]), full.level(m), weights=weights).value_cells()
         change = by[(PACKAGE, m)]
         rows.append([m, mm.unit, *without, *with_all, *change.value_cells(), change.replications])
     ratio = by[(PACKAGE, COST_EFFECTIVENESS)]
@@ -140,11 +166,18 @@ def totals_rows(games: dict[str, np.ndarray], by: dict[tuple[str, str], Effect])
     return rows
 
 
-def decision_rows(levers: Sequence[str], by: dict[tuple[str, str], Effect], spend: dict[str, np.ndarray]) -> list:
+def decision_rows(
+    levers: Sequence[str],
+    by: dict[tuple[str, str], Effect],
+    spend: dict[str, np.ndarray],
+    weights: DrawWeights,
+    caps: Bounds,
+) -> list[list[Any]]:
+    """Per lever: its Shapley changes, its yuan per additional north job, its own spending in [0, its cap]."""
     rows: list[list[Any]] = []
     for lever in levers:
         for q in (*DECISION, COST_EFFECTIVENESS):
             rows.append([lever, q, metric(q).unit, *by[(lever, q)].decision_cells()])
-        own = summarise(DrawStats.of(spend[lever]), (0.0, math.inf))
+        own = summarise(DrawStats.of(spend[lever]), (0.0, caps.spend_cap(lever)), weights=weights)
         rows.append([lever, OWN_SPEND, "yuan", *own.decision_cells()])
     return rows

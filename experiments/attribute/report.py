@@ -9,7 +9,9 @@ destinations (pull). Then, per metric, the Shapley table (attribution.csv,
 totals.csv) with the alone and last effects and the interactions. A folder
 run with `--posterior DIR` adds the section on parameter uncertainty and the
 robustness of the lever ranking (report.uncertainty) with its figure
-(report.figures.uncertainty), and its intervals are the posterior's. The
+(report.figures.uncertainty), and its intervals are the posterior's (“95% of
+draws”: empirical quantiles); over a thin ensemble (`--allow-thin`) every
+table and figure title says so. The
 tables are read by experiments.attribute.read; `AttributeReport` is the
 command's report (experiments.engine.report).
 """
@@ -38,6 +40,7 @@ from report.markdown import (
     table,
     with_ci,
 )
+from report.posterior import marked
 from report.read import Estimate
 
 if TYPE_CHECKING:
@@ -60,12 +63,13 @@ def decision_headers() -> list[str]:
 def decision_cells(a: Attribution, lever: Lever) -> list[str]:
     """One lever's decision row: label, side, Shapley changes, yuan per additional north job, own spending."""
     cells = [lever.label, lever.acts_on]
+    w = uncertainty.cell_words(a.posterior)
     for q in DECISION:
         e = a.change(lever.key, q)
-        cells.append(with_ci(metric(q), e.mean, e.low, e.high, change=True))
+        cells.append(with_ci(metric(q), e.mean, e.low, e.high, change=True, **w))
     r = a.change(lever.key, COST_EFFECTIVENESS)
     own = a.change(lever.key, OWN_SPEND)
-    return [*cells, ratio_cell(r.mean, r.low, r.high, a.replications), with_ci(OWN_SPEND_METRIC, *_t(own))]
+    return [*cells, ratio_cell(r.mean, r.low, r.high, a.replications, **w), with_ci(OWN_SPEND_METRIC, *_t(own), **w)]
 
 
 def _t(e: Estimate) -> tuple[float, float, float]:
@@ -75,10 +79,11 @@ def _t(e: Estimate) -> tuple[float, float, float]:
 def package_cells(a: Attribution) -> list[str]:
     """The whole package's row: the total changes (totals.csv) and the ratio of the mean changes."""
     cells = ["**Whole package**", "–"]
-    cells += [with_ci(metric(q), *_t(a.total(q).change), change=True) for q in DECISION]
+    w = uncertainty.cell_words(a.posterior)
+    cells += [with_ci(metric(q), *_t(a.total(q).change), change=True, **w) for q in DECISION]
     if COST_EFFECTIVENESS in a.totals:  # Fieller's interval, from totals.csv
         r = a.totals[COST_EFFECTIVENESS].change
-        cells.append(ratio_cell(r.mean, r.low, r.high, a.replications))
+        cells.append(ratio_cell(r.mean, r.low, r.high, a.replications, **w))
     else:  # a folder written before totals.csv had the row
         north, cost = a.total("to_north_jobs").change.mean, a.total("fiscal_cost_yuan").change.mean
         ratio = cost / north if north else math.nan
@@ -89,7 +94,7 @@ def package_cells(a: Attribution) -> list[str]:
 def _decision(a: Attribution) -> list[str]:
     rows = [decision_cells(a, lv) for lv in a.ranked()] + [package_cells(a)]
     return [
-        "## Decision table: what each lever contributes, ranked by north-park jobs",
+        marked("## Decision table: what each lever contributes, ranked by north-park jobs", a.posterior),
         "",
         *table(decision_headers(), rows, "ll" + "r" * 6),
         "",
@@ -102,21 +107,25 @@ def _decision(a: Attribution) -> list[str]:
             else uncertainty.interval_words(a.posterior) + " "
         )
         + "The yuan per additional north job is the lever's share of the extra fiscal "
-        "cost over its share of the change in north-park jobs, with Fieller's interval. Own spending is what the "
-        "lever itself spent in the full package. *Acts on*: staying (the push: southern measures that make staying "
+        "cost over its share of the change in north-park jobs, with "
+        + ("Fieller's interval" if a.posterior is None else "the quantiles of the draws' ratios")
+        + ". Own spending is what the lever itself spent in the full package"
+        + ("" if a.posterior is None else ", at most its budget × its active years")
+        + ". *Acts on*: staying (the push: southern measures that make staying "
         "costlier or guide firms out) or destinations (the pull: what is offered or built at northern places).",
     ]
 
 
 def _metric_section(a: Attribution, name: str) -> list[str]:
     m, t = metric(name), a.total(name)
+    w = uncertainty.cell_words(a.posterior)
     rows = []
     for lv in a.by_size(name):
         s = a.share(name, lv.key)
         rows.append(
             [
                 lv.label,
-                with_ci(m, *_t(s.phi), change=True),
+                with_ci(m, *_t(s.phi), change=True, **w),
                 SHARE_OF_TOTAL.text(s.share),
                 m.text(s.alone, change=True),
                 m.text(s.last, change=True),
@@ -126,10 +135,10 @@ def _metric_section(a: Attribution, name: str) -> list[str]:
     unit = change_unit(m)
     headers = ["Lever", f"Shapley value ({unit})", SHARE_OF_TOTAL.heading(), f"Alone ({unit})", f"Last ({unit})"]
     return [
-        f"### {m.label}",
+        marked(f"### {m.label}", a.posterior),
         "",
-        f"Without the levers {with_ci(m, *_t(t.without))}; with the whole package {with_ci(m, *_t(t.with_package))}; "
-        f"total change {with_ci(m, *_t(t.change), change=True)}.",
+        f"Without the levers {with_ci(m, *_t(t.without), **w)}; with the whole package "
+        f"{with_ci(m, *_t(t.with_package), **w)}; total change {with_ci(m, *_t(t.change), change=True, **w)}.",
         "",
         *table(headers, rows),
         "",
@@ -139,7 +148,7 @@ def _metric_section(a: Attribution, name: str) -> list[str]:
         "",
         *image(
             f"plots/waterfall_{name}.png",
-            f"Shapley waterfall: {m.label}",
+            marked(f"Shapley waterfall: {m.label}", a.posterior),
             "From the value without the levers to the value with the whole package, one step per lever (largest "
             "first), with the 95% CI of each step.",
         ),
@@ -159,7 +168,7 @@ def markdown(a: Attribution) -> str:
             f" This was repeated in each of {a.posterior.draws} parameter sets drawn from a calibration's posterior."
         )
     how = [
-        "## How to read the Shapley tables",
+        marked("## How to read the Shapley tables", a.posterior),
         "",
         "- **Shapley value** φ of a lever: its marginal effect averaged over every order of adding the levers, "
         "φ_i = Σ_{S ⊆ N∖{i}} |S|!(k−|S|−1)!/k! · (v(S∪{i}) − v(S)). Per replication the values add up exactly to "
@@ -178,7 +187,7 @@ def markdown(a: Attribution) -> str:
         + " compare levers on the same seeds and are not forecasts. Files: `decision.csv`, "
         "`attribution.csv`, `totals.csv`, `levers.csv`, `runs/`.",
     ]
-    per_metric = ["## Per metric", ""]
+    per_metric = [marked("## Per metric", a.posterior), ""]
     for name in a.metrics:
         per_metric += _metric_section(a, name)
     post = (
@@ -186,7 +195,8 @@ def markdown(a: Attribution) -> str:
         if a.posterior is not None
         else []
     )
-    return document("Which lever did it: Shapley attribution of a package", intro, _decision(a), post, per_metric, how)
+    heading = marked("Which lever did it: Shapley attribution of a package", a.posterior)
+    return document(heading, intro, _decision(a), post, per_metric, how)
 
 
 def _labels(a: Attribution) -> dict[str, str]:
@@ -215,17 +225,20 @@ class AttributeReport(Report[Attribution]):
         north, cost = metric("to_north_jobs"), metric("fiscal_cost_yuan")
         k = len(a.levers)
         draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
-        lines = [f"attribute: {k} levers, {2**k} subsets, {draws}{a.replications} replication(s) -> {folder}"]
+        thin = f" — {a.posterior.mark}" if a.posterior is not None and a.posterior.mark else ""
+        runs = f"{draws}{a.replications} replication(s){thin}"
+        lines = [f"attribute: {k} levers, {2**k} subsets, {runs} -> {folder}"]
+        w = uncertainty.cell_words(a.posterior)
         t = a.total("to_north_jobs").change
         c = a.total("fiscal_cost_yuan").change
         lines.append(
-            f"  whole package: {lower_first(north.label)} {with_ci(north, *_t(t), change=True)}; "
-            f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True)}"
+            f"  whole package: {lower_first(north.label)} {with_ci(north, *_t(t), change=True, **w)}; "
+            f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True, **w)}"
         )
         width = max(len(lv.label) for lv in a.levers)
         lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
         for lv in a.ranked():
             e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
-            ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True)
-            lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True)}; {ratio}")
+            ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True, **w)
+            lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True, **w)}; {ratio}")
         return lines

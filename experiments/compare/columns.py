@@ -32,4 +32,13 @@ COMPARISON_COLUMNS = (
     "replications",
 )
 DECISION_COLUMNS = ("scenario", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
-POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, "sd_parameter", "sd_monte_carlo", "draws")
+POSTERIOR_DECISION_COLUMNS = (
+    *DECISION_COLUMNS,
+    "sd_parameter",
+    "sd_monte_carlo",
+    "draws",
+    "distinct_draws",
+    "effective_draws",
+    "ensemble",  # the ensemble's mark (experiments.analysis.posterior_tables.ENSEMBLE_COLUMN)
+)
+POSTERIOR_COMPARISON_COLUMNS = (*COMPARISON_COLUMNS, "ensemble")

@@ -179,7 +179,8 @@ class Compare(Experiment):
 
     def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
         if self.draws is not None:
-            sampling = analyse_posterior(self.draws, store, tasks, self.names, folder, self.master_seed)
+            scenarios = [e.scenario for e in self.entries]
+            sampling = analyse_posterior(self.draws, store, tasks, scenarios, folder, self.master_seed)
             n = self.draws.replications
         else:
             n = analyse_paired(store, tasks, self.names, folder)

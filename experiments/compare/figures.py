@@ -4,19 +4,24 @@
 paired change in each headline quantity, paired and unpaired intervals) and
 timeseries.png (north-park share per year per scenario, and the paired change
 per year) — drawn from the tables experiments.compare.read gives; the
-report (experiments.compare.report) saves them into `plots/`.
+report (experiments.compare.report) saves them into `plots/`. Over a
+posterior the intervals are the draws' empirical quantiles (the tables' for
+the forest, per year for the time series) and a thin ensemble marks the
+titles.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from experiments.analysis.quantiles import weighted_quantile
 from experiments.compare.columns import SCENARIO_TIMESERIES_COLUMNS, TIMESERIES_FILE
 from experiments.compare.read import Comparison
 from model.csvfile import pick
@@ -35,10 +40,12 @@ from report.figures.style import (
     title,
     year_axis,
 )
+from report.posterior import marked
 from report.read import Estimate, read_table
 
 FOREST = ("north_share_jobs", "outside_share_jobs", *DECISION)
 SHARE = "north_share_jobs"
+Band = tuple[np.ndarray, np.ndarray, np.ndarray]  # per year: mean, low, high
 YEARLY_SHARE_NEEDED = pick(SCENARIO_TIMESERIES_COLUMNS, "scenario", "replication", "year", SHARE)
 
 
@@ -93,7 +100,11 @@ def plot_forest(c: Comparison) -> Figure:
             Line2D([], [], color=OTHER_COLOUR, linewidth=1.2),
             Line2D([], [], color="#333333", linewidth=0.9),
         ],
-        ["Paired change: mean and 95% CI", "Unpaired (Welch) 95% CI", "No change (0)"],
+        [
+            "Paired change: mean and 95% CI" if c.posterior is None else "Paired change: mean, 2.5–97.5% of draws",
+            "Unpaired (Welch) 95% CI",
+            "No change (0)",
+        ],
         loc="center",
         fontsize=8.5,
         frameon=False,
@@ -101,7 +112,7 @@ def plot_forest(c: Comparison) -> Figure:
     for ax in axes[len(names) + 1 :]:
         ax.axis("off")
     named = f" {c.baseline}" if c.baseline != "baseline" else ""
-    fig.suptitle(f"Paired changes against the baseline{named}", fontsize=11)
+    fig.suptitle(marked(f"Paired changes against the baseline{named}", c.posterior), fontsize=11)
     ratio = metric(COST_EFFECTIVENESS).label
     post = c.posterior
     add_caption(
@@ -112,8 +123,9 @@ def plot_forest(c: Comparison) -> Figure:
         "change in north jobs is distinguishable from 0."
         if post is None
         else f"Dot and thick line: mean over {post.draws} posterior draws ({c.replications} replications each) of "
-        "the paired difference and its 95% prediction interval with parameter uncertainty (posterior_effects.png "
-        f"shows the draws). {ratio}: drawn with an interval only where the change in north jobs is told from 0.",
+        "the paired difference and the 2.5% to 97.5% empirical quantiles of the draws' differences, with parameter "
+        f"uncertainty (posterior_effects.png shows the draws). {ratio}: drawn with an interval only where the change "
+        "in north jobs is told from 0.",
     )
     return fig
 
@@ -139,6 +151,26 @@ def read_yearly_share(c: Comparison) -> tuple[np.ndarray, dict[str, np.ndarray]]
     return np.array(years, dtype=int), shares
 
 
+def _draw_band(replications: int) -> Callable[[np.ndarray, tuple[float, float]], Band]:
+    """Per year over a posterior: the mean of the draw means and their 2.5–97.5% quantiles, inside `bounds`.
+
+    The rows are the runs k·R + r (timeseries.csv's `replication` over a posterior); the draws weigh equally (they
+    are resampled by particle weight), so the quantiles are the equal-weight ones of experiments.analysis.quantiles.
+    """
+
+    def band(values: np.ndarray, bounds: tuple[float, float]) -> Band:
+        k = values.shape[0] // replications
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no moves in a year has no mean there
+            means = np.nanmean(values[: k * replications].reshape(k, replications, -1), axis=1)
+            centre = np.nanmean(means, axis=0)
+        qs = np.array([weighted_quantile(means[:, j], (0.025, 0.975)) for j in range(means.shape[1])])
+        qs = np.clip(qs, *bounds) if len(qs) else np.full((0, 2), math.nan)
+        return centre, qs[:, 0], qs[:, 1]
+
+    return band
+
+
 def plot_timeseries(c: Comparison) -> Figure:
     """North-park share per year per scenario (bands), and the paired change per year against the baseline."""
     years, shares = read_yearly_share(c)
@@ -147,21 +179,22 @@ def plot_timeseries(c: Comparison) -> Figure:
     top, bottom = fig.subplots(2, 1, sharex=True)
     handles, labels = [], []
     diffs: list[float] = [0.0]
+    band = mean_band if c.posterior is None else _draw_band(c.replications)
     for i, s in enumerate(c.scenarios):
-        mean, lo, hi = mean_band(shares[s], m.bounds)
+        mean, lo, hi = band(shares[s], m.bounds)
         (line,) = top.plot(years, mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
         top.fill_between(years, lo, hi, color=series_colour(i), alpha=0.15, linewidth=0)
         handles.append(line)
         labels.append(s + (" (baseline)" if i == 0 and s != "baseline" else ""))
         if i > 0:
-            d_mean, d_lo, d_hi = mean_band(shares[s] - shares[c.baseline], m.change_bounds())
+            d_mean, d_lo, d_hi = band(shares[s] - shares[c.baseline], m.change_bounds())
             bottom.plot(years, d_mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
             bottom.fill_between(years, d_lo, d_hi, color=series_colour(i), alpha=0.15, linewidth=0)
             diffs += [v for v in (*d_mean, *d_lo, *d_hi) if math.isfinite(v)]
     metric_axis(top.yaxis, m)
     top.set_ylim(bottom=0)
     top.set_ylabel(metric_label(m))
-    title(top, "North-park share of relocated jobs per year")
+    title(top, marked("North-park share of relocated jobs per year", c.posterior))
     bottom.axhline(0, color="#333333", linewidth=0.9)
     metric_axis(bottom.yaxis, m, change=True, values=diffs)
     bottom.set_ylabel(metric_label(m, change=True, what="Paired change against the baseline"))
@@ -170,16 +203,16 @@ def plot_timeseries(c: Comparison) -> Figure:
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     legend_below(bottom, handles, labels, ncol=min(4, len(labels)))
-    runs = band_text(c.replications)
+    runs = band_text(c.replications) + " Bottom band: 95% CI of the per-replication paired differences."
     if c.posterior is not None:
         runs = (
-            f"Line: mean of all {c.posterior.draws} posterior draws × {c.replications} replications; band: the 95% "
-            "CI of that mean taking the runs alike (it mixes the parameter and Monte-Carlo parts)."
+            f"Line: mean over {c.posterior.draws} posterior draws of each draw's mean over its {c.replications} "
+            "replications; band: from the 2.5% to the 97.5% empirical quantile of those draw means, year by year "
+            "(parameter and Monte-Carlo parts together). Bottom: the same for the paired differences."
         )
     add_caption(
         fig,
-        runs + " Bottom band: 95% CI of the per-replication paired differences. A year in "
-        "which a replication moved no jobs has no share and is left out of that year's mean.",
+        runs + " A year in which a replication moved no jobs has no share and is left out of that year's mean.",
     )
     return fig
 

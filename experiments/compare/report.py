@@ -9,7 +9,8 @@ what pairing gained, how it was run (scenarios/*.resolved.yaml) and what the
 numbers mean. Every number and label comes from the metric catalogue. A
 folder run with `--posterior DIR` adds the section on parameter uncertainty
 (report.uncertainty) and its figure (report.figures.uncertainty), and its
-intervals are the posterior's. The tables are read by
+intervals are the posterior's (“95% of draws”: empirical quantiles); over a
+thin ensemble (`--allow-thin`) every table and figure title says so. The tables are read by
 experiments.compare.read; `CompareReport` is the command's report
 (experiments.engine.report).
 """
@@ -39,6 +40,7 @@ from report.markdown import (
     table,
     with_ci,
 )
+from report.posterior import PosteriorReport, marked
 from report.read import Estimate
 
 if TYPE_CHECKING:
@@ -53,9 +55,10 @@ SUMMARY = ("north_share_jobs", *DECISION)
 
 def decision_cells(c: Comparison, scenario: str) -> list[str]:
     """One decision-table row after the scenario's name: the changes with their intervals, then yuan per job."""
-    cells = [with_ci(metric(q), *_triple(c.change(scenario, q)), change=True) for q in DECISION]
+    words = uncertainty.cell_words(c.posterior)
+    cells = [with_ci(metric(q), *_triple(c.change(scenario, q)), change=True, **words) for q in DECISION]
     ratio = c.change(scenario, COST_EFFECTIVENESS)
-    return [*cells, ratio_cell(ratio.mean, ratio.low, ratio.high, c.replications)]
+    return [*cells, ratio_cell(ratio.mean, ratio.low, ratio.high, c.replications, **words)]
 
 
 def decision_headers() -> list[str]:
@@ -68,7 +71,7 @@ def _triple(e: Estimate) -> tuple[float, float, float]:
 
 def _decision(c: Comparison) -> list[str]:
     lines = [
-        f"## Decision table: each scenario against `{c.baseline}`",
+        marked(f"## Decision table: each scenario against `{c.baseline}`", c.posterior),
         "",
         *table(["Scenario", *decision_headers()], [[f"`{s}`", *decision_cells(c, s)] for s in c.others]),
         "",
@@ -119,8 +122,8 @@ def _change_words(c: Comparison, s: str, q: str) -> str:
     return f"{lower_first(metric(q).label)} {metric(q).text(c.change(s, q).mean, change=True)}"
 
 
-def _cell(m: Metric, e: Estimate, change: bool = False) -> str:
-    return with_ci(m, e.mean, e.low, e.high, change=change)
+def _cell(m: Metric, e: Estimate, change: bool = False, posterior: PosteriorReport | None = None) -> str:
+    return with_ci(m, e.mean, e.low, e.high, change=change, **uncertainty.cell_words(posterior))
 
 
 def _headline(c: Comparison) -> list[str]:
@@ -132,22 +135,26 @@ def _headline(c: Comparison) -> list[str]:
         cells = [f"`{s}`" + (" (baseline)" if s == c.baseline and s != "baseline" else "")]
         for q in SHARES:
             r = c.row(s, q)
-            cells += [_cell(metric(q), r.value), "–" if s == c.baseline else _cell(metric(q), r.diff, True)]
+            diff = "–" if s == c.baseline else _cell(metric(q), r.diff, True, c.posterior)
+            cells += [_cell(metric(q), r.value, posterior=c.posterior), diff]
         share_rows.append(cells)
-    level_rows = [[f"`{s}`", *(_cell(metric(q), c.row(s, q).value) for q in LEVELS)] for s in c.scenarios]
+    level_rows = [
+        [f"`{s}`", *(_cell(metric(q), c.row(s, q).value, posterior=c.posterior) for q in LEVELS)] for s in c.scenarios
+    ]
     return [
-        "## Shares of relocated jobs",
+        marked("## Shares of relocated jobs", c.posterior),
         "",
         *table(["Scenario", *share_headers], share_rows),
         "",
         (
             "Mean over the replications with its 95% CI (for shares on the logit scale, so it stays within 0–100%); "
             if c.posterior is None
-            else "Mean over the posterior draws with its 95% prediction interval (within 0–100% for shares); "
+            else "Mean over the posterior draws with the 2.5% to 97.5% quantiles of the draws (within 0–100% for "
+            "shares, within the levers' budgets for spending); "
         )
         + "changes are paired differences against the baseline in percentage points (pp).",
         "",
-        "## Jobs and cost",
+        marked("## Jobs and cost", c.posterior),
         "",
         *table(["Scenario", *(metric(q).heading() for q in LEVELS)], level_rows),
         "",
@@ -197,7 +204,12 @@ def _how(c: Comparison) -> list[str]:
         ]
         for s in c.scenarios
     ]
-    lines = ["## How it was run", "", *table(["Scenario", "Role", "Levers", "Description"], rows, "llll"), ""]
+    lines = [
+        marked("## How it was run", c.posterior),
+        "",
+        *table(["Scenario", "Role", "Levers", "Description"], rows, "llll"),
+        "",
+    ]
     facts = [f"{c.replications} replication(s) per scenario on common random numbers"]
     if c.posterior is not None:
         facts[0] = f"{c.posterior.draws} posterior draws × {c.replications} replication(s) per scenario"
@@ -222,7 +234,7 @@ def _how(c: Comparison) -> list[str]:
 
 def _meaning(c: Comparison) -> list[str]:
     return [
-        "## What the numbers do and do not mean",
+        marked("## What the numbers do and do not mean", c.posterior),
         "",
         "- The intervals measure Monte-Carlo noise across replications only. They do not include uncertainty in "
         "the behavioural coefficients or the data (`sweep` and `sensitivity` explore those)."
@@ -251,24 +263,28 @@ def markdown(c: Comparison) -> str:
         *one_replication_note(c.replications),
     ]
     figures = [
-        "## Figures",
+        marked("## Figures", c.posterior),
         "",
         *image(
             "plots/forest.png",
-            "Paired changes against the baseline",
+            marked("Paired changes against the baseline", c.posterior),
             "Each scenario's paired change in each headline quantity: dot and thick line, mean and 95% CI; thin "
-            "grey line, the unpaired (Welch) CI of the same difference. The vertical line marks no change.",
+            "grey line, the unpaired (Welch) CI of the same difference. The vertical line marks no change."
+            if c.posterior is None
+            else "Each scenario's paired change in each headline quantity: dot and thick line, the mean over the "
+            "posterior draws and the 2.5% to 97.5% quantiles of the draws. The vertical line marks no change.",
         ),
         *image(
             "plots/timeseries.png",
-            "North-park share per year",
-            "Top: the north-park share of the jobs relocated each year, per scenario (mean and 95% CI band). "
-            "Bottom: the paired change against the baseline, year by year.",
+            marked("North-park share per year", c.posterior),
+            "Top: the north-park share of the jobs relocated each year, per scenario (mean and "
+            + ("95% CI band" if c.posterior is None else "the band of the 2.5% to 97.5% quantiles of the draws")
+            + "). Bottom: the paired change against the baseline, year by year.",
         ),
     ]
     post = uncertainty.section(c.posterior, "Scenario", "every scenario") if c.posterior is not None else []
     sections = [intro, _decision(c), post, _headline(c), _pairing(c), _how(c), _meaning(c), figures]
-    return document(f"Policy comparison against `{c.baseline}`", *sections)
+    return document(marked(f"Policy comparison against `{c.baseline}`", c.posterior), *sections)
 
 
 class CompareReport(Report[Comparison]):
@@ -292,15 +308,17 @@ class CompareReport(Report[Comparison]):
         c = read_comparison(folder)
         draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
         runs = f"{draws}{c.replications} replication(s)"
-        lines = [f"compare: {len(c.others)} scenario(s) against {c.baseline}, {runs} -> {folder}"]
+        thin = f" — {c.posterior.mark}" if c.posterior is not None and c.posterior.mark else ""
+        lines = [f"compare: {len(c.others)} scenario(s) against {c.baseline}, {runs}{thin} -> {folder}"]
         labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
         width = max(len(label) for label in labels)
         for s in c.others:
             lines.append(f"  {s}:")
             for q in SUMMARY:
                 e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
-                lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True)}")
+                lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True, c.posterior)}")
             r = c.change(s, COST_EFFECTIVENESS)
-            ratio = ratio_cell(r.mean, r.low, r.high, c.replications, compact=True)
+            words = uncertainty.cell_words(c.posterior)
+            ratio = ratio_cell(r.mean, r.low, r.high, c.replications, compact=True, **words)
             lines.append(f"    {labels[-1]:<{width}}  {ratio}")
         return lines

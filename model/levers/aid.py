@@ -51,6 +51,7 @@ class _PerJob(Lever):
     """A yuan-per-job grid over (origin, industry, destination), offered each active year."""
 
     acts_on = frozenset({PULL})
+    yearly_cap = "annual_budget_yuan"
     config: PerJobAidConfig
 
     def __init__(self, *args: object) -> None:

@@ -37,6 +37,12 @@ class Lever:
             "pull" = on the utility of named destinations.
         summary: one line on what it does.
         config_class: its pydantic config (a `Timed` subclass).
+        yearly_cap (optional): the config field (yuan per year) that caps what
+            the lever spends in an active year — fixed spending and per-job
+            payments alike —, declared by a lever that spends nothing in a year
+            it is not active. The bounds of a spending metric read it
+            (experiments.analysis.bounds): over a window, at most this × the
+            lever's active years there. None: no cap is known (only ≥ 0).
 
     `apply` is called every year after the state is reset to base(t); it adds
     the lever's effect and returns the fixed spending of the year in yuan.
@@ -48,6 +54,7 @@ class Lever:
     acts_on: ClassVar[frozenset[ActsOn]]
     summary: ClassVar[str]
     config_class: ClassVar[type[Timed]]
+    yearly_cap: ClassVar[str | None] = None
 
     def __init__(self, config: Timed, data: WorldData, scenario: Scenario) -> None:
         self.config = config
@@ -94,6 +101,8 @@ def check_lever_class(cls: type[Lever]) -> None:
         raise TypeError(f"lever {cls.__name__}: acts_on must be a non-empty subset of {{'push', 'pull'}}")
     if not (isinstance(cls.config_class, type) and issubclass(cls.config_class, Timed)):
         raise TypeError(f"lever {cls.__name__}: config_class must be a model.schema.Timed subclass")
+    if cls.yearly_cap is not None and cls.yearly_cap not in cls.config_class.model_fields:
+        raise TypeError(f"lever {cls.__name__}: yearly_cap {cls.yearly_cap!r} is not a field of its config")
     if not cls.key.isidentifier():
         raise TypeError(f"lever {cls.__name__}: key {cls.key!r} must be a valid YAML key and identifier")
 

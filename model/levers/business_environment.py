@@ -26,6 +26,7 @@ class BusinessEnvironment(Lever):
     key = "business_environment"
     label = "Business environment"
     acts_on = frozenset({PULL})
+    yearly_cap = "annual_budget_yuan"
     summary = "Market institutions and resource allocation raise northern parks' business-environment scores."
     config_class = BusinessEnvironmentConfig
     config: BusinessEnvironmentConfig

@@ -29,6 +29,7 @@ class ClusterParks(Lever):
     key = "cluster_parks"
     label = "Industry-cluster parks"
     acts_on = frozenset({PULL})
+    yearly_cap = "annual_budget_yuan"
     summary = "Adds focus industries to northern parks and supports suppliers, easing thin-cluster costs."
     config_class = ClusterParksConfig
     config: ClusterParksConfig

@@ -31,6 +31,7 @@ class IndustryGuidance(Lever):
     acts_on = frozenset({PUSH, PULL})
     summary = "Encourages named industries at the origins to move north (push and pull) or asks others to stay."
     config_class = IndustryGuidanceConfig
+    yearly_cap = "annual_cost_yuan"
     config: IndustryGuidanceConfig
 
     def __init__(self, *args: object) -> None:

@@ -37,6 +37,7 @@ class Infrastructure(Lever):
     key = "infrastructure"
     label = "Infrastructure"
     acts_on = frozenset({PULL})
+    yearly_cap = "annual_budget_yuan"
     summary = "Transport and telecom investment raises northern parks' infrastructure scores, with lags."
     config_class = InfrastructureConfig
     config: InfrastructureConfig

@@ -34,6 +34,7 @@ class Pairing(Lever):
     key = "pairing"
     label = "Pairing assistance"
     acts_on = frozenset({PULL})
+    yearly_cap = "annual_budget_yuan"
     summary = "Strengthens each co-built park's tie to its southern partner and transfers management know-how."
     config_class = PairingConfig
     config: PairingConfig

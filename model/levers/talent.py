@@ -36,6 +36,7 @@ class Talent(Lever):
     key = "talent"
     label = "Talent attraction"
     acts_on = frozenset({PULL})
+    yearly_cap = "annual_budget_yuan"
     summary = "Housing, wage top-ups, family relocation and schooling grow northern parks' talent pools."
     config_class = TalentConfig
     config: TalentConfig

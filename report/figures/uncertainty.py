@@ -2,9 +2,12 @@
 
 `plots/posterior_effects.png`, from posterior_draws.csv and posterior_effects.csv:
 one panel per decision quantity; per group (scenario or lever) a strip of the
-draw means, each with its Monte-Carlo 95% bar (±1.96 × within-draw SD ÷ √R),
-the posterior mean (diamond), a thick bar of ±1.96 × the parameter part and a
-thin bar of the 95% interval. Units and labels from the metric catalogue.
+draw means, each with its Monte-Carlo bar (± one standard error of the draw
+mean, within-draw SD ÷ √R), the posterior mean (diamond) and the interval
+(the 2.5% to 97.5% empirical quantiles of the draws, as the tables give it).
+No normal approximation is drawn. The title says how many distinct and
+effective draws there are, and marks a thin ensemble. Units and labels from
+the metric catalogue.
 `figures(p, labels)` yields it for the report of a compare or attribute
 folder (experiments.engine.report saves it); the tables are read by
 report.posterior.
@@ -21,7 +24,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from experiments.analysis.posterior_tables import DRAW_FIELDS, DRAWS_EFFECTS_FILE
-from experiments.analysis.stats import NORMAL_975
 from model.csvfile import without
 from model.outcomes import COST_EFFECTIVENESS, metric
 from report.figures.style import (
@@ -34,7 +36,7 @@ from report.figures.style import (
     series_colour,
     wrapped,
 )
-from report.posterior import QUANTITIES, PosteriorReport
+from report.posterior import QUANTITIES, PosteriorReport, marked
 from report.read import read_table
 
 NAME = "posterior_effects.png"
@@ -66,18 +68,13 @@ def _panel(ax: Axes, p: PosteriorReport, name: str, draws: dict, labels: dict[st
             if not math.isfinite(mean):
                 continue
             if math.isfinite(sd) and sd > 0:
-                ax.plot(
-                    [mean - NORMAL_975 * sd, mean + NORMAL_975 * sd], [yi + off] * 2, color=colour, lw=0.7, alpha=0.5
-                )
+                ax.plot([mean - sd, mean + sd], [yi + off] * 2, color=colour, lw=0.7, alpha=0.5)
             ax.plot(mean, yi + off, "o", color=colour, markersize=3, alpha=0.75)
             values.append(mean)
         e = p.effect(g, name)
         if e.value.defined:
-            ax.plot([e.value.low, e.value.high], [yi - JITTER - 0.12] * 2, color="#222222", lw=1.0)
+            ax.plot([e.value.low, e.value.high], [yi - JITTER - 0.12] * 2, color="#222222", lw=2.0)
             values += [e.value.low, e.value.high]
-        if math.isfinite(e.value.mean) and math.isfinite(e.sd_parameter):
-            half = NORMAL_975 * e.sd_parameter
-            ax.plot([e.value.mean - half, e.value.mean + half], [yi - JITTER - 0.12] * 2, color="#222222", lw=4)
         if math.isfinite(e.value.mean):
             ax.plot(e.value.mean, yi - JITTER - 0.12, "D", color="#000000", markersize=5)
             values.append(e.value.mean)
@@ -105,23 +102,26 @@ def plot_effects(p: PosteriorReport, group_column: str, labels: dict[str, str]) 
     key.legend(
         [
             Line2D([], [], color=series_colour(1), marker="o", markersize=3, lw=0.7),
-            Line2D([], [], color="#000000", marker="D", markersize=5, lw=4),
-            Line2D([], [], color="#222222", lw=1.0),
+            Line2D([], [], color="#000000", marker="D", markersize=5, lw=0),
+            Line2D([], [], color="#222222", lw=2.0),
         ],
-        ["One draw: mean and Monte-Carlo 95% bar", "Posterior mean ± 1.96 × parameter part", "95% interval"],
+        ["One draw: mean ± one Monte-Carlo standard error", "Posterior mean", "2.5–97.5% of the draws"],
         loc="center",
         fontsize=8.5,
         frameon=False,
     )
     for ax in axes[len(QUANTITIES) + 1 :]:
         ax.axis("off")
-    fig.suptitle(f"Effects across {p.draws} posterior draws ({p.replications} replications each)", fontsize=11)
+    e = p.ensemble
+    draws = f"{e.distinct_draws} distinct, {e.effective_draws:.3g} effective"
+    heading = f"Effects across {p.draws} posterior draws ({draws}; {p.replications} replications each)"
+    fig.suptitle(marked(heading, p), fontsize=11)
     add_caption(
         fig,
-        "Dots: each posterior draw's mean effect over its replications, with its Monte-Carlo 95% bar. Diamond: the "
-        "mean over the draws; thick bar: ±1.96 × the parameter part (the spread across the posterior with the "
-        "Monte-Carlo noise taken out); thin bar: the 95% interval that includes both parts. Where the dots spread far "
-        "beyond their own bars the parameters, not the noise, make the uncertainty.",
+        "Dots: each posterior draw's mean effect over its replications, with ± one Monte-Carlo standard error. "
+        "Diamond: the mean over the draws; bar: from the 2.5% to the 97.5% empirical quantile of the draws (with "
+        "fewer than 20 draws, the smallest to the largest). Where the dots spread far beyond their own bars the "
+        "parameters, not the noise, make the uncertainty.",
     )
     return fig
 

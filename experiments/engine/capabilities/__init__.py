@@ -29,6 +29,7 @@ from model.limits import MAX_REPLICATIONS
 DEFAULT_MAX_REPLICATIONS = 200  # --ci-width stops there unless --max-replications says otherwise
 DEFAULT_DRAWS = 20  # assumption: enough draws for a between-draw SD, and 20 × R runs per scenario stay affordable
 MAX_DRAWS = 1000
+THIN_ESS = 200  # DESIGN §7: an ensemble below 200 effective draws ((Σw)²/Σw²) is thin
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ POSTERIOR = Capability(
             "K",
             None,
             (2, MAX_DRAWS),
+        ),
+        Arg(
+            ("--allow-thin",),
+            f"with --posterior, run over a thin ensemble (effective size below {THIN_ESS}) rather than refuse it; "
+            "every table and figure is then marked thin",
+            "flag",
         ),
     ),
 )

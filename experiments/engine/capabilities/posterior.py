@@ -10,8 +10,14 @@ across draws; experiments.analysis.ensemble), the (draw, replication) grids
 read back from the run store, and the posterior's own tables
 (`posterior_effects.csv`, `posterior_draws.csv`, `ranking.csv`,
 `ranking_orders.csv` through experiments.analysis.uncertainty; `draws.csv`,
-`posterior.json`) with the manifest's entry. A command supplies which units a
-draw runs and what its own tables say of the grids.
+`posterior.json`) with the manifest's entry. A thin ensemble (effective size
+below THIN_ESS, DESIGN §7) is refused, after every other check, unless
+`--allow-thin`; then its mark goes into every table. The draws' weights and
+parameter sets (`weights`) and each scenario's metric bounds (`bounds`:
+experiments.analysis.bounds, spending capped by the budgets in every draw)
+are what the commands' own analyses pass to experiments.analysis.uncertainty.
+A command supplies which units a draw runs and what its own tables say of the
+grids.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from experiments.analysis.bounds import Bounds
 from experiments.analysis.ensemble import CRN, MIN_REPLICATIONS, Ensemble
+from experiments.analysis.quantiles import DrawWeights
 from experiments.analysis.uncertainty import Measured, rankings_of, write_tables
 from experiments.engine.plans import Unit, crossed
 from experiments.engine.store import RunRecord, RunStore, Task
@@ -53,11 +62,32 @@ class PosteriorDraws:
             what = "no --ci-width" if adaptive else f"--replications ≥ {MIN_REPLICATIONS}"
             raise InputError("command line", "--posterior", f"given with {problem}", what)
         ensemble.check(scenarios)
+        if ensemble.thin and not getattr(args, "allow_thin", False):
+            ensemble.refuse_thin()
         return cls(ensemble, replications)
 
     @property
     def k(self) -> int:
         return self.ensemble.k
+
+    @cached_property
+    def weights(self) -> DrawWeights:
+        """The draws' weights and parameter sets (experiments.analysis.ensemble.Ensemble.draw_weights)."""
+        return self.ensemble.draw_weights()
+
+    @property
+    def mark(self) -> str:
+        """The ensemble's mark, the last cell of every table row with an interval."""
+        return self.ensemble.mark
+
+    def bounds(self, scenario: Scenario, window: tuple[int, int] | None = None) -> Bounds:
+        """The scenario's metric bounds over `window` (default its report window) in every draw.
+
+        The draws set behaviour keys; should one set a lever's key, the widest bounds over the draws are taken.
+        """
+        if not any(key.startswith("policies.") for key in self.ensemble.keys):
+            return Bounds.of(scenario, window)
+        return Bounds.widest([self.ensemble.apply(scenario, k) for k in range(self.k)], window)
 
     def name_tags(self) -> list[str]:
         return self.ensemble.name_tags()
@@ -105,6 +135,7 @@ class PosteriorDraws:
         self, folder: Path, group_column: str, measured: Sequence[Measured], ranked: Sequence[str], master_seed: int
     ) -> dict[str, Any]:
         """The posterior's own tables; returns the manifest's `posterior` and `common_random_numbers` entries."""
-        write_tables(folder, group_column, measured, rankings_of(measured, ranked), self.ensemble.particles)
+        rankings = rankings_of(measured, ranked, self.weights)
+        write_tables(folder, group_column, measured, rankings, self.ensemble.particles, self.mark)
         self.ensemble.write(folder, self.replications)
         return {"posterior": self.ensemble.manifest(master_seed, self.replications), "common_random_numbers": CRN}
