@@ -189,3 +189,18 @@ def test_the_hindcast_runs_keep_only_the_levers_active_in_it() -> None:
     aid = target.variant("h", policies=early, hindcast_only=True).policies.relocation_aid
     assert aid is not None and (aid.start_year, aid.end_year) == (2020, 2022)
     assert target.variant("f", policies=early).policies.relocation_aid.end_year == 2030
+
+
+def test_the_report_quotes_the_shipped_choice_recovery_and_says_when_it_is_missing(tmp_path: Path) -> None:
+    """DESIGN §7: the report quotes the independent estimator's check (docs/validation/choice_recovery.json)."""
+    import json
+
+    from experiments.validation.recovery import RESULT, recovery_section
+
+    shipped = json.loads(RESULT.read_text(encoding="utf-8"))
+    text = "\n".join(recovery_section())
+    assert f"LR = {shipped['lr']:.1f}" in text and f"p = {shipped['p_value']:.2f}" in text
+    assert all(f"| {p['name']} |" in text for p in shipped["parameters"])
+    assert "negative control" in text
+    missing = "\n".join(recovery_section(tmp_path / "none.json"))
+    assert "No recovery result" in missing and "python -m benchmarks.choice_recovery" in missing

@@ -34,6 +34,7 @@ from experiments.validation.read import (
     read_statics,
     read_validation,
 )
+from experiments.validation.recovery import recovery_section
 from experiments.validation.sections import (
     checks_section,
     returns_section,
@@ -239,6 +240,7 @@ class ValidationReport(Report[Validation]):
             statics_section(folder, meta),
             returns_section(folder, meta),
             sobol_section(folder, meta),
+            recovery_section(),
         )
 
     def summary(self, folder: Path) -> list[str]:
