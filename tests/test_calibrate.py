@@ -276,3 +276,33 @@ def test_an_adaptive_calibration_on_common_seeds_is_the_same_with_one_and_two_wo
     _, trace = read_csv(folder / "trace.csv")
     assert len(trace) == 2 and all(8 <= int(r["particles"]) <= 20 for r in trace)
     assert "adaptive distance" in (folder / "report.md").read_text(encoding="utf-8")
+
+
+LEVER_KEYS = {
+    *(f"behaviour.choice.{k}" for k in ("subsidy", "infrastructure", "environment", "pairing", "focus", "talent")),
+    *(f"behaviour.nests.{k}" for k in Nests.model_fields),
+    "world.outside.subsidy_yuan_per_job",
+}
+
+
+def test_the_levers_calibration_gives_every_lever_coefficient_a_prior_and_runs_when_tiny(tmp_path) -> None:
+    from cli import main
+    from experiments.design.calibration_file import load_calibration
+
+    path = ROOT / "calibrations" / "article_suzhou_levers.yaml"
+    loaded = load_calibration(path)
+    cal, suzhou = loaded.calibration, load_calibration(ROOT / "calibrations" / "article_suzhou.yaml").calibration
+    assert set(suzhou.parameters) | LEVER_KEYS == set(cal.parameters)
+    assert all(
+        0.0 < cal.parameters[k].range[0] < cal.parameters[k].range[1] <= 1.0 for k in LEVER_KEYS if ".nests." in k
+    )
+    assert cal.seeds == "fresh" and cal.abc.distance == "adaptive" and cal.abc.adaptive_population is not None
+    assert suzhou.seeds == "common"  # the shipped results stay reproducible
+    text = path.read_text(encoding="utf-8").replace("base: ../scenarios", f"base: {ROOT / 'scenarios'}")
+    text = text[: text.index("abc:\n")] + "abc: {population: 8, generations: 2, max_simulations: 60}\n"
+    (tmp_path / "levers.yaml").write_text(text + "predictive: {draws: 2, replications: 1}\n", encoding="utf-8")
+    args = ["calibrate", str(tmp_path / "levers.yaml"), "--firms", "300", "--out", str(tmp_path / "out"), "--quiet"]
+    assert main(args) == 0
+    assert set(
+        read_json(tmp_path / "out" / "article_suzhou_levers" / "manifest.json")["calibration"]["parameters"]
+    ) == (set(cal.parameters))
