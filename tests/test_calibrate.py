@@ -148,7 +148,8 @@ def test_a_calibration_writes_every_table_of_the_contract(calibrated) -> None:
     assert sims == sorted(sims) and sims[-1] <= 200 + 12
     manifest = read_json(folder / "manifest.json")["calibration"]
     assert manifest["simulations"] == sims[-1] and manifest["generations"] == len(trace)
-    assert set(manifest["fit_seeds"]).isdisjoint(manifest["predictive_seeds"])
+    assert manifest["seeds"] == "fresh"  # the fit's seeds are each parameter set's own, none a predictive seed
+    assert set(_run_seeds(folder).values()).isdisjoint(manifest["predictive_seeds"])
 
 
 def test_fit_csv_has_every_fact_with_its_role_and_every_model(calibrated) -> None:

@@ -4,7 +4,10 @@ The inference is pyabc's (Klinger, Rickert & Hasenauer 2018): `ABCSMC` with
 uniform priors on the calibration file's ranges, the multivariate normal
 perturbation kernel, a quantile epsilon schedule and the distance
 Σ_f w_f · d_f, where d_f ∈ [0, 1] is fact f's distance (experiments.facts.measures)
-and the observed value of every d_f is 0. Nothing of the inference is
+and the observed value of every d_f is 0 (`abc.distance: adaptive`:
+pyabc's AdaptivePNormDistance, each d_f also divided every generation by its
+root mean square over the particles, `distance_scale`). The population is
+`abc.population` particles, or pyabc's AdaptivePopulationSize. Nothing of the inference is
 written here; this module only feeds pyabc its simulations.
 
 One evaluation of a parameter set is `replications` runs of the base
@@ -14,7 +17,8 @@ their hindcast statistics (Task(reducer=HINDCAST_SUMMARY)). Their seeds
 `evaluation_seeds(master, tag, R)`, spawned from the master seed and the
 set's digest (the `tag` in its task ids), so the model's randomness enters
 every evaluation and the seeds depend on nothing the batch size, the
-workers or a resume could change; `common` runs every set on the same R
+workers or a resume could change (a counter of evaluations would: a batch
+evaluates proposals a one-at-a-time sampler never makes); `common` runs every set on the same R
 seeds (common random numbers; the two shipped calibrations). Runs go through the engine (local
 pool or Dask) and the run store, so `--resume` replays a stopped calibration
 from its stored runs.
