@@ -148,7 +148,8 @@ def test_a_calibration_writes_every_table_of_the_contract(calibrated) -> None:
     assert sims == sorted(sims) and sims[-1] <= 200 + 12
     manifest = read_json(folder / "manifest.json")["calibration"]
     assert manifest["simulations"] == sims[-1] and manifest["generations"] == len(trace)
-    assert set(manifest["fit_seeds"]).isdisjoint(manifest["predictive_seeds"])
+    assert manifest["seeds"] == "fresh"  # the fit's seeds are each parameter set's own, none a predictive seed
+    assert set(_run_seeds(folder).values()).isdisjoint(manifest["predictive_seeds"])
 
 
 def test_fit_csv_has_every_fact_with_its_role_and_every_model(calibrated) -> None:
@@ -207,6 +208,11 @@ def test_same_seed_gives_byte_identical_tables_with_two_workers_and_resume_repla
         (("range: [-2.0, 0.0]", "range: [0.0, -2.0]"), "parameters"),
         (("behaviour.choice.distance: {range: [-2.0, 0.0]", "behaviour.nests.north_park: {range: [0.5, 2.0]"), "range"),
         (("firms: 3000", "firms: -5"), "firms"),
+        (("seed: 11", "seed: 11\nseeds: sometimes"), "seeds"),
+        (("population: 12,", "population: 12, distance: learned,"), "abc.distance"),
+        (("population: 12,", "population: 12, adaptive_population: {target_cv: 2.0},"), "target_cv"),
+        (("population: 12,", "population: 12, adaptive_population: {min_size: 50, max_size: 20},"), "min_size"),
+        (("population: 12,", "population: 12, adaptive_population: {cv: 0.1},"), "cv"),
     ],
 )
 def test_a_bad_calibration_file_is_one_line_naming_the_file_and_key(tmp_path, cli, edit, key) -> None:
@@ -217,3 +223,87 @@ def test_a_bad_calibration_file_is_one_line_naming_the_file_and_key(tmp_path, cl
     assert len(res.err_lines) == 1 and "Traceback" not in res.err
     assert "bad.yaml" in res.err and key in res.err
     assert not (tmp_path / "out" / "tiny").exists()
+
+
+# --- seeds, the ensemble's size, the adaptive settings ------------------------------------------------
+
+
+def test_fresh_evaluation_seeds_are_the_sets_own_and_depend_only_on_the_master_seed_and_the_digest() -> None:
+    from experiments.calibrate.abc import evaluation_seeds
+
+    a = evaluation_seeds(11, "03c99fca857ea3d8", 3)
+    assert a == evaluation_seeds(11, "03c99fca857ea3d8", 3)
+    assert a[:2] == evaluation_seeds(11, "03c99fca857ea3d8", 2)  # more replications keep the first ones
+    assert not set(a) & set(evaluation_seeds(11, "05494b4cf1b238be", 3))
+    assert not set(a) & set(evaluation_seeds(12, "03c99fca857ea3d8", 3))
+
+
+def _run_seeds(folder: Path) -> dict[str, int]:
+    return {p.stem: int(read_json(p)["seed"]) for p in (folder / "runs").glob("abc-*.json")}
+
+
+def test_a_fresh_calibration_runs_every_parameter_set_on_its_own_seeds_and_reports_its_ensemble(calibrated) -> None:
+    folder = calibrated / "out" / "tiny"
+    seeds = _run_seeds(folder)
+    assert len(seeds) > 20 and len(set(seeds.values())) == len(seeds)
+    cal = read_json(folder / "manifest.json")["calibration"]
+    assert cal["seeds"] == "fresh" and cal["thin_below"] == 200
+    post = load_posterior(folder)
+    assert cal["distinct_sets"] == post.distinct_sets() and cal["thin"] is True
+    assert cal["effective_size"] == pytest.approx(post.effective_size())
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert f"{post.distinct_sets()} distinct parameter sets" in report and "thin" in report
+
+
+ADAPTIVE = TINY.replace("seed: 11", "seed: 11\nseeds: common").replace(
+    "population: 12,",
+    "population: 12, adaptive_population: {target_cv: 0.2, min_size: 8, max_size: 20}, distance: adaptive,",
+)
+
+
+def test_an_adaptive_calibration_on_common_seeds_is_the_same_with_one_and_two_workers(tmp_path) -> None:
+    from cli import main
+
+    (tmp_path / "tiny.yaml").write_text(ADAPTIVE, encoding="utf-8")
+    for workers in ("1", "2"):
+        args = ["calibrate", str(tmp_path / "tiny.yaml"), "--out", str(tmp_path / workers), "--quiet"]
+        assert main([*args, "--workers", workers]) == 0
+    for name in TABLES:
+        assert (tmp_path / "1" / "tiny" / name).read_bytes() == (tmp_path / "2" / "tiny" / name).read_bytes(), name
+    folder = tmp_path / "1" / "tiny"
+    assert len(set(_run_seeds(folder).values())) == 2  # common: every set on the same two seeds
+    cal = read_json(folder / "manifest.json")["calibration"]
+    assert cal["distance"] == "adaptive" and cal["adaptive_population"]["max_size"] == 20
+    _, trace = read_csv(folder / "trace.csv")
+    assert len(trace) == 2 and all(8 <= int(r["particles"]) <= 20 for r in trace)
+    assert "adaptive distance" in (folder / "report.md").read_text(encoding="utf-8")
+
+
+LEVER_KEYS = {
+    *(f"behaviour.choice.{k}" for k in ("subsidy", "infrastructure", "environment", "pairing", "focus", "talent")),
+    *(f"behaviour.nests.{k}" for k in Nests.model_fields),
+    "world.outside.subsidy_yuan_per_job",
+}
+
+
+def test_the_levers_calibration_gives_every_lever_coefficient_a_prior_and_runs_when_tiny(tmp_path) -> None:
+    from cli import main
+    from experiments.design.calibration_file import load_calibration
+
+    path = ROOT / "calibrations" / "article_suzhou_levers.yaml"
+    loaded = load_calibration(path)
+    cal, suzhou = loaded.calibration, load_calibration(ROOT / "calibrations" / "article_suzhou.yaml").calibration
+    assert set(suzhou.parameters) | LEVER_KEYS == set(cal.parameters)
+    assert all(
+        0.0 < cal.parameters[k].range[0] < cal.parameters[k].range[1] <= 1.0 for k in LEVER_KEYS if ".nests." in k
+    )
+    assert cal.seeds == "fresh" and cal.abc.distance == "adaptive" and cal.abc.adaptive_population is not None
+    assert suzhou.seeds == "common"  # the shipped results stay reproducible
+    text = path.read_text(encoding="utf-8").replace("base: ../scenarios", f"base: {ROOT / 'scenarios'}")
+    text = text[: text.index("abc:\n")] + "abc: {population: 8, generations: 2, max_simulations: 60}\n"
+    (tmp_path / "levers.yaml").write_text(text + "predictive: {draws: 2, replications: 1}\n", encoding="utf-8")
+    args = ["calibrate", str(tmp_path / "levers.yaml"), "--firms", "300", "--out", str(tmp_path / "out"), "--quiet"]
+    assert main(args) == 0
+    assert set(
+        read_json(tmp_path / "out" / "article_suzhou_levers" / "manifest.json")["calibration"]["parameters"]
+    ) == (set(cal.parameters))

@@ -96,4 +96,4 @@ def test_a_typo_in_a_top_level_key_is_named_by_the_key_it_resembles(tmp_path: Pa
 def test_the_shipped_calibration_files_validate(cli: Callable[..., CliResult]) -> None:
     res = cli("validate", *sorted((ROOT / "calibrations").glob("*.yaml")))
     assert res.code == 0, res.err
-    assert res.out.count("ok: ") == 2 and "calibration article_suzhou" in res.out
+    assert res.out.count("ok: ") == 3 and "calibration article_suzhou_levers" in res.out

@@ -191,10 +191,19 @@ def test_the_fit_table_has_every_fact_and_the_held_out_section_only_held_out_fac
     assert "mean 0.05, 95% quantile 0.2" in text  # random picks beside the top-5 lists
 
 
+def test_the_report_calls_a_posterior_below_200_effective_draws_thin(drawn: Path) -> None:
+    text = (drawn / "report.md").read_text(encoding="utf-8")
+    assert "**The posterior is thin:" in text and "distinct parameter sets" in text
+    assert "on common random numbers" in text  # a folder written before `seeds` existed
+
+
 def test_summary_names_size_epsilon_facts_and_the_calibrated_scenario(drawn: Path) -> None:
     lines = calibrate.summary(drawn)
     assert lines[0].startswith("calibrate: synthetic")
-    assert f"posterior {PARTICLES} particles" in lines[1] and "180 simulations of 3,000 firms" in lines[1]
+    assert (
+        f"posterior: {PARTICLES} particles, effective size" in lines[1] and "180 simulations of 3,000 firms" in lines[1]
+    )
+    assert "distinct parameter sets; thin (below 200 effective draws)" in lines[1]
     assert "final epsilon 0.5" in lines[1]
     body = "\n".join(lines)
     assert FACTS["outside_majority"].label in body and FACTS["top5_wuxi"].label in body

@@ -4,13 +4,22 @@ The inference is pyabc's (Klinger, Rickert & Hasenauer 2018): `ABCSMC` with
 uniform priors on the calibration file's ranges, the multivariate normal
 perturbation kernel, a quantile epsilon schedule and the distance
 Σ_f w_f · d_f, where d_f ∈ [0, 1] is fact f's distance (experiments.facts.measures)
-and the observed value of every d_f is 0. Nothing of the inference is
+and the observed value of every d_f is 0 (`abc.distance: adaptive`:
+pyabc's AdaptivePNormDistance, each d_f also divided every generation by its
+root mean square over the particles, `distance_scale`). The population is
+`abc.population` particles, or pyabc's AdaptivePopulationSize. Nothing of the inference is
 written here; this module only feeds pyabc its simulations.
 
 One evaluation of a parameter set is `replications` runs of the base
-scenario (hindcast window only) with those values, on the same seeds for
-every parameter set (common random numbers), reduced in the workers to their
-hindcast statistics (Task(reducer=HINDCAST_SUMMARY)). Runs go through the engine (local
+scenario (hindcast window only) with those values, reduced in the workers to
+their hindcast statistics (Task(reducer=HINDCAST_SUMMARY)). Their seeds
+(the calibration file's `seeds`): `fresh` gives every parameter set its own,
+`evaluation_seeds(master, tag, R)`, spawned from the master seed and the
+set's digest (the `tag` in its task ids), so the model's randomness enters
+every evaluation and the seeds depend on nothing the batch size, the
+workers or a resume could change (a counter of evaluations would: a batch
+evaluates proposals a one-at-a-time sampler never makes); `common` runs every set on the same R
+seeds (common random numbers; the two shipped calibrations). Runs go through the engine (local
 pool or Dask) and the run store, so `--resume` replays a stopped calibration
 from its stored runs.
 
@@ -43,9 +52,36 @@ from experiments.engine.progress import progress_bar
 from experiments.engine.store import RunStore, Task, digest
 from experiments.facts.catalogue import FACTS, HINDCAST_SUMMARY
 from model.config import Scenario
+from model.seeds import seed_of
 from model.world import WorldData
 
 Values = dict[str, float]
+FRESH_KEY = 0xF2E5  # first spawn-key word of fresh evaluation seeds (spawn() children have one-word keys)
+MAX_SCALE_WEIGHT_RATIO = 100.0  # adaptive distance: no fact weighs more than 100x another after rescaling
+SCALE_FLOOR = 0.01  # adaptive distance: a fact's scale is at least this (in its own 0..1 distance units)
+
+
+def distance_scale(*, samples: np.ndarray, s0: np.ndarray, **_: Any) -> np.ndarray:
+    """Per fact, the root mean square of its distance to the observed value over the particles, floored.
+
+    pyabc's default scale (the median absolute deviation) is 0 for a fact most
+    particles meet exactly (distance 0), and pyabc fails when every scale is 0;
+    the RMS to the observed 0 is 0 only when every particle meets the fact, and
+    the floor keeps such a fact in the sum at bounded weight.
+    """
+    rms = np.sqrt(np.mean((np.asarray(samples, dtype=float) - s0) ** 2, axis=0))
+    return np.maximum(rms, SCALE_FLOOR)
+
+
+def evaluation_seeds(master: int, tag: str, replications: int) -> list[int]:
+    """The R run seeds of one parameter set under `seeds: fresh`: SeedSequence(master, (FRESH_KEY, tag)).spawn(R)."""
+    root = np.random.SeedSequence(master, spawn_key=(FRESH_KEY, int(tag, 16)))
+    return [seed_of(child) for child in root.spawn(replications)]
+
+
+def distinct_sets(values: np.ndarray, weights: np.ndarray) -> int:
+    """How many distinct parameter sets (rows of values) carry positive weight."""
+    return len({tuple(row) for row in np.asarray(values)[np.asarray(weights) > 0].tolist()})
 
 
 class _Collected(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -53,13 +89,13 @@ class _Collected(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 
 class Evaluator:
-    """Parameter sets → fact distances; each by R runs on common seeds, through the engine and the store."""
+    """Parameter sets → fact distances; each by R runs on seeds_for(tag), through the engine and the store."""
 
     def __init__(
         self,
         scenario_for: Callable[[Values, str], Scenario],
         facts: Sequence[str],
-        seeds: Sequence[int],
+        seeds_for: Callable[[str], Sequence[int]],
         world: WorldData,
         engine: Engine,
         store: RunStore,
@@ -67,7 +103,7 @@ class Evaluator:
     ) -> None:
         self.scenario_for = scenario_for
         self.facts = tuple(facts)
-        self.seeds = tuple(seeds)
+        self.seeds_for = seeds_for
         self.world = world
         self.engine = engine
         self.store = store
@@ -86,7 +122,7 @@ class Evaluator:
         scenario = self.scenario_for(values, f"abc-{tag}")
         return [
             Task(f"abc-{tag}-r{r:02d}", scenario, seed, {"replication": r}, reducer=HINDCAST_SUMMARY)
-            for r, seed in enumerate(self.seeds)
+            for r, seed in enumerate(self.seeds_for(tag))
         ]
 
     def evaluate(self, batch: Sequence[Values]) -> None:
@@ -209,13 +245,42 @@ class AbcSettings:
     keys: tuple[str, ...]
     ranges: tuple[tuple[float, float], ...]
     weights: dict[str, float]
-    population: int
+    population: int  # the first generation's, when adaptive_population is set
     generations: int
     max_simulations: int
     min_epsilon: float
     epsilon_quantile: float
     seed: int  # numpy's global generator, which pyabc draws from, is seeded with it (and restored after)
     batch: int
+    adaptive_population: tuple[float, int, int] | None = None  # (target CV, min size, max size)
+    adaptive_distance: bool = False
+
+
+def population_size(settings: AbcSettings) -> Any:
+    """pyabc's population strategy: a constant size, or AdaptivePopulationSize (its CV target and bounds)."""
+    import pyabc
+
+    if settings.adaptive_population is None:
+        return settings.population
+    cv, low, high = settings.adaptive_population
+    return pyabc.AdaptivePopulationSize(
+        settings.population, mean_cv=cv, min_population_size=low, max_population_size=high
+    )
+
+
+def distance(settings: AbcSettings) -> Any:
+    """Σ_f w_f d_f with the file's weights; adaptive: pyabc rescales each d_f by its spread every generation."""
+    import pyabc
+
+    weights = {k: float(w) for k, w in settings.weights.items()}
+    if settings.adaptive_distance:
+        return pyabc.AdaptivePNormDistance(
+            p=1,
+            fixed_weights=weights,
+            scale_function=distance_scale,
+            max_scale_weight_ratio=MAX_SCALE_WEIGHT_RATIO,
+        )
+    return pyabc.PNormDistance(p=1, fixed_weights=weights)
 
 
 @dataclass(frozen=True)
@@ -226,6 +291,7 @@ class Generation:
     simulations: int  # cumulative evaluations, the prior's calibration sample included
     acceptance_rate: float
     effective_size: float
+    distinct: int  # distinct parameter sets with positive weight
     values: np.ndarray  # (particles, k)
     weights: np.ndarray  # (particles,), sum 1
     distances: np.ndarray
@@ -241,15 +307,14 @@ def run_abc(settings: AbcSettings, evaluator: Evaluator, db: Path) -> list[Gener
     prior = pyabc.Distribution(
         **{f"p{i}": pyabc.RV("uniform", lo, hi - lo) for i, (lo, hi) in enumerate(settings.ranges)}
     )
-    distance = pyabc.PNormDistance(p=1, fixed_weights={k: float(w) for k, w in settings.weights.items()})
     state = np.random.get_state()
     np.random.seed(settings.seed % 2**32)  # pyabc draws from numpy's global generator
     try:
         abc = pyabc.ABCSMC(
             model,
             prior,
-            distance,
-            population_size=settings.population,
+            distance(settings),
+            population_size=population_size(settings),
             eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
             sampler=_sampler_class()(model, settings.batch),
         )
@@ -288,6 +353,7 @@ def generations(history: Any, k: int) -> list[Generation]:
                 simulations=int(every.loc[every["t"] <= t, "samples"].sum()),
                 acceptance_rate=int(row.particles) / evaluations if evaluations else math.nan,
                 effective_size=effective_size(weights),
+                distinct=distinct_sets(values, weights),
                 values=values,
                 weights=weights,
                 distances=distances,

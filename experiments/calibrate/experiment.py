@@ -2,9 +2,10 @@
 
 1. The fit: pyabc's ABC-SMC (experiments.calibrate.abc) over the file's parameters and
    uniform priors; one evaluation = `replications` hindcast runs (2019 to the
-   base scenario's `years.hindcast_end`) on the same seeds for every
-   parameter set (common random numbers); the distance is Σ w_f d_f over the
-   fitted facts (experiments.facts.catalogue).
+   base scenario's `years.hindcast_end`), on the parameter set's own seeds
+   (`seeds: fresh`) or on the same seeds for every set (`seeds: common`);
+   the distance is Σ w_f d_f over the fitted facts (experiments.facts.catalogue),
+   with fixed weights or rescaled each generation (`abc.distance: adaptive`).
 2. The posterior predictive check: `predictive.draws` parameter sets drawn
    from the final population (systematic resampling on the weights, no random
    generator), each run on `predictive.replications` fresh seeds (never used
@@ -29,9 +30,10 @@ from typing import Any
 import yaml
 
 from experiments.analysis.posterior import systematic_indices
-from experiments.calibrate.abc import AbcSettings, Evaluator, Generation, run_abc
+from experiments.calibrate.abc import AbcSettings, Evaluator, Generation, evaluation_seeds, run_abc
 from experiments.calibrate.tables import Predictions, write_tables
 from experiments.design.calibration_file import LoadedCalibration, load_calibration
+from experiments.engine.capabilities import THIN_ESS
 from experiments.engine.pool import Engine, RunStats
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
@@ -89,7 +91,7 @@ class Calibrate(Experiment):
         evaluator = Evaluator(
             lambda values, name: self.loaded.scenario(values, name),
             cal.fit,
-            self.fit_seeds,
+            self._seeds_for,
             self.world,
             engine,
             store,
@@ -107,6 +109,14 @@ class Calibrate(Experiment):
             epsilon_quantile=cal.abc.epsilon_quantile,
             seed=self.abc_seed,
             batch=4 * max(1, engine.options.workers),
+            adaptive_population=None
+            if cal.abc.adaptive_population is None
+            else (
+                cal.abc.adaptive_population.target_cv,
+                cal.abc.adaptive_population.min_size,
+                cal.abc.adaptive_population.max_size,
+            ),
+            adaptive_distance=cal.abc.distance == "adaptive",
         )
         self.settings = settings
         self.generations: list[Generation] = run_abc(settings, evaluator, store.root / DB)
@@ -118,6 +128,12 @@ class Calibrate(Experiment):
             RunStats(evaluator.runs_executed + stats.executed, evaluator.runs_reused + stats.reused, stats.failed)
         )
         return pred_tasks
+
+    def _seeds_for(self, tag: str) -> list[int]:
+        """The run seeds of the parameter set with this digest: its own (fresh) or the fit's common ones."""
+        if self.cal.seeds == "common":
+            return list(self.fit_seeds)
+        return evaluation_seeds(self.master_seed, tag, self.cal.replications)
 
     def _predictive_plan(self) -> Predictions:
         final = self.generations[-1]
@@ -175,7 +191,10 @@ class Calibrate(Experiment):
                 "firms": self.defaults.firms.count,
                 "window": [self.defaults.years.start, self.defaults.years.hindcast_end],
                 "replications": cal.replications,
-                "fit_seeds": list(self.fit_seeds),
+                "seeds": cal.seeds,
+                "fit_seeds": list(self.fit_seeds)
+                if cal.seeds == "common"
+                else "fresh: evaluation_seeds(master, tag, R)",
                 "predictive_seeds": list(self.predictive_seeds),
                 "abc_seed": self.abc_seed,
                 "population": cal.abc.population,
@@ -185,6 +204,13 @@ class Calibrate(Experiment):
                 "final_epsilon": final.epsilon,
                 "posterior_size": final.particles,
                 "effective_size": final.effective_size,
+                "distinct_sets": final.distinct,
+                "thin": final.effective_size < THIN_ESS,
+                "thin_below": THIN_ESS,
+                "adaptive_population": None
+                if cal.abc.adaptive_population is None
+                else cal.abc.adaptive_population.model_dump(mode="json"),
+                "distance": cal.abc.distance,
                 "predictive_draws": cal.predictive.draws,
                 "predictive_replications": cal.predictive.replications,
                 "budget": {

@@ -79,6 +79,11 @@ class Population:
     def effective_size(self) -> float:
         return effective_size(self.weights)
 
+    @property
+    def distinct_sets(self) -> int:
+        """How many distinct parameter sets carry positive weight."""
+        return len({tuple(row) for row in self.values[self.weights > 0].tolist()})
+
 
 @dataclass(frozen=True)
 class Step:
@@ -143,6 +148,9 @@ class Settings:
     predictive_draws: int
     predictive_replications: int
     weights: Mapping[str, float]
+    seeds: str = "common"  # folders written before the `seeds` key were all on common seeds
+    distance: str = "fixed"
+    adaptive_population: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,6 +299,9 @@ def read_settings(folder: Path) -> Settings:
         predictive_draws=_whole(pred, "draws", path),
         predictive_replications=_whole(pred, "replications", path),
         weights={str(k): float(v) for k, v in weights.items()},
+        seeds=str(doc.get("seeds") or "common"),
+        distance=str(abc.get("distance") or "fixed"),
+        adaptive_population=bool(abc.get("adaptive_population")),
     )
 
 

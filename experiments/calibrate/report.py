@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from experiments.calibrate import figures
+from experiments.calibrate.ensemble import THIN_ESS, ensemble_words, seeds_words
 from experiments.calibrate.figures import PAIRWISE_MAX
 from experiments.calibrate.read import Calibration, FactFit, Result, read_calibration
 from experiments.engine.report import Report
@@ -126,15 +127,22 @@ def _intro(c: Calibration) -> list[str]:
     window = ", ".join(sorted({f.window for f in fitted}))
     lines = [
         f"{len(c.parameters)} behaviour parameter(s) of `{s.base}` fitted by ABC-SMC (pyabc) to {len(fitted)} "
-        f"fact(s) of {window}, on common random numbers. Posterior: {len(post.weights)} particles (effective size "
-        f"{post.effective_size:.0f}) after {len(c.trace)} generation(s) and {fin.simulations:,} model evaluations; "
-        f"final epsilon {fin.epsilon:.4g} (a weighted sum of the fitted facts' distances, each 0 to 1: at most "
-        f"{c.max_distance:g}).",
+        f"fact(s) of {window}, {seeds_words(c)}. Posterior: {ensemble_words(c)}, after {len(c.trace)} "
+        f"generation(s) and {fin.simulations:,} model evaluations; final epsilon {fin.epsilon:.4g} "
+        + (
+            "(on pyabc's adaptively rescaled distance).",
+            f"(a weighted sum of the fitted facts' distances, each 0 to 1: at most {c.max_distance:g}).",
+        )[s.distance != "adaptive"],
         "",
         f"- **Fitted facts: {_count(fitted)}.**",
     ]
     if c.role("held_out"):
         lines.append(f"- **Held-out facts (never used in fitting): {_count(c.role('held_out'))}.**")
+    if post.effective_size < THIN_ESS:
+        lines.append(
+            f"- **The posterior is thin: {post.effective_size:.1f} effective draws, below {THIN_ESS}** "
+            f"({post.distinct_sets} distinct parameter sets); `compare --posterior` refuses it without --allow-thin."
+        )
     if post.effective_size < LOW_ESS * len(post.weights):
         lines.append(
             f"- **The final population is poor: its effective size ({post.effective_size:.0f}) is below "
@@ -368,12 +376,12 @@ class CalibrateReport(Report[Calibration]):
     def summary(self, folder: Path) -> list[str]:
         """The terminal lines: posterior size, budget used, final epsilon, every fitted and held-out fact."""
         c = read_calibration(folder)
-        post, fin = c.posterior, c.final
+        fin = c.final
         firms = _manifest(folder).get("firms")
         runs = f" of {firms:,} firms" if isinstance(firms, int) else ""
         lines = [
             f"calibrate: {c.settings.name} -> {folder}",
-            f"  posterior {len(post.weights)} particles (effective size {post.effective_size:.0f}); "
+            f"  posterior: {ensemble_words(c)}; "
             f"{fin.simulations:,} simulations{runs} in {len(c.trace)} generation(s); final epsilon {fin.epsilon:.4g} "
             f"(at most {c.max_distance:g})",
         ]

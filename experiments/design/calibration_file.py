@@ -6,17 +6,21 @@ is read with the same safe loader as scenarios and validated into a frozen
 of the scenario whose prior range makes valid scenarios at both ends, every
 fact must be one of `experiments.facts.catalogue.FACTS` (a fact is fitted or held out,
 never both), and the base scenario needs a hindcast window, the years the
-facts are about. `--replications`, `--seed` and `--firms` on the command line
-override the file's values.
+facts are about. `seeds: fresh` (the default) runs every evaluated parameter
+set on its own seeds, `common` all on the same ones (the shipped files, so
+their results reproduce); `abc.adaptive_population` and `abc.distance:
+adaptive` switch on pyabc's adaptive population size and distance.
+`--replications`, `--seed` and `--firms` on the command line override the
+file's values.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from experiments.design.base import BaseFile, LoadedFile, key_info, read_base_file
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
@@ -46,10 +50,26 @@ class Prior(Frozen):
         return value
 
 
+class AdaptivePopulation(Frozen):
+    """pyabc's AdaptivePopulationSize: each generation as many particles as keep the posterior's CV near target_cv."""
+
+    target_cv: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05
+    min_size: Annotated[int, Field(ge=5, le=100_000)] = 100
+    max_size: Annotated[int, Field(ge=5, le=100_000)] = 5000
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AdaptivePopulation:
+        if self.min_size > self.max_size:
+            raise ValueError(f"min_size ({self.min_size}) must not exceed max_size ({self.max_size})")
+        return self
+
+
 class Abc(Frozen):
     """ABC-SMC settings (pyabc)."""
 
-    population: Annotated[int, Field(ge=5, le=100_000)] = 200
+    population: Annotated[int, Field(ge=5, le=100_000)] = 200  # the first generation's size when adaptive
+    adaptive_population: AdaptivePopulation | None = None  # None = every generation has `population` particles
+    distance: Literal["fixed", "adaptive"] = "fixed"  # fixed fact weights, or pyabc.AdaptivePNormDistance
     generations: Annotated[int, Field(ge=1, le=100)] = 6
     max_simulations: Annotated[int, Field(ge=10, le=MAX_SIMULATIONS)] = 5000
     min_epsilon: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
@@ -67,6 +87,7 @@ class CalibrationFile(BaseFile):
     """A calibration file (experiments/calibration.reference.yaml): the shared keys, priors, facts, ABC settings."""
 
     replications: Annotated[int, Field(ge=1, le=100)] = 2  # per parameter set: fewer than experiments allow
+    seeds: Literal["fresh", "common"] = "fresh"  # each parameter set on its own seeds, or all on the same ones
     parameters: dict[str, Prior]
     fit: tuple[str, ...] = FIT_DEFAULT
     held_out: tuple[str, ...] = HELD_OUT_DEFAULT
