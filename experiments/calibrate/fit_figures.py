@@ -40,7 +40,8 @@ MODEL_STYLE = {
     "random": ("random picks", OTHER_COLOUR, "x"),
 }
 INF = math.inf
-# fact -> the values where its rule holds (experiments.facts.measures); top5_* take random picks' 95% quantile.
+# fact -> the values where its rule holds (experiments.facts.measures); a list fact's comes from random picks' 95%
+# quantile (experiments.facts.catalogue.list_band): a set's overlap above it, a ranking's RBO above it.
 MET_REGION = MET_BANDS
 UNIT_RANGE = UNIT_BOUNDS
 WIDE = 3.0  # an interval end beyond WIDE × the largest point value is cut at the axis edge
@@ -48,9 +49,11 @@ WIDE = 3.0  # an interval end beyond WIDE × the largest point value is cut at t
 
 def met_region(f: FactFit) -> tuple[float, float] | None:
     """The values where the fact's rule holds, or None where it is not a threshold on the value."""
-    if f.name.startswith("top5_"):
-        random = f.get("random")
-        return (random.high, 1.0) if random is not None and math.isfinite(random.high) else None
+    random = f.get("random")
+    if random is not None:
+        if not math.isfinite(random.high):
+            return None
+        return (random.high + 1.0, UNIT_RANGE["count"][1]) if f.unit == "count" else (random.high, 1.0)
     return MET_REGION.get(f.name)
 
 

@@ -41,7 +41,7 @@ from report.read import Row, header, in_order, read_table
 ROLES = ("fit", "held_out", "other")
 MODELS = ("posterior", "calibrated", "defaults", "null", "random")
 NEEDED_MODELS = ("posterior", "calibrated", "defaults", "null")  # every fact has these; random only top5_*
-UNITS = ("share", "correlation", "ratio", "overlap")
+UNITS = ("share", "correlation", "ratio", "overlap", "count")
 RESOLVED = "calibration.resolved.yaml"
 CALIBRATED = "calibrated.yaml"
 COMMAND = re.compile(r"`(python run\.py calibrate [^`]+)`")

@@ -40,8 +40,8 @@ from experiments.calibrate.columns import (
 )
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import fmt, write_csv
-from experiments.facts.catalogue import FACTS, Fact
-from experiments.facts.measures import list_chance, outside_candidates
+from experiments.facts.catalogue import FACTS, LIST_FACTS, Fact, random_picks_of
+from experiments.facts.measures import outside_candidates
 
 if TYPE_CHECKING:
     from experiments.calibrate.experiment import Calibrate
@@ -162,11 +162,11 @@ def fact_rows(
         pred.extend(["posterior", k, name, fmt(m.value), _met(m.met)] for k, m in enumerate(per_draw))
         for model in ("calibrated", "defaults", "null"):
             fit.append([*head, *_model_row(fact, model, summaries[(model, 0)], world, pred)])
-        if name.startswith("top5_"):
-            group = name.removeprefix("top5_").capitalize()
-            chance = list_chance(group, outside_candidates(world))
-            detail = f"{chance.candidates} candidates; mean overlap {chance.overlap_mean:.2f} of 5"
-            fit.append([*head, "random", fmt(chance.rbo_mean), fmt(0.0), fmt(chance.rbo_q95), "", "", detail])
+        chance = random_picks_of(name, world)
+        if chance is not None:
+            how = "cities in common" if LIST_FACTS[name][1] == "set" else "rank-biased overlap"
+            detail = f"5 picks from {len(outside_candidates(world))} candidates: {how}"
+            fit.append([*head, "random", fmt(chance[0]), fmt(0.0), fmt(chance[1]), "", "", detail])
     return fit, pred
 
 

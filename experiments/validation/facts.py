@@ -28,13 +28,8 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis.stats import Interval
-from experiments.facts.catalogue import FACTS, NOT_EXPRESSIBLE, Fact
-from experiments.facts.measures import (
-    MET_BANDS,
-    Measure,
-    list_chance,
-    outside_candidates,
-)
+from experiments.facts.catalogue import FACTS, NOT_EXPRESSIBLE, Fact, list_band, random_picks_of
+from experiments.facts.measures import MET_BANDS, Measure
 from model.world import WorldData
 
 Summaries = Sequence[dict[str, float]]
@@ -76,7 +71,12 @@ COVERAGE: tuple[tuple[str, str, str, str], ...] = (
         "",
     ),
     ("article", "Southern firms mostly relocate out of the province", "outside_majority", ""),
-    ("article", "2019-2022 top-5 outside destinations of Suzhou and of Wuxi", "top5_suzhou top5_wuxi", ""),
+    (
+        "article",
+        "2019-2022 top-5 outside destinations of Suzhou (unordered) and of Wuxi (ranked)",
+        "top5_suzhou top5_wuxi top5_wuxi_ranked",
+        "",
+    ),
     ("domain.md park facts", "Wuxi's three parks, 2021 investment", "park_investment_rank", ""),
     *(("domain.md park facts", item, "", why) for item, why in NOT_EXPRESSIBLE.items()),
     (
@@ -143,12 +143,8 @@ def fact_rows(
         head = [name, fact.label, roles.get(name, ""), fact.unit, fact.observed, fact.rule, fact.source, fact.window]
         model, model_iv, model_share = over_replications(fact, runs["model"], world)
         null, null_iv, null_share = over_replications(fact, runs["null"], world)
-        random = [math.nan, math.nan]
-        low, high = BANDS.get(name, (math.nan, math.nan))
-        if name.startswith("top5_"):
-            chance = list_chance(name.removeprefix("top5_").capitalize(), outside_candidates(world))
-            random = [chance.rbo_mean, chance.rbo_q95]
-            low, high = chance.rbo_q95, 1.0
+        random = list(random_picks_of(name, world) or (math.nan, math.nan))
+        low, high = list_band(name, world) or BANDS.get(name, (math.nan, math.nan))
         post = over_draws(fact, posterior, world) if posterior else [math.nan, math.nan, math.nan, "", math.nan]
         if "defaults" in runs:
             d, d_iv, _share = over_replications(fact, runs["defaults"], world)

@@ -71,6 +71,8 @@ def fact_text(unit: str, value: float) -> str:
         return f"{value:+.2f}"
     if unit == "ratio":
         return f"{value:.3g}×"
+    if unit == "count":
+        return f"{value:.3g}"
     return f"{value:.2f}"
 
 
