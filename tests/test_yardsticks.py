@@ -1,0 +1,75 @@
+"""The yardsticks (experiments/facts/yardsticks.py): what they are, and the evidence rule.
+
+The gravity yardstick is the model's own rule with every choice coefficient 0 but the GDP and distance terms
+and every λ 1: for a firm at place o the choice shares must then be GDP_j^a · km_oj^b / Σ_m GDP_m^a · km_om^b,
+whatever the push. Checked against the probabilities the model computes, in a small world.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiments.facts.yardsticks import DISTANCE_KEY, GDP_KEY, gravity_overrides, null_overrides
+from model.choice import utility_tables
+from model.config import Choice, Nests
+from model.model import RelocationModel
+from tests.helpers import scenario, world_of_places
+
+SMALL_WORLD = {"suzhou", "wuxi", "nantong", "xuzhou", "ningbo", "guiyang", "chongqing", "wuhu", "baotou"}
+
+
+def test_the_gravity_yardstick_is_the_null_model_with_two_coefficients() -> None:
+    g = gravity_overrides(1.25, -0.75)
+    null = null_overrides()
+    assert set(g) == set(null) and g[GDP_KEY] == 1.25 and g[DISTANCE_KEY] == -0.75
+    assert {k: v for k, v in g.items() if k not in (GDP_KEY, DISTANCE_KEY)} == {
+        k: v for k, v in null.items() if k not in (GDP_KEY, DISTANCE_KEY)
+    }
+    assert gravity_overrides(0.0, 0.0) == null
+    assert Choice().log_gdp == 0.0  # the shipped model has no GDP term
+
+
+def _model_probabilities(model: RelocationModel) -> tuple[np.ndarray, np.ndarray]:
+    """The model's own P(j) of its first year's firm groups (as the closed-form check computes them)."""
+    model.year += 1
+    model.state.begin_year(model.year)
+    ctx = model._context()
+    model._year_tables = utility_tables(model.config.behaviour.choice, ctx, within_year=False)
+    groups = model.firm_groups.of(ctx, np.flatnonzero(model.firms.active), model._parts(ctx))
+    assert groups.prob is not None
+    return groups.members.place, groups.prob
+
+
+@pytest.mark.parametrize(("a", "b"), [(1.0, -1.0), (2.0, -0.5), (0.5, -2.5), (0.0, 0.0)])
+def test_the_gravity_shares_of_an_origin_are_gdp_to_the_a_times_km_to_the_b(tmp_path: Path, a: float, b: float) -> None:
+    data = world_of_places(tmp_path, lambda r: r["id"] in SMALL_WORLD)
+    values = {
+        "world.data": data,
+        "years": {"start": 2023, "end": 2023},
+        "firms.count": 300,
+        "behaviour.push.intercept": -2.0,  # any push: it decides who moves, not where
+        "behaviour.push.cost_pressure": 3.0,
+    }
+    for key, value in gravity_overrides(a, b).items():
+        values[key] = value
+    model = RelocationModel(scenario(values), seed=3)
+    d = model.data
+    dest = model.destinations
+    assert set(d.kinds[dest]) == {"jiangsu_city", "outside_city"} and len(dest) == len(SMALL_WORLD) - 2
+    gdp = d.place_num["gdp2022_trn_cny"][dest]
+    places, prob = _model_probabilities(model)
+    assert set(places.tolist()) == {d.place_index("suzhou"), d.place_index("wuxi")}
+    for row, origin in zip(prob, places, strict=True):
+        weight = gdp**a * np.maximum(d.distance_km[origin, dest], 1.0) ** b
+        np.testing.assert_allclose(row, weight / weight.sum(), rtol=1e-12, atol=0)
+
+
+def test_a_nest_lambda_of_one_is_part_of_both_yardsticks() -> None:
+    for overrides in (null_overrides(), gravity_overrides(1.0, -1.0)):
+        assert {k for k in overrides if k.startswith("behaviour.nests.")} == {
+            f"behaviour.nests.{k}" for k in Nests.model_fields
+        }
+        assert all(v == 1.0 for k, v in overrides.items() if k.startswith("behaviour.nests."))
