@@ -73,3 +73,25 @@ def test_a_nest_lambda_of_one_is_part_of_both_yardsticks() -> None:
             f"behaviour.nests.{k}" for k in Nests.model_fields
         }
         assert all(v == 1.0 for k, v in overrides.items() if k.startswith("behaviour.nests."))
+
+
+def test_the_evidence_rule_truth_table() -> None:
+    from experiments.facts import yardsticks as y
+
+    table = {
+        (True, False, False): y.EVIDENCE,
+        (True, True, False): y.MET_BY_NULL,
+        (True, False, True): y.MET_BY_GRAVITY,
+        (True, True, True): y.MET_BY_BOTH,
+        (True, None, None): y.EVIDENCE,  # an undefined yardstick measure does not meet the rule
+        (True, None, True): y.MET_BY_GRAVITY,
+        (True, True, None): y.MET_BY_NULL,
+        (None, True, True): y.UNDEFINED,
+        (None, False, False): y.UNDEFINED,
+    }
+    for null in (True, False, None):
+        for gravity in (True, False, None):
+            table[(False, null, gravity)] = y.NOT_MET
+    for (model, null, gravity), expected in table.items():
+        assert y.evidence(model, null, gravity) == expected, (model, null, gravity)
+    assert set(table.values()) == set(y.EVIDENCE_VALUES)

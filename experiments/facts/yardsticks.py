@@ -32,3 +32,30 @@ def null_overrides() -> dict[str, float]:
 def gravity_overrides(a: float, b: float) -> dict[str, float]:
     """The null model with the GDP term at `a` and the ln-distance term at `b`: P(j) ∝ GDP_j^a · km_ij^b."""
     return {**null_overrides(), GDP_KEY: float(a), DISTANCE_KEY: float(b)}
+
+
+# The evidence rule (DESIGN §7): a fact counts as evidence only where the model meets it and neither yardstick does.
+EVIDENCE = "yes"
+MET_BY_NULL = "no: met by null"
+MET_BY_GRAVITY = "no: met by gravity"
+MET_BY_BOTH = "no: met by null and gravity"
+NOT_MET = "not met"
+UNDEFINED = "undefined"
+EVIDENCE_VALUES = (EVIDENCE, MET_BY_NULL, MET_BY_GRAVITY, MET_BY_BOTH, NOT_MET, UNDEFINED)
+
+
+def evidence(model: bool | None, null: bool | None, gravity: bool | None) -> str:
+    """Whether a fact counts as evidence for the model: its rule met by the model and by neither yardstick.
+
+    `None` is a measure that is undefined (nobody moved): the model's makes the fact undefined, a
+    yardstick's counts as not meeting it.
+    """
+    if model is None:
+        return UNDEFINED
+    if not model:
+        return NOT_MET
+    if null and gravity:
+        return MET_BY_BOTH
+    if null:
+        return MET_BY_NULL
+    return MET_BY_GRAVITY if gravity else EVIDENCE
