@@ -95,3 +95,36 @@ def test_the_evidence_rule_truth_table() -> None:
     for (model, null, gravity), expected in table.items():
         assert y.evidence(model, null, gravity) == expected, (model, null, gravity)
     assert set(table.values()) == set(y.EVIDENCE_VALUES)
+
+
+def test_the_gravity_grid_is_coarse_then_the_best_points_neighbourhood_inside_the_ranges() -> None:
+    from experiments.facts.gravity import COARSE_A, COARSE_B, coarse_points, fine_points
+
+    coarse = coarse_points()
+    assert len(coarse) == len(COARSE_A) * len(COARSE_B) == 35 and (0.0, 0.0) in coarse  # the null model is on it
+    assert fine_points((1.0, -1.5), coarse) == [
+        (0.75, -1.25),
+        (0.75, -1.5),
+        (0.75, -1.75),
+        (1.0, -1.25),
+        (1.0, -1.75),
+        (1.25, -1.25),
+        (1.25, -1.5),
+        (1.25, -1.75),
+    ]
+    assert fine_points((0.0, 0.0), coarse) == [(0.0, -0.25), (0.25, 0.0), (0.25, -0.25)]  # a corner: 3 new points
+
+
+def test_the_best_gravity_point_is_the_least_distance_and_ties_are_counted_and_broken_by_grid_order() -> None:
+    from experiments.facts.gravity import GravityFit, Score
+
+    def score(point: tuple[float, float], total: float) -> Score:
+        return Score(1, point, {"f": 0.0}, {"f": True}, {"f": total}, total)
+
+    scores = [score((0.0, 0.0), 2.0), score((0.5, -1.0), 1.0), score((1.0, -1.0), 1.0), score((1.5, -2.0), 1.5)]
+    best = min(scores, key=lambda s: s.total)
+    fit = GravityFit(scores, best, ("f",), {"f": 1.0}, 2)
+    assert (fit.a, fit.b) == (0.5, -1.0) and fit.tied == 2
+    rows = fit.rows()
+    assert [r[-1] for r in rows] == ["false", "true", "false", "false"]
+    assert fit.manifest()["runs"] == 8 and fit.manifest()["tied"] == 2

@@ -29,6 +29,7 @@ from experiments.calibrate.fit_table import count, fact_words, fit_table, summar
 from experiments.calibrate.read import Calibration, read_calibration
 from experiments.engine.report import Report
 from experiments.facts.catalogue import NOT_EXPRESSIBLE
+from experiments.facts.gravity import FittedGravity
 from report.markdown import document, image, table
 
 if TYPE_CHECKING:
@@ -187,8 +188,17 @@ def _gravity_budget(c: Calibration) -> str:
     return (
         f"- Gravity yardstick (P(j) ∝ GDP^a · km^b, the point estimate's push): a and b fitted to the fitted facts "
         f"with their weights on a grid of {g.points} points × {s.replications} run(s) on the fit seeds "
-        f"(`gravity.csv`, experiments/facts/gravity.py): a = {g.a:g}, b = {g.b:g}, distance {g.distance:.4g}; "
-        "its facts then on the predictive check's seeds with the others."
+        f"(`gravity.csv`, experiments/facts/gravity.py): a = {g.a:g}, b = {g.b:g}, distance {g.distance:.4g}"
+        f"{ties(g)}; its facts then on the predictive check's seeds with the others."
+    )
+
+
+def ties(g: FittedGravity) -> str:
+    if g.tied <= 1:
+        return ""
+    return (
+        f" ({g.tied} of the {g.points} points share it: the fitted facts do not tell them apart, and the first in "
+        "grid order is taken)"
     )
 
 

@@ -20,7 +20,8 @@ them). The search is a grid, cheap and deterministic:
 Each point is `len(seeds)` runs (the caller's fit seeds: the calibration's
 own, or the report's; common random numbers across points), so the budget
 is at most 43 × R hindcast runs. The best point is the one with the least
-distance (ties: the first in grid order). The grid and every point's facts
+distance (ties: the first in grid order; how many points tie is reported,
+since a flat grid says the facts do not tell a and b apart). The grid and every point's facts
 are written to `gravity.csv` in the result folder; the yardstick's facts are
 then measured on the same fresh seeds as the model's.
 """
@@ -101,6 +102,11 @@ class GravityFit:
     def b(self) -> float:
         return self.best.point[1]
 
+    @property
+    def tied(self) -> int:
+        """How many grid points share the least distance (1: the facts single the best point out)."""
+        return sum(math.isclose(s.total, self.best.total, rel_tol=1e-12, abs_tol=1e-12) for s in self.scores)
+
     def rows(self) -> list[list[Any]]:
         """gravity.csv: one row per grid point and fitted fact."""
         out = []
@@ -118,6 +124,7 @@ class GravityFit:
             "b": self.b,
             "distance": self.best.total,
             "points": len(self.scores),
+            "tied": self.tied,
             "replications": self.replications,
             "runs": len(self.scores) * self.replications,
             "facts": list(self.facts),
@@ -193,6 +200,7 @@ class FittedGravity:
     distance: float
     points: int
     facts: tuple[str, ...]
+    tied: int  # grid points with the least distance: the first in grid order is the one taken
 
 
 def read_gravity(folder: Path) -> FittedGravity | None:
@@ -200,10 +208,12 @@ def read_gravity(folder: Path) -> FittedGravity | None:
     if not (folder / GRAVITY_FILE).is_file():
         return None
     rows = read_table(folder, GRAVITY_FILE, GRAVITY_COLUMNS)
-    points = {(r.number("a"), r.number("b")) for r in rows}
+    totals = {(r.number("a"), r.number("b")): r.number("total") for r in rows}
     chosen = [r for r in rows if r.flag("chosen")]
     if not chosen:
         return None
     facts = tuple(dict.fromkeys(r.text("fact") for r in chosen))
     best = chosen[0]
-    return FittedGravity(best.number("a"), best.number("b"), best.number("total"), len(points), facts)
+    least = best.number("total")
+    tied = sum(math.isclose(t, least, rel_tol=1e-12, abs_tol=1e-12) for t in totals.values())
+    return FittedGravity(best.number("a"), best.number("b"), least, len(totals), facts, tied)

@@ -207,8 +207,18 @@ def gravity_budget(meta: dict[str, Any]) -> str:
     return (
         f"- Gravity yardstick: a and b fitted to {', '.join(f'`{x}`' for x in g['facts'])} on a grid of "
         f"{g['points']} points × {g['replications']} runs on seeds of their own ({g['runs']} runs; "
-        f"experiments/facts/gravity.py): a = {g['a']:g}, b = {g['b']:g}, distance {g['distance']:.3g}; its facts "
-        "then on the model's seeds."
+        f"experiments/facts/gravity.py): a = {g['a']:g}, b = {g['b']:g}, distance {g['distance']:.3g}"
+        f"{tie_words(g.get('tied', 1), g['points'])}; its facts then on the model's seeds."
+    )
+
+
+def tie_words(tied: int, points: int) -> str:
+    """What a flat grid means, when the least distance is shared."""
+    if tied <= 1:
+        return ""
+    return (
+        f" ({tied} of the {points} points share it: the fitted facts do not tell them apart, and the first in "
+        "grid order is taken)"
     )
 
 
