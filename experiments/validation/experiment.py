@@ -222,7 +222,8 @@ class Report(Experiment):
         write_csv(folder / destinations.FILE, destinations.COLUMNS, destination_rows(runs["model"], groups))
         write_csv(folder / COVERAGE_FILE, COVERAGE_COLUMNS, coverage_rows())
         closed_seed = sub_seed(self.master_seed, CLOSED_FORM_TAG)
-        write_csv(folder / CLOSED_FORM_FILE, CLOSED_FORM_COLUMNS, closed_form_rows(t.scenario, closed_seed, self.world))
+        checks = closed_form_rows(t.scenario, closed_seed, self.world, self.gravity.best.point)
+        write_csv(folder / CLOSED_FORM_FILE, CLOSED_FORM_COLUMNS, checks)
         write_csv(folder / STATICS_FILE, STATICS_COLUMNS, self.statics.statics_rows(store))
         write_csv(folder / RETURNS_FILE, RETURNS_COLUMNS, self.statics.returns_rows(store))
         sobol: dict[str, Any] | None = None
