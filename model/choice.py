@@ -155,6 +155,16 @@ def _term_distance(ctx: Context) -> np.ndarray:
     return np.log(np.maximum(ctx.state.data.distance_km[:, ctx.destinations], 1.0))
 
 
+# GDP below CNY 1 bn (no place of places.csv comes near) counts as 1 bn, so ln stays finite (as distance's 1 km).
+GDP_FLOOR_TRN_CNY = 0.001
+
+
+def _term_log_gdp(ctx: Context) -> np.ndarray:
+    """ln(2022 GDP of the destination, trillion yuan; a park's is its host county's, places.csv)."""
+    gdp = ctx.state.data.place_num["gdp2022_trn_cny"]
+    return np.log(np.maximum(_dest(ctx, gdp), GDP_FLOOR_TRN_CNY))
+
+
 def _term_subsidy(ctx: Context) -> np.ndarray:
     return np.log1p(ctx.offered[:, :, ctx.destinations] / SUBSIDY_UNIT_YUAN)
 
@@ -209,6 +219,8 @@ TERMS: dict[str, Term] = {
     "subsidy": Term("place_industry", _reads("offered"), _term_subsidy),
     "guidance": Term("place_industry", _reads("state"), _term_guidance),
     "supply_chain": Term("industry", _reads("state", "jobs_by_place_industry"), _term_supply_chain),
+    # 0 in the shipped model (so skipped); the gravity yardstick's mass term: with distance, GDP^a · km^b.
+    "log_gdp": Term("destination", _reads("state"), _term_log_gdp, static=True),
 }
 # Derived from what each term reads: the terms that change between the batches of a year.
 WITHIN_YEAR_TERMS: frozenset[str] = frozenset(name for name, term in TERMS.items() if term.within_year)

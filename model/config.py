@@ -218,6 +218,8 @@ class Choice(Frozen):
     subsidy: Coef = 0.4
     guidance: Coef = 0.5
     supply_chain: Coef = -1.0
+    # ln(GDP of the destination): 0 in the model; the gravity yardstick's mass term (experiments.facts.yardsticks)
+    log_gdp: Coef = 0.0
 
 
 # λ below 0.01 sends V/λ past what a float's exp and sum keep apart (at |coefficients| up to 1000): the choice is a

@@ -15,8 +15,9 @@ import pytest
 
 from experiments.analysis.posterior import load_posterior
 from experiments.calibrate.tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
-from experiments.facts.catalogue import FACTS
-from experiments.facts.yardsticks import null_overrides
+from experiments.facts.catalogue import FACTS, LIST_FACTS
+from experiments.facts.gravity import GRAVITY_COLUMNS
+from experiments.facts.yardsticks import evidence, null_overrides
 from model.config import Choice, Nests
 from model.scenario import load_scenario
 from tests.conftest import ROOT, read_csv, read_json
@@ -37,7 +38,15 @@ held_out: [top5_wuxi, north_skipped]
 abc: {{population: 12, generations: 2, max_simulations: 200}}
 predictive: {{draws: 3, replications: 2}}
 """
-TABLES = ("posterior.csv", "parameters.csv", "populations.csv", "trace.csv", "fit.csv", "predictive.csv")
+TABLES = (
+    "posterior.csv",
+    "parameters.csv",
+    "populations.csv",
+    "trace.csv",
+    "fit.csv",
+    "predictive.csv",
+    "gravity.csv",
+)
 
 
 # --- the sampler ------------------------------------------------------------------------------------
@@ -152,6 +161,20 @@ def test_a_calibration_writes_every_table_of_the_contract(calibrated) -> None:
     assert set(_run_seeds(folder).values()).isdisjoint(manifest["predictive_seeds"])
 
 
+def test_the_gravity_yardstick_is_fitted_to_the_fitted_facts_on_the_fit_seeds(calibrated) -> None:
+    folder = calibrated / "out" / "tiny"
+    cols, rows = read_csv(folder / "gravity.csv")
+    assert tuple(cols) == GRAVITY_COLUMNS
+    assert {r["fact"] for r in rows} == {"outside_majority", "low_move_rate", "top5_suzhou"}
+    chosen = {(r["a"], r["b"]) for r in rows if r["chosen"] == "true"}
+    assert len(chosen) == 1
+    manifest = read_json(folder / "manifest.json")["calibration"]
+    a, b = chosen.pop()
+    assert (manifest["gravity"]["a"], manifest["gravity"]["b"]) == (float(a), float(b))
+    assert manifest["gravity"]["replications"] == len(manifest["fit_seeds"])
+    assert "| Evidence |" in (folder / "report.md").read_text(encoding="utf-8")
+
+
 def test_fit_csv_has_every_fact_with_its_role_and_every_model(calibrated) -> None:
     cols, rows = read_csv(calibrated / "out" / "tiny" / "fit.csv")
     assert tuple(cols) == FIT_COLUMNS
@@ -160,8 +183,18 @@ def test_fit_csv_has_every_fact_with_its_role_and_every_model(calibrated) -> Non
     assert roles["outside_majority"] == "fit" and roles["top5_wuxi"] == "held_out" and roles["industry_mix"] == "other"
     for fact in FACTS:
         models = [r["model"] for r in rows if r["fact"] == fact]
-        expected = ["posterior", "calibrated", "defaults", "null"] + (["random"] if fact.startswith("top5_") else [])
+        expected = ["posterior", "calibrated", "defaults", "null", "gravity"] + (
+            ["random"] if fact in LIST_FACTS else []
+        )
         assert models == expected
+        assert len({r["evidence"] for r in rows if r["fact"] == fact}) == 1  # the fact's, on each of its rows
+    flag = {"true": True, "false": False, "": None}
+    for fact in FACTS:
+        met = {r["model"]: flag[r["met"]] for r in rows if r["fact"] == fact}
+        got = next(r["evidence"] for r in rows if r["fact"] == fact)
+        assert got == evidence(met["posterior"], met["null"], met["gravity"]), fact
+        p_values = {r["model"]: r["p_value"] for r in rows if r["fact"] == fact and r["model"] != "random"}
+        assert all(v for v in p_values.values()) == (fact in LIST_FACTS)
     for r in rows:
         if r["model"] != "random" and r["value"] not in ("", "nan"):
             assert 0.0 <= float(r["met_share"]) <= 1.0

@@ -9,7 +9,15 @@ import pytest
 from scipy import stats
 
 from experiments.facts import measures as m
-from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT, UNIT_BOUNDS
+from experiments.facts.catalogue import (
+    FACTS,
+    FIT_DEFAULT,
+    HELD_OUT_DEFAULT,
+    LIST_FACTS,
+    UNIT_BOUNDS,
+    list_band,
+    random_picks_of,
+)
 from experiments.facts.hindcast import ALL
 from experiments.facts.patterns import rbo, read_targets
 from experiments.validation.facts import COVERAGE, NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED, verdict
@@ -146,8 +154,55 @@ def test_top5_of_the_article_list_is_met(world: WorldData) -> None:
     target = read_targets().top_destinations["Wuxi"]
     pooled = {f"Wuxi|outside_destination|{c}": 0.3 - 0.05 * i for i, c in enumerate(target)}
     got = m.top5("Wuxi")(pooled, world)
-    assert got.value == pytest.approx(1.0) and got.met is True
-    assert m.top5("Wuxi")({}, world).met is None
+    assert got.value == 5.0 and got.met is True and got.distance == 0.0 and got.p < 1e-8
+    ranked = m.top5_ranked("Wuxi")(pooled, world)
+    assert ranked.value == pytest.approx(1.0) and ranked.met is True
+    assert m.top5("Wuxi")({}, world).met is None and m.top5_ranked("Wuxi")({}, world).met is None
+
+
+def _top(group: str, cities: list[str]) -> dict[str, float]:
+    return {f"{group}|outside_destination|{c}": 0.3 - 0.05 * i for i, c in enumerate(cities)}
+
+
+def test_a_set_list_counts_cities_in_common_in_any_order_and_asks_for_a_rare_overlap(world: WorldData) -> None:
+    """Suzhou's list is a set: the order of the model's top 5 does not matter, the number in common does."""
+    target = read_targets().top_destinations["Suzhou"]
+    others = [c for c in m.outside_candidates(world) if c not in target][:5]
+    one_first, one_last = [target[3], *others[:4]], [*others[:4], target[3]]
+    a, b = m.top5("Suzhou")(_top("Suzhou", one_first), world), m.top5("Suzhou")(_top("Suzhou", one_last), world)
+    assert a.value == b.value == 1.0 and a.p == b.p and a.met is False  # 1 in common: chance 16%, not rare
+    assert a.p == pytest.approx(m.list_set_chance("Suzhou", m.outside_candidates(world)).p(1))
+    two = m.top5("Suzhou")(_top("Suzhou", [*others[:3], target[0], target[4]]), world)
+    assert two.value == 2.0 and two.met is True and two.p <= 0.05 and two.distance == pytest.approx(0.6)
+    assert "2 in common" in two.detail and two.detail.split(" (")[0].split()[3:] == [target[0], target[4]]
+
+
+def test_the_ranked_list_rewards_the_order(world: WorldData) -> None:
+    target = read_targets().top_destinations["Wuxi"]
+    forward = m.top5_ranked("Wuxi")(_top("Wuxi", target), world)
+    backward = m.top5_ranked("Wuxi")(_top("Wuxi", list(reversed(target))), world)
+    assert forward.value == pytest.approx(1.0) and backward.value < forward.value
+    assert m.top5("Wuxi")(_top("Wuxi", list(reversed(target))), world).value == 5.0  # the same set
+
+
+def test_the_catalogue_compares_each_list_as_the_targets_file_says() -> None:
+    """A list the targets file calls unranked is a set fact only; a ranked one is a set fact and an RBO fact."""
+    targets = read_targets()
+    for group in targets.top_destinations:
+        kinds = sorted(how for g, how in LIST_FACTS.values() if g == group)
+        assert kinds == (["ranking", "set"] if targets.is_ranked(group) else ["set"]), group
+    assert FACTS["top5_suzhou"].unit == "count" and FACTS["top5_wuxi_ranked"].unit == "overlap"
+    assert targets.is_ranked("Wuxi") and not targets.is_ranked("Suzhou")
+
+
+def test_random_picks_and_the_band_of_the_list_facts(world: WorldData) -> None:
+    n = len(m.outside_candidates(world))
+    mean, q95 = random_picks_of("top5_suzhou", world) or (math.nan, math.nan)
+    assert mean == pytest.approx(25 / n) and q95 == 1.0
+    assert list_band("top5_suzhou", world) == (2.0, 5.0)
+    low, high = list_band("top5_wuxi_ranked", world) or (math.nan, math.nan)
+    assert 0.0 < low < 1.0 and high == 1.0
+    assert random_picks_of("outside_majority", world) is None and list_band("outside_majority", world) is None
 
 
 @pytest.mark.parametrize("name", sorted(FACTS))
@@ -183,8 +238,8 @@ def test_fact_of_pools_and_per_replication_does_not(world: WorldData) -> None:
     assert fact.per_replication(runs, world) == [0.4, 0.7]
 
 
-def test_the_twelve_facts_are_described_and_partitioned() -> None:
-    assert len(FACTS) == 12
+def test_the_thirteen_facts_are_described_and_partitioned() -> None:
+    assert len(FACTS) == 13
     for name, fact in FACTS.items():
         assert fact.name == name and fact.unit in UNIT_BOUNDS and fact.bounds == UNIT_BOUNDS[fact.unit]
         assert fact.source and fact.rule and fact.observed and fact.window == "2019-2022"

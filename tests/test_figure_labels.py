@@ -222,11 +222,13 @@ def test_the_sobol_figure_names_parameters_and_levers_in_words(tmp_path: Path) -
 def test_the_facts_panels_name_the_models_in_words(calibration: bool) -> None:
     e = Estimate(0.6, 0.5, 0.7)
     fact = FactRow("outside_majority", "Most relocated jobs leave the province", "", "share", "", "", "", e, True,
-                   1.0, "", e, True, (math.nan, math.nan), e, True, 1.0, e, True, (0.5, 1.0), "reproduced")  # fmt: skip
+                   1.0, "", e, True, (math.nan, math.nan), e, True, 1.0, e, True, (0.5, 1.0), "reproduced",
+                   e, True, math.nan, "no: met by null and gravity")  # fmt: skip
     fig = plot_facts([fact], calibration)
     fig.canvas.draw()
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert ticks == (["Null model", "Posterior", "Model"] if calibration else ["Null model", "Model"])
+    yardsticks = ["Gravity", "Null model"]
+    assert ticks == ([*yardsticks, "Posterior", "Model"] if calibration else [*yardsticks, "Model"])
     assert fig.axes[0].get_xlabel() == "%"
 
 

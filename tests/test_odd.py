@@ -100,7 +100,7 @@ def test_every_numeric_parameter_of_the_schema_is_in_the_table_exactly_once() ->
     assert sorted(keys) == sorted(expected)
     assert len(keys) == len(set(keys))
     behaviour = {k for k in expected if k.startswith("behaviour.")}
-    assert len(behaviour) == 25 and behaviour <= set(keys)
+    assert len(behaviour) == 26 and behaviour <= set(keys)  # 7 push, 15 choice (with log_gdp), 3 λ, batches
     assert {f"world.settlement.{name}" for name in Settlement.model_fields} <= set(keys)
 
 

@@ -18,10 +18,13 @@ import numpy as np
 import pytest
 
 from experiments.calibrate.figures import PAIRWISE_MAX, pairwise_parameters
+from experiments.calibrate.fit_table import verdict
 from experiments.calibrate.read import read_calibration
-from experiments.calibrate.report import NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, CalibrateReport, verdict
+from experiments.calibrate.report import CalibrateReport
 from experiments.calibrate.tables import FIT_COLUMNS, PARAMETER_COLUMNS, TRACE_COLUMNS
+from experiments.facts import yardsticks as y
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
+from experiments.facts.gravity import GRAVITY_COLUMNS
 from model.errors import InputError
 
 FIGURES = ("marginals.png", "pairwise.png", "fit.png", "convergence.png")
@@ -33,7 +36,9 @@ PARAMS = {  # key -> (low, high, default, posterior centre)
 }
 PARTICLES, GENERATIONS = 30, 3
 NOT_MET = "top5_suzhou"  # a fitted fact the synthetic posterior misses
-BY_MODEL_ONLY = "low_move_rate"  # met by the posterior, not by the null model
+BY_MODEL_ONLY = "low_move_rate"  # met by the posterior, by neither yardstick
+BY_GRAVITY = "industry_mix"  # met by the posterior and the gravity yardstick, not by the null model
+GRAVITY = (1.0, -1.5)  # the synthetic gravity yardstick's a and b
 
 
 def _csv(path: Path, header: tuple[str, ...] | list[str], rows: list[list[Any]]) -> None:
@@ -50,20 +55,40 @@ def _population(rng: np.random.Generator, spread: float, params: dict[str, tuple
     return np.column_stack(cols)
 
 
+def _met(name: str, model: str) -> str:
+    if name == NOT_MET:
+        return "false"
+    if name == BY_MODEL_ONLY and model in ("null", "gravity"):
+        return "false"
+    return "false" if name == BY_GRAVITY and model == "null" else "true"
+
+
 def _fit_rows() -> list[list[Any]]:
     rows = []
+    flag = {"true": True, "false": False}
     for name, fact in FACTS.items():
         role = "fit" if name in FIT_DEFAULT else "held_out" if name in HELD_OUT_DEFAULT else "other"
         head = [name, fact.label, role, fact.unit, fact.observed, fact.rule, fact.source, fact.window]
         lo_b = fact.bounds[0]
         value = 0.6 if fact.unit != "ratio" else 1.4
-        for model in ("posterior", "calibrated", "defaults", "null"):
-            met = "false" if name == NOT_MET or (model == "null" and name == BY_MODEL_ONLY) else "true"
+        verdict_ = y.evidence(*(flag[_met(name, m)] for m in ("posterior", "null", "gravity")))
+        p = "0.16" if name.startswith("top5_") else ""
+        for model in ("posterior", "calibrated", "defaults", "null", "gravity"):
+            met = _met(name, model)
             share = "0.2" if met == "false" else "0.9"
             low, high = max(lo_b, round(value - 0.1, 6)), round(value + 0.1, 6)
-            rows.append([*head, model, value, low, high, met, share, "detail text"])
+            rows.append([*head, model, value, low, high, met, share, "detail text", p, verdict_])
         if name.startswith("top5_"):
-            rows.append([*head, "random", 0.05, 0, 0.2, "", "", "147 candidates; mean overlap 0.17 of 5"])
+            rows.append([*head, "random", 0.05, 0, 0.2, "", "", "147 candidates; mean overlap 0.17 of 5", "", verdict_])
+    return rows
+
+
+def _gravity_rows() -> list[list[Any]]:
+    rows = []
+    for point, total in ((GRAVITY, 1.5), ((0.0, 0.0), 2.5)):
+        for f in FIT_DEFAULT:
+            chosen = "true" if point == GRAVITY else "false"
+            rows.append([1, *point, f, 1.0, 0.5, "true", total / len(FIT_DEFAULT), total, chosen])
     return rows
 
 
@@ -101,6 +126,7 @@ def make_folder(root: Path, params: dict[str, tuple[float, ...]] = PARAMS) -> Pa
         [[g, 1.5 / (g + 1), PARTICLES, 60 * (g + 1), 0.5 / (g + 1), 1 / np.sum(weights[g] ** 2)] for g in range(3)],
     )
     _csv(folder / "fit.csv", FIT_COLUMNS, _fit_rows())
+    _csv(folder / "gravity.csv", GRAVITY_COLUMNS, _gravity_rows())
     (folder / "predictive.csv").write_text("model,draw,fact,value,met\nposterior,0,outside_majority,0.6,true\n")
     (folder / "calibrated.yaml").write_text(
         "# Calibrated to outside_majority (2019-2022)\n"
@@ -169,16 +195,38 @@ def test_a_redraw_gives_the_same_bytes(drawn: Path, tmp_path: Path) -> None:
     assert _snapshot(out) == before
 
 
-def test_a_fact_the_null_model_also_meets_is_no_evidence(drawn: Path) -> None:
+def test_a_fact_a_yardstick_also_meets_is_no_evidence(drawn: Path) -> None:
     c = read_calibration(drawn)
     facts = {f.name: f for f in c.facts}
-    assert verdict(facts["outside_majority"]) == NO_EVIDENCE
-    assert verdict(facts[BY_MODEL_ONLY]) == REPRODUCED
-    assert verdict(facts[NOT_MET]) == NOT_REPRODUCED
+    assert verdict(facts["outside_majority"]) == y.MET_BY_BOTH
+    assert verdict(facts[BY_MODEL_ONLY]) == y.EVIDENCE
+    assert verdict(facts[BY_GRAVITY]) == y.MET_BY_GRAVITY
+    assert verdict(facts[NOT_MET]) == y.NOT_MET
     text = (drawn / "report.md").read_text(encoding="utf-8")
-    assert f"**{FACTS['outside_majority'].label}: also reproduced by the null model — no evidence.**" in text
-    assert f"**{FACTS[NOT_MET].label}: not reproduced.**" in text
-    assert f"not reproduced: {FACTS[NOT_MET].label}" in text.split("## What was fitted")[0]
+    assert f"**{FACTS['outside_majority'].label}: evidence — no: met by null and gravity.**" in text
+    assert f"**{FACTS[NOT_MET].label}: evidence — not met.**" in text
+    headline = text.split("## What was fitted")[0]
+    assert f"- **Fitted facts: 1 of {len(FIT_DEFAULT)} count as evidence ({FACTS[BY_MODEL_ONLY].label});" in headline
+    assert f"{FACTS[BY_GRAVITY].label} (gravity)" in headline and f"not met: {FACTS[NOT_MET].label}" in headline
+    assert "| Gravity (a = 1, b = -1.5) | Random | Evidence |" in text and "| **yes** |" in text
+    assert c.gravity is not None and (c.gravity.a, c.gravity.b, c.gravity.points) == (1.0, -1.5, 2)
+
+
+def test_a_folder_written_before_the_gravity_yardstick_is_judged_against_the_null_model(
+    drawn: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(drawn, folder)
+    (folder / "gravity.csv").unlink()
+    rows = list(csv.reader((folder / "fit.csv").open(encoding="utf-8")))
+    old = [r[:-2] for r in rows if r[8] != "gravity"]  # no gravity rows, no p_value and evidence columns
+    _csv(folder / "fit.csv", old[0], old[1:])
+    c = read_calibration(folder)
+    facts = {f.name: f for f in c.facts}
+    assert c.gravity is None and verdict(facts[BY_GRAVITY]) == y.EVIDENCE
+    calibrate.draw(folder, out=tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "No gravity yardstick in this folder" in text
 
 
 def test_the_fit_table_has_every_fact_and_the_held_out_section_only_held_out_facts(drawn: Path) -> None:

@@ -120,8 +120,8 @@ def _calls_in_one_year(
 
 def test_within_year_terms_are_recomputed_for_the_push_and_every_batch_and_the_others_once(monkeypatch) -> None:
     """Fixed terms once a year; the offer terms once while no offer runs out; the others for the push's IV
-    and for each batch."""
-    counts = _calls_in_one_year(monkeypatch, dict(TERMS), batches=4)
+    and for each batch. Every coefficient is non-zero (`log_gdp` is 0 by default: a zero term is skipped)."""
+    counts = _calls_in_one_year(monkeypatch, dict(TERMS), batches=4, overrides={"behaviour.choice.log_gdp": 0.5})
     for name in TERMS:
         expected = 4 + 1 if name in WITHIN_YEAR_TERMS - OFFER_TERMS else 1
         assert counts[name] == expected, name

@@ -39,7 +39,9 @@ def _calibration_folder(folder: Path) -> Path:
         f"extends: {base}\nname: baseline_calibrated\nbehaviour:\n  push: {{intercept: -4.3}}\n"
         "  choice: {distance: -0.65}\n"
     )
-    (folder / "calibration.resolved.yaml").write_text(f"fit: [{', '.join(FIT)}]\nheld_out: [{', '.join(HELD_OUT)}]\n")
+    (folder / "calibration.resolved.yaml").write_text(
+        f"fit: [{', '.join(FIT)}]\nheld_out: [{', '.join(HELD_OUT)}]\nweights: {{low_move_rate: 2}}\n"
+    )
     return folder
 
 
@@ -70,6 +72,10 @@ def test_a_report_of_a_calibration_folder(tmp_path: Path, cli: Callable[..., Cli
     assert 0.0 <= float(outside["posterior_met_share"]) <= 1.0
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert "### Fitted facts" in text and "### Held-out facts (never seen by the calibration)" in text
+    _columns, grid = read_csv(folder / "gravity.csv")
+    assert {r["fact"] for r in grid} == set(FIT)  # the gravity yardstick is fitted to the calibration's facts
+    assert {r["weight"] for r in grid if r["fact"] == "low_move_rate"} == {"2"}
+    assert all(r["evidence"] for r in rows)
     assert text.index("### Fitted facts") < text.index("### Held-out facts")
 
 

@@ -17,7 +17,10 @@ import experiments.validation.closed_form as closed_form
 from experiments.engine.store import RunStore
 from experiments.engine.task_pool import TaskPool
 from experiments.engine.worker import execute
-from experiments.facts.catalogue import FACTS
+from experiments.facts import yardsticks as y
+from experiments.facts.catalogue import FACTS, FIT_DEFAULT, LIST_FACTS
+from experiments.facts.gravity import GRAVITY_COLUMNS, coarse_points
+from experiments.facts.yardsticks import evidence
 from experiments.validation.facts import NO_EVIDENCE, NOT_REPRODUCED, REPRODUCED, UNDEFINED
 from experiments.validation.global_sensitivity import HEADLINE, GlobalSensitivity
 from experiments.validation.inputs import Range, load_target
@@ -26,7 +29,15 @@ from model.world import world_for
 from tests.conftest import ROOT, SCENARIOS, CliResult, read_csv, read_json
 
 TINY = ("--firms", "1500", "--replications", "2", "--sobol-samples", "0", "-q")
-TABLES = ("facts.csv", "coverage.csv", "closed_form.csv", "statics.csv", "returns.csv", "validation.json")
+TABLES = (
+    "facts.csv",
+    "coverage.csv",
+    "closed_form.csv",
+    "statics.csv",
+    "returns.csv",
+    "validation.json",
+    "gravity.csv",
+)
 DETERMINISTIC = (*TABLES, "scenario.resolved.yaml", "report.md")
 
 
@@ -55,24 +66,39 @@ def test_the_folder_has_every_table_report_and_figure(folder: Path) -> None:
     assert manifest["command"] == "report" and manifest["validation"]["sobol"] is None
 
 
-def test_every_fact_is_in_the_table_beside_the_null_model(folder: Path) -> None:
+def test_every_fact_is_in_the_table_beside_both_yardsticks(folder: Path) -> None:
     columns, rows = read_csv(folder / "facts.csv")
     assert {"null_value", "null_ci_low", "null_ci_high", "null_met", "random_q95", "verdict"} <= set(columns)
+    added = ["gravity_value", "gravity_ci_low", "gravity_ci_high", "gravity_met", "gravity_met_share"]
+    assert columns[-8:] == [*added, "gravity_detail", "p_value", "evidence"]  # after the columns it had
     assert sorted(r["fact"] for r in rows) == sorted(FACTS)
+    flag = {"true": True, "false": False, "": None}
     for r in rows:
-        assert r["null_met"] in ("true", "false", "") and r["met"] in ("true", "false", "")
-        expected = {
-            ("true", "true"): NO_EVIDENCE,
-            ("true", "false"): REPRODUCED,
-            ("true", ""): REPRODUCED,
-            ("false", "true"): NOT_REPRODUCED,
-            ("false", "false"): NOT_REPRODUCED,
-            ("false", ""): NOT_REPRODUCED,
-        }.get((r["met"], r["null_met"]), UNDEFINED)
-        assert r["verdict"] == expected, r["fact"]
-        assert (r["random_q95"] != "nan") == r["fact"].startswith("top5_")
+        assert {r["met"], r["null_met"], r["gravity_met"]} <= {"true", "false", ""}
+        expected = evidence(flag[r["met"]], flag[r["null_met"]], flag[r["gravity_met"]])
+        assert r["evidence"] == expected, r["fact"]
+        words = {y.EVIDENCE: REPRODUCED, y.NOT_MET: NOT_REPRODUCED, y.UNDEFINED: UNDEFINED}.get(expected, NO_EVIDENCE)
+        assert r["verdict"] == words, r["fact"]
+        assert (r["random_q95"] != "nan") == (r["fact"] in LIST_FACTS) == (r["p_value"] != "nan")
     text = (folder / "report.md").read_text(encoding="utf-8")
-    assert "null model" in text and all(f"`{name}`" in text for name in FACTS)
+    assert "null model" in text and "gravity yardstick" in text and all(f"`{name}`" in text for name in FACTS)
+    assert "| Evidence |" in text and "count as evidence" in text
+
+
+def test_the_gravity_yardstick_is_fitted_on_its_grid_and_named_in_the_report(folder: Path) -> None:
+    columns, rows = read_csv(folder / "gravity.csv")
+    assert tuple(columns) == GRAVITY_COLUMNS
+    assert {r["fact"] for r in rows} == set(FIT_DEFAULT)
+    points = {(float(r["a"]), float(r["b"])) for r in rows}
+    assert set(coarse_points()) <= points and len(points) <= len(coarse_points()) + 8
+    chosen = {(float(r["a"]), float(r["b"]), float(r["total"])) for r in rows if r["chosen"] == "true"}
+    assert len(chosen) == 1
+    (a, b, total) = chosen.pop()
+    assert total == min(float(r["total"]) for r in rows)
+    meta = read_json(folder / "validation.json")["gravity"]
+    assert (meta["a"], meta["b"]) == (a, b) and meta["runs"] == 2 * len(points)
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    assert f"Gravity (a = {a:g}, b = {b:g})" in text
 
 
 def test_the_closed_form_checks_pass(folder: Path) -> None:

@@ -116,9 +116,9 @@ SHOTS = (
     Shot("attribute_waterfall.png", "attribute", "plots/waterfall_to_north_jobs.png", "Which lever did it",
          "The article package's north-park jobs split into each lever's Shapley value (95% whiskers), from no "
          "lever to the whole package."),
-    Shot("report_facts.png", "report", "plots/facts.png", "The facts beside the null model",
-         "Every stylized and article fact over the hindcast 2019–2022: the model and the null model with 95% "
-         "intervals, the band the fact's rule asks for shaded."),
+    Shot("report_facts.png", "report", "plots/facts.png", "The facts beside both yardsticks",
+         "Every stylized and article fact over the hindcast 2019–2022: the model, the null model and the gravity "
+         "yardstick with 95% intervals, the band the fact's rule asks for shaded."),
     Shot("report_hindcast_destinations.png", "report", "plots/hindcast_destinations.png",
          "Top destinations against the article",
          "The model's top outside destinations of firms leaving Suzhou and Wuxi (95% intervals), beside the "

@@ -14,6 +14,7 @@ POPULATION_FIXED = ("generation", "particle", "weight", "distance")  # then one 
 TRACE_FILE = "trace.csv"
 FIT_FILE = "fit.csv"
 PREDICTIVE_FILE = "predictive.csv"
+EVIDENCE_MODELS = ("posterior", "null", "gravity")  # the evidence rule reads these rows' `met`
 TRACE_COLUMNS = ("generation", "epsilon", "particles", "simulations", "acceptance_rate", "effective_size")
 FIT_COLUMNS = (
     "fact",
@@ -31,5 +32,8 @@ FIT_COLUMNS = (
     "met",
     "met_share",
     "detail",
+    # added with the gravity yardstick; older folders lack them
+    "p_value",  # list facts: the chance that random picks score at least the row's value
+    "evidence",  # the fact's (the same on each of its rows): experiments.facts.yardsticks.evidence
 )
 PREDICTIVE_COLUMNS = ("model", "draw", "fact", "value", "met")

@@ -11,13 +11,17 @@
    generator), each run on `predictive.replications` fresh seeds (never used
    in the fit); beside them, on the same seeds, the point estimate (each
    parameter's weighted posterior median), the base scenario's defaults and
-   the null model (the point estimate with every choice coefficient 0 and
-   every nest λ 1: the model without its choice rule). Every fact is
-   measured, fitted and held out alike.
+   the two yardsticks of experiments.facts.yardsticks, each with the point
+   estimate's push: the null model (every choice coefficient 0 and every
+   nest λ 1: the model without its choice rule) and the gravity yardstick
+   (P(j) ∝ GDP^a · km^b, every λ 1), whose a and b are fitted first to the
+   same facts with the same weights on the fit seeds (a grid of at most 43
+   points: experiments.facts.gravity). Every fact is measured, fitted and
+   held out alike.
 
 Tables (experiments/calibrate/tables.py writes them): posterior.csv,
 parameters.csv, populations.csv, trace.csv, fit.csv, predictive.csv,
-calibrated.yaml, calibration.resolved.yaml, and pyabc's database abc.db.
+gravity.csv, calibrated.yaml, calibration.resolved.yaml, and pyabc's database abc.db.
 """
 
 from __future__ import annotations
@@ -39,12 +43,13 @@ from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, scenario_content
 from experiments.facts.catalogue import HINDCAST_SUMMARY
-from experiments.facts.yardsticks import null_overrides
+from experiments.facts.gravity import GravityFit, GravityGrid, fit_gravity
+from experiments.facts.yardsticks import gravity_overrides, null_overrides
 from model.errors import InputError
 from model.world import WorldData, world_for
 
 DB = "abc.db"
-MODELS = ("posterior", "calibrated", "defaults", "null")
+MODELS = ("posterior", "calibrated", "defaults", "null", "gravity")
 
 
 class Calibrate(Experiment):
@@ -121,11 +126,18 @@ class Calibrate(Experiment):
         self.settings = settings
         self.generations: list[Generation] = run_abc(settings, evaluator, store.root / DB)
         self.evaluations = evaluator.evaluations
+        self.gravity: GravityFit
+        self.gravity, _grid_tasks, grid_stats = fit_gravity(self._gravity_grid(), engine, store)
         self.predictions = self._predictive_plan()
         pred_tasks = self.predictions.tasks
         stats = engine.run(pred_tasks, store)
+        every = [*grid_stats, stats]
         self.run_stats.append(
-            RunStats(evaluator.runs_executed + stats.executed, evaluator.runs_reused + stats.reused, stats.failed)
+            RunStats(
+                evaluator.runs_executed + sum(x.executed for x in every),
+                evaluator.runs_reused + sum(x.reused for x in every),
+                stats.failed,
+            )
         )
         return pred_tasks
 
@@ -134,6 +146,18 @@ class Calibrate(Experiment):
         if self.cal.seeds == "common":
             return list(self.fit_seeds)
         return evaluation_seeds(self.master_seed, tag, self.cal.replications)
+
+    def _gravity_grid(self) -> GravityGrid:
+        """The gravity yardstick's fit: the point estimate's push, the fitted facts and weights, the fit seeds."""
+        point = point_estimate(self.generations[-1], self.settings.keys)
+        return GravityGrid(
+            lambda values, name: self.loaded.scenario(values, name),
+            point,
+            tuple(self.fit_seeds),
+            tuple(self.cal.fit),
+            dict(self.settings.weights),
+            self.world,
+        )
 
     def _predictive_plan(self) -> Predictions:
         final = self.generations[-1]
@@ -148,6 +172,7 @@ class Calibrate(Experiment):
             "calibrated": [point],
             "defaults": [{}],
             "null": [{**point, **null_overrides()}],
+            "gravity": [{**point, **gravity_overrides(self.gravity.a, self.gravity.b)}],
         }
         tasks: list[Task] = []
         groups: dict[tuple[str, int], list[Task]] = {}
@@ -213,6 +238,7 @@ class Calibrate(Experiment):
                 "distance": cal.abc.distance,
                 "predictive_draws": cal.predictive.draws,
                 "predictive_replications": cal.predictive.replications,
+                "gravity": self.gravity.manifest(),
                 "budget": {
                     "max_simulations": cal.abc.max_simulations,
                     "max_generations": cal.abc.generations,

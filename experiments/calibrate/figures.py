@@ -7,8 +7,8 @@
 - pairwise.png: the final population two parameters at a time (weight as opacity and size), histograms on
   the diagonal; at most PAIRWISE_MAX parameters, those with the largest prior-to-posterior shrinkage;
 - fit.png: one row per fact (fitted, then held out, then the others): the posterior predictive mean and
-  95% interval, the calibrated point, the defaults, the null model and (top5_*) random picks, the region
-  where the fact's rule holds shaded;
+  95% interval, the calibrated point, the defaults, the null model, the gravity yardstick and (list facts)
+  random picks, the region where the fact's rule holds shaded;
 - convergence.png: epsilon and acceptance rate per generation (trace.csv), and each parameter's weighted
   mean ± sd per generation (populations.csv).
 """

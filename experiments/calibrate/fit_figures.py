@@ -26,6 +26,7 @@ MET_COLOUR = "#009E73"
 CALIBRATED_COLOUR = OUTSIDE_COLOUR
 DEFAULT_COLOUR = "#555555"
 NULL_COLOUR = "#CC79A7"
+GRAVITY_COLOUR = "#E69F00"  # a colour of style.SERIES_COLOURS the other models and the met region do not use
 SECTIONS = {
     "fit": "Fitted facts",
     "held_out": "Held-out facts (never used in fitting)",
@@ -37,10 +38,12 @@ MODEL_STYLE = {
     "calibrated": ("calibrated point", CALIBRATED_COLOUR, "D"),
     "defaults": ("defaults", DEFAULT_COLOUR, "s"),
     "null": ("null model", NULL_COLOUR, "^"),
+    "gravity": ("gravity yardstick", GRAVITY_COLOUR, "v"),
     "random": ("random picks", OTHER_COLOUR, "x"),
 }
 INF = math.inf
-# fact -> the values where its rule holds (experiments.facts.measures); top5_* take random picks' 95% quantile.
+# fact -> the values where its rule holds (experiments.facts.measures); a list fact's comes from random picks' 95%
+# quantile (experiments.facts.catalogue.list_band): a set's overlap above it, a ranking's RBO above it.
 MET_REGION = MET_BANDS
 UNIT_RANGE = UNIT_BOUNDS
 WIDE = 3.0  # an interval end beyond WIDE × the largest point value is cut at the axis edge
@@ -48,9 +51,11 @@ WIDE = 3.0  # an interval end beyond WIDE × the largest point value is cut at t
 
 def met_region(f: FactFit) -> tuple[float, float] | None:
     """The values where the fact's rule holds, or None where it is not a threshold on the value."""
-    if f.name.startswith("top5_"):
-        random = f.get("random")
-        return (random.high, 1.0) if random is not None and math.isfinite(random.high) else None
+    random = f.get("random")
+    if random is not None:
+        if not math.isfinite(random.high):
+            return None
+        return (random.high + 1.0, UNIT_RANGE["count"][1]) if f.unit == "count" else (random.high, 1.0)
     return MET_REGION.get(f.name)
 
 
@@ -103,10 +108,12 @@ def fact_row(ax: Axes, f: FactFit) -> None:
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(f.label, loc="left", fontsize=8.5)
-    post, null = f["posterior"], f["null"]
+    post, null, gravity = f["posterior"], f["null"], f.get("gravity")
     share = f" ({post.met_share:.0%} of draws)" if math.isfinite(post.met_share) else ""
     colour = MET_COLOUR if post.met else OUTSIDE_COLOUR if post.met is False else OTHER_COLOUR
     verdict = f"posterior: {_met_words(post.met)}{share} · null: {_met_words(null.met)}"
+    if gravity is not None:
+        verdict += f" · gravity: {_met_words(gravity.met)}"
     ax.set_title(verdict, loc="right", fontsize=8, color=colour)
     plain_spines(ax)
 
@@ -140,11 +147,11 @@ def plot_fit(c: Calibration) -> Figure:
         fig,
         f"Posterior predictive: {s.predictive_draws} draws from the final population, each on "
         f"{s.predictive_replications} fresh seed(s); dot = mean of the per-draw values, thick line = 2.5–97.5% of "
-        "draws. Calibrated point, defaults and null model (every choice coefficient 0, every nest λ 1) on the same "
-        "seeds: value pooled over the replications, thin line = 95% interval over them (cut at the axis edge when "
-        "far wider than the values). Random picks (top-5 lists): mean and 95% quantile of the overlap of random "
-        "picks. Right: the rule on all the posterior's predictive runs pooled, the share of draws meeting it on "
-        "their own, and the null model's verdict.",
+        "draws. Calibrated point, defaults, null model (every choice coefficient 0, every nest λ 1) and gravity "
+        "yardstick (GDP^a · km^b) on the same seeds: value pooled over the replications, thin line = 95% interval "
+        "over them (cut at the axis edge when far wider than the values). Random picks (top-5 lists): mean and 95% "
+        "quantile of what random picks score. Right: the rule on all the posterior's predictive runs pooled, the "
+        "share of draws meeting it on their own, and the yardsticks' verdicts.",
         width=105,
     )
     return fig

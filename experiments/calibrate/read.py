@@ -5,7 +5,8 @@ The folder format is experiments.calibrate.tables's: parameters.csv
 read by experiments.analysis.posterior.load_posterior as every --posterior
 command reads them (one `Parameter`, one effective size),
 populations.csv (every generation), trace.csv (epsilon, acceptance, ESS per
-generation), fit.csv (every fact × model), calibrated.yaml and
+generation), fit.csv (every fact × model), gravity.csv (the gravity
+yardstick's fit, experiments.facts.gravity), calibrated.yaml and
 calibration.resolved.yaml (the settings the fit ran with). `read_calibration`
 reads them all; the report (experiments.calibrate.report) and its figures
 (experiments.calibrate.figures) use only what it returns. manifest.json is not
@@ -33,15 +34,19 @@ from experiments.calibrate.columns import (
     TRACE_COLUMNS,
     TRACE_FILE,
 )
+from experiments.facts.gravity import FittedGravity, read_gravity
+from model.csvfile import without
 from model.errors import InputError, short
 from model.outcomes import Metric
 from model.yamlfile import read_yaml
 from report.read import Row, header, in_order, read_table
 
 ROLES = ("fit", "held_out", "other")
-MODELS = ("posterior", "calibrated", "defaults", "null", "random")
-NEEDED_MODELS = ("posterior", "calibrated", "defaults", "null")  # every fact has these; random only top5_*
-UNITS = ("share", "correlation", "ratio", "overlap")
+MODELS = ("posterior", "calibrated", "defaults", "null", "gravity", "random")
+# every fact has these; random only the list facts; gravity every fact of a folder written since it existed
+NEEDED_MODELS = ("posterior", "calibrated", "defaults", "null")
+FIT_NEEDED = without(FIT_COLUMNS, "p_value", "evidence")  # the two columns older folders lack
+UNITS = ("share", "correlation", "ratio", "overlap", "count")
 RESOLVED = "calibration.resolved.yaml"
 CALIBRATED = "calibrated.yaml"
 COMMAND = re.compile(r"`(python run\.py calibrate [^`]+)`")
@@ -54,6 +59,8 @@ def fact_text(unit: str, value: float) -> str:
         return "–"
     if unit == "share":
         return f"{value * 100:.2f}%" if abs(value) < 0.1 else FACT_SHARE.text(value)
+    if unit == "count":  # cities in common, or a mean of such counts
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     if value == 0:
         return "0"
     if abs(value) >= 1000:
@@ -107,6 +114,7 @@ class Result:
     met: bool | None
     met_share: float
     detail: str
+    p: float = math.nan  # list facts: the chance that random picks score at least `value`
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ class Calibration:
     trace: tuple[Step, ...]
     facts: tuple[FactFit, ...]
     command: str  # how it was run, from calibrated.yaml
+    gravity: FittedGravity | None = None  # gravity.csv; None in a folder written before the yardstick existed
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -232,7 +241,7 @@ def _choice(row: Row, column: str, allowed: tuple[str, ...]) -> str:
 
 
 def _facts(folder: Path) -> tuple[FactFit, ...]:
-    rows = read_table(folder, FIT_FILE, FIT_COLUMNS)
+    rows = read_table(folder, FIT_FILE, FIT_NEEDED)
     heads: dict[str, Row] = {}
     results: dict[str, dict[str, Result]] = {}
     for row in rows:
@@ -244,7 +253,8 @@ def _facts(folder: Path) -> tuple[FactFit, ...]:
             raise InputError(row.path, f"row {row.line}", f"{name} × {model} repeated", "one row per fact and model")
         value, low, high = (row.number(c) for c in ("value", "ci_low", "ci_high"))
         share = row.number("met_share") if row.text("met_share") else math.nan
-        results[name][model] = Result(value, low, high, row.flag("met"), share, row.text("detail"))
+        p = row.number("p_value") if "p_value" in row.cells and row.text("p_value") else math.nan
+        results[name][model] = Result(value, low, high, row.flag("met"), share, row.text("detail"), p)
     facts = []
     for name in in_order(r.name("fact") for r in rows):
         h = heads[name]
@@ -328,4 +338,7 @@ def read_calibration(folder: Path) -> Calibration:
         raise InputError(folder / POPULATIONS_FILE, "generation", f"{gens} differ from trace.csv", "the same")
     posterior = Population(gens[-1], final.values, final.weights, final.distances)
     facts = _facts(folder)
-    return Calibration(folder, settings, final.parameters, posterior, populations, trace, facts, _command(folder))
+    command = _command(folder)
+    return Calibration(
+        folder, settings, final.parameters, posterior, populations, trace, facts, command, read_gravity(folder)
+    )

@@ -4,10 +4,12 @@ report.md says what was fitted (facts, sources, window), the priors and why,
 the posterior (mean, sd, 5–95 %, the calibrated point, the default), the fit
 of every fact (the posterior predictive value and interval, the share of
 draws meeting the rule, and the same for the calibrated point, the defaults,
-the null model and random picks), a verdict per fact in plain words, the
-held-out checks, convergence, the budget and the command that reproduces it.
-A fact the null model also reproduces is said to be no evidence for the
-choice rule; a fact not reproduced is said to be not reproduced.
+the null model, the gravity yardstick and random picks), whether each fact
+counts as evidence, the held-out checks, convergence, the budget and the
+command that reproduces it. The headline counts the facts that count as
+evidence (DESIGN §7, experiments.facts.yardsticks.evidence): met by the
+posterior predictive runs and by neither the null model nor the gravity
+yardstick; a fact a yardstick also meets is met, but no evidence.
 Everything is read from the folder's tables (experiments.calibrate.read); drawing
 twice gives the same bytes. `CalibrateReport` is the command's report
 (experiments.engine.report).
@@ -24,97 +26,17 @@ from typing import TYPE_CHECKING, Any
 from experiments.calibrate import figures
 from experiments.calibrate.ensemble import THIN_ESS, ensemble_words, seeds_words
 from experiments.calibrate.figures import PAIRWISE_MAX
-from experiments.calibrate.read import Calibration, FactFit, Result, read_calibration
+from experiments.calibrate.fit_table import count, fact_words, fit_table, summary_line
+from experiments.calibrate.read import Calibration, read_calibration
 from experiments.engine.report import Report
 from experiments.facts.catalogue import NOT_EXPRESSIBLE
+from experiments.facts.gravity import FittedGravity
 from report.markdown import document, image, table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-REPRODUCED, NOT_REPRODUCED, NO_EVIDENCE = (
-    "reproduced",
-    "not reproduced",
-    "also reproduced by the null model — no evidence",
-)
-UNDEFINED = "undefined (no moves to measure it)"
-MODEL_WORDS = {"calibrated": "calibrated point", "defaults": "defaults", "null": "null model"}
 LOW_ESS = 0.25  # an effective size below this share of the population is said to be poor
-
-
-def verdict(f: FactFit) -> str:
-    """The fact's verdict from the posterior predictive check (the rule on all predictive runs pooled)."""
-    post, null = f["posterior"], f["null"]
-    if post.met is None:
-        return UNDEFINED
-    if not post.met:
-        return NOT_REPRODUCED
-    return NO_EVIDENCE if null.met else REPRODUCED
-
-
-def _met(met: bool | None) -> str:
-    return {True: "met", False: "not met", None: "undefined"}[met]
-
-
-def _interval(f: FactFit, r: Result) -> str:
-    if not (math.isfinite(r.low) and math.isfinite(r.high)):
-        return f.text(r.value)
-    return f"{f.text(r.value)} ({f.text(r.low)} to {f.text(r.high)})"
-
-
-def _cell(f: FactFit, model: str) -> str:
-    r = f.get(model)
-    if r is None:
-        return "–"
-    if model == "random":
-        return f"mean {f.text(r.value)}, 95% quantile {f.text(r.high)}"
-    share = f", {r.met_share:.0%}" if math.isfinite(r.met_share) else ""
-    return f"{_interval(f, r)}; {_met(r.met)}{share}"
-
-
-def fit_table(facts: list[FactFit]) -> list[str]:
-    headers = ["Fact", "Rule", "Posterior predictive", "Calibrated", "Defaults", "Null model", "Random", "Verdict"]
-    models = ("posterior", "calibrated", "defaults", "null", "random")
-    rows = [[f.label, f.rule, *(_cell(f, m) for m in models), verdict(f)] for f in facts]
-    return [
-        *table(headers, rows, "l" * len(headers)),
-        "",
-        "Each model cell: value (95% interval); the rule on all its runs pooled; the share of posterior draws "
-        "(posterior) or of replications (the others) that meet the rule on their own. Random: the overlap of "
-        "random picks of 5 from the candidate cities (the top-5 rules ask for more than its 95% quantile).",
-        "",
-    ]
-
-
-def fact_words(f: FactFit) -> str:
-    """One bullet: the verdict and the numbers behind it."""
-    post = f["posterior"]
-    text = f"- **{f.label}: {verdict(f)}.** Observed: {f.observed}. Rule: {f.rule}. "
-    text += f"Posterior predictive {_interval(f, post)}"
-    text += f", met by {post.met_share:.0%} of the draws on their own." if math.isfinite(post.met_share) else "."
-    if post.met and math.isfinite(post.met_share) and post.met_share < 0.5:
-        text += " Pooled the runs meet it, but most single draws do not: a weak reproduction."
-    others = [f"{MODEL_WORDS[m]} {f.text(f[m].value)} ({_met(f[m].met)})" for m in MODEL_WORDS]
-    text += " " + "; ".join(others).capitalize() + "."
-    if f.get("random") is not None:
-        r = f["random"]
-        text += f" Random picks: mean {f.text(r.value)}, 95% quantile {f.text(r.high)} ({r.detail})."
-    if post.detail:
-        text += f" Posterior runs pooled: {post.detail}."
-    return text
-
-
-def _count(facts: list[FactFit]) -> str:
-    v = [verdict(f) for f in facts]
-    met, evidence = sum(x in (REPRODUCED, NO_EVIDENCE) for x in v), v.count(NO_EVIDENCE)
-    text = f"{met} of {len(facts)} reproduced"
-    missed = [f.label for f, x in zip(facts, v, strict=True) if x not in (REPRODUCED, NO_EVIDENCE)]
-    if missed:
-        text += f"; not reproduced: {', '.join(missed)}"
-    if evidence:
-        verb = "is" if evidence == 1 else "are"
-        text += f"; {evidence} of them {verb} also reproduced by the null model, so {verb} no evidence"
-    return text
 
 
 def _num(value: float) -> str:
@@ -134,10 +56,15 @@ def _intro(c: Calibration) -> list[str]:
             f"(a weighted sum of the fitted facts' distances, each 0 to 1: at most {c.max_distance:g}).",
         )[s.distance != "adaptive"],
         "",
-        f"- **Fitted facts: {_count(fitted)}.**",
+        f"- **Fitted facts: {count(fitted)}.**",
     ]
+    if c.gravity is None:
+        lines.append(
+            "- **No gravity yardstick in this folder (written before it existed): evidence is judged against the "
+            "null model only.**"
+        )
     if c.role("held_out"):
-        lines.append(f"- **Held-out facts (never used in fitting): {_count(c.role('held_out'))}.**")
+        lines.append(f"- **Held-out facts (never used in fitting): {count(c.role('held_out'))}.**")
     if post.effective_size < THIN_ESS:
         lines.append(
             f"- **The posterior is thin: {post.effective_size:.1f} effective draws, below {THIN_ESS}** "
@@ -216,7 +143,7 @@ def _facts_section(c: Calibration, role: str, heading: str, intro: str) -> list[
     facts = c.role(role)
     if not facts:
         return []
-    return [f"## {heading}", "", intro, "", *fit_table(facts), *(fact_words(f) for f in facts), ""]
+    return [f"## {heading}", "", intro, "", *fit_table(facts, c.gravity), *(fact_words(f) for f in facts), ""]
 
 
 def _not_expressible() -> list[str]:
@@ -244,7 +171,7 @@ def _budget(c: Calibration) -> list[str]:
     s = c.settings
     firms = f"{s.firms:,} firms" if s.firms is not None else "the base scenario's firms (`firms.count`)"
     runs = c.final.simulations * s.replications
-    pred = (s.predictive_draws + 3) * s.predictive_replications
+    pred = (s.predictive_draws + 4) * s.predictive_replications
     return [
         "## Budget",
         "",
@@ -254,10 +181,33 @@ def _budget(c: Calibration) -> list[str]:
         f"- One evaluation = {s.replications} run(s) of {firms} over the fit window on the same seeds for every "
         f"parameter set. Used: {c.final.simulations:,} evaluations = {runs:,} runs in {len(c.trace)} generation(s).",
         f"- Predictive check: {s.predictive_draws} posterior draws × {s.predictive_replications} fresh seed(s), and "
-        f"the calibrated point, the defaults and the null model on the same seeds: {pred:,} runs.",
+        f"the calibrated point, the defaults, the null model and the gravity yardstick on the same seeds: "
+        f"{pred:,} runs.",
+        _gravity_budget(c),
         "- Wall time, workers and versions are in `manifest.json`.",
         "",
     ]
+
+
+def _gravity_budget(c: Calibration) -> str:
+    g, s = c.gravity, c.settings
+    if g is None:
+        return "- Gravity yardstick: not run (a folder written before it existed)."
+    return (
+        f"- Gravity yardstick (P(j) ∝ GDP^a · km^b, the point estimate's push): a and b fitted to the fitted facts "
+        f"with their weights on a grid of {g.points} points × {s.replications} run(s) on the fit seeds "
+        f"(`gravity.csv`, experiments/facts/gravity.py): a = {g.a:g}, b = {g.b:g}, distance {g.distance:.4g}"
+        f"{ties(g)}; its facts then on the predictive check's seeds with the others."
+    )
+
+
+def ties(g: FittedGravity) -> str:
+    if g.tied <= 1:
+        return ""
+    return (
+        f" ({g.tied} of the {g.points} points share it: the fitted facts do not tell them apart, and the first in "
+        "grid order is taken)"
+    )
 
 
 def _reproduce(c: Calibration) -> list[str]:
@@ -310,10 +260,12 @@ def _meaning() -> list[str]:
         "- Predictive intervals include both the parameter uncertainty (the draws) and the Monte-Carlo noise (the "
         "fresh seeds); the others' intervals are Monte-Carlo noise only.",
         "- A fact the null model (every choice coefficient 0, every nest λ 1) also reproduces follows from the "
-        "model's structure and data, not from the fitted choice rule: it is no evidence for it.",
+        "model's structure and data, not from the fitted choice rule: it is no evidence for it. A fact the gravity "
+        "yardstick (destinations weighted by GDP^a · km^b alone, a and b fitted to the same facts) also reproduces "
+        "needs nothing of the choice rule but size and distance: no evidence for the rest of it either.",
         "- The calibrated model is for comparing policies on common random numbers; it is not a forecast.",
         "- Files: `posterior.csv`, `populations.csv`, `trace.csv`, `parameters.csv`, `fit.csv`, `predictive.csv`, "
-        "`calibrated.yaml`, `calibration.resolved.yaml`, `abc.db` (pyabc's history).",
+        "`gravity.csv`, `calibrated.yaml`, `calibration.resolved.yaml`, `abc.db` (pyabc's history).",
         "",
     ]
 
@@ -351,14 +303,6 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return cal if isinstance(cal, dict) else {}
 
 
-def _line(f: FactFit, width: int) -> str:
-    post, null = f["posterior"], f["null"]
-    return (
-        f"    {f.label:<{width}}  {_met(post.met):<9} {_interval(f, post):<32} "
-        f"null {_interval(f, null)} {_met(null.met)}"
-    )
-
-
 class CalibrateReport(Report[Calibration]):
     """report.md and plots/*.png of a calibration folder, and the terminal summary."""
 
@@ -389,7 +333,7 @@ class CalibrateReport(Report[Calibration]):
         width = max(len(f.label) for f in facts)
         for role, words in (("fit", "fitted"), ("held_out", "held out")):
             if c.role(role):
-                lines.append(f"  {words} ({_count(c.role(role))}):")
-                lines += [_line(f, width) for f in c.role(role)]
+                lines.append(f"  {words} ({count(c.role(role))}):")
+                lines += [summary_line(f, width) for f in c.role(role)]
         lines.append(f"  calibrated scenario: {folder / 'calibrated.yaml'}")
         return lines

@@ -6,7 +6,10 @@
 - `parameters.csv`: per parameter its prior, default, weighted posterior mean/sd/5-50-95 % and the
   point estimate (`calibrated`, the weighted median);
 - `fit.csv`: per fact (fitted, held out or other) and model (posterior, calibrated, defaults, null,
-  random) the value, its interval, met, met_share;
+  gravity, random) the value, its interval, met, met_share, detail, then p_value (list facts: the chance
+  that random picks score at least as much) and the fact's evidence (the same on each of its rows: the
+  posterior's `met` against the null and gravity rows', experiments.facts.yardsticks.evidence);
+- `gravity.csv`: the gravity yardstick's grid (experiments.facts.gravity): each point's fitted facts;
 - `predictive.csv`: per model and draw (or replication) the value of every fact;
 - `calibrated.yaml`: a scenario that `extends` the base with the point estimate.
 """
@@ -25,6 +28,7 @@ import numpy as np
 from experiments.analysis.stats import Interval
 from experiments.calibrate.abc import weighted_quantile
 from experiments.calibrate.columns import (
+    EVIDENCE_MODELS,
     FIT_COLUMNS,
     FIT_FILE,
     PARAMETER_COLUMNS,
@@ -40,8 +44,10 @@ from experiments.calibrate.columns import (
 )
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import fmt, write_csv
-from experiments.facts.catalogue import FACTS, Fact
-from experiments.facts.measures import list_chance, outside_candidates
+from experiments.facts.catalogue import FACTS, LIST_FACTS, Fact, random_picks_of
+from experiments.facts.gravity import GRAVITY_COLUMNS, GRAVITY_FILE
+from experiments.facts.measures import Measure, outside_candidates
+from experiments.facts.yardsticks import evidence
 
 if TYPE_CHECKING:
     from experiments.calibrate.experiment import Calibrate
@@ -97,6 +103,7 @@ def write_tables(folder: Path, final_folder: Path, exp: Calibrate, store: RunSto
     fit_rows, pred_rows = fact_rows(exp, summaries)
     write_csv(folder / FIT_FILE, FIT_COLUMNS, fit_rows)
     write_csv(folder / PREDICTIVE_FILE, PREDICTIVE_COLUMNS, pred_rows)
+    write_csv(folder / GRAVITY_FILE, GRAVITY_COLUMNS, exp.gravity.rows())
     (folder / "calibrated.yaml").write_text(calibrated_yaml(exp, final_folder), encoding="utf-8")
 
 
@@ -158,25 +165,36 @@ def fact_rows(
         pooled = fact.of([s for k in range(draws) for s in summaries[("posterior", k)]], world)
         mean, lo, hi = _quantiles([m.value for m in per_draw])
         share = sum(m.met is True for m in per_draw) / draws
-        fit.append([*head, "posterior", fmt(mean), fmt(lo), fmt(hi), _met(pooled.met), fmt(share), pooled.detail])
+        rows = [["posterior", fmt(mean), fmt(lo), fmt(hi), _met(pooled.met), fmt(share), pooled.detail, _p(pooled)]]
         pred.extend(["posterior", k, name, fmt(m.value), _met(m.met)] for k, m in enumerate(per_draw))
-        for model in ("calibrated", "defaults", "null"):
-            fit.append([*head, *_model_row(fact, model, summaries[(model, 0)], world, pred)])
-        if name.startswith("top5_"):
-            group = name.removeprefix("top5_").capitalize()
-            chance = list_chance(group, outside_candidates(world))
-            detail = f"{chance.candidates} candidates; mean overlap {chance.overlap_mean:.2f} of 5"
-            fit.append([*head, "random", fmt(chance.rbo_mean), fmt(0.0), fmt(chance.rbo_q95), "", "", detail])
+        met = {"posterior": pooled.met}
+        for model in ("calibrated", "defaults", "null", "gravity"):
+            row, met[model] = _model_row(fact, model, summaries[(model, 0)], world, pred)
+            rows.append(row)
+        chance = random_picks_of(name, world)
+        if chance is not None:
+            how = "cities in common" if LIST_FACTS[name][1] == "set" else "rank-biased overlap"
+            detail = f"5 picks from {len(outside_candidates(world))} candidates: {how}"
+            rows.append(["random", fmt(chance[0]), fmt(0.0), fmt(chance[1]), "", "", detail, ""])
+        verdict = evidence(*(met[m] for m in EVIDENCE_MODELS))
+        fit.extend([*head, *row, verdict] for row in rows)
     return fit, pred
 
 
-def _model_row(fact: Fact, model: str, runs: list[dict[str, float]], world: Any, pred: list[list[Any]]) -> list[Any]:
+def _p(m: Measure) -> str:
+    return fmt(m.p) if math.isfinite(m.p) else ""
+
+
+def _model_row(
+    fact: Fact, model: str, runs: list[dict[str, float]], world: Any, pred: list[list[Any]]
+) -> tuple[list[Any], bool | None]:
     pooled = fact.of(runs, world)
     per = [fact.of([s], world) for s in runs]
     iv = Interval.of([m.value for m in per if math.isfinite(m.value)], fact.bounds)
     share = sum(m.met is True for m in per) / len(per) if per else math.nan
     pred.extend([model, r, fact.name, fmt(m.value), _met(m.met)] for r, m in enumerate(per))
-    return [model, fmt(pooled.value), fmt(iv.low), fmt(iv.high), _met(pooled.met), fmt(share), pooled.detail]
+    row = [model, fmt(pooled.value), fmt(iv.low), fmt(iv.high), _met(pooled.met), fmt(share), pooled.detail]
+    return [*row, _p(pooled)], pooled.met
 
 
 def calibrated_yaml(exp: Calibrate, final_folder: Path) -> str:

@@ -20,7 +20,9 @@ Changshu and Wujiang, Wuxi with Jiangyin and Yixing, …, and all origins):
 
 Each is a mean over replications with its 95% interval (bounded metrics stay
 in bounds). `patterns_rows` compares the groups' top outside destinations
-with the article's lists (experiments.facts.patterns).
+with the article's lists (experiments.facts.patterns): the cities in common
+with the hypergeometric chance of random picks reaching as many, and for a
+list the source gives ranked also the rank-biased overlap.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis.stats import Interval
-from experiments.facts.patterns import Chance, Targets, overlap, random_picks, rbo
+from experiments.facts.patterns import Targets, overlap, random_picks, rbo, set_chance
 from model.world import WorldData
 
 ALL = "all origins"
@@ -49,7 +51,7 @@ FLAT_TOP = 20  # outside destinations per group kept in a run summary (the lists
 HINDCAST_FILE = "hindcast.csv"
 PATTERNS_FILE = "patterns.csv"
 HINDCAST_COLUMNS = ("group", "statistic", "item", "unit", "mean", "ci_low", "ci_high", "replications")
-PATTERN_COLUMNS = ("group", "measure", "value", "ci_low", "ci_high", "chance_mean", "chance_q95", "detail")
+PATTERN_COLUMNS = ("group", "measure", "value", "ci_low", "ci_high", "chance_mean", "chance_q95", "detail", "p_value")
 
 
 def band_of(km: float, bands: tuple[float, ...] = DISTANCE_BANDS_KM) -> str:
@@ -211,44 +213,32 @@ class Hindcast:
         return sorted(means.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def patterns(self, targets: Targets) -> list[list[Any]]:
-        """The groups' top outside destinations against the article's, beside what random picks score."""
+        """The groups' top outside destinations against the article's, beside what random picks score.
+
+        Every list: the cities in common, with the exact chance that as many random picks share at least
+        as many (`p_value`); a ranked list also its rank-biased overlap, with the Monte-Carlo chance.
+        """
         candidates = [p for p, k in self.kind.items() if k == "outside_city"]
         out: list[list[Any]] = []
         for group, target in targets.top_destinations.items():
             ranking = [c for c, _ in self.outside_ranking(group)][: len(target)]
             ranked = targets.is_ranked(group)
-            chance: Chance = random_picks(target, candidates, ranked=ranked)
             per_rep = []
             for reps in self.outside_jobs.get(group, []):
                 top = sorted(reps, key=lambda c, r=reps: (-r[c], c))[: len(target)]
-                per_rep.append((overlap(top, target), rbo(top, target, ranked=ranked)))
-            over = Interval.of([a for a, _ in per_rep], (0.0, float(len(target))))
-            rb = Interval.of([b for _, b in per_rep], SHARE)
+                per_rep.append((overlap(top, target), rbo(top, target)))
             detail = " ".join(ranking)
-            out.append(
-                [
-                    group,
-                    "overlap_at_5",
-                    overlap(ranking, target),
-                    over.low,
-                    over.high,
-                    chance.overlap_mean,
-                    chance.overlap_q95,
-                    detail,
-                ]
-            )
-            out.append(
-                [
-                    group,
-                    "rank_biased_overlap",
-                    rbo(ranking, target, ranked=ranked),
-                    rb.low,
-                    rb.high,
-                    chance.rbo_mean,
-                    chance.rbo_q95,
-                    detail,
-                ]
-            )
+            hits = overlap(ranking, target)
+            exact = set_chance(target, candidates, len(ranking) or len(target))
+            over = Interval.of([a for a, _ in per_rep], (0.0, float(len(target))))
+            row = [group, "overlap_at_5", hits, over.low, over.high, exact.mean, exact.q95, detail, exact.p(hits)]
+            out.append(row)
+            if ranked:
+                chance = random_picks(target, candidates)
+                value = rbo(ranking, target)
+                rb = Interval.of([b for _, b in per_rep], SHARE)
+                row = [group, "rank_biased_overlap", value, rb.low, rb.high, chance.rbo_mean, chance.rbo_q95]
+                out.append([*row, detail, chance.rbo_p(value)])
         return out
 
 

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from experiments.facts.hindcast import ALL, NORTH_OF_LAT
-from experiments.facts.patterns import Chance, random_picks, rbo, read_targets
+from experiments.facts.patterns import (
+    SET_ALPHA,
+    Chance,
+    SetChance,
+    overlap,
+    random_picks,
+    rbo,
+    read_targets,
+    set_chance,
+)
 from model.world import WorldData
 
 Pooled = Mapping[str, float]
@@ -32,9 +41,10 @@ MODEST_PARK_SHARE = 0.10
 SKIPPED_RATIO = 0.5
 WUXI_PARKS_BY_INVESTMENT = ("wuxi_xuzhou", "yixing_peixian", "jiangyin_suining")  # 2021: ¥22.95 bn, 5.8 bn, 4.0 bn
 LIST_GROUPS = ("Suzhou", "Wuxi")
+LIST_LENGTH = 5  # the article's lists are top fives
 # Fact -> the values of its measure where its rule holds (math.inf: open above). Not listed: the
-# top-5 lists (above random picks' 95% quantile, computed) and the distance clusters (a comparison
-# of three shares of one run, no threshold on the value).
+# top-5 lists (a chance computed from the candidates: `list_band`) and the distance clusters (a
+# comparison of three shares of one run, no threshold on the value).
 MET_BANDS: dict[str, tuple[float, float]] = {
     "outside_majority": (OUTSIDE_MAJORITY, 1.0),
     "low_move_rate": MOVE_RATE_BAND,
@@ -66,6 +76,7 @@ class Measure:
     distance: float  # in [0, 1]
     met: bool | None  # None: undefined (e.g. nobody moved)
     detail: str = ""
+    p: float = math.nan  # list facts: the chance that random picks score at least `value`
 
 
 def _undefined(detail: str = "undefined: no moves in the window") -> Measure:
@@ -167,8 +178,14 @@ def ranking(p: Pooled, group: str) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def list_chance(group: str, candidates: tuple[str, ...]) -> Chance:
+    """What random picks score against a group's list by RBO (Monte Carlo, fixed seed)."""
     targets = read_targets()
     return random_picks(targets.top_destinations[group], candidates, ranked=targets.is_ranked(group))
+
+
+def list_set_chance(group: str, candidates: tuple[str, ...], picks: int | None = None) -> SetChance:
+    """The exact chance of an overlap with a group's list for `picks` random candidates (default: its length)."""
+    return set_chance(read_targets().top_destinations[group], candidates, picks)
 
 
 def outside_candidates(world: WorldData) -> tuple[str, ...]:
@@ -176,6 +193,25 @@ def outside_candidates(world: WorldData) -> tuple[str, ...]:
 
 
 def top5(group: str) -> Callable[[Pooled, WorldData], Measure]:
+    """The group's top outside cities against its list as a set: cities in common, hypergeometric p ≤ 5%."""
+
+    def measure(p: Pooled, world: WorldData) -> Measure:
+        target = read_targets().top_destinations[group]
+        top = ranking(p, group)[: len(target)]
+        if not top:
+            return _undefined()
+        hits = overlap(top, target)
+        chance = list_set_chance(group, outside_candidates(world), len(top))
+        p_value = chance.p(hits)
+        detail = f"{' '.join(top)} ({hits} in common; p = {p_value:.2g})"
+        return Measure(float(hits), 1.0 - hits / len(target), p_value <= SET_ALPHA, detail, p_value)
+
+    return measure
+
+
+def top5_ranked(group: str) -> Callable[[Pooled, WorldData], Measure]:
+    """The group's top outside cities against its ranked list by RBO: above random picks' 95% quantile."""
+
     def measure(p: Pooled, world: WorldData) -> Measure:
         targets = read_targets()
         target = targets.top_destinations[group]
@@ -184,8 +220,9 @@ def top5(group: str) -> Callable[[Pooled, WorldData], Measure]:
             return _undefined()
         value = rbo(top, target, ranked=targets.is_ranked(group))
         chance = list_chance(group, outside_candidates(world))
-        hits = len(set(top) & set(target))
-        return Measure(value, 1 - value, value > chance.rbo_q95, f"{' '.join(top)} ({hits} in common)")
+        p_value = chance.rbo_p(value)
+        detail = f"{' '.join(top)} ({overlap(top, target)} in common; p = {p_value:.2g})"
+        return Measure(value, 1 - value, value > chance.rbo_q95, detail, p_value)
 
     return measure
 

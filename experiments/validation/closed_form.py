@@ -16,6 +16,9 @@
    binomial standard error SE = √(Σ n_g P_g (1 − P_g)): each nest's share within
    4 SE, and the largest |z| over all destinations within the Šidák bound for a
    0.1 % chance of a false alarm over all of them.
+5. The gravity yardstick at its fitted a and b (experiments.facts.yardsticks):
+   the model's own P(j) for the firms of each origin in its first year against
+   GDP_j^a · km_oj^b / Σ_m GDP_m^a · km_om^b (km at least 1).
 
 Exact checks pass within an absolute 1e-12 (floating-point rounding).
 """
@@ -28,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.facts.yardsticks import gravity_overrides
 from model.choice import choice_probabilities, utility_tables
 from model.config import Scenario
 from model.model import RelocationModel
@@ -184,5 +188,25 @@ def simulated_rows(scenario: Scenario, seed: int, world: WorldData) -> list[list
     return rows
 
 
-def closed_form_rows(scenario: Scenario, seed: int, world: WorldData) -> list[list[Any]]:
-    return [*exact_rows(), *zero_utility_rows(scenario, world), *simulated_rows(scenario, seed, world)]
+def gravity_rows(scenario: Scenario, seed: int, world: WorldData, a: float, b: float) -> list[list[Any]]:
+    """The gravity yardstick's P(j) from the model against GDP^a · km^b / Σ, the largest difference per origin."""
+    sc = variant(forced_year(scenario), gravity_overrides(a, b), "closed-form check", name=f"{scenario.name}-gravity")
+    keys, prob, dests = expected_counts(sc, seed, world)
+    gdp = world.place_num["gdp2022_trn_cny"][dests]
+    worst: dict[int, float] = {}
+    for (origin, _industry), row in zip(keys, prob, strict=True):
+        weight = gdp**a * np.maximum(world.distance_km[origin, dests], 1.0) ** b
+        gap = float(np.max(np.abs(row - weight / weight.sum())))
+        worst[int(origin)] = max(worst.get(int(origin), 0.0), gap)
+    return [
+        _row(f"gravity yardstick (a = {a:g}, b = {b:g}): largest |P(j) − GDP^a km^b / Σ| from {world.place_ids[o]}",
+             0.0, gap, EXACT)
+        for o, gap in sorted(worst.items())
+    ]  # fmt: skip
+
+
+def closed_form_rows(
+    scenario: Scenario, seed: int, world: WorldData, gravity: tuple[float, float] | None = None
+) -> list[list[Any]]:
+    rows = [*exact_rows(), *zero_utility_rows(scenario, world), *simulated_rows(scenario, seed, world)]
+    return rows + (gravity_rows(scenario, seed, world, *gravity) if gravity is not None else [])

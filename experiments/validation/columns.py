@@ -46,6 +46,15 @@ FACT_COLUMNS = (
     "met_low",
     "met_high",
     "verdict",
+    # added with the gravity yardstick (experiments.facts.yardsticks); older folders lack them
+    "gravity_value",
+    "gravity_ci_low",
+    "gravity_ci_high",
+    "gravity_met",
+    "gravity_met_share",
+    "gravity_detail",
+    "p_value",
+    "evidence",
 )
 COVERAGE_FILE = "coverage.csv"
 COVERAGE_COLUMNS = ("source", "item", "facts", "note")

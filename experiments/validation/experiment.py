@@ -5,10 +5,13 @@ Parts (each its own module, tables written into the result folder):
 1. Facts (experiments.validation.facts → facts.csv, coverage.csv): every fact
    of experiments.facts.catalogue over the hindcast window (runs ending at
    `years.hindcast_end`, reduced in their workers by HINDCAST_SUMMARY), the
-   model beside the null model (the same scenario with every choice coefficient 0 and every nest λ 1,
-   from the schema: experiments.calibrate.experiment.null_overrides); with a calibration
-   folder also K posterior draws and the defaults before calibration, and each
-   fact's role (fitted, held out).
+   model beside the two yardsticks of experiments.facts.yardsticks: the null
+   model (the same scenario with every choice coefficient 0 and every nest λ 1)
+   and the gravity yardstick (P(j) ∝ GDP^a · km^b with the same push), whose a
+   and b are first fitted on a grid to the fitted facts (a calibration
+   folder's, else domain.md's default; experiments.facts.gravity →
+   gravity.csv); with a calibration folder also K posterior draws and the
+   defaults before calibration, and each fact's role (fitted, held out).
 2. Closed-form checks (experiments.validation.closed_form → closed_form.csv).
 3. Comparative statics and the returns to a subsidy (experiments.validation.statics →
    statics.csv, returns.csv), over the report window.
@@ -18,8 +21,10 @@ Parts (each its own module, tables written into the result folder):
 
 Seeds: replication r of the model, the null model, the defaults, the base and
 every lever scenario and sweep level uses `replication_seeds(master, R)[r]`
-(common random numbers); posterior draw k replication r uses
-`draw_seeds(master, K, R)[k][r]`; the Sobol' runs all use one seed, the design
+(common random numbers), the gravity yardstick's facts too; its fit uses
+`replication_seeds(sub_seed(master, GRAVITY_TAG), GRAVITY_REPLICATIONS)`
+(fresh seeds, as a calibration fits on seeds it does not check on);
+posterior draw k replication r uses `draw_seeds(master, K, R)[k][r]`; the Sobol' runs all use one seed, the design
 and the simulated closed-form year theirs, each spawned from the master seed
 with its own tag (`sub_seed`). `validation.json` records what the report
 module needs (mode, windows, budget, seeds); no wall times.
@@ -34,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from experiments.engine.naming import derived_name
+from experiments.engine.pool import Engine
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import draw_seeds, replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, scenario_content
@@ -42,6 +48,7 @@ from experiments.engine.task_pool import TaskPool, record
 from experiments.facts import destinations
 from experiments.facts.catalogue import HINDCAST_SUMMARY
 from experiments.facts.destinations import destination_rows
+from experiments.facts.gravity import GRAVITY_COLUMNS, GRAVITY_FILE, GravityFit, GravityGrid, fit_gravity
 from experiments.facts.patterns import read_targets
 from experiments.facts.yardsticks import null_overrides
 from experiments.registry import DEFAULT_DRAWS, DEFAULT_SOBOL_SAMPLES
@@ -74,7 +81,8 @@ from model.seeds import seed_of
 from model.world import world_for
 
 DEFAULT_REPLICATIONS = 10  # assumption: t intervals over 10 replications are a few per cent of the mean
-SOBOL_RUN_TAG, SOBOL_DESIGN_TAG, CLOSED_FORM_TAG = 1, 2, 3
+SOBOL_RUN_TAG, SOBOL_DESIGN_TAG, CLOSED_FORM_TAG, GRAVITY_TAG = 1, 2, 3, 4
+GRAVITY_REPLICATIONS = 2  # runs per grid point of the gravity fit: as the shipped calibration's (assumption: cheap)
 META = "validation.json"
 
 
@@ -149,6 +157,14 @@ class Report(Experiment):
             ]
             for model, values in models.items()
         }
+        self.gravity_grid = GravityGrid(
+            lambda values, name: t.variant(name, values, hindcast_only=True),
+            {},
+            tuple(replication_seeds(sub_seed(master_seed, GRAVITY_TAG), GRAVITY_REPLICATIONS)),
+            t.fitted,
+            {f: t.weight(f) for f in t.fitted},
+            self.world,
+        )
         self.posterior_tasks: list[list[Task]] = []
         if t.posterior is not None:
             seeds = draw_seeds(master_seed, self.draws, reps)
@@ -181,6 +197,17 @@ class Report(Experiment):
         self.tasks = pool.tasks
         return pool.tasks
 
+    def execute(self, engine: Engine, store: RunStore, tasks: list[Task]) -> list[Task]:
+        """The planned runs, then the gravity yardstick: its fit on a grid, then its facts at the best point."""
+        done = super().execute(engine, store, tasks)
+        self.gravity: GravityFit
+        self.gravity, grid_tasks, stats = fit_gravity(self.gravity_grid, engine, store)
+        self.run_stats.extend(stats)
+        facts = self.gravity_grid.tasks(self.gravity.best.point, "facts-gravity", self.seeds)
+        self.fact_tasks["gravity"] = facts
+        self.run_stats.append(engine.run(facts, store))
+        return [*done, *grid_tasks, *facts]
+
     def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
         t = self.target
 
@@ -190,11 +217,13 @@ class Report(Experiment):
         runs = {model: summaries(group) for model, group in self.fact_tasks.items()}
         posterior = [summaries(group) for group in self.posterior_tasks] or None
         write_csv(folder / FACTS_FILE, FACT_COLUMNS, fact_rows(self.world, runs, posterior, t.roles))
+        write_csv(folder / GRAVITY_FILE, GRAVITY_COLUMNS, self.gravity.rows())
         groups = read_targets().top_destinations
         write_csv(folder / destinations.FILE, destinations.COLUMNS, destination_rows(runs["model"], groups))
         write_csv(folder / COVERAGE_FILE, COVERAGE_COLUMNS, coverage_rows())
         closed_seed = sub_seed(self.master_seed, CLOSED_FORM_TAG)
-        write_csv(folder / CLOSED_FORM_FILE, CLOSED_FORM_COLUMNS, closed_form_rows(t.scenario, closed_seed, self.world))
+        checks = closed_form_rows(t.scenario, closed_seed, self.world, self.gravity.best.point)
+        write_csv(folder / CLOSED_FORM_FILE, CLOSED_FORM_COLUMNS, checks)
         write_csv(folder / STATICS_FILE, STATICS_COLUMNS, self.statics.statics_rows(store))
         write_csv(folder / RETURNS_FILE, RETURNS_COLUMNS, self.statics.returns_rows(store))
         sobol: dict[str, Any] | None = None
@@ -231,6 +260,7 @@ class Report(Experiment):
             "sobol": sobol,
             "runs": len(tasks),
             "closed_form_seed": closed_seed,
+            "gravity": {**self.gravity.manifest(), "seeds": list(self.gravity_grid.seeds)},
         }
         write_json(folder / META, meta)
         return {

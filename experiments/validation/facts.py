@@ -1,19 +1,24 @@
-"""The facts table of `report`: every fact of experiments.facts.catalogue, the model beside the null model.
+"""The facts table of `report`: every fact of experiments.facts.catalogue, the model beside both yardsticks.
 
-For each fact of `FACTS` (one row): the model's value pooled over its
-replications with the 95 % interval over replications (bounded to the fact's
-range), met or not by the fact's rule and the share of replications meeting
-it; the same for the null model (the same scenario with every choice
-coefficient 0 and every nest λ 1, derived from the schema); for the top-5
-lists what random picks of five candidates score (mean and 95 % quantile:
-experiments.facts.measures.list_chance); with a calibration folder also the
-posterior (K draws: mean of the per-draw measure, 2.5–97.5 % quantiles over
-draws, met on all draws' runs pooled, share of draws meeting) and the
-defaults before calibration. The verdict:
+For each fact (one row): the model's value pooled over its replications with
+the 95 % interval over replications (bounded to the fact's range), met or not
+by the fact's rule and the share of replications meeting it; the same for the
+null model (the same scenario with every choice coefficient 0 and every nest
+λ 1, derived from the schema) and for the gravity yardstick (the same with
+P(j) ∝ GDP^a · km^b, a and b fitted to the fitted facts: experiments.facts.gravity);
+for the list facts what random picks of five candidates score (mean and 95 %
+quantile: experiments.facts.catalogue.random_picks_of) and the model's p, the
+chance that random picks score at least as much; with a calibration folder
+also the posterior (K draws: mean of the per-draw measure, 2.5–97.5 %
+quantiles over draws, met on all draws' runs pooled, share of draws meeting)
+and the defaults before calibration. Then:
 
-- "reproduced": the model meets the rule and the null model does not;
-- "reproduced, but the null model does too — no evidence";
-- "not reproduced"; "undefined" (e.g. nobody moved in the window).
+- `evidence` (the rule of DESIGN §7, experiments.facts.yardsticks.evidence):
+  "yes" where the model meets the fact and neither yardstick does; "no: met by
+  null", "no: met by gravity", "no: met by null and gravity"; "not met";
+  "undefined" (e.g. nobody moved in the window);
+- `verdict`, the same in words: "reproduced" (evidence), "reproduced, but a
+  yardstick does too — no evidence", "not reproduced", "undefined".
 
 `COVERAGE` maps domain.md's stylized facts, the article's facts and the park
 facts to the facts that measure them, or says why none does.
@@ -28,18 +33,14 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis.stats import Interval
-from experiments.facts.catalogue import FACTS, NOT_EXPRESSIBLE, Fact
-from experiments.facts.measures import (
-    MET_BANDS,
-    Measure,
-    list_chance,
-    outside_candidates,
-)
+from experiments.facts.catalogue import FACTS, NOT_EXPRESSIBLE, Fact, list_band, random_picks_of
+from experiments.facts.measures import MET_BANDS, Measure
+from experiments.facts.yardsticks import EVIDENCE, evidence
 from model.world import WorldData
 
 Summaries = Sequence[dict[str, float]]
 REPRODUCED = "reproduced"
-NO_EVIDENCE = "reproduced, but the null model does too — no evidence"
+NO_EVIDENCE = "reproduced, but a yardstick does too — no evidence"
 NOT_REPRODUCED = "not reproduced"
 UNDEFINED = "undefined"
 # The band a fact's rule asks for where it is a fixed one (experiments.facts.measures.MET_BANDS; written
@@ -76,7 +77,12 @@ COVERAGE: tuple[tuple[str, str, str, str], ...] = (
         "",
     ),
     ("article", "Southern firms mostly relocate out of the province", "outside_majority", ""),
-    ("article", "2019-2022 top-5 outside destinations of Suzhou and of Wuxi", "top5_suzhou top5_wuxi", ""),
+    (
+        "article",
+        "2019-2022 top-5 outside destinations of Suzhou (unordered) and of Wuxi (ranked)",
+        "top5_suzhou top5_wuxi top5_wuxi_ranked",
+        "",
+    ),
     ("domain.md park facts", "Wuxi's three parks, 2021 investment", "park_investment_rank", ""),
     *(("domain.md park facts", item, "", why) for item, why in NOT_EXPRESSIBLE.items()),
     (
@@ -98,12 +104,13 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else str(value).lower()
 
 
-def verdict(met: bool | None, null_met: bool | None) -> str:
+def verdict(met: bool | None, null_met: bool | None, gravity_met: bool | None = None) -> str:
+    """The evidence rule in words (module docstring)."""
     if met is None:
         return UNDEFINED
     if not met:
         return NOT_REPRODUCED
-    return NO_EVIDENCE if null_met else REPRODUCED
+    return REPRODUCED if evidence(met, null_met, gravity_met) == EVIDENCE else NO_EVIDENCE
 
 
 def over_replications(fact: Fact, runs: Summaries, world: WorldData) -> tuple[Measure, Interval, float]:
@@ -135,7 +142,7 @@ def fact_rows(
     posterior: Sequence[Summaries] | None,
     roles: dict[str, str],
 ) -> list[list[Any]]:
-    """facts.csv: one row per fact (module docstring); `runs` has "model", "null" and maybe "defaults"."""
+    """facts.csv: one row per fact (module docstring); `runs` has "model", "null", "gravity", maybe "defaults"."""
     rows = []
     order = sorted(FACTS, key=lambda n: ("fit", "held_out", "other", "").index(roles.get(n, "")))
     for name in order:
@@ -143,12 +150,9 @@ def fact_rows(
         head = [name, fact.label, roles.get(name, ""), fact.unit, fact.observed, fact.rule, fact.source, fact.window]
         model, model_iv, model_share = over_replications(fact, runs["model"], world)
         null, null_iv, null_share = over_replications(fact, runs["null"], world)
-        random = [math.nan, math.nan]
-        low, high = BANDS.get(name, (math.nan, math.nan))
-        if name.startswith("top5_"):
-            chance = list_chance(name.removeprefix("top5_").capitalize(), outside_candidates(world))
-            random = [chance.rbo_mean, chance.rbo_q95]
-            low, high = chance.rbo_q95, 1.0
+        gravity, gravity_iv, gravity_share = over_replications(fact, runs["gravity"], world)
+        random = list(random_picks_of(name, world) or (math.nan, math.nan))
+        low, high = list_band(name, world) or BANDS.get(name, (math.nan, math.nan))
         post = over_draws(fact, posterior, world) if posterior else [math.nan, math.nan, math.nan, "", math.nan]
         if "defaults" in runs:
             d, d_iv, _share = over_replications(fact, runs["defaults"], world)
@@ -175,7 +179,15 @@ def fact_rows(
                 *defaults,
                 low,
                 high,
-                verdict(model.met, null.met),
+                verdict(model.met, null.met, gravity.met),
+                gravity.value,
+                gravity_iv.low,
+                gravity_iv.high,
+                _flag(gravity.met),
+                gravity_share,
+                gravity.detail,
+                model.p,
+                evidence(model.met, null.met, gravity.met),
             ]
         )
     return rows

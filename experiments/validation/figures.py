@@ -1,7 +1,8 @@
-"""The figures of a `report` folder: facts beside the null model, lever statics, returns, Sobol' indices.
+"""The figures of a `report` folder: facts beside both yardsticks, lever statics, returns, Sobol' indices.
 
-- facts.png: one small panel per fact, the model, the null model (and the
-  posterior) as dots with 95 % whiskers, the band the rule asks for shaded;
+- facts.png: one small panel per fact, the model, the null model, the gravity
+  yardstick (and the posterior) as dots with 95 % whiskers, the band the rule
+  asks for shaded;
 - statics.png: each lever's paired change in north-park and outside-province jobs;
 - returns.png: north-park jobs gained by the relocation-aid payment, and the
   marginal north jobs per extra CNY m;
@@ -32,6 +33,7 @@ from experiments.validation.sections import AID_KEY, NORTH_PER_MILLION
 from model.keys import describe
 from model.outcomes import metric
 from report.figures.style import (
+    JIANGSU_COLOUR,
     NEUTRAL_COLOUR,
     NORTH_COLOUR,
     OTHER_COLOUR,
@@ -48,7 +50,13 @@ from report.markdown import lever_label, lower_first
 from report.read import Estimate
 
 SCALE = {"share": 100.0}
-UNIT_AXIS = {"share": "%", "correlation": "ρ or τ", "ratio": "ratio (×)", "overlap": "rank-biased overlap (0–1)"}
+UNIT_AXIS = {
+    "share": "%",
+    "correlation": "ρ or τ",
+    "ratio": "ratio (×)",
+    "overlap": "rank-biased overlap (0–1)",
+    "count": "cities in common (of 5)",
+}
 
 
 def _point(ax: Axes, y: float, e: Estimate, colour: str, scale: float) -> None:
@@ -61,6 +69,7 @@ def _point(ax: Axes, y: float, e: Estimate, colour: str, scale: float) -> None:
 def _fact_panel(ax: Axes, f: FactRow, calibration: bool) -> None:
     scale = SCALE.get(f.unit, 1.0)
     series = [("Model", f.model, NORTH_COLOUR), ("Null model", f.null, OUTSIDE_COLOUR)]
+    series.append(("Gravity", f.gravity, JIANGSU_COLOUR))
     if calibration:
         series.insert(1, ("Posterior", f.posterior, OTHER_COLOUR))
     for i, (_name, e, colour) in enumerate(series):
@@ -88,7 +97,7 @@ def plot_facts(facts: list[FactRow], calibration: bool) -> Figure:
     fig = new_figure(10.5, 1.65 * rows + 0.8)
     for i, f in enumerate(facts):
         _fact_panel(fig.add_subplot(rows, cols, i + 1), f, calibration)
-    fig.suptitle("The facts: model beside the null model", fontsize=11)
+    fig.suptitle("The facts: model beside the null model and the gravity yardstick", fontsize=11)
     add_caption(
         fig,
         "Dot: the value pooled over replications (posterior: mean over draws); whisker: 95% interval over "

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from experiments.analysis.posterior import PARAMETER_COLUMNS, PARAMETERS_FILE, Posterior, load_posterior
-from experiments.facts.catalogue import FACTS
+from experiments.facts.catalogue import FACTS, FIT_DEFAULT
 from model.config import Scenario, levers_of
 from model.csvfile import pick, read_rows
 from model.errors import InputError, short
@@ -82,6 +82,16 @@ class Target:
     scenario: Scenario
     posterior: Posterior | None
     roles: dict[str, str]  # fact -> fit | held_out | other (empty for a scenario)
+    weights: dict[str, float] = field(default_factory=dict)  # the calibration's fact weights (else each 1)
+
+    @property
+    def fitted(self) -> tuple[str, ...]:
+        """The facts the gravity yardstick is fitted to: the calibration's, else domain.md's default."""
+        own = tuple(name for name in FACTS if self.roles.get(name) == "fit")
+        return own or FIT_DEFAULT
+
+    def weight(self, fact: str) -> float:
+        return float(self.weights.get(fact, 1.0))
 
     def variant(
         self,
@@ -143,12 +153,12 @@ def _calibration_target(folder: Path, firms: int | None) -> Target:
     if firms is not None:
         set_path(raw, "firms.count", firms)
     scenario = validate_mapping(raw, calibrated)
-    roles = _roles(folder / RESOLVED_CALIBRATION)
-    return _checked(Target("calibration", calibrated, folder.resolve().name, raw, scenario, posterior, roles))
+    roles, weights = _roles(folder / RESOLVED_CALIBRATION)
+    return _checked(Target("calibration", calibrated, folder.resolve().name, raw, scenario, posterior, roles, weights))
 
 
-def _roles(path: Path) -> dict[str, str]:
-    """Each fact's role in the calibration: fit, held_out or other (calibration.resolved.yaml)."""
+def _roles(path: Path) -> tuple[dict[str, str], dict[str, float]]:
+    """Each fact's role in the calibration (fit, held_out or other) and its weights (calibration.resolved.yaml)."""
     if not path.is_file():
         raise InputError(path.parent, "", f"no {path.name}", "a folder written by `relocsim calibrate`")
     doc = read_yaml(path)
@@ -159,7 +169,12 @@ def _roles(path: Path) -> dict[str, str]:
             raise InputError(path, role, f"{short(names)} is not a list of facts", ", ".join(FACTS))
         for name in names:
             roles[name] = role
-    return roles
+    weights = doc.get("weights") or {}
+    if not isinstance(weights, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in weights.values()
+    ):
+        raise InputError(path, "weights", f"{short(weights)} is not a mapping of fact to weight", "fact: weight > 0")
+    return roles, {str(k): float(v) for k, v in weights.items()}
 
 
 def _checked(target: Target) -> Target:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiments.facts.yardsticks import EVIDENCE_VALUES
 from experiments.validation.columns import (
     CLOSED_FORM_COLUMNS,
     CLOSED_FORM_FILE,
@@ -33,10 +34,10 @@ from experiments.validation.columns import (
 )
 from model.csvfile import pick, without
 from model.errors import InputError
-from report.read import Estimate, read_table
+from report.read import Estimate, Row, read_table
 
 META = "validation.json"
-FACT_NEEDED = without(FACT_COLUMNS, "window", "null_met_share", "null_detail")
+FACT_NEEDED = without(FACT_COLUMNS, "window", "null_met_share", "null_detail", "gravity_met_share", "gravity_detail")
 STATICS_ENDS = ("", "_low", "_high")
 STATICS_NEEDED = pick(
     STATICS_COLUMNS,
@@ -73,6 +74,10 @@ class FactRow:
     defaults_met: bool | None
     band: tuple[float, float]
     verdict: str
+    gravity: Estimate
+    gravity_met: bool | None
+    p_value: float  # the model's chance of random picks scoring as much (list facts; else NaN)
+    evidence: str  # experiments.facts.yardsticks.evidence
 
 
 @dataclass(frozen=True)
@@ -183,9 +188,20 @@ def read_facts(folder: Path) -> list[FactRow]:
                 r.flag("defaults_met"),
                 (r.number("met_low"), r.number("met_high")),
                 r.text("verdict"),
+                r.estimate("gravity_value", "gravity_ci_low", "gravity_ci_high"),
+                r.flag("gravity_met"),
+                r.number("p_value"),
+                _evidence(r),
             )
         )
     return out
+
+
+def _evidence(r: Row) -> str:
+    value = r.text("evidence")
+    if value not in EVIDENCE_VALUES:
+        raise InputError(r.path, f"row {r.line}, column evidence", value, ", ".join(EVIDENCE_VALUES))
+    return value
 
 
 def read_coverage(folder: Path) -> list[tuple[str, str, str, str]]:

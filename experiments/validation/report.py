@@ -1,6 +1,7 @@
 """The report of a `report` folder: report.md, the figures and the terminal summary, from its tables.
 
-Sections: how it was run (the budget); every fact beside the null model (and,
+Sections: how it was run (the budget); every fact beside the null model, the
+gravity yardstick and random picks, with whether it counts as evidence (and,
 for a calibration folder, fitted and held-out facts apart, with the posterior
 and the defaults before calibration); what domain.md or the article states
 that no fact measures, and why; the closed-form checks; each lever's
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from experiments.engine.report import Report
 from experiments.facts.hindcast_report import FIGURE, figure_lines
+from experiments.facts.yardsticks import EVIDENCE, NOT_MET, UNDEFINED
 from experiments.validation import figures
 from experiments.validation.read import (
     FactRow,
@@ -49,11 +51,6 @@ from report.read import Estimate
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-VERDICT_MARK = {
-    "reproduced": "**reproduced**",
-    "not reproduced": "not reproduced",
-    "undefined": "undefined",
-}
 ROLE_TITLES = {
     "fit": "Fitted facts (the calibration's targets)",
     "held_out": "Held-out facts (never seen by the calibration)",
@@ -72,6 +69,8 @@ def fact_text(unit: str, value: float) -> str:
         return f"{value:+.2f}"
     if unit == "ratio":
         return f"{value:.3g}×"
+    if unit == "count":
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:.2f}"
 
 
@@ -87,14 +86,17 @@ def _random(f: FactRow) -> str:
     mean, q95 = f.random
     if not math.isfinite(mean):
         return "–"
-    return f"mean {mean:.2f}, 95% quantile {q95:.2f}"
+    quantile = f"{q95:.0f}" if f.unit == "count" else f"{q95:.2f}"
+    text = f"mean {mean:.2f}, 95% quantile {quantile}"
+    return text + (f"; model's p {f.p_value:.2g}" if math.isfinite(f.p_value) else "")
 
 
-def facts_table(facts: list[FactRow], calibration: bool) -> list[str]:
-    headers = ["Fact", "Observed", "Rule", "Model (95% CI)", "Null model (95% CI)", "Random picks"]
+def facts_table(facts: list[FactRow], calibration: bool, gravity: str = "") -> list[str]:
+    headers = ["Fact", "Observed", "Rule", "Model (95% CI)", "Null model (95% CI)"]
+    headers += [f"Gravity {gravity} (95% CI)".replace("  ", " "), "Random picks"]
     if calibration:
         headers += ["Posterior (95% of draws; share of draws met)", "Defaults before calibration"]
-    headers.append("Verdict")
+    headers.append("Evidence")
     rows = []
     for f in facts:
         row = [
@@ -103,28 +105,40 @@ def facts_table(facts: list[FactRow], calibration: bool) -> list[str]:
             f.rule,
             fact_cell(f.unit, f.model, f.met),
             fact_cell(f.unit, f.null, f.null_met),
+            fact_cell(f.unit, f.gravity, f.gravity_met),
             _random(f),
         ]
         if calibration:
             post = fact_cell(f.unit, f.posterior, f.posterior_met)
             share = f"{100 * f.posterior_share:.0f}%" if math.isfinite(f.posterior_share) else "–"
             row += [f"{post}; {share}", fact_cell(f.unit, f.defaults, f.defaults_met)]
-        row.append(VERDICT_MARK.get(f.verdict, f.verdict))
+        row.append(f"**{f.evidence}**" if f.evidence == EVIDENCE else f.evidence)
         rows.append(row)
-    return table(headers, rows, "l" + "l" * (len(headers) - 1))
+    return table(headers, rows, "l" * len(headers))
 
 
 def verdict_counts(facts: list[FactRow]) -> str:
-    """`5 of 12 met: a, b reproduced; c also met by the null model (no evidence); d, e not reproduced`."""
-    groups = {
-        "reproduced": [f.name for f in facts if f.verdict == "reproduced"],
-        "also met by the null model (no evidence)": [f.name for f in facts if f.verdict.startswith("reproduced, ")],
-        "not reproduced": [f.name for f in facts if f.verdict == "not reproduced"],
-        "undefined": [f.name for f in facts if f.verdict == "undefined"],
-    }
-    met = len(groups["reproduced"]) + len(groups["also met by the null model (no evidence)"])
-    parts = [f"{', '.join(names)} {what}" for what, names in groups.items() if names]
-    return f"{met} of {len(facts)} met: " + "; ".join(parts)
+    """`2 of 13 count as evidence (a, b); met but also by a yardstick: c (null), d (gravity); not met: e, f`."""
+    evidence = [f.name for f in facts if f.evidence == EVIDENCE]
+    also = [f"{f.name} ({f.evidence.removeprefix('no: met by ')})" for f in facts if f.evidence.startswith("no: ")]
+    missed = [f.name for f in facts if f.evidence == NOT_MET]
+    undefined = [f.name for f in facts if f.evidence == UNDEFINED]
+    text = f"{len(evidence)} of {len(facts)} count as evidence" + (f" ({', '.join(evidence)})" if evidence else "")
+    if also:
+        text += f"; met, but also by a yardstick: {', '.join(also)}"
+    if missed:
+        text += f"; not met: {', '.join(missed)}"
+    if undefined:
+        text += f"; undefined: {', '.join(undefined)}"
+    return text
+
+
+def gravity_words(meta: dict[str, Any]) -> str:
+    """The fitted gravity yardstick in one phrase, from validation.json."""
+    g = meta.get("gravity")
+    if not isinstance(g, dict):
+        return ""
+    return f"(a = {g['a']:g}, b = {g['b']:g})"
 
 
 def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False) -> list[str]:
@@ -139,10 +153,13 @@ def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False
         f"the value pooled over {meta['replications']} replications, with the 95% interval of the mean of the "
         "per-replication values (a rank statistic of the pooled runs, such as ρ over four size bands, can lie "
         "outside it: one replication's bands are noisier than the pool's). "
-        "Beside it, the **null model**: the same scenario with every choice coefficient 0 and every nest λ 1, so "
-        "that a mover picks any allowed destination with equal probability. A fact the null model also meets is "
-        "no evidence for the choice rule. For the top-5 lists, random picks of five candidate cities give what "
-        "chance scores (rank-biased overlap).",
+        "Beside it, two yardsticks with the same push: the **null model** (every choice coefficient 0 and every "
+        "nest λ 1, so that a mover picks any allowed destination with equal probability) and the **gravity "
+        f"yardstick** {gravity_words(meta)} (every λ 1 and P(j) ∝ GDP_j^a · km^b, a and b fitted on a grid to "
+        "the fitted facts, `gravity.csv`). A fact counts as **evidence** only where the model meets it and "
+        "neither yardstick does. For the top-5 lists, random picks of five candidate cities give what chance "
+        "scores: a list the source gives unordered is compared as a set (cities in common; its rule asks that "
+        "random picks reach as many with a hypergeometric chance ≤ 5%), a ranked one also by rank-biased overlap.",
     ]
     if calibration:
         lines[-1] += (
@@ -150,20 +167,20 @@ def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False
             f"over {meta['draws']} posterior draws, each run {meta['replications']} times."
         )
     lines.append("")
-    lines += [f"Verdicts: {verdict_counts(facts)}.", ""]
+    lines += [f"Evidence: {verdict_counts(facts)}.", ""]
     roles = list(dict.fromkeys(f.role for f in facts))
     for role in roles:
         group = [f for f in facts if f.role == role]
         if len(roles) > 1 or role:
             lines += [f"### {ROLE_TITLES.get(role, role)}", "", f"{verdict_counts(group)}.", ""]
-        lines += [*facts_table(group, calibration), ""]
+        lines += [*facts_table(group, calibration, gravity_words(meta)), ""]
     lines += image(
         "plots/facts.png",
         "facts",
-        "Each panel one fact: the model and the null model (and the posterior), dot = pooled value, whisker = 95% "
-        "interval; shaded: the band the fact's rule asks for, where it is a fixed band.",
+        "Each panel one fact: the model, the null model and the gravity yardstick (and the posterior), dot = "
+        "pooled value, whisker = 95% interval; shaded: the band the fact's rule asks for, where it is one.",
     )
-    details = [f"- `{f.name}`: model {f.detail}" for f in facts if f.detail]
+    details = [f"- `{f.name}`: model {f.detail}" for f in facts if f.detail]  # gravity's: gravity_detail in facts.csv
     if details:
         lines += ["What the model shows:", "", *details, ""]
     return lines + figure_lines(destinations)
@@ -182,6 +199,28 @@ def coverage_section(folder: Path) -> list[str]:
         for source, item, facts, note in rows
     ]
     return lines + table(["Source", "Statement", "Measured by", "Why not, or where instead"], cells, "llll")
+
+
+def gravity_budget(meta: dict[str, Any]) -> str:
+    g = meta.get("gravity")
+    if not isinstance(g, dict):
+        return "- Gravity yardstick: not run (a folder written before it existed)."
+    return (
+        f"- Gravity yardstick: a and b fitted to {', '.join(f'`{x}`' for x in g['facts'])} on a grid of "
+        f"{g['points']} points × {g['replications']} runs on seeds of their own ({g['runs']} runs; "
+        f"experiments/facts/gravity.py): a = {g['a']:g}, b = {g['b']:g}, distance {g['distance']:.3g}"
+        f"{tie_words(g.get('tied', 1), g['points'])}; its facts then on the model's seeds."
+    )
+
+
+def tie_words(tied: int, points: int) -> str:
+    """What a flat grid means, when the least distance is shared."""
+    if tied <= 1:
+        return ""
+    return (
+        f" ({tied} of the {points} points share it: the fitted facts do not tell them apart, and the first in "
+        "grid order is taken)"
+    )
 
 
 def intro(meta: dict[str, Any]) -> list[str]:
@@ -207,6 +246,7 @@ def intro(meta: dict[str, Any]) -> list[str]:
         )
     else:
         budget.append("- Sobol' indices: skipped (--sobol-samples 0).")
+    budget.append(gravity_budget(meta))
     budget.append(f"- {meta['firms']:,} simulated firms per run; {meta['runs']:,} distinct runs in all.")
     return [
         f"Validation of {what}: DESIGN §7's checks, computed when the report ran. Results compare the model with "

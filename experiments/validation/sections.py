@@ -50,8 +50,9 @@ def checks_section(folder: Path) -> list[str]:
         "scenario's "
         "destinations; and a simulated year of the model with its state fixed (every firm moving, one batch): the "
         "movers' destination shares against the model's own probabilities, within 4 binomial standard errors per "
-        "nest, and the largest |z| over all destinations within the Šidák bound. Exact checks: absolute tolerance "
-        "1e-12.",
+        "nest, and the largest |z| over all destinations within the Šidák bound; and the gravity yardstick at its "
+        "fitted a and b: the model's own choice probabilities from each origin against GDP^a · km^b / Σ. Exact "
+        "checks: absolute tolerance 1e-12.",
         "",
         head,
         "",
