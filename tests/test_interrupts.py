@@ -55,3 +55,21 @@ def test_an_interrupt_at_start_up_is_one_line_and_leaves_nothing_running(
         assert proc.returncode == 1, text
         assert len(text.splitlines()) == 1 and text.startswith("relocsim: interrupted"), text
         assert "Traceback" not in text
+
+
+def test_a_ctrl_c_while_the_pool_helpers_start_is_not_lost() -> None:
+    """The fork server starts with SIGINT ignored (so it inherits that): a Ctrl-C in that window must still
+    reach the command afterwards, or the command runs on to the end (seen in CI: exit 0 after a Ctrl-C)."""
+    code = (
+        "import os, signal\n"
+        "from multiprocessing import forkserver\n"
+        "import experiments.engine.prestart as prestart\n"
+        "forkserver.ensure_running = lambda: os.kill(os.getpid(), signal.SIGINT)\n"
+        "try:\n"
+        "    prestart.start_helpers()\n"
+        "    print('lost')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('delivered')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert out.stdout.strip() == "delivered", out.stdout + out.stderr

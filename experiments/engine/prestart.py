@@ -40,11 +40,16 @@ def start_helpers() -> None:
         return
     from multiprocessing import forkserver
 
+    # Blocked as well as ignored: on Linux a blocked signal is never discarded as ignored, so a Ctrl-C that
+    # comes while the helpers start stays pending and reaches the command once its handler is back (ignored
+    # alone, it was lost and the command ran on to the end). The helpers inherit the ignored disposition.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         forkserver.ensure_running()  # starts the resource tracker first
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def for_command(workers: int, engine: str) -> None:
