@@ -53,3 +53,12 @@ ORDER_COLUMNS = ("quantity", "better", "order", "draws_with_order", "share", "me
 # The last column of every table with an interval that a command run with --posterior writes: the ensemble's mark,
 # "thin ensemble (ESS 6.7 of 300)" below THIN_ESS effective draws (DESIGN §7), else "ensemble (ESS 250 of 300)".
 ENSEMBLE_COLUMN = "ensemble"
+# What a decision table over a posterior adds to its plain columns, in order (compare's and attribute's).
+POSTERIOR_DECISION_EXTRA = (
+    "sd_parameter",
+    "sd_monte_carlo",
+    "draws",
+    "distinct_draws",
+    "effective_draws",
+    ENSEMBLE_COLUMN,
+)

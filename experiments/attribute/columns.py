@@ -9,6 +9,8 @@ checks the names the writers use.
 
 from __future__ import annotations
 
+from experiments.analysis.posterior_tables import POSTERIOR_DECISION_EXTRA
+
 OWN_SPEND = "own_spend_yuan"
 LEVERS_FILE = "levers.csv"
 LEVER_COLUMNS = ("lever", "label", "acts_on")  # written by the experiment before either analysis
@@ -42,14 +44,6 @@ TOTALS_COLUMNS = (
     "replications",
 )
 DECISION_COLUMNS = ("lever", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
-POSTERIOR_DECISION_COLUMNS = (
-    *DECISION_COLUMNS,
-    "sd_parameter",
-    "sd_monte_carlo",
-    "draws",
-    "distinct_draws",
-    "effective_draws",
-    "ensemble",  # the ensemble's mark (experiments.analysis.posterior_tables.ENSEMBLE_COLUMN)
-)
+POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, *POSTERIOR_DECISION_EXTRA)
 POSTERIOR_ATTRIBUTION_COLUMNS = (*ATTRIBUTION_COLUMNS, "ensemble")
 POSTERIOR_TOTALS_COLUMNS = (*TOTALS_COLUMNS, "ensemble")

@@ -9,6 +9,7 @@ names the writers use.
 
 from __future__ import annotations
 
+from experiments.analysis.posterior_tables import POSTERIOR_DECISION_EXTRA
 from model.metrics import TIMESERIES_COLUMNS
 
 SHARES = ("north_share_jobs", "outside_share_jobs")  # what --ci-width bounds
@@ -32,13 +33,5 @@ COMPARISON_COLUMNS = (
     "replications",
 )
 DECISION_COLUMNS = ("scenario", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
-POSTERIOR_DECISION_COLUMNS = (
-    *DECISION_COLUMNS,
-    "sd_parameter",
-    "sd_monte_carlo",
-    "draws",
-    "distinct_draws",
-    "effective_draws",
-    "ensemble",  # the ensemble's mark (experiments.analysis.posterior_tables.ENSEMBLE_COLUMN)
-)
+POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, *POSTERIOR_DECISION_EXTRA)
 POSTERIOR_COMPARISON_COLUMNS = (*COMPARISON_COLUMNS, "ensemble")
