@@ -297,13 +297,13 @@ def main() -> None:
     own = {r["adcode"] for r in c.domain_sheet() if r["province"] == "Jiangsu" and r["adcode"][4:] != "00"}
     places = jiangsu_rows(own) + outside_rows()
     tie_rows = ties(places)
-    base_rows, skipped = bases(places)
+    base_rows = bases(places, [r["id"] for r in c.read_table(OUT / "industries.csv")])
     write("places.csv", places)
     write("ties.csv", tie_rows)
     write("industry_base.csv", base_rows)
     from tools.derive_report import report  # the report reads the article's lists; the tables above do not
 
-    report(places, tie_rows, base_rows, skipped)
+    report(places, tie_rows, base_rows)
 
 
 if __name__ == "__main__":
