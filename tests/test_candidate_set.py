@@ -166,6 +166,7 @@ def test_derived_attributes_follow_the_formulas() -> None:
     sheet = {r["id"]: r for r in c.domain_sheet()}
     for p in PLACES:
         gdp, pop = float(p["gdp2022_trn_cny"]), float(p["pop2022_m"])
+        assert float(p["power_price_index"]) == c.power_index(provs[p["province"]], provs), p["id"]
         assert float(p["wage_index"]) == pytest.approx(c.wage_index(float(p["minwage_cny_month"]), gdp, pop))
         assert float(p["land_price_index"]) == c.LAND_INDEX[p["land_price_tier"]]
         if p["kind"] not in CANDIDATE_KINDS:
@@ -182,7 +183,7 @@ def test_derived_attributes_follow_the_formulas() -> None:
         r, prov = raw[p["id"]], provs[p["province"]]
         cap = c.is_capital(r)
         assert int(p["minwage_cny_month"]) == c.minwage(r, prov), p["id"]
-        assert float(p["power_price_index"]) == float(prov["power_price_index"]), p["id"]
+        assert float(p["power_price_index"]) == c.power_index(prov, provs), p["id"]
         assert float(p["infrastructure"]) == c.infrastructure(gph, cap), p["id"]
         assert float(p["environment"]) == c.environment(prov["region"], cap), p["id"]
         share = c.TERTIARY_CAPITAL if cap else c.TERTIARY_OTHER

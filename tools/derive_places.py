@@ -137,8 +137,8 @@ SRC = {
     + "; infrastructure/environment/talent/capacity by formula, assumption",
     "outside_city": "candidate rule: prefecture-level city outside Jiangsu, Shanghai, Beijing, Tianjin with 2022 GDP "
     + ">= CNY 200 bn (tools/candidates.py); GDP and population: tools/data/cities_2022.csv ({quality}); {geo}; "
-    + "minimum wage: province 2022 tier by the tier rule (A); power price by province (A); land tier by the "
-    + "GDP-per-head rule; "
+    + "minimum wage: province 2022 tier by the tier rule (A); power price: province's large-industry tariff / "
+    + "Jiangsu's (A rough); land tier by the GDP-per-head rule; "
     + DERIVED
     + "; infrastructure/environment/talent/capacity by formula, assumption",
 }
@@ -160,6 +160,8 @@ def _row(**kw: Any) -> dict[str, Any]:
 def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
     """Origins, co-built parks and jiangsu_city rows from the domain.md data sheet."""
     sheet = [r for r in c.domain_sheet() if r["province"] == "Jiangsu"]
+    provs = c.provinces()
+    jiangsu = provs["Jiangsu"]
     geo_src = GEO.format(v=geo.version())
     out: list[dict[str, Any]] = []
     for kind in ("origin", "north_park", "jiangsu_city"):
@@ -175,7 +177,7 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                 pop2022_m=pop,
                 minwage_cny_month=int(r["minwage_cny_month"]),
                 land_price_tier=r["land_price_tier"],
-                power_price_index=1.0,
+                power_price_index=c.power_index(jiangsu, provs),
                 adcode=r["adcode"],
                 source=SRC[kind].format(geo=geo_src),
             )
@@ -256,7 +258,7 @@ def outside_rows() -> list[dict[str, Any]]:
                 pop2022_m=pop,
                 minwage_cny_month=c.minwage(r, prov),
                 land_price_tier=c.land_tier(gph),
-                power_price_index=float(prov["power_price_index"]),
+                power_price_index=c.power_index(prov, provs),
                 infrastructure=c.infrastructure(gph, cap),
                 environment=c.environment(prov["region"], cap),
                 talent_pool_k=c.talent_pool_k(pop, c.TERTIARY_CAPITAL if cap else c.TERTIARY_OTHER),
