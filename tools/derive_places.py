@@ -128,7 +128,7 @@ SRC = {
     + DERIVED
     + "; infrastructure/environment/talent/capacity assumption",
     "north_park": "park, partner and focus industries: seed article; host data: domain.md data sheet (host city or "
-    + "county, A); {geo}; "
+    + "county, A); land tier by the GDP-per-head rule on the host's data; {geo}; "
     + DERIVED
     + "; scores assumption",
     "jiangsu_city": "domain.md data sheet (GDP, population, minimum wage, A); {geo}; land tier by the GDP-per-head "
@@ -167,6 +167,10 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
     for kind in ("origin", "north_park", "jiangsu_city"):
         for r in sheet:
             gdp, pop = float(r["gdp2022_trn_cny"]), float(r["pop2022_m"])
+            gph = c.gdp_per_head_k(gdp, pop)
+            # Destinations (parks and jiangsu_city) take the land tier of the GDP-per-head rule, as every outside
+            # candidate; origins (not destinations) keep domain.md's tier (the rule gives `mid` for Wujiang and Yixing).
+            tier = r["land_price_tier"] if kind == "origin" else c.land_tier(gph)
             lat, lon = geo.point(r["adcode"], exclude=own_places)
             common = dict(
                 province="Jiangsu",
@@ -176,7 +180,7 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                 gdp2022_trn_cny=gdp,
                 pop2022_m=pop,
                 minwage_cny_month=int(r["minwage_cny_month"]),
-                land_price_tier=r["land_price_tier"],
+                land_price_tier=tier,
                 power_price_index=c.power_index(jiangsu, provs),
                 adcode=r["adcode"],
                 source=SRC[kind].format(geo=geo_src),
@@ -196,6 +200,8 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                     )
                 )
             elif kind == "north_park" and r["region"] == "north":
+                if tier != r["land_price_tier"]:
+                    raise ValueError(f"{r['id']}: land-tier rule gives {tier}, domain.md {r['land_price_tier']}")
                 pid, name, zh, focus = PARKS[r["id"]]
                 partner = next(o["id"] for o in sheet if o["region"] == "south" and o["paired_with"] == r["place"])
                 out.append(
@@ -214,8 +220,6 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                     )
                 )
             elif kind == "jiangsu_city" and r["region"] in ("central", "north") and r["level"] == "prefecture":
-                gph = c.gdp_per_head_k(gdp, pop)
-                tier = c.land_tier(gph)
                 if tier != r["land_price_tier"]:
                     raise ValueError(f"{r['id']}: land-tier rule gives {tier}, domain.md {r['land_price_tier']}")
                 env = c.environment("east", False) if r["region"] == "central" else c.NORTH_JIANGSU_ENVIRONMENT
