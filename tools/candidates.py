@@ -104,6 +104,11 @@ def minwage(r: dict[str, str], prov: dict[str, str]) -> int:
     return int(prov["minwage_tier1" if first else "minwage_tier2"])
 
 
+def power_index(prov: dict[str, str], provs: dict[str, dict[str, str]]) -> float:
+    """The province's large-industry power price / Jiangsu's (tools/data/provinces.csv), to 3 decimals."""
+    return round(float(prov["power_price_cny_kwh"]) / float(provs["Jiangsu"]["power_price_cny_kwh"]), 3)
+
+
 def infrastructure(gdp_per_head: float, capital: bool) -> float:
     """clip(0.65 + 0.35 ln(GDP per head / 100k) + 0.05 capital, 0.35, 0.95)."""
     return round(min(0.95, max(0.35, 0.65 + 0.35 * math.log(gdp_per_head / 100.0) + 0.05 * capital)), 2)

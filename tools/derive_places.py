@@ -128,7 +128,7 @@ SRC = {
     + DERIVED
     + "; infrastructure/environment/talent/capacity assumption",
     "north_park": "park, partner and focus industries: seed article; host data: domain.md data sheet (host city or "
-    + "county, A); {geo}; "
+    + "county, A); land tier by the GDP-per-head rule on the host's data; {geo}; "
     + DERIVED
     + "; scores assumption",
     "jiangsu_city": "domain.md data sheet (GDP, population, minimum wage, A); {geo}; land tier by the GDP-per-head "
@@ -137,8 +137,8 @@ SRC = {
     + "; infrastructure/environment/talent/capacity by formula, assumption",
     "outside_city": "candidate rule: prefecture-level city outside Jiangsu, Shanghai, Beijing, Tianjin with 2022 GDP "
     + ">= CNY 200 bn (tools/candidates.py); GDP and population: tools/data/cities_2022.csv ({quality}); {geo}; "
-    + "minimum wage: province 2022 tier by the tier rule (A); power price by province (A); land tier by the "
-    + "GDP-per-head rule; "
+    + "minimum wage: province 2022 tier by the tier rule (A); power price: province's large-industry tariff / "
+    + "Jiangsu's (A rough); land tier by the GDP-per-head rule; "
     + DERIVED
     + "; infrastructure/environment/talent/capacity by formula, assumption",
 }
@@ -160,11 +160,17 @@ def _row(**kw: Any) -> dict[str, Any]:
 def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
     """Origins, co-built parks and jiangsu_city rows from the domain.md data sheet."""
     sheet = [r for r in c.domain_sheet() if r["province"] == "Jiangsu"]
+    provs = c.provinces()
+    jiangsu = provs["Jiangsu"]
     geo_src = GEO.format(v=geo.version())
     out: list[dict[str, Any]] = []
     for kind in ("origin", "north_park", "jiangsu_city"):
         for r in sheet:
             gdp, pop = float(r["gdp2022_trn_cny"]), float(r["pop2022_m"])
+            gph = c.gdp_per_head_k(gdp, pop)
+            # Destinations (parks and jiangsu_city) take the land tier of the GDP-per-head rule, as every outside
+            # candidate; origins (not destinations) keep domain.md's tier (the rule gives `mid` for Wujiang and Yixing).
+            tier = r["land_price_tier"] if kind == "origin" else c.land_tier(gph)
             lat, lon = geo.point(r["adcode"], exclude=own_places)
             common = dict(
                 province="Jiangsu",
@@ -174,8 +180,8 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                 gdp2022_trn_cny=gdp,
                 pop2022_m=pop,
                 minwage_cny_month=int(r["minwage_cny_month"]),
-                land_price_tier=r["land_price_tier"],
-                power_price_index=1.0,
+                land_price_tier=tier,
+                power_price_index=c.power_index(jiangsu, provs),
                 adcode=r["adcode"],
                 source=SRC[kind].format(geo=geo_src),
             )
@@ -194,6 +200,8 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                     )
                 )
             elif kind == "north_park" and r["region"] == "north":
+                if tier != r["land_price_tier"]:
+                    raise ValueError(f"{r['id']}: land-tier rule gives {tier}, domain.md {r['land_price_tier']}")
                 pid, name, zh, focus = PARKS[r["id"]]
                 partner = next(o["id"] for o in sheet if o["region"] == "south" and o["paired_with"] == r["place"])
                 out.append(
@@ -212,8 +220,6 @@ def jiangsu_rows(own_places: set[str]) -> list[dict[str, Any]]:
                     )
                 )
             elif kind == "jiangsu_city" and r["region"] in ("central", "north") and r["level"] == "prefecture":
-                gph = c.gdp_per_head_k(gdp, pop)
-                tier = c.land_tier(gph)
                 if tier != r["land_price_tier"]:
                     raise ValueError(f"{r['id']}: land-tier rule gives {tier}, domain.md {r['land_price_tier']}")
                 env = c.environment("east", False) if r["region"] == "central" else c.NORTH_JIANGSU_ENVIRONMENT
@@ -256,7 +262,7 @@ def outside_rows() -> list[dict[str, Any]]:
                 pop2022_m=pop,
                 minwage_cny_month=c.minwage(r, prov),
                 land_price_tier=c.land_tier(gph),
-                power_price_index=float(prov["power_price_index"]),
+                power_price_index=c.power_index(prov, provs),
                 infrastructure=c.infrastructure(gph, cap),
                 environment=c.environment(prov["region"], cap),
                 talent_pool_k=c.talent_pool_k(pop, c.TERTIARY_CAPITAL if cap else c.TERTIARY_OTHER),
@@ -297,13 +303,13 @@ def main() -> None:
     own = {r["adcode"] for r in c.domain_sheet() if r["province"] == "Jiangsu" and r["adcode"][4:] != "00"}
     places = jiangsu_rows(own) + outside_rows()
     tie_rows = ties(places)
-    base_rows, skipped = bases(places)
+    base_rows = bases(places, [r["id"] for r in c.read_table(OUT / "industries.csv")])
     write("places.csv", places)
     write("ties.csv", tie_rows)
     write("industry_base.csv", base_rows)
     from tools.derive_report import report  # the report reads the article's lists; the tables above do not
 
-    report(places, tie_rows, base_rows, skipped)
+    report(places, tie_rows, base_rows)
 
 
 if __name__ == "__main__":

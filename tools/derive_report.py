@@ -1,8 +1,9 @@
 """The derivation's report (printed by `python -m tools.derive_places`).
 
-This is the only part of tools/ that knows the article's ten destination cities:
-it CHECKS the candidate set after it is built (are they admitted, how far above
-the threshold, do ties and bases favour them) and never feeds back into it.
+This and tools/audit_bases.py are the only parts of tools/ that know the
+article's ten destination cities: they CHECK the candidate set after it is built
+(are they admitted, how far above the threshold, do ties and bases favour them)
+and never feed back into it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ from collections import Counter
 from typing import Any
 
 from tools import candidates as c
+from tools.audit_bases import enrichment
+from tools.links import (
+    CANDIDATE_KINDS,
+    GROUPS_FILE,
+    SEEDED_HAND,
+    SEEDED_RULE,
+    hand_seeded_rows,
+    province_mix,
+    seeded_counts,
+)
 
 ARTICLE_CITIES = (
     "guiyang",
@@ -68,7 +79,6 @@ def report(
     places: list[dict[str, Any]],
     tie_rows: list[dict[str, Any]],
     base_rows: list[dict[str, Any]],
-    skipped: list[dict[str, str]],
 ) -> None:
     kinds = Counter(p["kind"] for p in places)
     print(f"places.csv: {len(places)} rows: {dict(kinds)}")
@@ -109,23 +119,63 @@ def report(
         f"({worst[2]:.0f} km, {worst[0]}); median {sorted(t[2] for t in checks)[len(checks) // 2]:.0f} km"
     )
     print("  " + ", ".join(f"{i} {d:.2f} deg/{km:.0f} km" for i, d, km in checks[:8]))
-    for name, rows, key in (("ties.csv", tie_rows, "destination"), ("industry_base.csv", base_rows, "place")):
-        s = article_share(rows, key, places)
-        print(
-            f"{name}: {len(rows)} rows; {s['rows_candidates']} at candidates, {s['rows_article']} of them at article "
-            f"cities ({s['row_share']:.1%} of rows; article cities are {s['candidate_share']:.1%} of the "
-            f"{s['candidates']} candidates); candidate cities with rows: {s['cities_with_rows_article']} article, "
-            f"{s['cities_with_rows_other']} other"
-        )
-    extended = [r for r in base_rows if "domain.md, A" not in r["source"]]
-    s = article_share(extended, "place", places)
+    s = article_share(tie_rows, "destination", places)
     print(
-        f"  without the rows seeded by domain.md's list (written to explain the article's far cluster): "
-        f"{s['rows_article']} of {s['rows_candidates']} rows at article cities ({s['row_share']:.1%})"
+        f"ties.csv: {len(tie_rows)} rows; {s['rows_candidates']} at candidates, {s['rows_article']} of them at article "
+        f"cities ({s['row_share']:.1%} of rows; article cities are {s['candidate_share']:.1%} of the "
+        f"{s['candidates']} candidates); candidate cities with rows: {s['cities_with_rows_article']} article, "
+        f"{s['cities_with_rows_other']} other"
     )
-    per_city = Counter(r["place"] for r in base_rows)
-    print("  base rows per article city: " + ", ".join(f"{a} {per_city[a]}" for a in ARTICLE_CITIES))
-    gdp = {p["id"]: p["gdp2022_trn_cny"] for p in places if p["kind"] in ("jiangsu_city", "outside_city")}
-    expected = sum(math.sqrt(gdp[a]) for a in ARTICLE_CITIES) / sum(math.sqrt(v) for v in gdp.values())
-    print(f"  article cities' share of sqrt(GDP) over the candidates (a size-fair share): {expected:.1%}")
-    print(f"  listed bases skipped (city not a candidate): {[f'{b["place"]}/{b["industry"]}' for b in skipped]}")
+    bases_report(places, base_rows)
+
+
+def national_check() -> list[tuple[str, float, float]]:
+    """(group, the provinces' revenue added up, the national figure), CNY trn: how well the A rough tables agree."""
+    mix = province_mix()
+    out = []
+    for g, r in ((r["group"], r) for r in c.read_table(GROUPS_FILE)):
+        summed = sum(float(p["manuf_revenue_bn_cny"]) * float(p[g]) / 100 for p in mix.values()) / 1000
+        out.append((g, summed, float(r["revenue_trn_cny"])))
+    return out
+
+
+def bases_report(places: list[dict[str, Any]], base_rows: list[dict[str, Any]]) -> None:
+    """Counts of industry_base.csv by rule and by hand, the tables' national check, and the audit."""
+    counts = seeded_counts(base_rows)
+    cand = [p for p in places if p["kind"] in CANDIDATE_KINDS]
+    rule_jobs = sorted(r["jobs"] for r in base_rows if r["seeded"] == SEEDED_RULE)
+    hand = hand_seeded_rows(base_rows)
+    print(
+        f"industry_base.csv: {len(base_rows)} rows: {counts[SEEDED_RULE]} by rule ({len(cand)} candidates x "
+        f"{counts[SEEDED_RULE] // max(1, len(cand))} industries), {counts[SEEDED_HAND]} seeded by hand (the co-built "
+        f"parks' rows of tools/data/park_bases.csv, {sum(r['jobs'] for r in hand):,} jobs)"
+    )
+    print(
+        f"  rule rows' jobs: smallest {rule_jobs[0]:,}, median {rule_jobs[len(rule_jobs) // 2]:,}, largest "
+        f"{rule_jobs[-1]:,}; all candidates {sum(rule_jobs) / 1e6:.1f} million jobs"
+    )
+    checks = ", ".join(f"{g} {got:.1f}/{want:.1f}" for g, got, want in national_check())
+    print(f"  provinces' manufacturing revenue by group added up / national figure (CNY trn, both A rough): {checks}")
+    mix = province_mix()
+    cities: dict[str, float] = {}
+    for r in c.cities():
+        cities[r["province"]] = cities.get(r["province"], 0.0) + float(r["gdp2022_bn_cny"])
+    low = sorted(
+        (cities.get(p, 0.0) / float(m["gdp2022_bn_cny"]), p) for p, m in mix.items() if p in cities and p != "Tibet"
+    )
+    print(
+        "  prefecture-level units' GDP added up / provincial GDP (the rest is county-level units outside prefectures): "
+        + ", ".join(f"{p} {x:.2f}" for x, p in low[:4])
+        + f" ... {low[-1][1]} {low[-1][0]:.2f}"
+    )
+    audit = enrichment(base_rows, places)
+    overall = audit[-1]
+    by_industry = sorted(audit[:-1], key=lambda e: e.ratio)
+    print(
+        f"  audit (tools/audit_bases.py): the article's cities hold {overall.jobs_share:.1%} of the candidates' base "
+        f"jobs against {overall.manufacturing_share:.1%} of their manufacturing (enrichment {overall.ratio:.2f}); by "
+        "industry from "
+        + ", ".join(f"{e.industry} {e.ratio:.2f}" for e in by_industry[:2])
+        + " to "
+        + ", ".join(f"{e.industry} {e.ratio:.2f}" for e in by_industry[-2:])
+    )

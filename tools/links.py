@@ -3,28 +3,107 @@
 - Ties: every programme of tools/data/tie_programmes.csv gives its strength
   from each of its origins to every candidate place (kind jiangsu_city or
   outside_city) of its provinces, or to the city pairs it names.
-- Bases: every (industry, city) of tools/data/industry_bases.csv whose city is
-  a candidate gets jobs = BASE_JOBS × sqrt(city GDP in trillion yuan), rounded
-  to 1,000 (one size per base, scaled by the city's economy: assumption); the
-  co-built parks' rows of tools/data/park_bases.csv are copied unchanged.
+- Bases (`base_jobs_of`): every candidate place c of province p gets, in each
+  model industry k, the jobs its share of the province's manufacturing gives:
+
+      base_jobs[c, k] = Σ_g  R_p · GDP_c / GDP_p · share_pg · E_g / R_g · f_gk
+
+  R_p, GDP_p and share_pg (the division group's share of the province's
+  manufacturing revenue) from tools/data/province_industry_mix.csv (A rough);
+  E_g / R_g (national jobs per yuan of revenue of the group) and f_gk (the
+  share of the group's jobs in industry k) from tools/data/industry_groups.csv
+  (A rough; the map is an assumption). Continuous sizes, rounded to whole jobs;
+  every candidate gets every industry the same way. The co-built parks' rows of
+  tools/data/park_bases.csv are copied unchanged and marked `seeded = hand`
+  (`hand_seeded_rows` lists them); every other row is `seeded = rule`.
 
 Both rules treat every candidate alike; neither reads the article's lists.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from typing import Any
 
 from tools.candidates import DATA, read_table
 
 CANDIDATE_KINDS = ("jiangsu_city", "outside_city")
-BASE_JOBS = 100_000
-BASE_RULE = "jobs = 100,000 × sqrt(city GDP, CNY trn), rounded to 1,000 (assumption)"
+GROUPS_FILE = DATA / "industry_groups.csv"
+MIX_FILE = DATA / "province_industry_mix.csv"
+PARK_FILE = DATA / "park_bases.csv"
+BASE_RULE = (
+    "rule: province's manufacturing x city's share of provincial GDP x provincial division mix x national jobs per "
+    "revenue, mapped to industries (tools/links.py; province_industry_mix.csv, industry_groups.csv: A rough; "
+    "map assumption)"
+)
+SEEDED_RULE, SEEDED_HAND = "rule", "hand"
 
 
-def base_jobs(gdp_trn: float) -> int:
-    return round(BASE_JOBS * math.sqrt(gdp_trn) / 1000) * 1000
+@dataclass(frozen=True)
+class Group:
+    """A group of manufacturing divisions: national jobs per CNY bn of revenue and its model industries' shares."""
+
+    name: str
+    jobs_per_bn: float
+    maps_to: dict[str, float]
+
+
+def industry_groups() -> dict[str, Group]:
+    """tools/data/industry_groups.csv, checked: each `maps_to` sums to 1 or is `none`."""
+    out: dict[str, Group] = {}
+    for r in read_table(GROUPS_FILE):
+        maps: dict[str, float] = {}
+        if r["maps_to"] != "none":
+            for part in r["maps_to"].split(";"):
+                industry, frac = part.split()
+                maps[industry] = float(frac)
+            if abs(sum(maps.values()) - 1.0) > 1e-9:
+                raise ValueError(f"industry_groups.csv {r['group']}: maps_to sums to {sum(maps.values())}, not 1")
+        jobs_per_bn = float(r["employment_m"]) * 1e6 / (float(r["revenue_trn_cny"]) * 1000)
+        out[r["group"]] = Group(r["group"], jobs_per_bn, maps)
+    return out
+
+
+def province_mix() -> dict[str, dict[str, str]]:
+    """tools/data/province_industry_mix.csv by province, checked: the group shares of each row sum to 100."""
+    groups = industry_groups()
+    out = {}
+    for r in read_table(MIX_FILE):
+        total = sum(float(r[g]) for g in groups)
+        if abs(total - 100.0) > 1e-6:
+            raise ValueError(f"province_industry_mix.csv {r['province']}: group shares sum to {total}, not 100")
+        out[r["province"]] = r
+    return out
+
+
+def manufacturing_revenue_bn(gdp_trn: float, province: dict[str, str]) -> float:
+    """A place's manufacturing revenue, CNY bn: its province's, shared by GDP (R_p · GDP_c / GDP_p)."""
+    return float(province["manuf_revenue_bn_cny"]) * gdp_trn * 1000 / float(province["gdp2022_bn_cny"])
+
+
+def group_jobs(gdp_trn: float, province: dict[str, str], groups: dict[str, Group]) -> dict[str, float]:
+    """Jobs of each division group at a place: revenue × the province's group share × national jobs per revenue."""
+    revenue = manufacturing_revenue_bn(gdp_trn, province)
+    return {g: revenue * float(province[g]) / 100 * grp.jobs_per_bn for g, grp in groups.items()}
+
+
+def base_jobs_of(gdp_trn: float, province: dict[str, str], groups: dict[str, Group]) -> dict[str, float]:
+    """THE RULE: jobs of each model industry at a place of the province with this GDP (unrounded)."""
+    out: dict[str, float] = {}
+    for g, jobs in group_jobs(gdp_trn, province, groups).items():
+        for industry, frac in groups[g].maps_to.items():
+            out[industry] = out.get(industry, 0.0) + jobs * frac
+    return out
+
+
+def hand_seeded_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The industry_base rows seeded by hand (the co-built parks' rows of tools/data/park_bases.csv)."""
+    return [r for r in rows if r["seeded"] == SEEDED_HAND]
+
+
+def seeded_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Rows of industry_base.csv by how they were made: {"rule": n, "hand": m}."""
+    return {kind: sum(r["seeded"] == kind for r in rows) for kind in (SEEDED_RULE, SEEDED_HAND)}
 
 
 def ties(places: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -51,31 +130,24 @@ def ties(places: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def bases(places: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """(industry_base.csv rows, the listed bases skipped because their city is not a candidate)."""
+def bases(places: list[dict[str, Any]], industries: list[str]) -> list[dict[str, Any]]:
+    """industry_base.csv rows: the parks' hand-seeded rows, then every candidate × every industry by the rule."""
     by_id = {p["id"]: p for p in places}
-    rows: list[dict[str, Any]] = [dict(r) for r in read_table(DATA / "park_bases.csv")]
-    for r in rows:
+    rows: list[dict[str, Any]] = []
+    for r in read_table(PARK_FILE):
         if by_id.get(r["place"], {}).get("kind") != "north_park":
             raise ValueError(f"park_bases.csv: {r['place']} is not a co-built park")
-    skipped: list[dict[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for b in read_table(DATA / "industry_bases.csv"):
-        key = (b["place"], b["industry"])
-        if key in seen:
-            raise ValueError(f"industry_bases.csv: {key} listed twice")
-        seen.add(key)
-        place = by_id.get(b["place"])
-        if place is None or place["kind"] not in CANDIDATE_KINDS:
-            skipped.append(b)
+        rows.append({**r, "jobs": int(r["jobs"]), "seeded": SEEDED_HAND})
+    groups, mix = industry_groups(), province_mix()
+    mapped = {k for g in groups.values() for k in g.maps_to}
+    if mapped != set(industries):
+        raise ValueError(f"industry_groups.csv maps to {sorted(mapped)}, industries.csv has {sorted(industries)}")
+    for p in places:
+        if p["kind"] not in CANDIDATE_KINDS:
             continue
-        rows.append(
-            {
-                "place": b["place"],
-                "industry": b["industry"],
-                "jobs": base_jobs(float(place["gdp2022_trn_cny"])),
-                "source": f"rule: documented base ({b['base']}; {b['source']}; tools/data/industry_bases.csv); "
-                + BASE_RULE,
-            }
+        jobs = base_jobs_of(float(p["gdp2022_trn_cny"]), mix[p["province"]], groups)
+        rows.extend(
+            {"place": p["id"], "industry": k, "jobs": round(jobs[k]), "source": BASE_RULE, "seeded": SEEDED_RULE}
+            for k in industries
         )
-    return rows, skipped
+    return rows
