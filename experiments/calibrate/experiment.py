@@ -9,8 +9,8 @@
 2. The posterior predictive check: `predictive.draws` parameter sets drawn
    from the final population (systematic resampling on the weights, no random
    generator), each run on `predictive.replications` fresh seeds (never used
-   in the fit); beside them, on the same seeds, the point estimate (each
-   parameter's weighted posterior median), the base scenario's defaults and
+   in the fit); beside them, on the same seeds, the point estimate (the final
+   population's particle nearest the weighted marginal medians), the base scenario's defaults and
    the two yardsticks of experiments.facts.yardsticks, each with the point
    estimate's push: the null model (every choice coefficient 0 and every
    nest λ 1: the model without its choice rule) and the gravity yardstick
@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from experiments.analysis.posterior import systematic_indices
@@ -252,10 +253,25 @@ class Calibrate(Experiment):
 
 
 def point_estimate(generation: Generation, keys: Sequence[str]) -> dict[str, float]:
-    """Each parameter's weighted posterior median (marginal; state it where it is used)."""
+    """One parameter set of the final population: the particle nearest the weighted marginal medians.
+
+    Nearest in units of each parameter's weighted posterior standard deviation (a parameter whose
+    posterior has no spread counts by its absolute difference). So the point is a set the model was
+    run at in the fit, not a patchwork of marginal medians that may sit where no particle does
+    (issue 17). Ties go to the particle with the larger weight, then the earlier row.
+    """
     from experiments.calibrate.abc import weighted_quantile
 
-    return {key: weighted_quantile(generation.values[:, j], generation.weights, 0.5) for j, key in enumerate(keys)}
+    values, weights = generation.values, generation.weights
+    medians = np.array([weighted_quantile(values[:, j], weights, 0.5) for j in range(len(keys))])
+    mean = weights @ values
+    sd = np.sqrt(np.maximum(weights @ (values - mean) ** 2, 0.0))
+    scale = np.where(sd > 0, sd, 1.0)
+    far = np.sqrt((((values - medians) / scale) ** 2).sum(axis=1))
+    live = weights > 0
+    order = np.lexsort((np.arange(len(far)), -weights, np.where(live, far, np.inf)))
+    best = int(order[0])
+    return {key: float(values[best, j]) for j, key in enumerate(keys)}
 
 
 __all__ = ["MODELS", "Calibrate", "null_overrides", "point_estimate"]

@@ -148,8 +148,8 @@ def plot_marginals(c: Calibration) -> Figure:
     caption(
         fig,
         f"Final ABC-SMC population of {len(post.weights)} particles (effective size {post.effective_size:.0f}), "
-        "weighted. Grey band: the uniform prior's density. Calibrated = the weighted posterior median. Shrinkage = "
-        "1 − posterior sd ÷ prior sd: near 0 the facts say little about the parameter.",
+        "weighted. Grey band: the uniform prior's density. Calibrated = the particle nearest the weighted medians. "
+        "Shrinkage = 1 − posterior sd ÷ prior sd: near 0 the facts say little about the parameter.",
     )
     return fig
 
@@ -210,7 +210,8 @@ def plot_pairwise(c: Calibration) -> Figure:
     caption(
         fig,
         "Each dot is a particle of the final population; darker and larger = more weight. Cross: the calibrated "
-        f"point (marginal medians). Diagonal: weighted histograms; solid line calibrated, dashed the default. Axes "
+        "point (the particle nearest the marginal medians). Diagonal: weighted histograms; solid line calibrated, "
+        f"dashed the default. Axes "
         f"span the prior ranges.{chosen}",
     )
     return fig

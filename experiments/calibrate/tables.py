@@ -4,7 +4,7 @@
 - `populations.csv`: every generation's population, `generation, particle, weight, distance, <key>...`;
 - `trace.csv`: per generation epsilon, accepted particles, cumulative simulations, acceptance rate, ESS;
 - `parameters.csv`: per parameter its prior, default, weighted posterior mean/sd/5-50-95 % and the
-  point estimate (`calibrated`, the weighted median);
+  point estimate (`calibrated`, the particle nearest the weighted marginal medians);
 - `fit.csv`: per fact (fitted, held out or other) and model (posterior, calibrated, defaults, null,
   gravity, random) the value, its interval, met, met_share, detail, then p_value (list facts: the chance
   that random picks score at least as much) and the fact's evidence (the same on each of its rows: the
@@ -205,8 +205,8 @@ def calibrated_yaml(exp: Calibrate, final_folder: Path) -> str:
     command = f"python run.py calibrate {exp.path}"
     lines = [
         f"# Calibrated to {facts} ({exp.defaults.years.start}-{exp.defaults.years.hindcast_end})",
-        f"# by `{command}`: the point estimate is each parameter's weighted posterior median",
-        "# (marginal medians; the posterior itself is in posterior.csv).",
+        f"# by `{command}`: the point estimate is the final population's particle nearest",
+        "# the weighted marginal medians (in posterior sd units): a set the fit ran; the posterior: posterior.csv.",
         f"extends: {rel}",
         f"name: {exp.cal.name}_calibrated",
     ]
