@@ -181,6 +181,9 @@ class DataFiles(Frozen):
 
 class World(Frozen):
     data: DataFiles = DataFiles()
+    # keep = every row of industry_base; drop = without the rows whose `seeded` column says "hand" (the rows set by
+    # hand, not by the data's rule: model/data/README.md), so a result can be shown with and without them
+    hand_seeded_rows: Literal["keep", "drop"] = "keep"
     destination_kinds: tuple[str, ...] = ("north_park", "jiangsu_city", "outside_city")
     south: CostGrowth = CostGrowth(wage_per_year=0.06, land_per_year=0.04)
     north: CostGrowth = CostGrowth(wage_per_year=0.05, land_per_year=0.02)

@@ -111,9 +111,17 @@ def _data_rows(path: Path, required: tuple[str, ...], max_rows: int, why: str = 
     return read_rows(path, required, DATA_FILE, max_rows=max_rows, why=why)
 
 
+HAND = "hand"  # industry_base's `seeded` value of a row set by hand rather than by the data's rule
+
+
 @functools.lru_cache(maxsize=16)
-def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path) -> WorldData:
-    """Read and check the five data files; cached because replications share them."""
+def load_world(
+    places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path, drop_hand: bool = False
+) -> WorldData:
+    """Read and check the five data files; cached because replications share them.
+
+    `drop_hand`: leave out industry_base's rows whose optional `seeded` column is "hand" (`world.hand_seeded_rows`).
+    """
     ind_rows = _data_rows(industries, ("id", *INDUSTRY_NUMBERS, "source"), MAX_INDUSTRIES, _WHY_CUBE)
     industry_ids = _unique_ids(industries, ind_rows)
     if not industry_ids:
@@ -178,6 +186,8 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
     base = np.zeros((len(place_ids), len(industry_ids)))
     base_rows = _data_rows(industry_base, ("place", "industry", "jobs", "source"), MAX_PLACES * MAX_INDUSTRIES)
     for i, r in enumerate(base_rows):
+        if drop_hand and (r.get("seeded") or "").strip() == HAND:
+            continue
         if r["place"] not in p_of:
             raise InputError(
                 industry_base,
@@ -249,12 +259,19 @@ def data_paths(scenario: Scenario) -> tuple[Path, Path, Path, Path, Path]:
     )
 
 
+def hand_seeded_rows(scenario: Scenario) -> int:
+    """How many rows of the scenario's industry_base file are marked seeded=hand (`world.hand_seeded_rows`)."""
+    path = data_paths(scenario)[list(DataFiles.model_fields).index("industry_base")]
+    rows = _data_rows(path, ("place", "industry", "jobs", "source"), MAX_PLACES * MAX_INDUSTRIES)
+    return sum((r.get("seeded") or "").strip() == HAND for r in rows)
+
+
 def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> WorldData:
     """Load the scenario's world and check every id the scenario names against it."""
     paths = data_paths(scenario)
     for name, path in zip(DataFiles.model_fields, paths, strict=True):
         check_input_file(path, DATA_FILE, named_in=scenario_file, key=f"world.data.{name}")
-    world = load_world(*paths)
+    world = load_world(*paths, drop_hand=scenario.world.hand_seeded_rows == "drop")
     check_references(scenario, world, scenario_file)
     return world
 
