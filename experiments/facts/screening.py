@@ -549,6 +549,9 @@ def markdown(s: Screening, command: str) -> str:
         f"than {CLEAR_SD:g} standard deviations of one evaluation from the evaluations' mean. A fact **passes** "
         "(may enter the fit list) when the null model and the refitted gravity yardstick both fail it clearly.",
         "",
+        "What the source's ranking counts (investment, projects or firms) the article does not say; the model's "
+        "top five are ranked by relocated jobs, as for `top5_suzhou` (the model has no investment).",
+        "",
         "| fact | " + " | ".join(MODEL_HEADS) + " | random picks | refitted grid points meeting it | verdict |",
         "|---" * (len(MODEL_HEADS) + 4) + "|",
     ]
