@@ -65,6 +65,7 @@ from experiments.facts.patterns import RANDOM_DRAWS, RANDOM_SEED, SET_ALPHA, Set
 from experiments.facts.yardsticks import null_overrides
 from experiments.validation.experiment import GRAVITY_TAG, sub_seed
 from experiments.validation.inputs import Target, load_target
+from model.config import Scenario
 from model.world import WorldData, world_for
 
 GROUP = "Suzhou"  # the origin group whose list is fitted (calibrations/article_suzhou*.yaml)
@@ -226,7 +227,10 @@ BRIEF = "issue 17 item 3"
 POST_HOC = "post hoc: built after the others were measured, as the conjunction of far_suzhou and cheap_power_suzhou"
 
 
-def _fact(name: str, label: str, statistic: str, observed: str, rule: str, unit: str, fn: Any) -> Fact:
+MeasureFn = Callable[[Pooled, WorldData], Measure]
+
+
+def _fact(name: str, label: str, statistic: str, observed: str, rule: str, unit: str, fn: MeasureFn) -> Fact:
     return Fact(name, label, statistic, observed, rule, SUZHOU_LIST, HINDCAST, unit, UNIT_BOUNDS[unit], fn)
 
 
@@ -463,7 +467,7 @@ def screen(
         return [Task(f"{name}-r{r:03d}", sc, s, {"model": name}, reducer=HINDCAST_SUMMARY) for r, s in enumerate(seeds)]
 
     def grid(fit: tuple[str, ...]) -> GravityGrid:
-        def scenario_for(values: dict[str, float], name: str) -> Any:
+        def scenario_for(values: dict[str, float], name: str) -> Scenario:
             return base.variant(name, values, hindcast_only=True)
 
         weights = dict.fromkeys(fit, 1.0)
