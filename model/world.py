@@ -247,19 +247,19 @@ WORLD_FILES = ("places", "industries", "ties", "industry_base", "distances")  # 
 RANGES_FILE = "industry_intensity_ranges"  # read when world.intensities asks for a range end or a draw
 
 
-def _data_path(scenario: Scenario, name: str) -> Path:
+def data_path(scenario: Scenario, name: str) -> Path:
     """A data file of the scenario (`world.data.<name>`), else the shipped model/data/<name>.csv."""
     return Path(getattr(scenario.world.data, name) or DATA_DIR / f"{name}.csv").resolve()
 
 
 def world_paths(scenario: Scenario) -> tuple[Path, Path, Path, Path, Path]:
     """The five files of `load_world`: the scenario's own where named, else the shipped ones."""
-    return tuple(_data_path(scenario, name) for name in WORLD_FILES)  # type: ignore[return-value]
+    return tuple(data_path(scenario, name) for name in WORLD_FILES)  # type: ignore[return-value]
 
 
 def data_paths(scenario: Scenario) -> tuple[Path, ...]:
     """Every data file a scenario's runs read: the five world files, and the intensity ranges when it uses them."""
-    ranges = () if scenario.world.intensities.shipped else (_data_path(scenario, RANGES_FILE),)
+    ranges = () if scenario.world.intensities.shipped else (data_path(scenario, RANGES_FILE),)
     return (*world_paths(scenario), *ranges)
 
 
@@ -282,7 +282,7 @@ def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> Wo
     world = load_world(*world_paths(scenario))
     setting = scenario.world.intensities
     if not setting.shipped:
-        world = with_intensities(world, _data_path(scenario, RANGES_FILE), setting)
+        world = with_intensities(world, data_path(scenario, RANGES_FILE), setting)
     check_references(scenario, world, scenario_file)
     return world
 

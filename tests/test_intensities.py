@@ -198,3 +198,24 @@ def test_the_talent_scenario_runs_on_a_drawn_table() -> None:
     assert not np.array_equal(
         world_for(base).industry_num["skill_intensity"], _loaded().industry_num["skill_intensity"]
     )
+
+
+def test_the_sensitivity_script_measures_the_mirror_and_prints_a_row_per_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tools import intensity_sensitivity as tool
+
+    world = _loaded()
+    assert tool.mirror_rho(world.industry_num) == pytest.approx(-0.887, abs=5e-4)  # issue 17's ρ = −0.89
+    chosen = tool.variants(world, RANGES, draws=1, search=30)
+    settings = [dict(v.setting) for v in chosen]
+    assert settings[0] == {} and len({repr(sorted(s.items())) for s in settings}) == len(settings)
+    drawn = [s for s in settings if s.get("skill") == "draw"]
+    rhos = [tool.mirror_rho(world_for(scenario({"world.intensities": s})).industry_num) for s in drawn]
+    assert min(abs(r) for r in rhos) < 0.3  # the weakest of 30 draws is a weak mirror
+    code = tool.main(["--firms", "200", "--replications", "2", "--draws", "0", "--search", "5"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith("| ") and not line.startswith("| table")]
+    assert len(rows) == len(tool.variants(world, RANGES, draws=0, search=5))
+    assert rows[0].startswith("| shipped table | -0.89 |")
