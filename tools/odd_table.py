@@ -61,7 +61,7 @@ COLUMNS = (
 )
 SECTION_TITLES = {
     "firms": "Firms (`firms`)",
-    "world": "World: cost trends, other provinces, congestion, settlement (`world`)",
+    "world": "World: cost trends, other provinces, congestion, settlement, industry intensities (`world`)",
     "behaviour": "Behaviour: push, choice, nests (`behaviour`)",
     "policies": "Policy levers (`policies`; a lever's keys apply when its section is present)",
 }
