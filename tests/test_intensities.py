@@ -31,7 +31,7 @@ SHIPPED_ROWS = list(csv.DictReader(io.StringIO(RANGES.read_text(encoding="utf-8"
 
 
 def _loaded() -> WorldData:
-    return load_world(*world_paths(scenario()))
+    return load_world(*world_paths(scenario()), drop_hand=False)  # as world_for calls it (one cache entry)
 
 
 def _ranges() -> Ranges:
