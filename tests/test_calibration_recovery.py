@@ -16,6 +16,7 @@ from benchmarks.calibration_recovery.summary import (
     NOT_IDENTIFIED,
     WEAK,
     binomial_p,
+    sign_p,
     verdict,
 )
 from experiments.facts.catalogue import FACTS
@@ -112,11 +113,20 @@ def test_the_binomial_test_of_90_percent_coverage() -> None:
     assert binomial_p(22, 30) < 0.05 < binomial_p(25, 30)
 
 
+def test_the_sign_test_against_the_placebo() -> None:
+    assert sign_p(0, 10) == 1.0
+    assert sign_p(10, 10) == pytest.approx(2**-10)
+    assert sign_p(2, 2) == 0.25  # two draws cannot tell a parameter from the placebo
+    assert sign_p(20, 30) < 0.05 < sign_p(19, 30)
+
+
 def test_the_verdicts() -> None:
     assert verdict(0.8, 0.5)[0] == IDENTIFIED
     assert verdict(0.8, 0.01)[0] == WEAK
     assert verdict(0.3, 0.5)[0] == WEAK
     assert verdict(0.1, 0.5)[0] == NOT_IDENTIFIED
+    assert verdict(0.8, 0.5, placebo_p=0.001)[0] == IDENTIFIED
+    assert verdict(0.8, 0.5, placebo_p=0.3)[0] == NOT_IDENTIFIED  # shrinks, but no more than the placebo
 
 
 # --- the core at a tiny size ------------------------------------------------------------------------------
@@ -154,6 +164,7 @@ def test_the_tables_have_their_columns_and_bounds(recovered) -> None:
         assert 0.0 <= float(r["coverage"]) <= 1.0 and int(r["covered"]) <= int(r["draws"]) == 2
         assert float(r["shrinkage_q25"]) <= float(r["shrinkage_median"]) <= float(r["shrinkage_q75"]) <= 1.0
         assert r["verdict"] in (IDENTIFIED, WEAK, NOT_IDENTIFIED)
+    assert rows[0]["above_placebo"] in ("0", "1", "2") and rows[1]["above_placebo"] == ""
     columns, draws = read_csv(root / "one" / "draws.csv")
     assert tuple(columns) == DRAW_COLUMNS and len(draws) == 4
     for d in draws:

@@ -35,6 +35,8 @@ FILES = ("recovery.csv", "draws.csv", "posteriors.csv", "targets.csv", "recovery
 
 
 def _cell(x: Any) -> str:
+    if x is None:
+        return ""
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, float):
@@ -65,14 +67,17 @@ def tables(rec: Recovery) -> dict[str, str]:
 def table(rows: Sequence[Row]) -> list[str]:
     """The per-parameter table, Markdown."""
     out = [
-        f"| parameter | prior | {LEVEL:.0%} interval covers θ* | shrinkage, median [quartiles] | verdict |",
-        "|---|---|---|---|---|",
+        f"| parameter | prior | {LEVEL:.0%} interval covers θ* | shrinkage, median [quartiles] | above placebo"
+        " | verdict |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         cover = f"{r.covered} of {r.draws} ({r.coverage:.2f} ± {r.coverage_se:.2f}; p {r.coverage_p:.2g})"
         shrink = f"{r.shrinkage_median:.2f} [{r.shrinkage_q25:.2f}, {r.shrinkage_q75:.2f}]"
         name = f"{r.parameter} (read by no scenario)" if r.parameter == PLACEBO else r.parameter
-        out.append(f"| {name} | [{r.prior_low:g}, {r.prior_high:g}] | {cover} | {shrink} | {r.verdict} |")
+        above = "" if r.above_placebo is None else f"{r.above_placebo} of {r.draws} (p {r.placebo_p:.2g})"
+        prior = f"[{r.prior_low:g}, {r.prior_high:g}]"
+        out.append(f"| {name} | {prior} | {cover} | {shrink} | {above} | {r.verdict} |")
     return out
 
 
@@ -115,8 +120,9 @@ def markdown(rec: Recovery, command: str) -> str:
         f"standard error); p is the exact two-sided binomial test of {LEVEL:.0%}. Shrinkage = 1 − posterior "
         "variance ÷ prior variance. Verdict: identified = median shrinkage ≥ "
         f"{IDENTIFIED_SHRINKAGE} and p ≥ {COVERAGE_ALPHA}; not identified = median shrinkage < "
-        f"{NOT_IDENTIFIED_SHRINKAGE}; else weakly identified. The verdicts hold at this budget: a larger population "
-        "and more generations shrink every identified parameter further.",
+        f"{NOT_IDENTIFIED_SHRINKAGE} or (with --placebo) shrinking more than the placebo in no more draws than "
+        f"chance gives (one-sided sign test p ≥ {COVERAGE_ALPHA}); else weakly identified. The verdicts hold at "
+        "this budget: a larger population and more generations shrink every identified parameter further.",
         "",
         f"Took {rec.seconds / 60:.1f} min ({rec.seconds / max(n, 1):.0f} s a draw), "
         f"{sum(r.runs for r in rec.results):,} model runs, with {b.workers} worker(s).",

@@ -9,10 +9,17 @@
   final population; a uniform prior on [a, b] has (b − a)²/12), median and
   quartiles over the draws. 1 = the facts pin the parameter, 0 = the posterior
   is as wide as the prior.
-- Verdict: "identified" when the median shrinkage is at least 0.5 and the
-  coverage is consistent with 90% (p ≥ 0.05); "not identified (posterior ≈
-  prior)" when the median shrinkage is below 0.2; else "weakly identified",
-  with the reason.
+- Against the placebo (`--placebo`: a parameter no scenario reads, in the
+  same posteriors): in how many draws the parameter shrank more than the
+  placebo did, and the one-sided sign test of "no more than the placebo"
+  (P(X ≥ k), X ~ Binomial(n, 1/2)). A thin posterior (a small effective
+  sample size) shrinks every weighted variance by chance; the placebo shows
+  by how much, draw by draw.
+- Verdict: "not identified (posterior ≈ prior)" when the median shrinkage is
+  below 0.2 or, with the placebo, the sign test does not reject (p ≥ 0.05);
+  else "identified" when the median shrinkage is at least 0.5 and the
+  coverage is consistent with 90% (p ≥ 0.05); else "weakly identified", with
+  the reason.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.calibration_recovery.draw import DrawResult
+from benchmarks.calibration_recovery.draw import PLACEBO, DrawResult
 from experiments.calibrate.abc import weighted_quantile
 
 LEVEL = 0.90  # the central interval checked (issue 17 item 4)
@@ -66,6 +73,11 @@ def marginals(result: DrawResult, keys: Sequence[str], ranges: Sequence[tuple[fl
     return out
 
 
+def sign_p(k: int, n: int) -> float:
+    """One-sided sign test: P(X ≥ k) for X ~ Binomial(n, 1/2)."""
+    return math.fsum(math.comb(n, j) for j in range(k, n + 1)) / 2**n
+
+
 def binomial_p(k: int, n: int, p: float = LEVEL) -> float:
     """Exact two-sided binomial test of k successes in n at probability p (outcomes no likelier than k's)."""
     probs = [math.comb(n, j) * p**j * (1 - p) ** (n - j) for j in range(n + 1)]
@@ -88,15 +100,19 @@ class Row:
     shrinkage_median: float
     shrinkage_q25: float
     shrinkage_q75: float
+    above_placebo: int | None  # draws in which the parameter shrank more than the placebo (None: no placebo)
+    placebo_p: float  # the sign test's p (NaN: no placebo)
     verdict: str
     reason: str
 
 
-def verdict(shrinkage: float, coverage_p: float) -> tuple[str, str]:
-    """The verdict and its reason (module docstring)."""
+def verdict(shrinkage: float, coverage_p: float, placebo_p: float = math.nan) -> tuple[str, str]:
+    """The verdict and its reason (module docstring); placebo_p NaN: no placebo to compare with."""
     consistent = coverage_p >= COVERAGE_ALPHA
     if shrinkage < NOT_IDENTIFIED_SHRINKAGE:
         return NOT_IDENTIFIED, f"median shrinkage below {NOT_IDENTIFIED_SHRINKAGE}"
+    if placebo_p >= COVERAGE_ALPHA:
+        return NOT_IDENTIFIED, f"shrinks no more than the placebo (sign test p ≥ {COVERAGE_ALPHA})"
     if shrinkage >= IDENTIFIED_SHRINKAGE and consistent:
         return IDENTIFIED, f"median shrinkage ≥ {IDENTIFIED_SHRINKAGE}, coverage consistent with {LEVEL:.0%}"
     if not consistent:
@@ -105,7 +121,8 @@ def verdict(shrinkage: float, coverage_p: float) -> tuple[str, str]:
 
 
 def summarise(every: Sequence[Marginal], keys: Sequence[str], ranges: Sequence[tuple[float, float]]) -> list[Row]:
-    """Per parameter: coverage with its standard error and test, shrinkage quartiles, verdict."""
+    """Per parameter: coverage with its standard error and test, shrinkage quartiles, placebo test, verdict."""
+    placebo = {m.draw: m.shrinkage for m in every if m.parameter == PLACEBO}
     rows = []
     for key, (lo, hi) in zip(keys, ranges, strict=True):
         mine = [m for m in every if m.parameter == key]
@@ -114,6 +131,9 @@ def summarise(every: Sequence[Marginal], keys: Sequence[str], ranges: Sequence[t
         c = k / n
         q25, q50, q75 = (float(x) for x in np.quantile([m.shrinkage for m in mine], [0.25, 0.5, 0.75]))
         p = binomial_p(k, n)
-        name, reason = verdict(q50, p)
-        rows.append(Row(key, lo, hi, n, k, c, math.sqrt(c * (1 - c) / n), p, q50, q25, q75, name, reason))
+        above = None if not placebo or key == PLACEBO else sum(m.shrinkage > placebo[m.draw] for m in mine)
+        above_p = math.nan if above is None else sign_p(above, n)
+        name, reason = verdict(q50, p, above_p)
+        se = math.sqrt(c * (1 - c) / n)
+        rows.append(Row(key, lo, hi, n, k, c, se, p, q50, q25, q75, above, above_p, name, reason))
     return rows
