@@ -132,23 +132,26 @@ def test_the_verdicts() -> None:
 # --- the core at a tiny size ------------------------------------------------------------------------------
 
 
-def _recover(path: Path, folder: Path) -> dict[str, str]:
+def _recover(path: Path, folder: Path, resume: bool = False) -> tuple[dict[str, str], int]:
+    """The tables of the check at a tiny size (2 draws, 1,000 firms, 20 particles, 2 generations), and how many
+    draws were read back."""
     from benchmarks.calibration_recovery import load_problem, recover
     from benchmarks.calibration_recovery.draw import Budget
     from benchmarks.calibration_recovery.report import tables, write
 
     problem = load_problem(path, firms=1000, placebo=True)
-    rec = recover(problem, draws=2, seed=3, budget=Budget(population=20, generations=2, max_simulations=200))
+    budget = Budget(population=20, generations=2, max_simulations=200)
+    rec = recover(problem, draws=2, seed=3, budget=budget, folder=folder, resume=resume)
     write(rec, folder, "test")
-    return tables(rec)
+    return tables(rec), rec.resumed
 
 
 @pytest.fixture(scope="module")
 def recovered(tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, str]]:
     root = tmp_path_factory.mktemp("recovery")
     (root / "tiny.yaml").write_text(TINY, encoding="utf-8")
-    one = _recover(root / "tiny.yaml", root / "one")
-    two = _recover(root / "tiny.yaml", root / "two")
+    one, _ = _recover(root / "tiny.yaml", root / "one")
+    two, _ = _recover(root / "tiny.yaml", root / "two")
     return root, one, two
 
 
@@ -178,6 +181,12 @@ def test_the_tables_have_their_columns_and_bounds(recovered) -> None:
 def test_the_same_seed_gives_byte_identical_tables(recovered) -> None:
     _, one, two = recovered
     assert one == two
+
+
+def test_resume_reads_the_finished_draws_back_and_gives_the_same_tables(recovered) -> None:
+    root, one, _ = recovered
+    again, resumed = _recover(root / "tiny.yaml", root / "one", resume=True)
+    assert resumed == 2 and again == one
 
 
 def test_the_fact_that_pins_the_move_rate_shrinks_the_intercept_and_not_the_placebo(recovered) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from benchmarks.calibration_recovery import load_problem, recover
 from benchmarks.calibration_recovery.draw import Budget, DrawResult
-from benchmarks.calibration_recovery.report import ess_line, table, write
-from cli.parser import Parser, int_in
+from benchmarks.calibration_recovery.report import draws_line, ess_line, table, write
+from cli.parser import Parser, float_in, int_in
 from model.errors import InputError
 from model.limits import MAX_FIRMS, MAX_REPLICATIONS
 
@@ -45,14 +45,23 @@ def parser() -> Parser:
     p.add_argument("--placebo", action="store_true", help="add a parameter no scenario reads (the chance yardstick)")
     p.add_argument("--seed", type=int_in(0, 2**63 - 1, "seed"), default=SEED, help=f"master seed (default {SEED})")
     p.add_argument("--out", type=Path, default=None, help="folder (default outputs/calibration_recovery/<name>)")
+    p.add_argument("--resume", action="store_true", help="read back the draws an earlier run of the same inputs kept")
+    p.add_argument(
+        "--time-limit",
+        type=float_in(0.0, 7 * 24 * 60, "minutes"),
+        default=None,
+        metavar="MINUTES",
+        help="start no draw after this many minutes; report the draws done",
+    )
     return p
 
 
 def _progress(total: int) -> Callable[[DrawResult, float], None]:
     def show(result: DrawResult, seconds: float) -> None:
+        how = f"{seconds:.0f} s" if result.runs else "read back"
         print(
             f"draw {result.index + 1}/{total}: {result.generations} generations, {result.simulations} sets, "
-            f"ESS {result.effective_size:.1f}, {seconds:.0f} s",
+            f"ESS {result.effective_size:.1f}, {how}",
             file=sys.stderr,
             flush=True,
         )
@@ -70,12 +79,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"calibration_recovery: {exc.message}", file=sys.stderr)
         return 2
     budget = Budget(args.population, args.generations, args.max_simulations, args.workers)
-    rec = recover(problem, args.draws, args.seed, budget, _progress(args.draws))
     folder = args.out or OUT / problem.loaded.calibration.name
+    limit = None if args.time_limit is None else 60.0 * args.time_limit
+    rec = recover(problem, args.draws, args.seed, budget, _progress(args.draws), folder, args.resume, limit)
+    if not rec.results:
+        print("calibration_recovery: the time limit passed before the first draw; nothing written", file=sys.stderr)
+        return 1
     write(rec, folder, shlex.join([*PROG.split(), *argv]))
     print("\n".join(table(rec.rows)))
     print("\n" + ess_line(rec))
-    print(f"\n{len(rec.results)} draws in {rec.seconds / 60:.1f} min; wrote {folder}")
+    print(f"\n{draws_line(rec)}; wrote {folder}")
     return 0
 
 

@@ -93,6 +93,17 @@ def ess_line(rec: Recovery) -> str:
     )
 
 
+def draws_line(rec: Recovery) -> str:
+    """How many draws, how long, and whether the time limit stopped the check or draws were read back."""
+    n = len(rec.results)
+    text = f"{n} of {rec.requested} draws in {rec.seconds / 60:.1f} min"
+    if n < rec.requested:
+        text += " (stopped by --time-limit: rerun with --resume to add the rest)"
+    if rec.resumed:
+        text += f", {rec.resumed} read back from an earlier run"
+    return text
+
+
 def markdown(rec: Recovery, command: str) -> str:
     p, b = rec.problem, rec.budget
     cal = p.loaded.calibration
@@ -124,8 +135,7 @@ def markdown(rec: Recovery, command: str) -> str:
         f"chance gives (one-sided sign test p ≥ {COVERAGE_ALPHA}); else weakly identified. The verdicts hold at "
         "this budget: a larger population and more generations shrink every identified parameter further.",
         "",
-        f"Took {rec.seconds / 60:.1f} min ({rec.seconds / max(n, 1):.0f} s a draw), "
-        f"{sum(r.runs for r in rec.results):,} model runs, with {b.workers} worker(s).",
+        f"{draws_line(rec)}, {sum(r.runs for r in rec.results):,} model runs, with {b.workers} worker(s).",
         "",
     ]
     return "\n".join(lines)
