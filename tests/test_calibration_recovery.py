@@ -15,7 +15,9 @@ from benchmarks.calibration_recovery.summary import (
     IDENTIFIED,
     NOT_IDENTIFIED,
     WEAK,
+    Marginal,
     binomial_p,
+    point_recovery,
     sign_p,
     verdict,
 )
@@ -118,6 +120,17 @@ def test_the_sign_test_against_the_placebo() -> None:
     assert sign_p(10, 10) == pytest.approx(2**-10)
     assert sign_p(2, 2) == 0.25  # two draws cannot tell a parameter from the placebo
     assert sign_p(20, 30) < 0.05 < sign_p(19, 30)
+
+
+def test_point_recovery_reads_the_posterior_means() -> None:
+    def marginal(truth: float, mean: float) -> Marginal:
+        return Marginal(0, "x", truth, mean, 0.1, mean - 0.1, mean + 0.1, True, 0.5)
+
+    exact = [marginal(t, t) for t in (0.1, 0.5, 0.9)]
+    assert point_recovery(exact, 0.0, 1.0) == (pytest.approx(1.0), 0.0)
+    prior_mean = [marginal(t, 0.5) for t in (0.0, 1.0)]  # the prior's mean every time: error = 0.5, sd = 1/√12
+    r, ratio = point_recovery(prior_mean, 0.0, 1.0)
+    assert math.isnan(r) and ratio == pytest.approx(0.5 * math.sqrt(12.0))
 
 
 def test_the_verdicts() -> None:

@@ -41,7 +41,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -105,6 +105,7 @@ def recover(
             result = checkpoint.load(folder, key, index) if folder is not None and resume else None
             if result is None:
                 result = recover_draw(index, problem, world, seeds, budget, engine, Path(work))
+                result = replace(result, seconds=time.perf_counter() - began)
                 if folder is not None:
                     checkpoint.save(folder, key, result)
             else:

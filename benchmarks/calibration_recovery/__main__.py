@@ -17,9 +17,9 @@ from model.limits import MAX_FIRMS, MAX_REPLICATIONS
 
 PROG = "python -m benchmarks.calibration_recovery"
 DRAWS = 30  # issue 17 item 4: at least 30 parameter sets
-# The size measured in benchmarks/README.md (article_suzhou, 30 draws, about 25 min on one worker under load):
-# a sixth of the shipped calibration's firms and particles and 3 of its 8 generations, so that 30 draws fit in a
-# sitting; at most 1,000 evaluated sets a draw (assumption: above the ~350 that 3 generations of 50 need).
+# The size measured in benchmarks/README.md (article_suzhou on one worker: 39-77 s a draw at load ~4, so 30 draws
+# in about 30 min; 3-5 min a draw at load 8): a sixth of the shipped calibration's firms and particles and 3 of its
+# 8 generations; at most 1,000 evaluated sets a draw (assumption: above the 360-440 that 3 generations of 50 took).
 FIRMS = 5000
 POPULATION = 50
 GENERATIONS = 3

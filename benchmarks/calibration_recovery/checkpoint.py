@@ -67,6 +67,7 @@ def save(folder: Path, key: str, result: DrawResult) -> None:
         "epsilon": result.epsilon,
         "effective_size": result.effective_size,
         "distinct": result.distinct,
+        "seconds": result.seconds,
     }
     path = _path(folder, result.index)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +98,7 @@ def load(folder: Path, key: str, index: int) -> DrawResult | None:
             float(doc["effective_size"]),
             int(doc["distinct"]),
             0,  # no model run this time
+            float(doc.get("seconds", float("nan"))),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

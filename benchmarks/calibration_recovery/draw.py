@@ -14,6 +14,7 @@ calibration used and the calibration file's own fit and predictive seeds.
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,7 +121,8 @@ class DrawResult:
     epsilon: float
     effective_size: float
     distinct: int
-    runs: int  # model runs executed for this draw (observed runs included)
+    runs: int  # model runs executed for this draw (observed runs included); 0 when read back
+    seconds: float = math.nan  # wall time of the draw when it was computed (kept when read back)
 
 
 def prior_draw(problem: Problem, seeds: DrawSeeds) -> dict[str, float]:

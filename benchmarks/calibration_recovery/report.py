@@ -26,6 +26,7 @@ from benchmarks.calibration_recovery.summary import (
     Marginal,
     Row,
 )
+from experiments.engine.capabilities import THIN_ESS
 
 RECOVERY_COLUMNS = tuple(f.name for f in fields(Row))
 DRAW_COLUMNS = tuple(f.name for f in fields(Marginal))
@@ -68,8 +69,8 @@ def table(rows: Sequence[Row]) -> list[str]:
     """The per-parameter table, Markdown."""
     out = [
         f"| parameter | prior | {LEVEL:.0%} interval covers θ* | shrinkage, median [quartiles] | above placebo"
-        " | verdict |",
-        "|---|---|---|---|---|---|",
+        " | verdict | r(θ*, mean) | error ÷ prior sd |",
+        "|---|---|---|---|---|---|---:|---:|",
     ]
     for r in rows:
         cover = f"{r.covered} of {r.draws} ({r.coverage:.2f} ± {r.coverage_se:.2f}; p {r.coverage_p:.2g})"
@@ -77,7 +78,8 @@ def table(rows: Sequence[Row]) -> list[str]:
         name = f"{r.parameter} (read by no scenario)" if r.parameter == PLACEBO else r.parameter
         above = "" if r.above_placebo is None else f"{r.above_placebo} of {r.draws} (p {r.placebo_p:.2g})"
         prior = f"[{r.prior_low:g}, {r.prior_high:g}]"
-        out.append(f"| {name} | {prior} | {cover} | {shrink} | {above} | {r.verdict} |")
+        corr = "" if math.isnan(r.recovery_corr) else f"{r.recovery_corr:+.2f}"
+        out.append(f"| {name} | {prior} | {cover} | {shrink} | {above} | {r.verdict} | {corr} | {r.error_ratio:.2f} |")
     return out
 
 
@@ -86,9 +88,11 @@ def ess_line(rec: Recovery) -> str:
     particles = rec.budget.population
     gens = sorted({r.generations for r in rec.results})
     sims = [r.simulations for r in rec.results]
+    thin = sum(e < THIN_ESS for e in ess)
     return (
         f"Posterior effective sample size (Σw)²/Σw²: median {statistics.median(ess):.1f} "
-        f"(min {min(ess):.1f}, max {max(ess):.1f}) of {particles} particles; generations "
+        f"(min {min(ess):.1f}, max {max(ess):.1f}) of {particles} particles, {thin} of {len(ess)} thin (below "
+        f"{THIN_ESS}); generations "
         f"{'/'.join(map(str, gens))}; evaluated parameter sets per draw median {statistics.median(sims):.0f}"
     )
 
@@ -100,7 +104,8 @@ def draws_line(rec: Recovery) -> str:
     if n < rec.requested:
         text += " (stopped by --time-limit: rerun with --resume to add the rest)"
     if rec.resumed:
-        text += f", {rec.resumed} read back from an earlier run"
+        computed = math.fsum(r.seconds for r in rec.results if math.isfinite(r.seconds)) / 60
+        text += f", {rec.resumed} read back from an earlier run (computing all {n} took {computed:.1f} min)"
     return text
 
 
@@ -132,8 +137,10 @@ def markdown(rec: Recovery, command: str) -> str:
         "variance ÷ prior variance. Verdict: identified = median shrinkage ≥ "
         f"{IDENTIFIED_SHRINKAGE} and p ≥ {COVERAGE_ALPHA}; not identified = median shrinkage < "
         f"{NOT_IDENTIFIED_SHRINKAGE} or (with --placebo) shrinking more than the placebo in no more draws than "
-        f"chance gives (one-sided sign test p ≥ {COVERAGE_ALPHA}); else weakly identified. The verdicts hold at "
-        "this budget: a larger population and more generations shrink every identified parameter further.",
+        f"chance gives (one-sided sign test p ≥ {COVERAGE_ALPHA}); else weakly identified. The verdicts are "
+        "those of posteriors at this budget, not of the shipped calibration's. "
+        "r(θ*, mean) and error ÷ prior sd read the posterior means (1: no better than the prior's mean; √2: a "
+        "guess from the prior); a thin posterior's spread is mostly chance, its mean less so.",
         "",
         f"{draws_line(rec)}, {sum(r.runs for r in rec.results):,} model runs, with {b.workers} worker(s).",
         "",

@@ -15,6 +15,12 @@
   (P(X ≥ k), X ~ Binomial(n, 1/2)). A thin posterior (a small effective
   sample size) shrinks every weighted variance by chance; the placebo shows
   by how much, draw by draw.
+- Point recovery: the correlation over the draws between θ* and the
+  posterior mean, and the root mean square of (posterior mean − θ*) ÷ the
+  prior's standard deviation (1: no better than the prior's mean; √2: a
+  guess drawn from the prior). They read the posterior's centre, not its
+  spread, so they say something when a thin posterior's spread does not;
+  they do not enter the verdict.
 - Verdict: "not identified (posterior ≈ prior)" when the median shrinkage is
   below 0.2 or, with the placebo, the sign test does not reject (p ≥ 0.05);
   else "identified" when the median shrinkage is at least 0.5 and the
@@ -102,6 +108,8 @@ class Row:
     shrinkage_q75: float
     above_placebo: int | None  # draws in which the parameter shrank more than the placebo (None: no placebo)
     placebo_p: float  # the sign test's p (NaN: no placebo)
+    recovery_corr: float  # Pearson r of θ* and the posterior mean over the draws (NaN: fewer than 2 or no spread)
+    error_ratio: float  # RMS(posterior mean − θ*) / prior sd
     verdict: str
     reason: str
 
@@ -120,6 +128,15 @@ def verdict(shrinkage: float, coverage_p: float, placebo_p: float = math.nan) ->
     return WEAK, f"median shrinkage {NOT_IDENTIFIED_SHRINKAGE}-{IDENTIFIED_SHRINKAGE}"
 
 
+def point_recovery(mine: Sequence[Marginal], lo: float, hi: float) -> tuple[float, float]:
+    """(r of θ* and the posterior mean, RMS error ÷ prior sd) over the draws."""
+    truth = np.array([m.truth for m in mine])
+    mean = np.array([m.mean for m in mine])
+    spread = len(mine) > 1 and float(np.std(truth)) > 0 and float(np.std(mean)) > 0
+    r = float(np.corrcoef(truth, mean)[0, 1]) if spread else math.nan
+    return r, float(np.sqrt(np.mean((mean - truth) ** 2))) / ((hi - lo) / math.sqrt(12.0))
+
+
 def summarise(every: Sequence[Marginal], keys: Sequence[str], ranges: Sequence[tuple[float, float]]) -> list[Row]:
     """Per parameter: coverage with its standard error and test, shrinkage quartiles, placebo test, verdict."""
     placebo = {m.draw: m.shrinkage for m in every if m.parameter == PLACEBO}
@@ -135,5 +152,6 @@ def summarise(every: Sequence[Marginal], keys: Sequence[str], ranges: Sequence[t
         above_p = math.nan if above is None else sign_p(above, n)
         name, reason = verdict(q50, p, above_p)
         se = math.sqrt(c * (1 - c) / n)
-        rows.append(Row(key, lo, hi, n, k, c, se, p, q50, q25, q75, above, above_p, name, reason))
+        r, ratio = point_recovery(mine, lo, hi)
+        rows.append(Row(key, lo, hi, n, k, c, se, p, q50, q25, q75, above, above_p, r, ratio, name, reason))
     return rows
