@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
-from benchmarks.calibration_recovery import checkpoint
+from benchmarks.calibration_recovery.checkpoint import clear, draw_key, load, save
 from benchmarks.calibration_recovery.draw import Budget, DrawResult, Problem, draw_seeds, recover_draw
 from benchmarks.calibration_recovery.summary import Marginal, Row, marginals, summarise
 from experiments.design.calibration_file import load_calibration
@@ -92,7 +92,7 @@ def recover(
     results: list[DrawResult] = []
     resumed = 0
     if folder is not None and not resume:
-        checkpoint.clear(folder)
+        clear(folder)
     with (
         tempfile.TemporaryDirectory(prefix="relocsim-recovery-") as work,
         Engine(EngineOptions(workers=budget.workers, progress=False)) as engine,
@@ -101,13 +101,13 @@ def recover(
             if time_limit_s is not None and time.perf_counter() - start >= time_limit_s:
                 break
             began = time.perf_counter()
-            key = checkpoint.draw_key(problem, budget, seed, index)
-            result = checkpoint.load(folder, key, index) if folder is not None and resume else None
+            key = draw_key(problem, budget, seed, index)
+            result = load(folder, key, index) if folder is not None and resume else None
             if result is None:
                 result = recover_draw(index, problem, world, seeds, budget, engine, Path(work))
                 result = replace(result, seconds=time.perf_counter() - began)
                 if folder is not None:
-                    checkpoint.save(folder, key, result)
+                    save(folder, key, result)
             else:
                 resumed += 1
             results.append(result)
