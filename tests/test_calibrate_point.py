@@ -45,3 +45,18 @@ def test_distance_is_in_posterior_sd_units_and_a_particle_without_weight_is_neve
     values[2] = [0.6, 50.5]  # now the medians are (0.55, 50.0): the particle (0.55, 50.0)
     point = point_estimate(_generation(values, weights), ["a", "b"])
     assert point == {"a": 0.55, "b": 50.0}
+
+
+def test_the_point_keeps_every_parameter_inside_its_90_percent_interval_when_a_particle_does() -> None:
+    """Many dimensions: the particle nearest the medians overall has one parameter in a far tail; the point is
+    the nearest particle whose every parameter lies inside its weighted 5-95 % interval."""
+    rng = np.random.default_rng(7)
+    values = rng.uniform(0.0, 1.0, size=(400, 12))
+    values[0] = 0.5  # at the medians in 11 parameters ...
+    values[0, 3] = 0.999  # ... and far out in one
+    gen = _generation(values, np.ones(len(values)))
+    point = np.array(list(point_estimate(gen, [f"p{j}" for j in range(12)]).values()))
+    low, high = np.quantile(values, 0.05, axis=0), np.quantile(values, 0.95, axis=0)
+    assert not np.array_equal(point, values[0])
+    assert ((point >= low - 0.01) & (point <= high + 0.01)).all()
+    assert any(np.array_equal(point, row) for row in values)

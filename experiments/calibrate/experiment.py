@@ -256,19 +256,28 @@ def point_estimate(generation: Generation, keys: Sequence[str]) -> dict[str, flo
     """One parameter set of the final population: the particle nearest the weighted marginal medians.
 
     Nearest in units of each parameter's weighted posterior standard deviation (a parameter whose
-    posterior has no spread counts by its absolute difference). So the point is a set the model was
-    run at in the fit, not a patchwork of marginal medians that may sit where no particle does
-    (issue 17). Ties go to the particle with the larger weight, then the earlier row.
+    posterior has no spread counts by its absolute difference), among the particles with weight whose
+    every parameter lies inside its weighted 5-95 % interval (in many dimensions the nearest particle
+    overall can have one parameter far out in a tail; if no particle lies inside every interval, all
+    particles with weight are candidates). So the point is a set the model was run at in the fit, not a
+    patchwork of marginal medians that may sit where no particle does (issue 17). Ties go to the
+    particle with the larger weight, then the earlier row.
     """
     from experiments.calibrate.abc import weighted_quantile
 
     values, weights = generation.values, generation.weights
-    medians = np.array([weighted_quantile(values[:, j], weights, 0.5) for j in range(len(keys))])
+    k = len(keys)
+    medians = np.array([weighted_quantile(values[:, j], weights, 0.5) for j in range(k)])
+    low = np.array([weighted_quantile(values[:, j], weights, 0.05) for j in range(k)])
+    high = np.array([weighted_quantile(values[:, j], weights, 0.95) for j in range(k)])
     mean = weights @ values
     sd = np.sqrt(np.maximum(weights @ (values - mean) ** 2, 0.0))
     scale = np.where(sd > 0, sd, 1.0)
     far = np.sqrt((((values - medians) / scale) ** 2).sum(axis=1))
     live = weights > 0
+    inside = live & ((values >= low) & (values <= high)).all(axis=1)
+    if inside.any():
+        live = inside
     order = np.lexsort((np.arange(len(far)), -weights, np.where(live, far, np.inf)))
     best = int(order[0])
     return {key: float(values[best, j]) for j, key in enumerate(keys)}

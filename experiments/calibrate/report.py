@@ -131,7 +131,8 @@ def _posterior(c: Calibration) -> list[str]:
         *table(["Parameter", "Mean", "SD", "5–95%", "Calibrated", "Default", "Shrinkage"], rows),
         "",
         "Weighted over the final population. Calibrated = the final population's particle nearest the weighted "
-        "marginal medians (in posterior sd units: one parameter set the fit ran, not a patchwork of medians): "
+        "marginal medians (in posterior sd units) among those with every parameter inside its 5–95% interval: "
+        "one parameter set the fit ran, not a patchwork of medians; "
         "the values in `calibrated.yaml`. Shrinkage = 1 − posterior sd ÷ prior sd.",
         "",
     ]
