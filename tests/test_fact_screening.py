@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from experiments.facts import candidates as cand
 from experiments.facts import screening as sc
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HELD_OUT_DEFAULT
 from experiments.facts.measures import outside_candidates
@@ -33,14 +34,14 @@ def _top(cities: list[str]) -> dict[str, float]:
 
 
 def test_suzhou_and_its_distances(world: WorldData) -> None:
-    assert world.place_ids[sc.group_city(world)] == "suzhou"
-    km = {c: sc.km_from_group(world, c) for c in LIST}
+    assert world.place_ids[cand.group_city(world)] == "suzhou"
+    km = {c: cand.km_from_group(world, c) for c in LIST}
     assert km["ningbo"] < 250 and all(1100 < km[c] < 1500 for c in LIST if c != "ningbo")
-    assert sc.far(world, LIST) == ["guiyang", "luzhou", "maoming", "xianyang"]
-    assert sc.cheap_power(world, LIST) == ["guiyang", "luzhou", "xianyang"]
-    assert sc.far_cheap_power(world, LIST) == ["guiyang", "luzhou", "xianyang"]
+    assert cand.far(world, LIST) == ["guiyang", "luzhou", "maoming", "xianyang"]
+    assert cand.cheap_power(world, LIST) == ["guiyang", "luzhou", "xianyang"]
+    assert cand.far_cheap_power(world, LIST) == ["guiyang", "luzhou", "xianyang"]
     with pytest.raises(KeyError):
-        sc.group_city(world, "Nowhere")
+        cand.group_city(world, "Nowhere")
 
 
 @pytest.mark.parametrize(
@@ -58,44 +59,44 @@ def test_suzhou_and_its_distances(world: WorldData) -> None:
 def test_the_counts_of_the_top_five(
     world: WorldData, name: str, cities: list[str], value: float, met: bool, distance: float
 ) -> None:
-    got = sc.CANDIDATES[name].fact.of([_top(cities)], world)
+    got = cand.CANDIDATES[name].fact.of([_top(cities)], world)
     assert got.value == value and got.met is met and got.distance == pytest.approx(distance)
     assert got.detail.startswith(" ".join(cities))
 
 
 def test_the_chance_of_a_count_is_the_hypergeometric_tail(world: WorldData) -> None:
     n = len(outside_candidates(world))
-    far = len(sc.far(world, outside_candidates(world)))
+    far = len(cand.far(world, outside_candidates(world)))
     assert (n, far) == (147, 52)  # the candidate rule's 147 cities, 52 of them beyond 1,000 km of Suzhou
-    got = sc.CANDIDATES["far_suzhou"].fact.of([_top(LIST)], world)
+    got = cand.CANDIDATES["far_suzhou"].fact.of([_top(LIST)], world)
     assert got.p == pytest.approx(stats.hypergeom(n, far, 5).sf(3), rel=1e-12)  # P(X ≥ 4)
-    assert sc.CANDIDATES["far_suzhou"].chance is not None
-    assert sc.CANDIDATES["far_suzhou"].chance(world) == pytest.approx(0.0530, abs=5e-4)  # just above 5%
-    assert sc.CANDIDATES["far_suzhou"].band(world) == (4.0, 5.0)
+    assert cand.CANDIDATES["far_suzhou"].chance is not None
+    assert cand.CANDIDATES["far_suzhou"].chance(world) == pytest.approx(0.0530, abs=5e-4)  # just above 5%
+    assert cand.CANDIDATES["far_suzhou"].band(world) == (4.0, 5.0)
 
 
 def test_the_power_mean(world: WorldData) -> None:
-    fact = sc.CANDIDATES["power_suzhou"].fact
-    assert sc.listed_power_mean(world) == pytest.approx((0.828 + 0.875 + 1.016 + 1.031 + 0.812) / 5)
+    fact = cand.CANDIDATES["power_suzhou"].fact
+    assert cand.listed_power_mean(world) == pytest.approx((0.828 + 0.875 + 1.016 + 1.031 + 0.812) / 5)
     got = fact.of([_top(LIST)], world)
     assert got.met is True and got.distance == 0.0
     near = fact.of([_top(NEAR)], world)
     assert near.value == pytest.approx(1.031) and near.met is False and near.distance > 0.0
-    chance = sc.random_power_chance(world, draws=2000)
+    chance = cand.random_power_chance(world, draws=2000)
     assert 0.5 < chance < 0.8  # the list's mean is the candidates' (0.912 against 0.914): chance meets it
 
 
 def test_the_far_share_of_jobs(world: WorldData) -> None:
-    fact = sc.CANDIDATES["far_jobs_suzhou"].fact
+    fact = cand.CANDIDATES["far_jobs_suzhou"].fact
     key = "Suzhou|outside_distance_band|1000+ km"
     assert fact.of([{key: 0.6}], world).met is True
     got = fact.of([{key: 0.3}], world)
     assert got.met is False and got.distance == pytest.approx(0.4)
 
 
-@pytest.mark.parametrize("name", sorted(sc.screened()))
+@pytest.mark.parametrize("name", sorted(cand.screened()))
 def test_every_screened_fact_is_undefined_without_moves(world: WorldData, name: str) -> None:
-    got = sc.screened()[name].fact.of([{}], world)
+    got = cand.screened()[name].fact.of([{}], world)
     assert got.met is None and math.isnan(got.value) and got.distance == 1.0
 
 
@@ -110,8 +111,8 @@ def test_the_clear_miss_rule() -> None:
 
 
 def test_no_candidate_is_a_catalogue_fact_and_the_rest_are_roles_of_it() -> None:
-    assert not set(sc.CANDIDATES) & set(FACTS)
-    assert set(sc.EXISTING) <= set(FACTS) - set(FIT_DEFAULT) - set(HELD_OUT_DEFAULT)
+    assert not set(cand.CANDIDATES) & set(FACTS)
+    assert set(cand.EXISTING) <= set(FACTS) - set(FIT_DEFAULT) - set(HELD_OUT_DEFAULT)
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +133,13 @@ def test_the_tiny_screening_is_reproducible_and_complete(tiny: tuple[Path, Path]
     assert first.with_suffix(".csv").read_bytes() == second.with_suffix(".csv").read_bytes()
     with first.with_suffix(".csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert {(r["fact"], r["model"]) for r in rows} == {(f, m) for f in sc.screened() for m in sc.MODEL_ORDER}
+    assert {(r["fact"], r["model"]) for r in rows} == {(f, m) for f in cand.screened() for m in sc.MODEL_ORDER}
     assert all(r["evaluations"] == "2" for r in rows)
     gravity = [r for r in rows if r["model"].startswith("gravity")]
     assert all(r["a"] and r["b"] for r in gravity) and not any(r["a"] for r in rows if r not in gravity)
     text = first.read_text(encoding="utf-8")
     assert "python -m experiments.facts.screening --firms 500 --replications 4 --grid-replications 1" in text
-    assert all(f"| `{name}` |" in text for name in sc.screened())
+    assert all(f"| `{name}` |" in text for name in cand.screened())
 
 
 def _verdicts(path: Path) -> dict[str, bool]:
@@ -152,7 +153,7 @@ def _verdicts(path: Path) -> dict[str, bool]:
 def test_the_shipped_screening_agrees_with_the_fit_list() -> None:
     """A screened fact that passes is fitted by default, and one that does not is not (docs/calibration/...)."""
     verdicts = _verdicts(SHIPPED.with_suffix(".csv"))
-    assert set(verdicts) == set(sc.screened())
+    assert set(verdicts) == set(cand.screened())
     for name, passes in verdicts.items():
         assert (name in FIT_DEFAULT) is passes, name
     text = SHIPPED.with_suffix(".md").read_text(encoding="utf-8")

@@ -56,6 +56,9 @@ RETURNS_NEEDED = pick(
 QUANTITIES = STATIC_QUANTITIES
 
 
+NO_ESTIMATE = Estimate(math.nan, math.nan, math.nan)
+
+
 @dataclass(frozen=True)
 class FactRow:
     name: str
@@ -83,8 +86,9 @@ class FactRow:
     gravity_met: bool | None
     p_value: float  # the model's chance of random picks scoring as much (list facts; else NaN)
     evidence: str  # experiments.facts.yardsticks.evidence
-    without_hand: Estimate  # the model without the data's hand-seeded rows (NaN: none, or an older folder)
-    without_hand_met: bool | None
+    # the model without the data's hand-seeded rows (NaN and None: none, or a folder from before them)
+    without_hand: Estimate = NO_ESTIMATE
+    without_hand_met: bool | None = None
 
 
 @dataclass(frozen=True)
