@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from model.levers.base import Lever
 
 __all__ = [
+    "INTENSITY_NAMES",
     "LEVER_KEYS",
     "MAX_FIRMS",
     "MAX_REPLICATIONS",
@@ -39,6 +40,8 @@ __all__ = [
     "Fraction",
     "Frozen",
     "Growth",
+    "Intensities",
+    "IntensitySetting",
     "KindName",
     "Name",
     "Nests",
@@ -177,16 +180,59 @@ class DataFiles(Frozen):
     ties: str | None = None
     industry_base: str | None = None
     distances: str | None = None
+    industry_intensity_ranges: str | None = None  # read only when `world.intensities` asks for a range end or a draw
+
+
+IntensitySetting = Literal["point", "low", "high", "draw"]
+
+
+class Intensities(Frozen):
+    """Which value of each industry intensity the model uses (model/data/README.md, "Intensity ranges").
+
+    Each intensity column of industries.csv (`<name>_intensity`) is taken, for
+    every industry alike, at its `point` (the value in industries.csv), at the
+    `low` or `high` end of its range in the ranges file, or `draw`n uniformly
+    within the range: industry k's value is low_k + u_k (high_k − low_k), u from
+    numpy's default generator seeded with [seed, i] (i the column's place in
+    `INTENSITY_NAMES`), so a column's draw depends on `seed` alone, never on the
+    other columns' settings or on the run's seed: every scenario and replication
+    with the same setting sees the same table (common random numbers). All
+    `point` (the default) is the shipped table, and the run is the one without
+    this section, bit for bit.
+    """
+
+    labour: IntensitySetting = "point"
+    land: IntensitySetting = "point"
+    energy: IntensitySetting = "point"
+    skill: IntensitySetting = "point"
+    supply_chain: IntensitySetting = "point"
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+
+    def settings(self) -> dict[str, IntensitySetting]:
+        """Intensity name -> its setting, in `INTENSITY_NAMES` order."""
+        return {name: getattr(self, name) for name in INTENSITY_NAMES}
+
+    @property
+    def shipped(self) -> bool:
+        """Every intensity at its point value: the ranges file is not read."""
+        return all(v == "point" for v in self.settings().values())
+
+
+INTENSITY_NAMES: tuple[str, ...] = tuple(n for n in Intensities.model_fields if n != "seed")
 
 
 class World(Frozen):
     data: DataFiles = DataFiles()
+    # keep = every row of industry_base; drop = without the rows whose `seeded` column says "hand" (the rows set by
+    # hand, not by the data's rule: model/data/README.md), so a result can be shown with and without them
+    hand_seeded_rows: Literal["keep", "drop"] = "keep"
     destination_kinds: tuple[str, ...] = ("north_park", "jiangsu_city", "outside_city")
     south: CostGrowth = CostGrowth(wage_per_year=0.06, land_per_year=0.04)
     north: CostGrowth = CostGrowth(wage_per_year=0.05, land_per_year=0.02)
     outside: Outside = Outside()
     congestion: Congestion = Congestion()
     settlement: Settlement = Settlement()
+    intensities: Intensities = Intensities()
 
 
 class Push(Frozen):

@@ -25,6 +25,7 @@ SECTION_WORDS = {
     "world.outside": "Other provinces",
     "world.congestion": "Congestion",
     "world.settlement": "Settlement",
+    "world.intensities": "Industry intensities",
     "firms": "Firms",
     "years": "Years",
 }

@@ -7,16 +7,18 @@ year-by-year state lives in `model.state.WorldState`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from model.config import DataFiles, Scenario
+from model.config import Intensities, Scenario
 from model.csvfile import number, read_rows
 from model.errors import InputError, short
 from model.files import DATA_FILE, check_input_file
+from model.intensities import drawn_columns, read_ranges
 from model.schema import IdsOf, id_fields
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -111,9 +113,17 @@ def _data_rows(path: Path, required: tuple[str, ...], max_rows: int, why: str = 
     return read_rows(path, required, DATA_FILE, max_rows=max_rows, why=why)
 
 
+HAND = "hand"  # industry_base's `seeded` value of a row set by hand rather than by the data's rule
+
+
 @functools.lru_cache(maxsize=16)
-def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path) -> WorldData:
-    """Read and check the five data files; cached because replications share them."""
+def load_world(
+    places: Path, industries: Path, ties: Path, industry_base: Path, distances: Path, drop_hand: bool = False
+) -> WorldData:
+    """Read and check the five data files; cached because replications share them.
+
+    `drop_hand`: leave out industry_base's rows whose optional `seeded` column is "hand" (`world.hand_seeded_rows`).
+    """
     ind_rows = _data_rows(industries, ("id", *INDUSTRY_NUMBERS, "source"), MAX_INDUSTRIES, _WHY_CUBE)
     industry_ids = _unique_ids(industries, ind_rows)
     if not industry_ids:
@@ -178,6 +188,8 @@ def load_world(places: Path, industries: Path, ties: Path, industry_base: Path, 
     base = np.zeros((len(place_ids), len(industry_ids)))
     base_rows = _data_rows(industry_base, ("place", "industry", "jobs", "source"), MAX_PLACES * MAX_INDUSTRIES)
     for i, r in enumerate(base_rows):
+        if drop_hand and (r.get("seeded") or "").strip() == HAND:
+            continue
         if r["place"] not in p_of:
             raise InputError(
                 industry_base,
@@ -241,20 +253,53 @@ def _pair(path: Path, row_no: int, row: dict[str, str], p_of: dict[str, int]) ->
     return p_of[row["origin"]], p_of[row["destination"]]
 
 
-def data_paths(scenario: Scenario) -> tuple[Path, Path, Path, Path, Path]:
-    """The five data files a scenario uses: its own where named, else the shipped ones."""
-    files = scenario.world.data
-    return tuple(  # type: ignore[return-value]
-        Path(getattr(files, name) or DATA_DIR / f"{name}.csv").resolve() for name in DataFiles.model_fields
-    )
+WORLD_FILES = ("places", "industries", "ties", "industry_base", "distances")  # what load_world reads
+RANGES_FILE = "industry_intensity_ranges"  # read when world.intensities asks for a range end or a draw
+
+
+def data_path(scenario: Scenario, name: str) -> Path:
+    """A data file of the scenario (`world.data.<name>`), else the shipped model/data/<name>.csv."""
+    return Path(getattr(scenario.world.data, name) or DATA_DIR / f"{name}.csv").resolve()
+
+
+def world_paths(scenario: Scenario) -> tuple[Path, Path, Path, Path, Path]:
+    """The five files of `load_world`: the scenario's own where named, else the shipped ones."""
+    return tuple(data_path(scenario, name) for name in WORLD_FILES)  # type: ignore[return-value]
+
+
+def data_paths(scenario: Scenario) -> tuple[Path, ...]:
+    """Every data file a scenario's runs read: the five world files, and the intensity ranges when it uses them."""
+    ranges = () if scenario.world.intensities.shipped else (data_path(scenario, RANGES_FILE),)
+    return (*world_paths(scenario), *ranges)
+
+
+@functools.lru_cache(maxsize=16)
+def with_intensities(world: WorldData, ranges: Path, setting: Intensities) -> WorldData:
+    """The world with the intensity columns `setting` gives (model.intensities); cached, so replications share it."""
+    columns = drawn_columns(setting, world.industry_num, read_ranges(ranges, world.industry_ids, world.industry_num))
+    return dataclasses.replace(world, industry_num={**world.industry_num, **columns})
+
+
+def hand_seeded_rows(scenario: Scenario) -> int:
+    """How many rows of the scenario's industry_base file are marked seeded=hand (`world.hand_seeded_rows`)."""
+    path = data_path(scenario, "industry_base")
+    rows = _data_rows(path, ("place", "industry", "jobs", "source"), MAX_PLACES * MAX_INDUSTRIES)
+    return sum((r.get("seeded") or "").strip() == HAND for r in rows)
 
 
 def world_for(scenario: Scenario, scenario_file: str | Path | None = None) -> WorldData:
-    """Load the scenario's world and check every id the scenario names against it."""
+    """Load the scenario's world, with its intensity setting, and check every id the scenario names against it.
+
+    With every intensity at its point (the default) this is the loaded world
+    itself, so such a run is the run without `world.intensities`, bit for bit.
+    """
     paths = data_paths(scenario)
-    for name, path in zip(DataFiles.model_fields, paths, strict=True):
+    for name, path in zip((*WORLD_FILES, RANGES_FILE), paths, strict=False):
         check_input_file(path, DATA_FILE, named_in=scenario_file, key=f"world.data.{name}")
-    world = load_world(*paths)
+    world = load_world(*world_paths(scenario), drop_hand=scenario.world.hand_seeded_rows == "drop")
+    setting = scenario.world.intensities
+    if not setting.shipped:
+        world = with_intensities(world, data_path(scenario, RANGES_FILE), setting)
     check_references(scenario, world, scenario_file)
     return world
 

@@ -26,7 +26,7 @@ name: base
 seed: 99
 replications: 4
 years: {start: 2023, end: 2026}
-firms: {count: 4000}
+firms: {count: 12000}  # enough for relocation aid at 80,000 yuan a job to be told from 0 on 4 replications
 """
 COPY_YAML = """\
 name: copy

@@ -55,13 +55,15 @@ def test_industries_cover_the_article() -> None:
     assert sum(float(r["share_of_firms"]) for r in industries) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", ["places.csv", "industries.csv", "ties.csv", "industry_base.csv"])
+@pytest.mark.parametrize(
+    "name", ["places.csv", "industries.csv", "ties.csv", "industry_base.csv", "industry_intensity_ranges.csv"]
+)
 def test_every_row_names_its_source(name: str) -> None:
     for r in rows(name):
         assert r["source"].strip(), r
         text = r["source"].lower()
         assert any(word in text for word in ("domain.md", "article", "assumption", "calibrated")), r
-        if name != "industries.csv":
+        if name not in ("industries.csv", "industry_intensity_ranges.csv"):
             assert "top-5" not in text and "named in seed article" not in text, r  # no row because the article lists it
 
 
@@ -80,7 +82,8 @@ def test_wage_index_is_derived_from_minimum_wage_and_gdp_per_capita() -> None:
 
 def test_data_readme_documents_every_column() -> None:
     readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
-    for name in ("places.csv", "industries.csv", "ties.csv", "industry_base.csv", "distances.csv"):
+    files = ("places.csv", "industries.csv", "ties.csv", "industry_base.csv", "distances.csv")
+    for name in (*files, "industry_intensity_ranges.csv"):
         with Path(DATA_DIR / name).open(encoding="utf-8") as fh:
             header = fh.readline().strip().split(",")
         for column in header:

@@ -174,3 +174,22 @@ def test_data_paths_given_as_keyword_arguments(value: str, fragment: str) -> Non
         validate_mapping({"name": "kw", "world": {"data": {"places": value}}}, "keywords")
     assert info.value.message.startswith("keywords: world.data.places: ")
     assert fragment.lower() in info.value.message.lower()
+
+
+def test_hand_seeded_rows_drop_removes_exactly_the_rows_marked_hand() -> None:
+    """`world.hand_seeded_rows: drop` leaves out every industry_base row whose `seeded` is "hand" and nothing else."""
+    import numpy as np
+
+    from model.keywords import scenario_with
+
+    keep = world_for(scenario_with(None, None, {}))
+    drop = world_for(scenario_with(None, None, {"world__hand_seeded_rows": "drop"}))
+    with (DATA_DIR / "industry_base.csv").open(encoding="utf-8") as fh:
+        hand = [r for r in csv.DictReader(fh) if r.get("seeded") == "hand"]
+    assert hand, "the shipped file marks its hand-set rows"
+    removed = keep.base_jobs - drop.base_jobs
+    expected = np.zeros_like(removed)
+    for r in hand:
+        expected[keep.place_index(r["place"]), keep.industry_ids.index(r["industry"])] += float(r["jobs"])
+    assert np.array_equal(removed, expected)
+    assert (drop.base_jobs >= 0).all() and drop.base_jobs.sum() < keep.base_jobs.sum()

@@ -188,7 +188,7 @@ def test_raw_html_is_text_local_links_are_text_web_links_stay(tmp_path: Path) ->
 
 
 def test_the_same_markdown_and_figures_give_the_same_bytes(tmp_path: Path) -> None:
-    png = (ROOT / "docs/calibration/article_suzhou/plots/fit.png").read_bytes()
+    png = (ROOT / "docs/calibration/article_suzhou_levers/plots/fit.png").read_bytes()
     pages = []
     for name in ("a", "b"):
         folder = tmp_path / name

@@ -134,10 +134,21 @@ def paired_north_share_gain(name: str, replications: int = 6, firms: int = 6_000
     return paired_change(name, "north_share_jobs", replications, firms)
 
 
+# (replications, firms) of a lever whose effect is too small to see on the default 6 × 6,000 firms: with the
+# industry bases by rule (model/data/README.md) the talent lever's north-share gain at the hand-set
+# coefficients is about +0.07 points, with a paired SD of about 0.05 points on 30,000 firms (the 95% CI of 10
+# paired runs then lies above 0; on 6 × 6,000 it spans 0).
+SIZED = {"talent": (10, 30_000)}
+
+
+def sized(name: str) -> tuple[int, int]:
+    return SIZED.get(name, (6, 6_000))
+
+
 @pytest.mark.parametrize("name", LEVER_SCENARIOS)
 def test_each_lever_raises_the_north_share(name: str) -> None:
     """Paired on the same seeds: the 95% CI of the mean gain lies above zero."""
-    gains = paired_north_share_gain(name)
+    gains = paired_north_share_gain(name, *sized(name))
     mean, lo, _hi = mean_ci95(gains)
     assert mean > 0
     assert lo is not None and lo > 0, f"{name}: gain {mean:.4f}, CI low {lo:.4f}"
@@ -148,11 +159,12 @@ def test_a_pull_only_lever_does_not_raise_moves_to_other_places(name: str) -> No
     """DESIGN §2's contract over the report window: northern-only measures do not raise the jobs moved
     outside the province or to other Jiangsu places beyond noise (the 95% CI of the paired change reaches
     below +1% of the baseline's), while they raise the jobs moved north."""
+    reps, firms = sized(name)
     for metric in ("to_outside_jobs", "to_jiangsu_jobs"):
-        base = np.mean([report_metrics("baseline", s, 6_000)[metric] for s in range(100, 106)])
-        mean, lo, _hi = mean_ci95(paired_change(name, metric))
+        base = np.mean([report_metrics("baseline", s, firms)[metric] for s in range(100, 100 + reps)])
+        mean, lo, _hi = mean_ci95(paired_change(name, metric, reps, firms))
         assert lo is not None and lo < 0.01 * base, f"{name}: {metric} {mean / base:+.1%} of the baseline's"
-    _mean, lo, _hi = mean_ci95(paired_change(name, "to_north_jobs"))
+    _mean, lo, _hi = mean_ci95(paired_change(name, "to_north_jobs", reps, firms))
     assert lo is not None and lo > 0
 
 
@@ -198,7 +210,9 @@ def test_baseline_sends_most_moved_jobs_outside_and_the_package_turns_it() -> No
     shares = [simulate(sc, s).metrics["outside_share_jobs"] for s in range(3)]
     assert min(shares) > 0.5
     gains = paired_north_share_gain("article_package", replications=3, firms=10_000)
-    assert min(gains) > 0.2
+    # the package raises the north share on every seed, by several points (about +10 points with the industry
+    # bases by rule; +20 or more with the earlier hand list of bases, whose parks' rows weighed more)
+    assert min(gains) > 0.05
 
 
 def test_costlier_south_pushes_more_firms_out() -> None:

@@ -42,7 +42,7 @@ name: base
 seed: 77
 replications: 2
 years: {start: 2023, end: 2026}
-firms: {count: 2000}
+firms: {count: 12000}  # every run moves some jobs north with the industry bases by rule (2,000 did with the hand list)
 """
 COPY_YAML = "name: copy\nextends: base.yaml\n"
 LEVER_YAML = """\

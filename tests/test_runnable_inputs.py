@@ -125,7 +125,7 @@ def test_a_posterior_whose_weights_overflow_when_summed_loads_normalised(tmp_pat
     from experiments.analysis.posterior import load_posterior
 
     folder = tmp_path / "posterior"
-    shutil.copytree(ROOT / "docs" / "calibration" / "article_suzhou", folder)
+    shutil.copytree(ROOT / "docs" / "calibration" / "article_suzhou_levers", folder)
     with (folder / "posterior.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:

@@ -151,14 +151,14 @@ def test_keeping_the_offer_terms_changes_no_result(monkeypatch) -> None:
             "firms.count": 3_000,
             "years.end": 2027,
             "policies.relocation_aid.end_year": 2027,
-            "policies.relocation_aid.annual_budget_yuan": 5e7,
+            "policies.relocation_aid.annual_budget_yuan": 5e6,  # binds every year (8.4 m asked in 2024)
         },
     )
     kept = simulate(sc, 3)
     monkeypatch.setattr(model_module, "OFFER_TERMS", frozenset())
     fresh = simulate(sc, 3)
     # the budget binds every policy year: the offer runs out within the year, so the kept tables are refreshed
-    assert all(r["fiscal_relocation_aid_yuan"] == pytest.approx(5e7) for r in kept.timeseries if r["year"] >= 2024)
+    assert all(r["fiscal_relocation_aid_yuan"] == pytest.approx(5e6) for r in kept.timeseries if r["year"] >= 2024)
     assert kept.timeseries == fresh.timeseries and kept.flows == fresh.flows
 
 

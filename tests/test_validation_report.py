@@ -70,7 +70,8 @@ def test_every_fact_is_in_the_table_beside_both_yardsticks(folder: Path) -> None
     columns, rows = read_csv(folder / "facts.csv")
     assert {"null_value", "null_ci_low", "null_ci_high", "null_met", "random_q95", "verdict"} <= set(columns)
     added = ["gravity_value", "gravity_ci_low", "gravity_ci_high", "gravity_met", "gravity_met_share"]
-    assert columns[-8:] == [*added, "gravity_detail", "p_value", "evidence"]  # after the columns it had
+    hand = ["without_hand_value", "without_hand_ci_low", "without_hand_ci_high", "without_hand_met"]
+    assert columns[-12:] == [*added, "gravity_detail", "p_value", "evidence", *hand]  # after the columns it had
     assert sorted(r["fact"] for r in rows) == sorted(FACTS)
     flag = {"true": True, "false": False, "": None}
     for r in rows:
@@ -83,6 +84,24 @@ def test_every_fact_is_in_the_table_beside_both_yardsticks(folder: Path) -> None
     text = (folder / "report.md").read_text(encoding="utf-8")
     assert "null model" in text and "gravity yardstick" in text and all(f"`{name}`" in text for name in FACTS)
     assert "| Evidence |" in text and "count as evidence" in text
+
+
+def test_every_fact_is_shown_again_without_the_hand_seeded_rows(folder: Path) -> None:
+    """DESIGN §7: the facts with and without every row of data set by hand; the count is the file's."""
+    from model.scenario import load_scenario
+    from model.world import hand_seeded_rows
+
+    n = hand_seeded_rows(load_scenario(SCENARIOS / "baseline.yaml"))
+    assert n > 0
+    assert read_json(folder / "validation.json")["hand_seeded_rows"] == n
+    _columns, rows = read_csv(folder / "facts.csv")
+    assert all(r["without_hand_met"] in {"true", "false", ""} for r in rows)
+    assert any(r["without_hand_value"] not in {"", "nan"} for r in rows)
+    # the parks' hand rows are north-park jobs: without them the runs differ, so some fact's value moves
+    assert any(r["without_hand_value"] != r["value"] for r in rows)
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    assert f"### The facts without the {n} rows of data set by hand" in text
+    assert f"| Without the {n} hand rows |" in text
 
 
 def test_the_gravity_yardstick_is_fitted_on_its_grid_and_named_in_the_report(folder: Path) -> None:

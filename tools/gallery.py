@@ -5,7 +5,7 @@
 Each figure comes from a small run of the real command (the runs are stated in
 the README beside each image, with the folder and file the command writes), so
 anyone can remake any one of them; the calibration figures are copied from the
-shipped calibration result (docs/calibration/article_suzhou), whose own report
+shipped calibration result (docs/calibration/article_suzhou_levers), whose own report
 gives its command. The runs are sized so that the whole gallery takes a few
 minutes on two cores; every run has a fixed seed, so the images come out the
 same bytes every time (one worker or two).
@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "figures"
-SHIPPED = "docs/calibration/article_suzhou"
+SHIPPED = "docs/calibration/article_suzhou_levers"
 BROWSER = "browser"  # the app's screenshots, taken by its browser test
 WORKERS = "--workers 2"  # the outputs are the same bytes with one worker
 logger = logging.getLogger("gallery")
@@ -213,7 +213,7 @@ def readme(folders: dict[str, Path]) -> str:
         "(a few minutes on two cores). Each comes from a small run stated beside it — few firms and replications, "
         "so its intervals are wide and its numbers are not results; the command writes the figure into "
         "`outputs/<folder>/` with its report (Markdown and a self-contained HTML page). The calibration figures "
-        f"are those of the shipped calibration result, [`{SHIPPED}`](../calibration/article_suzhou/).",
+        f"are those of the shipped calibration result, [`{SHIPPED}`](../calibration/article_suzhou_levers/).",
     ]
     section = ""
     for shot in SHOTS:

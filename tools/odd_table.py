@@ -8,9 +8,9 @@ Run from the repository root:
 
 The parameter table lists every parameter of the scenario schema (tools/odd_sources.py: keys,
 defaults, ranges, labels, units, meanings, sources), with the prior of the calibration file
-that fits it (default `calibrations/article_suzhou.yaml`, format experiments/design/calibration_file.py)
+that fits it (default `calibrations/article_suzhou_levers.yaml`, format experiments/design/calibration_file.py)
 and the posterior summary of a calibration folder's `parameters.csv` (default
-`docs/calibration/article_suzhou/`, the shipped calibration's result). Either may be absent: priors then read
+`docs/calibration/article_suzhou_levers/`, the shipped calibration's result). Either may be absent: priors then read
 "—", posterior columns "not calibrated". The facts table is experiments/facts/catalogue.py's FACTS with
 their role (fitted, held out) in the same calibration file.
 
@@ -41,8 +41,8 @@ from model.scenario import read_yaml, to_input_error
 from tools.odd_sources import NOT_STATED, ROOT, Parameter, parameters
 
 DOC = ROOT / "docs" / "ODD.md"
-CALIBRATION = ROOT / "calibrations" / "article_suzhou.yaml"
-POSTERIOR = ROOT / "docs" / "calibration" / "article_suzhou"
+CALIBRATION = ROOT / "calibrations" / "article_suzhou_levers.yaml"
+POSTERIOR = ROOT / "docs" / "calibration" / "article_suzhou_levers"
 BLOCKS = ("parameters", "facts")
 DASH = "—"
 NOT_CALIBRATED = "not calibrated"
@@ -61,7 +61,7 @@ COLUMNS = (
 )
 SECTION_TITLES = {
     "firms": "Firms (`firms`)",
-    "world": "World: cost trends, other provinces, congestion, settlement (`world`)",
+    "world": "World: cost trends, other provinces, congestion, settlement, industry intensities (`world`)",
     "behaviour": "Behaviour: push, choice, nests (`behaviour`)",
     "policies": "Policy levers (`policies`; a lever's keys apply when its section is present)",
 }

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = "docs/calibration/article_suzhou"
+SHIPPED = "docs/calibration/article_suzhou_levers"
 PACKAGE = """\
 name: three_levers
 description: three of the article's levers, small enough to attribute in seconds

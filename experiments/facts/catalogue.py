@@ -16,7 +16,10 @@ park facts. Every threshold below is stated with its source or as an
 assumption. A fact counts as evidence for the model only where the model
 meets it and neither yardstick does (DESIGN §7; experiments.facts.yardsticks:
 the null model and the gravity yardstick), which is why every report shows
-their measures beside the model's.
+their measures beside the model's. A fact joins FIT_DEFAULT only after
+experiments.facts.screening has shown that both yardsticks fail it clearly
+(the gravity one refitted with it); the candidates screened so far, none of
+which passed, are in docs/calibration/fact_screening.md.
 
 The article's two lists (line 17: "排名前五的城市为 …", the top five cities
 of the China Industrial Transfer Report) are compared as the source gives

@@ -29,15 +29,15 @@ then measured on the same fresh seeds as the model's.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from experiments.engine.faults import Fault
 from experiments.engine.pool import Engine, RunStats
 from experiments.engine.store import RunStore, Task
-from experiments.facts.catalogue import FACTS, HINDCAST_SUMMARY
+from experiments.facts.catalogue import FACTS, HINDCAST_SUMMARY, Fact
 from experiments.facts.yardsticks import gravity_overrides
 from model.config import Scenario
 from model.world import WorldData
@@ -141,6 +141,9 @@ class GravityGrid:
     facts: tuple[str, ...]
     weights: dict[str, float]
     world: WorldData
+    # Where the fact names are looked up: the catalogue, or candidates screened before they join it
+    # (experiments.facts.screening).
+    catalogue: Mapping[str, Fact] = field(default_factory=lambda: FACTS)
 
     def values(self, point: Point) -> dict[str, float]:
         return {**self.keep, **gravity_overrides(*point)}
@@ -158,7 +161,7 @@ class GravityGrid:
     def score(self, round_: int, point: Point, summaries: Sequence[dict[str, float]]) -> Score:
         values, met, distances = {}, {}, {}
         for f in self.facts:
-            m = FACTS[f].of(summaries, self.world)
+            m = self.catalogue[f].of(summaries, self.world)
             values[f], met[f] = m.value, m.met
             distances[f] = float(m.distance) if math.isfinite(m.distance) else 1.0
         total = math.fsum(self.weights[f] * distances[f] for f in self.facts)

@@ -55,6 +55,11 @@ FACT_COLUMNS = (
     "gravity_detail",
     "p_value",
     "evidence",
+    # the model again without the data's rows seeded by hand (world.hand_seeded_rows: drop); empty if it has none
+    "without_hand_value",
+    "without_hand_ci_low",
+    "without_hand_ci_high",
+    "without_hand_met",
 )
 COVERAGE_FILE = "coverage.csv"
 COVERAGE_COLUMNS = ("source", "item", "facts", "note")

@@ -71,14 +71,14 @@ from experiments.validation.columns import (
     STATICS_COLUMNS,
     STATICS_FILE,
 )
-from experiments.validation.facts import coverage_rows, fact_rows
+from experiments.validation.facts import WITHOUT_HAND, coverage_rows, fact_rows
 from experiments.validation.global_sensitivity import GlobalSensitivity
 from experiments.validation.inputs import load_target, parameter_ranges, single_lever_scenarios
 from experiments.validation.statics import Statics
 from model.errors import InputError
 from model.scenario import dump_resolved
 from model.seeds import seed_of
-from model.world import world_for
+from model.world import hand_seeded_rows, world_for
 
 DEFAULT_REPLICATIONS = 10  # assumption: t intervals over 10 replications are a few per cent of the mean
 SOBOL_RUN_TAG, SOBOL_DESIGN_TAG, CLOSED_FORM_TAG, GRAVITY_TAG = 1, 2, 3, 4
@@ -110,6 +110,9 @@ class Report(Experiment):
 
             require_salib()
         self.world = world_for(self.target.scenario, self.target.path)
+        # The facts again without the data's rows set by hand (DESIGN §7), if the scenario keeps any.
+        scenario = self.target.scenario
+        self.hand_rows = hand_seeded_rows(scenario) if scenario.world.hand_seeded_rows == "keep" else 0
 
     def default_name(self) -> str:
         extra = []
@@ -141,9 +144,11 @@ class Report(Experiment):
         self.master_seed = master_seed
         t, pool, reps = self.target, TaskPool(), self.replications
         self.seeds = replication_seeds(master_seed, reps)
-        models: dict[str, dict[str, float]] = {"model": {}, "null": null_overrides()}
+        models: dict[str, dict[str, Any]] = {"model": {}, "null": null_overrides()}
         if t.posterior is not None:
             models["defaults"] = {p.key: p.default for p in t.posterior.parameters}
+        if self.hand_rows:
+            models[WITHOUT_HAND] = {"world.hand_seeded_rows": "drop"}
         self.fact_tasks = {
             model: [
                 pool.add(
@@ -260,6 +265,7 @@ class Report(Experiment):
             "sobol": sobol,
             "runs": len(tasks),
             "closed_form_seed": closed_seed,
+            "hand_seeded_rows": self.hand_rows,
             "gravity": {**self.gravity.manifest(), "seeds": list(self.gravity_grid.seeds)},
         }
         write_json(folder / META, meta)

@@ -39,6 +39,7 @@ from experiments.facts.yardsticks import EVIDENCE, evidence
 from model.world import WorldData
 
 Summaries = Sequence[dict[str, float]]
+WITHOUT_HAND = "without_hand"  # the model's runs without the data's hand-seeded rows (world.hand_seeded_rows: drop)
 REPRODUCED = "reproduced"
 NO_EVIDENCE = "reproduced, but a yardstick does too — no evidence"
 NOT_REPRODUCED = "not reproduced"
@@ -142,7 +143,8 @@ def fact_rows(
     posterior: Sequence[Summaries] | None,
     roles: dict[str, str],
 ) -> list[list[Any]]:
-    """facts.csv: one row per fact (module docstring); `runs` has "model", "null", "gravity", maybe "defaults"."""
+    """facts.csv: one row per fact (module docstring); `runs` has "model", "null", "gravity", maybe "defaults"
+    and WITHOUT_HAND."""
     rows = []
     order = sorted(FACTS, key=lambda n: ("fit", "held_out", "other", "").index(roles.get(n, "")))
     for name in order:
@@ -159,6 +161,11 @@ def fact_rows(
             defaults = [d.value, d_iv.low, d_iv.high, _flag(d.met)]
         else:
             defaults = [math.nan, math.nan, math.nan, ""]
+        if WITHOUT_HAND in runs:
+            h, h_iv, _share = over_replications(fact, runs[WITHOUT_HAND], world)
+            without_hand = [h.value, h_iv.low, h_iv.high, _flag(h.met)]
+        else:
+            without_hand = [math.nan, math.nan, math.nan, ""]
         rows.append(
             [
                 *head,
@@ -188,6 +195,7 @@ def fact_rows(
                 gravity.detail,
                 model.p,
                 evidence(model.met, null.met, gravity.met),
+                *without_hand,
             ]
         )
     return rows

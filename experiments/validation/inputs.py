@@ -96,7 +96,7 @@ class Target:
     def variant(
         self,
         name: str,
-        values: dict[str, float] | None = None,
+        values: dict[str, Any] | None = None,
         *,
         policies: dict[str, Any] | None = None,
         hindcast_only: bool = False,

@@ -8,6 +8,7 @@ naming the file, row and column (report.read).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,11 @@ from model.errors import InputError
 from report.read import Estimate, Row, read_table
 
 META = "validation.json"
-FACT_NEEDED = without(FACT_COLUMNS, "window", "null_met_share", "null_detail", "gravity_met_share", "gravity_detail")
+FACT_NEEDED = without(
+    FACT_COLUMNS,
+    *("window", "null_met_share", "null_detail", "gravity_met_share", "gravity_detail"),
+    *(c for c in FACT_COLUMNS if c.startswith("without_hand")),  # folders from before world.hand_seeded_rows
+)
 STATICS_ENDS = ("", "_low", "_high")
 STATICS_NEEDED = pick(
     STATICS_COLUMNS,
@@ -49,6 +54,9 @@ RETURNS_NEEDED = pick(
     RETURNS_COLUMNS, "yuan_per_job", "annual_budget_yuan", "north_gain", "extra_cost", "marginal_per_million", "falling"
 )
 QUANTITIES = STATIC_QUANTITIES
+
+
+NO_ESTIMATE = Estimate(math.nan, math.nan, math.nan)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,9 @@ class FactRow:
     gravity_met: bool | None
     p_value: float  # the model's chance of random picks scoring as much (list facts; else NaN)
     evidence: str  # experiments.facts.yardsticks.evidence
+    # the model without the data's hand-seeded rows (NaN and None: none, or a folder from before them)
+    without_hand: Estimate = NO_ESTIMATE
+    without_hand_met: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -192,9 +203,17 @@ def read_facts(folder: Path) -> list[FactRow]:
                 r.flag("gravity_met"),
                 r.number("p_value"),
                 _evidence(r),
+                *_without_hand(r),
             )
         )
     return out
+
+
+def _without_hand(r: Row) -> tuple[Estimate, bool | None]:
+    """The model without the hand-seeded rows; NaN and None where the folder has no such columns."""
+    if "without_hand_value" not in r.cells:
+        return Estimate(math.nan, math.nan, math.nan), None
+    return r.estimate("without_hand_value", "without_hand_ci_low", "without_hand_ci_high"), r.flag("without_hand_met")
 
 
 def _evidence(r: Row) -> str:

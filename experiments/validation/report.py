@@ -174,6 +174,7 @@ def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False
         if len(roles) > 1 or role:
             lines += [f"### {ROLE_TITLES.get(role, role)}", "", f"{verdict_counts(group)}.", ""]
         lines += [*facts_table(group, calibration, gravity_words(meta)), ""]
+    lines += hand_rows_lines(facts, meta)
     lines += image(
         "plots/facts.png",
         "facts",
@@ -184,6 +185,36 @@ def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False
     if details:
         lines += ["What the model shows:", "", *details, ""]
     return lines + figure_lines(destinations)
+
+
+def hand_rows_lines(facts: list[FactRow], meta: dict[str, Any]) -> list[str]:
+    """Every fact with and without the data's rows set by hand (DESIGN §7), if the scenario has any."""
+    n = int(meta.get("hand_seeded_rows") or 0)
+    if not n or not any(math.isfinite(f.without_hand.mean) for f in facts):
+        return []
+    rows = []
+    for f in facts:
+        changed = f.met is not None and f.without_hand_met is not None and f.met != f.without_hand_met
+        rows.append(
+            [
+                f"{f.label} (`{f.name}`)",
+                ROLE_TITLES.get(f.role, f.role).split(" (")[0] if f.role else "",
+                fact_cell(f.unit, f.model, f.met),
+                fact_cell(f.unit, f.without_hand, f.without_hand_met),
+                "**yes**" if changed else "no",
+            ]
+        )
+    flips = sum(r[-1] != "no" for r in rows)
+    return [
+        f"### The facts without the {n} rows of data set by hand",
+        "",
+        f"`industry_base.csv` has {n} rows marked `seeded=hand` (set by hand, not by the data's rule: "
+        "`model/data/README.md`). The model again on the same seeds with them left out "
+        f"(`world.hand_seeded_rows: drop`): {flips} of {len(rows)} facts change between met and not met.",
+        "",
+        *table(["Fact", "Role", "Model", f"Without the {n} hand rows", "Met changes"], rows, "lllll"),
+        "",
+    ]
 
 
 def coverage_section(folder: Path) -> list[str]:
