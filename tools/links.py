@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from model.world import HAND
 from tools.candidates import DATA, read_table
 
 CANDIDATE_KINDS = ("jiangsu_city", "outside_city")
@@ -36,7 +37,7 @@ BASE_RULE = (
     "revenue, mapped to industries (tools/links.py; province_industry_mix.csv, industry_groups.csv: A rough; "
     "map assumption)"
 )
-SEEDED_RULE, SEEDED_HAND = "rule", "hand"
+SEEDED_RULE, SEEDED_HAND = "rule", HAND  # HAND: the rows world.hand_seeded_rows: drop leaves out (model.world)
 
 
 @dataclass(frozen=True)

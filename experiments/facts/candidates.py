@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -34,31 +33,6 @@ POWER_MEAN_TOLERANCE = 0.04
 # no shares, only the list).
 FAR_JOBS_MAJORITY = 0.5
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "docs" / "calibration" / "fact_screening.md"
-SCENARIOS = ROOT / "scenarios"
-MODELS = (("baseline", SCENARIOS / "baseline.yaml"), ("before_calibration", SCENARIOS / "before_calibration.yaml"))
-DEFAULT_FIRMS = 10_000  # the most this shared 2-core machine affords beside a running calibration (assumption)
-DEFAULT_REPLICATIONS = 20  # 10 evaluations of 2 runs a model: enough for a standard deviation (assumption)
-DEFAULT_GRID_REPLICATIONS = 4  # runs a gravity grid point: twice the report's 2, a hindcast run being cheap
-DEFAULT_SEED = 20230101  # the shipped scenarios' seed
-EVALUATION = 2  # runs pooled per evaluation: the shipped calibrations' `replications: 2`
-CLEAR_SD = 2.0  # a clear miss: the band more than 2 standard deviations of one evaluation away
-COLUMNS = (
-    "fact",
-    "model",
-    "a",
-    "b",
-    "value",
-    "met",
-    "evaluations",
-    "eval_mean",
-    "eval_sd",
-    "eval_met_share",
-    "random_chance",
-    "clear_miss",
-    "detail",
-)
 
 # --- the candidates' statistics ------------------------------------------------------------
 

@@ -57,20 +57,7 @@ from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import write_csv
 from experiments.engine.task_pool import record
-from experiments.facts.candidates import (
-    CLEAR_SD,
-    COLUMNS,
-    DEFAULT_FIRMS,
-    DEFAULT_GRID_REPLICATIONS,
-    DEFAULT_REPLICATIONS,
-    DEFAULT_SEED,
-    EVALUATION,
-    LEFT_OUT,
-    MODELS,
-    OUT,
-    Candidate,
-    screened,
-)
+from experiments.facts.candidates import LEFT_OUT, Candidate, screened
 from experiments.facts.catalogue import FACTS, FIT_DEFAULT, HINDCAST_SUMMARY
 from experiments.facts.gravity import GravityFit, GravityGrid, fit_gravity
 from experiments.facts.measures import Measure
@@ -80,6 +67,32 @@ from experiments.validation.experiment import GRAVITY_TAG, sub_seed
 from experiments.validation.inputs import Target, load_target
 from model.config import Scenario
 from model.world import WorldData, world_for
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "docs" / "calibration" / "fact_screening.md"
+SCENARIOS = ROOT / "scenarios"
+MODELS = (("baseline", SCENARIOS / "baseline.yaml"), ("before_calibration", SCENARIOS / "before_calibration.yaml"))
+DEFAULT_FIRMS = 10_000  # the most this shared 2-core machine affords beside a running calibration (assumption)
+DEFAULT_REPLICATIONS = 20  # 10 evaluations of 2 runs a model: enough for a standard deviation (assumption)
+DEFAULT_GRID_REPLICATIONS = 4  # runs a gravity grid point: twice the report's 2, a hindcast run being cheap
+DEFAULT_SEED = 20230101  # the shipped scenarios' seed
+EVALUATION = 2  # runs pooled per evaluation: the shipped calibrations' `replications: 2`
+CLEAR_SD = 2.0  # a clear miss: the band more than 2 standard deviations of one evaluation away
+COLUMNS = (
+    "fact",
+    "model",
+    "a",
+    "b",
+    "value",
+    "met",
+    "evaluations",
+    "eval_mean",
+    "eval_sd",
+    "eval_met_share",
+    "random_chance",
+    "clear_miss",
+    "detail",
+)
 
 # --- the screening ---------------------------------------------------------------------------
 
