@@ -57,8 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from cli.commands import dispatch
         from cli.parser import build_parser, commands
+        from experiments.registry import ALIASES
 
         argv, command = _with_run(argv, commands())
+        if command in ALIASES:  # `optimize` is `optimise`
+            argv[argv.index(command)] = command = ALIASES[command]
         parser = build_parser(command)
         args = parser.parse_args(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")

@@ -1,0 +1,1 @@
+"""`optimise`: the least-cost robust lever packages (DESIGN §9)."""

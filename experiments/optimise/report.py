@@ -1,0 +1,272 @@
+"""The report of an `optimise` folder: frontier.md (and .html), its figures and the terminal lines.
+
+It leads with the answer a planner asked for (DESIGN §9): for each north-jobs
+target (the problem's `targets`, else the certified packages' own north
+changes), the least-cost certified package whose robust north change reaches
+it, with its interval, the share of worlds in which it does, the levers it
+uses and what it does to outside-province jobs. Then the certified front,
+the packages dropped at confirmation and why, and how the search converged.
+Everything is read from the folder's tables (experiments.optimise.tables).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from experiments.engine.report import Report
+from model.errors import InputError
+from model.keys import describe
+from model.outcomes import metric
+from report.markdown import document, image, table, with_ci
+from report.read import read_table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+SEARCH_FILE = "search.json"
+NORTH, OUTSIDE, COST = "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan"
+
+
+@dataclass
+class Package:
+    key: str
+    certified: bool
+    feasible: bool
+    decisions: dict[str, str]
+    values: dict[str, tuple[float, float, float]]  # metric -> (mean change, low, high)
+    robust: dict[str, tuple[float, float, float]]
+    beaten_by: list[str]
+    violations: str
+    worlds: dict[str, list[float]]  # metric -> each world's mean change
+
+
+@dataclass
+class Front:
+    folder: Path
+    problem: dict[str, Any]
+    search: dict[str, Any]
+    decisions: list[str]
+    metrics: list[str]
+    packages: list[Package]
+    convergence: list[dict[str, float]]
+
+    @property
+    def certified(self) -> list[Package]:
+        return [p for p in self.packages if p.certified]
+
+    def robust_words(self) -> str:
+        rob = self.problem.get("robustness") or {}
+        if rob.get("probability"):
+            t = rob["probability"]
+            bound = t.get("change_min", t.get("change_max"))
+            op = "≥" if "change_min" in t and t["change_min"] is not None else "≤"
+            return f"the share of worlds where the change in {metric(t['metric']).label.lower()} is {op} {bound:,.0f}"
+        return {"p10": "the 10th percentile over the worlds", "p90": "the 90th percentile over the worlds"}.get(
+            rob.get("statistic") or "mean", "the mean over the worlds"
+        )
+
+
+def read_front(folder: Path) -> Front:
+    try:
+        problem = yaml.safe_load((folder / "problem.resolved.yaml").read_text(encoding="utf-8"))
+        search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(folder, "", f"not a readable optimise folder ({type(exc).__name__})", "a folder optimise wrote") from None
+    decisions = list(problem["decisions"])
+    rows = read_table(folder, "frontier.csv", ["package", "certified", "feasible", *decisions], allow_empty=True)
+    header = rows[0].cells.keys() if rows else []
+    metrics = [c.removesuffix("_change") for c in header if c.endswith("_change")]
+    per_world: dict[str, dict[str, list[float]]] = {}
+    for r in read_table(folder, "frontier_worlds.csv", ["package", "world"], allow_empty=True):
+        cell = per_world.setdefault(r.text("package"), {m: [] for m in metrics})
+        for m in metrics:
+            cell[m].append(r.number(f"{m}_change"))
+    packages = []
+    for r in rows:
+        key = r.text("package")
+        packages.append(
+            Package(
+                key,
+                r.text("certified") == "true",
+                r.text("feasible") == "true",
+                {d: r.text(d) for d in decisions},
+                {m: (r.number(f"{m}_change"), r.number(f"{m}_low"), r.number(f"{m}_high")) for m in metrics},
+                {m: (r.number(f"{m}_robust"), r.number(f"{m}_robust_low"), r.number(f"{m}_robust_high")) for m in metrics},
+                r.text("beaten_by").split(),
+                r.text("violations"),
+                per_world.get(key, {m: [] for m in metrics}),
+            )
+        )
+    conv = [
+        {k: r.number(k) for k in ("search_seed", "generation", "packages", "package_blocks", "front_size", "hypervolume")}
+        for r in read_table(folder, "convergence.csv", ["generation", "hypervolume"], allow_empty=True)
+    ]
+    return Front(folder, problem, search, decisions, metrics, packages, conv)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def decision_text(key: str, value: str) -> str:
+    """One decision as a planner reads it: "Relocation aid: yuan per job 45,000"."""
+    parts = key.split(".")
+    lever = parts[1].replace("_", " ").capitalize()
+    if len(parts) == 2:
+        return f"{lever} {value}"
+    info = describe(key)
+    try:
+        number = float(value)
+    except ValueError:
+        return f"{lever}: {info.label.lower()} {value}"
+    if "yuan" in key and abs(number) >= 1e6:
+        shown = f"CNY {number / 1e9:.3g} bn" if abs(number) >= 1e9 else f"CNY {number / 1e6:.3g} m"
+    elif number.is_integer():
+        shown = f"{number:,.0f}"
+    else:
+        shown = f"{number:,.4g}"
+    return f"{lever}: {info.label.lower()} {shown}"
+
+
+def levers_text(front: Front, p: Package) -> str:
+    off = {k for k, v in p.decisions.items() if v == "off"}
+    shown = [
+        decision_text(k, v)
+        for k, v in p.decisions.items()
+        if not any(k == o or k.startswith(o + ".") for o in off) and v != "on"
+    ]
+    on = [k.split(".")[1].replace("_", " ") for k, v in p.decisions.items() if v == "on"]
+    out = "; ".join(shown)
+    if on:
+        out += ("; " if out else "") + "switched on: " + ", ".join(on)
+    if off:
+        out += ("; " if out else "") + "off: " + ", ".join(k.split(".")[1].replace("_", " ") for k in sorted(off))
+    return out or "no lever"
+
+
+def cell(m: str, v: tuple[float, float, float]) -> str:
+    return with_ci(metric(m), *v, change=True)
+
+
+def targets_of(front: Front) -> list[float]:
+    given = [float(t) for t in front.problem.get("targets") or []]
+    if given:
+        return given
+    norths = sorted({round(p.robust[NORTH][0], -3) for p in front.certified if p.robust[NORTH][0] > 0})
+    if len(norths) <= 3:
+        return norths
+    return [norths[len(norths) // 4], norths[len(norths) // 2], norths[(3 * len(norths)) // 4]]
+
+
+def answer_lines(front: Front) -> list[str]:
+    lines = []
+    robust = front.robust_words()
+    certified = sorted(front.certified, key=lambda p: p.values[COST][0])
+    if not certified:
+        return ["**No package was certified**: every package of the search's front was beaten beyond noise or broke a "
+                "constraint when re-run on fresh seeds (the tables below say which and why)."]
+    for t in targets_of(front):
+        reach = [p for p in certified if p.robust[NORTH][0] >= t]
+        if not reach:
+            lines.append(f"- **{t:+,.0f} north-park jobs**: no certified package reaches it ({robust}).")
+            continue
+        p = reach[0]
+        worlds = p.worlds.get(NORTH) or []
+        share = sum(1 for x in worlds if x >= t) / len(worlds) if worlds else math.nan
+        lines.append(
+            f"- **{t:+,.0f} north-park jobs**: package `{p.key}` — {levers_text(front, p)}. "
+            f"North-park jobs {cell(NORTH, p.values[NORTH])}, outside-province jobs {cell(OUTSIDE, p.values[OUTSIDE])}, "
+            f"fiscal cost {cell(COST, p.values[COST])}; reaches the target in {share:.0%} of the {len(worlds)} worlds."
+        )
+    return lines
+
+
+class OptimiseReport(Report[Front]):
+    document = "frontier.md"
+
+    def read(self, folder: Path) -> Front:
+        return read_front(folder)
+
+    def figures(self, data: Front) -> Iterator[tuple[str, Figure]]:
+        from experiments.optimise import figures
+
+        if data.packages:
+            yield "frontier.png", figures.frontier(data)
+            if data.certified:
+                yield "decisions.png", figures.decisions(data)
+        if data.convergence:
+            yield "convergence.png", figures.convergence(data)
+
+    def markdown(self, data: Front, figures: Sequence[Path]) -> str:
+        s, p = data.search, data.problem
+        names = {f.name for f in figures}
+        window = "over the report window (2024–2035 in the shipped scenarios)"
+        ens = s.get("ensemble")
+        intro = [
+            f"Problem `{p['name']}`: {len(data.decisions)} decision(s), objectives "
+            + ", ".join(metric(o).label.lower() for o in p["objectives"])
+            + f"; {s['worlds']} world(s)"
+            + (f" (posterior draws: {ens})" if ens else "")
+            + f"; robustness: {data.robust_words()}. {p['firms'] or 'the base scenario’s'} firms per run; "
+            f"changes are paired against the base on the same seeds and worlds, totals {window}.",
+            "",
+            f"The search evaluated {s['packages_evaluated']:,} packages ({s['package_blocks']:,} package-blocks of "
+            f"{p['replications']} replication(s) per world) from {len(s['search_seeds'])} NSGA-II seed(s) over "
+            f"{s['generations']} generation(s); its front of {len(s['front'])} package(s) was re-run on "
+            f"{s['confirm_replications']} fresh seeds per world and {len(s['certified'])} stayed certified.",
+        ]
+        if ens and "thin" in str(ens):
+            intro += ["", f"**The posterior ensemble is thin ({ens})**: the worlds' spread understates what is not known."]
+        answer = ["## The answer", "", *answer_lines(data), ""]
+        answer += [
+            "Intervals are 95 % percentile-bootstrap intervals over the worlds of the confirmation's runs: they "
+            "cover the Monte-Carlo error and the spread of the worlds, not the uncertainty of the worlds' own "
+            "ranges. A package is certified when no other beats it beyond noise on every objective (paired)."
+        ]
+        front_rows = []
+        for q in sorted(data.certified, key=lambda q: q.values[COST][0]):
+            front_rows.append(
+                [f"`{q.key}`", levers_text(data, q), cell(NORTH, q.values[NORTH]), cell(OUTSIDE, q.values[OUTSIDE]),
+                 cell(COST, q.values[COST])]
+            )
+        heads = ["Package", "Levers", "North-park jobs (change)", "Outside-province jobs (change)", "Fiscal cost (change)"]
+        front = ["## The certified front", "", *(table(heads, front_rows) if front_rows else ["None."])]
+        if "frontier.png" in names:
+            front += ["", *image("plots/frontier.png", "front", "North-park jobs against fiscal cost, each a paired "
+                                 "change against the base with its 95 % interval; hollow: dropped at confirmation.")]
+        if "decisions.png" in names:
+            front += ["", *image("plots/decisions.png", "decisions", "The decisions along the certified front, by fiscal cost.")]
+        dropped = [q for q in data.packages if not q.certified]
+        drop_rows = [
+            [f"`{q.key}`", levers_text(data, q), cell(NORTH, q.values[NORTH]), cell(COST, q.values[COST]),
+             ("beaten beyond noise by " + ", ".join(f"`{b}`" for b in q.beaten_by)) if q.beaten_by else
+             f"broke {q.violations}"]
+            for q in dropped
+        ]
+        drop = ["## Dropped at confirmation", "", *(table(["Package", "Levers", "North-park jobs", "Fiscal cost", "Why"],
+                                                        drop_rows) if drop_rows else ["None."])]
+        conv = ["## Convergence", ""]
+        if data.convergence:
+            last = data.convergence[-1]
+            conv.append(
+                f"Last generation: {last['packages']:,.0f} packages evaluated, front of {last['front_size']:.0f}, "
+                f"hypervolume {last['hypervolume']:.3f} (objectives scaled to the range of every package evaluated; "
+                "reference point 1.1)."
+            )
+        if "convergence.png" in names:
+            conv += ["", *image("plots/convergence.png", "convergence", "Hypervolume and front size by generation.")]
+        return document(f"Least-cost robust packages: {p['name']}", intro, answer, front, drop, conv)
+
+    def summary(self, folder: Path) -> list[str]:
+        data = read_front(folder)
+        lines = [f"optimise {data.problem['name']}: {len(data.certified)} certified of {len(data.packages)} confirmed "
+                 f"packages ({data.search['packages_evaluated']} evaluated, {data.search['worlds']} world(s))"]
+        lines += [line.removeprefix("- ").replace("**", "").replace("`", "") for line in answer_lines(data)]
+        lines.append(f"report: {folder / 'frontier.md'}")
+        return lines
