@@ -32,7 +32,7 @@ from experiments.engine.seeds import draw_seeds
 from experiments.engine.store import Reducer, RunStore, Task, scenario_content
 from experiments.optimise.certify import Verdict, certify
 from experiments.optimise.problem import load_problem
-from experiments.optimise.search import Package, Scoring, Search
+from experiments.optimise.search import Package, Scoring, Search, nondominated
 from model.config import Scenario
 from model.errors import InputError
 from model.metrics import Results
@@ -170,11 +170,24 @@ class Optimise(Experiment):
 
 
 def select(search: Search, cap: int) -> list[str]:
-    """The search's final front, at most `cap` packages: evenly spaced along the first objective if it is longer."""
-    front = search.front()
-    if len(front) <= cap:
-        return sorted(front, key=search.order.index)
-    f, _ = search.scores(front)
-    ranked = [front[i] for i in np.argsort(f[:, 0], kind="stable")]
-    picks = np.unique(np.round(np.linspace(0, len(ranked) - 1, cap)).astype(int))
-    return [ranked[i] for i in picks]
+    """What the confirmation re-runs: the search's front and the next non-dominated layer, at most `cap` packages.
+
+    The next layer is there so that a package that lost its place on the front to a lucky one is run again
+    beside it: on fresh seeds it can then beat the lucky one beyond noise (experiments.optimise.certify).
+    The front comes first; a layer longer than the room left is thinned evenly along the first objective.
+    """
+    keys = list(search.order)
+    f, g = search.scores(keys)
+    chosen: list[str] = []
+    left = list(range(len(keys)))
+    for _ in range(2):
+        if not left or len(chosen) >= cap:
+            break
+        layer = [left[i] for i in nondominated(f[left], g[left])]
+        left = [i for i in left if i not in layer]
+        room = cap - len(chosen)
+        if len(layer) > room:
+            layer = sorted(layer, key=lambda i: (f[i, 0], i))
+            layer = [layer[j] for j in np.unique(np.round(np.linspace(0, len(layer) - 1, room)).astype(int))]
+        chosen += sorted(layer)
+    return [keys[i] for i in chosen]

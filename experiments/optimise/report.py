@@ -121,17 +121,18 @@ def decision_text(key: str, value: str) -> str:
     if len(parts) == 2:
         return f"{lever} {value}"
     info = describe(key)
+    label = info.label if info.label.lower().startswith(lever.lower()) else f"{lever}: {info.label.lower()}"
     try:
         number = float(value)
     except ValueError:
-        return f"{lever}: {info.label.lower()} {value}"
+        return f"{label} {value}"
     if "yuan" in key and abs(number) >= 1e6:
         shown = f"CNY {number / 1e9:.3g} bn" if abs(number) >= 1e9 else f"CNY {number / 1e6:.3g} m"
     elif number.is_integer():
         shown = f"{number:,.0f}"
     else:
         shown = f"{number:,.4g}"
-    return f"{lever}: {info.label.lower()} {shown}"
+    return f"{label} {shown}"
 
 
 def levers_text(front: Front, p: Package) -> str:
@@ -218,7 +219,7 @@ class OptimiseReport(Report[Front]):
             "",
             f"The search evaluated {s['packages_evaluated']:,} packages ({s['package_blocks']:,} package-blocks of "
             f"{p['replications']} replication(s) per world) from {len(s['search_seeds'])} NSGA-II seed(s) over "
-            f"{s['generations']} generation(s); its front of {len(s['front'])} package(s) was re-run on "
+            f"{s['generations']} generation(s); its front and the next non-dominated layer ({len(s['front'])} package(s)) were re-run on "
             f"{s['confirm_replications']} fresh seeds per world and {len(s['certified'])} stayed certified.",
         ]
         if ens and "thin" in str(ens):
