@@ -112,7 +112,9 @@ def tradeoff(p: PackageResult) -> Figure:
     ax.set_ylim(0, 105)
     plain_spines(ax)
     title(ax, f"{p.name}: PRIM peeling trade-off")
-    add_caption(fig, f"Fails when {p.rule_words()}. Markers: ○ box 1, □ box 2 (sought outside box 1).")
+    boxes = len({s.box for s in p.trajectory})
+    markers_text = " Markers: ○ box 1, □ box 2 (sought among the worlds outside box 1)." if boxes > 1 else ""
+    add_caption(fig, f"Fails when {p.rule_words()}.{markers_text}")
     return fig
 
 

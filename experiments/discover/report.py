@@ -52,14 +52,22 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def restriction_text(f: Factor, r: Restriction) -> str:
-    """`other provinces: subsidy is above CNY 45,000 per job`."""
-    label = _lower(f.label)
-    if r.low_restricted and r.high_restricted:
-        return f"{label} is between {value_text(f, r.low)} and {value_text(f, r.high)}"
+def restriction_text(f: Factor, r: Restriction, *, weak: bool | None = None) -> str:
+    """`other provinces: subsidy is above CNY 45,000 per job`; `weak` True (False) keeps only the sides whose
+    quasi-p is above (at most) WEAK_QP, None keeps both; empty when no side is kept."""
+    sides = []
     if r.low_restricted:
-        return f"{label} is above {value_text(f, r.low)}"
-    return f"{label} is below {value_text(f, r.high)}"
+        sides.append(("above", r.low, r.qp_low))
+    if r.high_restricted:
+        sides.append(("below", r.high, r.qp_high))
+    if weak is not None:
+        sides = [s for s in sides if (math.isfinite(s[2]) and s[2] > WEAK_QP) == weak]
+    label = _lower(f.label)
+    if len(sides) == 2:
+        return f"{label} is between {value_text(f, r.low)} and {value_text(f, r.high)}"
+    if len(sides) == 1:
+        return f"{label} is {sides[0][0]} {value_text(f, sides[0][1])}"
+    return ""
 
 
 def pct(share: float) -> str:
@@ -68,8 +76,14 @@ def pct(share: float) -> str:
 
 def box_text(d: Discovery, box: Box) -> str:
     """The box in one sentence: where the package fails, what share of its failures that is, how dense."""
-    parts = [restriction_text(d.factor(r.dimension), r) for r in box.restrictions]
-    where = " and ".join(parts) if parts else "anywhere"
+    strong = [t for r in box.restrictions if (t := restriction_text(d.factor(r.dimension), r, weak=False))]
+    weak = [t for r in box.restrictions if (t := restriction_text(d.factor(r.dimension), r, weak=True))]
+    if strong:
+        where = " and ".join(strong)
+        if weak:
+            where += f" (weaker restrictions, quasi-p above {WEAK_QP}: {'; '.join(weak)})"
+    else:
+        where = f"{' and '.join(weak)} (every restriction weak: quasi-p above {WEAK_QP})" if weak else "anywhere"
     return (
         f"fails when {where}: {pct(box.coverage)} of the failures, {pct(box.density)} of the worlds in the box "
         f"fail ({box.worlds} worlds, {pct(box.mass)} of all)"
@@ -88,11 +102,14 @@ def verdict_text(p: PackageResult) -> str:
     return head
 
 
-def _qp_text(r: Restriction) -> str:
-    qp = r.quasi_p
-    if not math.isfinite(qp):
+def _limit_text(f: Factor, value: float, qp: float, restricted: bool) -> str:
+    """A restricted side: its limit and quasi-p (`3.43% a year (0.47, weak)`); a dash for a free side."""
+    if not restricted:
         return "–"
-    return f"{qp:.2g}" + (" (weak)" if qp > WEAK_QP else "")
+    text = value_text(f, value)
+    if not math.isfinite(qp):
+        return text
+    return f"{text} ({qp:.2g}{', weak' if qp > WEAK_QP else ''})"
 
 
 def _reproduce_text(r: Restriction) -> str:
@@ -105,9 +122,9 @@ def restriction_rows(d: Discovery, box: Box) -> list[list[str]]:
     rows = []
     for r in box.restrictions:
         f = d.factor(r.dimension)
-        low = value_text(f, r.low) if r.low_restricted else "–"
-        high = value_text(f, r.high) if r.high_restricted else "–"
-        rows.append([f.label, low, high, _qp_text(r), _reproduce_text(r)])
+        low = _limit_text(f, r.low, r.qp_low, r.low_restricted)
+        high = _limit_text(f, r.high, r.qp_high, r.high_restricted)
+        rows.append([f.label, low, high, _reproduce_text(r)])
     return rows
 
 
@@ -160,8 +177,8 @@ def package_section(d: Discovery, p: PackageResult, drawn: set[str]) -> list[str
                 f"No step of the peeling trajectory reaches a density of {pct(p.density_min)}: this is the densest "
                 "box, and the failures are spread more widely than it.",
             ]
-        headers = ["Uncertainty", "Above", "Below", "Quasi-p", "Reproduced (density / coverage match)"]
-        lines += ["", *table(headers, restriction_rows(d, box), "lrrrr")]
+        headers = ["Uncertainty", "Above (quasi-p)", "Below (quasi-p)", "Reproduced (density / coverage match)"]
+        lines += ["", *table(headers, restriction_rows(d, box), "lrrr")]
     if p.prim:
         lines += ["", *cart_text(d, p)]
     for name, alt, caption in figures.captions(p):
