@@ -150,6 +150,7 @@ def test_discover_writes_its_folder(result: Path) -> None:
         else:
             assert p["verdict"] in ("never fails", "always fails", "no box")
     assert any(p["verdict"] == "boxes" for p in packages.values())  # the seed gives a package with a box
+    assert (result / "plots" / "changes.png").is_file()
     assert "fails when" in text
 
 

@@ -1,5 +1,9 @@
-"""The figures of a `discover` folder, two per package with boxes, drawn from its tables.
+"""The figures of a `discover` folder, drawn from its tables: one for all packages, two per package with boxes.
 
+- `changes.png`: each package's change of the rule's metric in every world
+  (the mean over the world's replications), failing worlds coloured, the
+  rule's bound dashed: how far from the bound the package is, also when it
+  never or always fails (outcomes.csv, packages.csv);
 - `tradeoff_<package>.png`: PRIM's peeling trajectory, coverage against
   density, one point per step coloured by the number of restricted
   dimensions; the chosen box is ringed and labelled, the density the choice
@@ -67,12 +71,46 @@ def captions(p: PackageResult) -> list[tuple[str, str, str]]:
     ]
 
 
+CHANGES = "changes.png"
+CHANGES_CAPTION = (
+    "Figure: each package's change against the base in every world (mean over the world's replications, same "
+    "seeds), one dot per world; filled orange: the package fails there; the dashed line is the rule's bound."
+)
+JITTER_ROWS = 7  # dots of one package spread over this many rows, by world number, so that they do not hide
+
+
 def figures(d: Discovery) -> Iterator[tuple[str, Figure]]:
+    yield CHANGES, changes(d)
     for p in d.packages:
         if not p.prim:
             continue
         yield f"tradeoff_{p.name}.png", tradeoff(p)
         yield f"scatter_{p.name}.png", scatter(d, p)
+
+
+def changes(d: Discovery) -> Figure:
+    """Every world's change of the rule's metric per package, failures coloured, the bound marked."""
+    fig = new_figure(7.5, 1.6 + 0.9 * len(d.packages))
+    ax = fig.add_subplot()
+    first = d.packages[0]
+    values: list[float] = []
+    for k, p in enumerate(d.packages):
+        ok = np.isfinite(p.world_change)
+        rows = k + (np.arange(len(p.world_change)) % JITTER_ROWS - JITTER_ROWS // 2) * 0.06
+        fails = p.failed & ok
+        keeps = ~p.failed & ok
+        ax.scatter(p.world_change[keeps], rows[keeps], s=12, facecolors="none", edgecolors=NEUTRAL_COLOUR)
+        ax.scatter(p.world_change[fails], rows[fails], s=12, color=OUTSIDE_COLOUR)
+        values += list(p.world_change[ok])
+    ax.axvline(first.bound, color="#444444", linestyle="--", linewidth=1)
+    metric_axis(ax.xaxis, first.metric, change=True, values=[*values, first.bound])
+    ax.set_xlabel(metric_label(first.metric, change=True, values=[*values, first.bound]))
+    ax.set_yticks(range(len(d.packages)), [p.name for p in d.packages])
+    ax.set_ylim(len(d.packages) - 0.5, -0.5)
+    plain_spines(ax)
+    title(ax, "Change against the base in each world")
+    add_caption(fig, f"A package fails where {first.rule_words()}.")
+    return fig
 
 
 def tradeoff(p: PackageResult) -> Figure:

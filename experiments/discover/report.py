@@ -210,7 +210,10 @@ def markdown(d: Discovery, drawn: set[str]) -> str:
     ]
     sections: list[list[str]] = [intro, ["## Uncertainties", "", *table(["Uncertainty", "Unit", "Range"], ranges)]]
     summary = [[p.name, f"{p.failed_worlds} of {p.judged}", _first_box(d, p)] for p in d.packages]
-    sections.append(["## In short", "", *table(["Package", "Failing worlds", "Where it fails"], summary, "lrl")])
+    short = ["## In short", "", *table(["Package", "Failing worlds", "Where it fails"], summary, "lrl")]
+    if figures.CHANGES in drawn:
+        short += ["", *image(f"plots/{figures.CHANGES}", "Change in each world", figures.CHANGES_CAPTION)]
+    sections.append(short)
     sections += [package_section(d, p, drawn) for p in d.packages]
     sections.append(
         [
@@ -234,7 +237,8 @@ def _first_box(d: Discovery, p: PackageResult) -> str:
 
 
 class DiscoverReport(Report[Discovery]):
-    """discovery.md and plots/tradeoff_<package>.png, plots/scatter_<package>.png, and the terminal summary."""
+    """discovery.md, plots/changes.png, plots/tradeoff_<package>.png and plots/scatter_<package>.png, and the
+    terminal summary."""
 
     document = "discovery.md"
 
