@@ -220,6 +220,17 @@ def test_bad_input_is_one_line_and_exit_2(files: Path, change: tuple[str, str], 
     assert not (files / "bad_out").exists() or not any((files / "bad_out").iterdir())
 
 
+def test_a_package_with_other_years_is_refused(files: Path) -> None:
+    other = files / "other_years.yaml"
+    other.write_text(AID.replace("name: aid", "name: later") + "years: {start: 2022, end: 2027}\n", encoding="utf-8")
+    bad = files / "bad_years.yaml"
+    bad.write_text(DISCOVERY.replace("[aid.yaml, talent.yaml]", "[aid.yaml, other_years.yaml]"), encoding="utf-8")
+    done = run_py(["discover", bad, "--out", files / "bad_out", "-q"])
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert str(other) in line and "years" in line and "2022-2026" in line
+
+
 def test_shipped_example_validates() -> None:
     done = run_py(["validate", ROOT / "experiments" / "examples" / "discover_aid.yaml"])
     assert done.returncode == 0, done.stderr

@@ -58,7 +58,7 @@ from experiments.engine.seeds import draw_seeds
 from experiments.engine.store import RunStore, Task, digest, scenario_content
 from experiments.engine.tables import write_csv
 
-BASE = "base"
+BASE = "(base)"  # the base's label in the tasks: no scenario can be named so (letters, digits, _ and -)
 
 
 class Discover(Experiment):
@@ -106,12 +106,10 @@ class Discover(Experiment):
         self.worlds: list[dict[str, Value]] = self.loaded.worlds(self.sample_seed)
         self.seeds = draw_seeds(master_seed, len(self.worlds), self.spec.replications)
         tasks = []
-        name = self.spec.name
         for w, values in enumerate(self.worlds):
-            units = [("base", BASE, self.loaded.base_in(values, f"{name}-base-w{w}"))]
+            units = [("base", BASE, self.loaded.base_in(values))]
             units += [
-                (f"p{k:02d}", p.name, self.loaded.package_in(k, values, f"{p.name}-w{w}"))
-                for k, p in enumerate(self.loaded.packages)
+                (f"p{k:02d}", p.name, self.loaded.package_in(k, values)) for k, p in enumerate(self.loaded.packages)
             ]
             for tag, label, scenario in units:
                 for r, seed in enumerate(self.seeds[w]):

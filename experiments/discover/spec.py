@@ -156,15 +156,16 @@ class LoadedDiscover(LoadedFile[DiscoverFile]):
         f = self.spec.uncertainties[key]
         return key_info(key, f.label, f.unit)
 
-    def base_in(self, values: Mapping[str, Value], name: str | None = None) -> Scenario:
-        """The base scenario with a world's values (validated)."""
-        return self.variant(values, name or f"{self.spec.name}-base")
+    def base_in(self, values: Mapping[str, Value]) -> Scenario:
+        """The base scenario (its own name) with the file's firm count and a world's values (validated)."""
+        firms = {} if self.spec.firms is None else {"firms.count": self.spec.firms}
+        return variant(self.base_raw, {**firms, **values}, self.path)
 
-    def package_in(self, k: int, values: Mapping[str, Value], name: str | None = None) -> Scenario:
-        """Package k with a world's values and the file's firm count (validated)."""
+    def package_in(self, k: int, values: Mapping[str, Value]) -> Scenario:
+        """Package k (its own name) with the file's firm count and a world's values (validated)."""
         p = self.packages[k]
         firms = {} if self.spec.firms is None else {"firms.count": self.spec.firms}
-        return variant(p.raw, {**firms, **values}, p.path, name=name or p.name)
+        return variant(p.raw, {**firms, **values}, p.path)
 
     def worlds(self, seed: int) -> list[dict[str, Value]]:
         """The Latin hypercube of `worlds` points over the uncertainties' ranges."""
