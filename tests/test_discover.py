@@ -16,10 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
+from experiments.design.experiment_file import Factor
 from experiments.discover.boxes import Settings, discover
-from experiments.discover.spec import Failure
+from experiments.discover.spec import DiscoverFile, Failure, load_discover
 from tests.conftest import ROOT, run_py
+from tests.test_reference import schema_paths, yaml_paths
 
 pytest.importorskip("ema_workbench")
 
@@ -64,6 +67,17 @@ def test_boxes_need_both_outcomes() -> None:
     x, failed = _known_region(50)
     with pytest.raises(ValueError, match="both"):
         discover(x, np.zeros_like(failed), Settings(), seed=1)
+
+
+def test_without_ema_workbench_the_command_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from experiments.discover import boxes
+    from model.errors import InputError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InputError, match=r'pip install -e "\.\[ema\]"'):
+        boxes.require_ema()
 
 
 def test_failure_rule() -> None:
@@ -235,3 +249,22 @@ def test_shipped_example_validates() -> None:
     done = run_py(["validate", ROOT / "experiments" / "examples" / "discover_aid.yaml"])
     assert done.returncode == 0, done.stderr
     assert "discovery discover_aid" in done.stdout
+
+
+REFERENCE = ROOT / "experiments" / "discover.reference.yaml"
+
+
+def test_reference_documents_exactly_the_discovery_schema() -> None:
+    data = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
+    uncertainties = data.pop("uncertainties")
+    documented = yaml_paths(data) | {"uncertainties"}
+    for spec in uncertainties.values():
+        documented |= {f"uncertainties.*.{key}" for key in spec}
+    sampled_only = {"uncertainties.*.values", "uncertainties.*.levels"}  # refused: worlds are sampled from ranges
+    schema = (schema_paths(DiscoverFile) | schema_paths(Factor, "uncertainties.*.")) - sampled_only
+    assert documented - schema == set(), "keys in discover.reference.yaml that the schema does not know"
+    assert schema - documented == set(), "schema keys missing from discover.reference.yaml"
+    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
+    assert [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#") and "#" not in ln] == []
+    spec = load_discover(REFERENCE).spec  # a valid file, every default key at its default
+    assert spec.prim == DiscoverFile.model_fields["prim"].default and spec.worlds == 1000

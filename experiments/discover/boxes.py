@@ -158,8 +158,11 @@ def discover(
     if not 0 < int(y.sum()) < len(y):
         raise ValueError("boxes need both failing and other worlds")
     resample_seed, tree_seed = (int(s) for s in np.random.SeedSequence([seed, 7]).generate_state(2, np.uint32))
-    boxes, trajectory = _prim(frame, y, settings, resample_seed)
-    return Discovery(boxes, _cart(frame, y, settings, tree_seed), trajectory)
+    with warnings.catch_warnings():  # EMA's own deprecated pandas calls (DataFrame.drop(inplace=True)): not ours
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ema_workbench\.")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"ema_workbench\.")
+        boxes, trajectory = _prim(frame, y, settings, resample_seed)
+        return Discovery(boxes, _cart(frame, y, settings, tree_seed), trajectory)
 
 
 def _prim(frame: pd.DataFrame, y: np.ndarray, s: Settings, seed: int) -> tuple[list[Box], list[Step]]:
