@@ -51,7 +51,7 @@ from experiments.discover.columns import (
     outcome_columns,
 )
 from experiments.discover.reduce import HORIZON_ONLY
-from experiments.discover.spec import LoadedDiscover, load_discover
+from experiments.discover.spec import DiscoverFile, LoadedDiscover, load_discover
 from experiments.engine.naming import derived_name
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import draw_seeds
@@ -71,7 +71,7 @@ class Discover(Experiment):
         require_ema()  # before any run: the analysis needs it
 
     @property
-    def spec(self) -> Any:
+    def spec(self) -> DiscoverFile:
         return self.loaded.spec
 
     @property
