@@ -42,13 +42,16 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _kind_of(path: Path) -> str:
-    """'calibration' for a file with priors or facts to fit, 'experiment' for one with a base scenario and
-    factors, else 'scenario'; each is then validated by its own reader (no key of it is echoed here)."""
+    """'calibration' for a file with priors or facts to fit, 'discovery' for one with packages, a failure rule or
+    uncertainties, 'experiment' for one with a base scenario and factors, else 'scenario'; each is then validated by
+    its own reader (no key of it is echoed here)."""
     from model.scenario import read_yaml
 
     data: dict[str, Any] = read_yaml(path)
     if "parameters" in data or "fit" in data or "held_out" in data:
         return "calibration"
+    if "packages" in data or "failure" in data or "uncertainties" in data:
+        return "discovery"
     return "experiment" if "factors" in data or "base" in data else "scenario"
 
 
@@ -74,6 +77,12 @@ def check_file(path: Path) -> str:
 
         loaded = load_experiment(path)
         return f"experiment {loaded.experiment.name}, {loaded.size_text()}"
+    if kind == "discovery":
+        from experiments.discover.spec import load_discover
+
+        d = load_discover(path)
+        size = f"{d.spec.worlds:,} worlds × {d.spec.replications} replication(s), {len(d.packages)} package(s)"
+        return f"discovery {d.spec.name}, {size}"
     if kind == "calibration":
         from experiments.design.calibration_file import load_calibration
 

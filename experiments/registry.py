@@ -125,6 +125,28 @@ EXPERIMENTS: dict[str, Command] = {
             ),
         ),
     ),
+    "discover": Command(
+        "experiments.discover.experiment:Discover",
+        "experiments.discover.report:DiscoverReport",
+        "scenario discovery: the worlds where a package fails against the base (PRIM boxes, CART cross-check; "
+        'pip install -e ".[ema]")',
+        (
+            Arg(
+                ("experiment",),
+                "the discovery file (keys: experiments/discover.reference.yaml)",
+                "path",
+                "EXPERIMENT.yaml",
+            ),
+            Arg(
+                ("--worlds",),
+                "W worlds (Latin hypercube points) instead of the file's `worlds`",
+                "int",
+                "W",
+                None,
+                (2, 100_000),
+            ),
+        ),
+    ),
     "report": Command(
         "experiments.validation.experiment:Report",
         "experiments.validation.report:ValidationReport",

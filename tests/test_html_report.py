@@ -69,6 +69,13 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "outcomes: [north_share_jobs, relocated_jobs]\n",
         encoding="utf-8",
     )
+    discovery = tmp / "discover.yaml"
+    discovery.write_text(
+        f"name: html_discover\nbase: {base}\npackages: [{talent}]\nseed: 3\nfirms: 200\nworlds: 8\n"
+        "uncertainties:\n  behaviour.choice.talent: {range: [0.5, 1.5]}\n"
+        "failure: {metric: to_north_jobs, change_below: 0}\nprim: {resamples: 0}\n",
+        encoding="utf-8",
+    )
     small = ("--firms", "200", "--replications", "2", "-q")
     argv: dict[str, tuple[str | Path, ...]] = {
         "run": ("run", SCENARIOS / "baseline.yaml", *small),  # the whole baseline: with its hindcast figure
@@ -77,6 +84,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "sensitivity": ("sensitivity", morris, "-q"),
         "attribute": ("attribute", package, *small),
         "report": ("report", SCENARIOS / "baseline.yaml", "--sobol-samples", "0", "--firms", "400", *small[2:]),
+        "discover": ("discover", discovery, "-q"),
     }
     made = {}
     for key, args in argv.items():
@@ -104,7 +112,7 @@ def _drawn(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(files)}
 
 
-COMMANDS = ["run", "compare", "sweep", "sensitivity", "attribute", "report", "calibrate"]
+COMMANDS = ["run", "compare", "sweep", "sensitivity", "attribute", "report", "calibrate", "discover"]
 
 
 def test_every_command_is_covered() -> None:

@@ -32,7 +32,7 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-COMMANDS = ("run", "compare", "sweep", "sensitivity", "attribute", "calibrate", "validation")
+COMMANDS = ("run", "compare", "sweep", "sensitivity", "attribute", "calibrate", "validation", "discover")
 COMMAND_PACKAGES = tuple(f"experiments.{c}" for c in COMMANDS)
 
 

@@ -13,6 +13,7 @@ r, with replication r's seed the same at every point (common random numbers).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -99,6 +100,18 @@ class ExperimentFile(BaseFile):
         return outcomes
 
 
+def latin_hypercube(factors: Mapping[str, Factor], n: int, seed: int) -> list[dict[str, Value]]:
+    """n points, each factor's range cut into n strata with one point in each (factors in order, one generator)."""
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, factor in factors.items():
+        assert factor.range is not None
+        lo, hi = factor.range
+        strata = (rng.permutation(n) + rng.random(n)) / n
+        columns[name] = [cast(factor, float(lo + (hi - lo) * u)) for u in strata]
+    return [{name: columns[name][i] for name in columns} for i in range(n)]
+
+
 def cast(factor: Factor, value: Value) -> Value:
     if factor.integer and isinstance(value, float):
         return round(value)
@@ -155,15 +168,7 @@ class LoadedExperiment(LoadedFile[ExperimentFile]):
 
     def lhs_points(self, seed: int) -> list[dict[str, Value]]:
         """Latin hypercube: `samples` points, each range cut into that many strata, one point per stratum."""
-        n = self.experiment.design.samples
-        rng = np.random.default_rng(seed)
-        columns = {}
-        for name, factor in self.experiment.factors.items():
-            assert factor.range is not None
-            lo, hi = factor.range
-            strata = (rng.permutation(n) + rng.random(n)) / n
-            columns[name] = [cast(factor, float(lo + (hi - lo) * u)) for u in strata]
-        return [{name: columns[name][i] for name in columns} for i in range(n)]
+        return latin_hypercube(self.experiment.factors, self.experiment.design.samples, seed)
 
     def design_seed(self, master_seed: int) -> int:
         """The sampling seed: design.seed if given, else derived from the master seed."""
