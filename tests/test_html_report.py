@@ -76,6 +76,15 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "failure: {metric: to_north_jobs, change_below: 0}\nprim: {resamples: 0}\n",
         encoding="utf-8",
     )
+    problem = tmp / "optimise.yaml"
+    problem.write_text(
+        f"name: html_optimise\nbase: {base}\nseed: 3\nfirms: 200\nreplications: 2\n"
+        "levers: {talent: {start_year: 2024, end_year: 2026, annual_budget_yuan: 1.0e9}}\n"
+        "decisions: {policies.talent.annual_budget_yuan: {range: [0, 4.0e9]}}\n"
+        "objectives: [to_north_jobs, fiscal_cost_yuan]\nsearch: {evaluations: 8, population: 4}\n"
+        "confirm: {replications: 2, max_packages: 3}\n",
+        encoding="utf-8",
+    )
     small = ("--firms", "200", "--replications", "2", "-q")
     argv: dict[str, tuple[str | Path, ...]] = {
         "run": ("run", SCENARIOS / "baseline.yaml", *small),  # the whole baseline: with its hindcast figure
@@ -85,6 +94,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "attribute": ("attribute", package, *small),
         "report": ("report", SCENARIOS / "baseline.yaml", "--sobol-samples", "0", "--firms", "400", *small[2:]),
         "discover": ("discover", discovery, "-q"),
+        "optimise": ("optimise", problem, "-q"),
     }
     made = {}
     for key, args in argv.items():
@@ -112,7 +122,7 @@ def _drawn(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(files)}
 
 
-COMMANDS = ["run", "compare", "sweep", "sensitivity", "attribute", "report", "calibrate", "discover"]
+COMMANDS = ["run", "compare", "sweep", "sensitivity", "attribute", "report", "calibrate", "discover", "optimise"]
 
 
 def test_every_command_is_covered() -> None:

@@ -32,7 +32,7 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-COMMANDS = ("run", "compare", "sweep", "sensitivity", "attribute", "calibrate", "validation", "discover")
+COMMANDS = ("run", "compare", "sweep", "sensitivity", "attribute", "calibrate", "validation", "discover", "optimise")
 COMMAND_PACKAGES = tuple(f"experiments.{c}" for c in COMMANDS)
 
 

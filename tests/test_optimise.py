@@ -194,4 +194,3 @@ def test_bad_problem_is_refused_in_one_line(tmp_path: Path, changes: dict[str, o
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "problem.yaml" in lines[0] and where in lines[0], lines
     assert not (tmp_path / "out").exists()
-

@@ -612,7 +612,10 @@ def test_every_reference_key_has_a_comment() -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "examples").glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_examples_load(path: Path) -> None:
     """Each example loads; the sweep examples (grid, lhs) give the points their file promises."""
-    if "packages" in yaml.safe_load(path.read_text(encoding="utf-8")):  # a discovery file: tests/test_discover.py
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if (
+        "packages" in doc or "decisions" in doc
+    ):  # a discovery or optimise file: tests/test_discover.py, test_optimise.py
         return
     loaded = load_experiment(path)
     exp = loaded.experiment

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from experiments.optimise.outcomes import resample_indices, resampled
+from experiments.optimise.outcomes import nanmean, resample_indices, resampled
 from experiments.optimise.search import Scoring
 
 UNBOUNDED = (-np.inf, np.inf)
@@ -45,9 +45,7 @@ class Verdict:
         return self.feasible and not self.beaten_by
 
 
-def beats(
-    b: np.ndarray, a: np.ndarray, scoring: Scoring, idx: np.ndarray, over_worlds: bool
-) -> bool:
+def beats(b: np.ndarray, a: np.ndarray, scoring: Scoring, idx: np.ndarray, over_worlds: bool) -> bool:
     """Whether package B beats package A beyond noise on paired (W, R, M) changes (module docstring)."""
     strict = False
     for o in scoring.objectives:
@@ -72,8 +70,8 @@ def certify(
     verdicts = []
     for k in keys:
         change, level = confirmed[k]
-        mean_change = np.nanmean(change, axis=(0, 1))
-        mean_level = np.nanmean(level, axis=(0, 1))
+        mean_change = nanmean(change, axis=(0, 1))
+        mean_level = nanmean(level, axis=(0, 1))
         col = {m: j for j, m in enumerate(scoring.metrics)}
         broken = [
             c.text()

@@ -129,7 +129,9 @@ class Optimise(Experiment):
             if key not in out:
                 out[key] = np.full((len(self.worlds), reps, len(HORIZON)), math.nan)
             metrics = rec.metrics or {}
-            out[key][task.labels["world"], task.labels["replication"]] = [float(metrics.get(m, math.nan)) for m in HORIZON]
+            out[key][task.labels["world"], task.labels["replication"]] = [
+                float(metrics.get(m, math.nan)) for m in HORIZON
+            ]
         return out
 
     def evaluate(self, packages: list[tuple[str, Package]], block: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -6,15 +6,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from experiments.optimise.columns import COST, NORTH
 from model.outcomes import metric
 from report.figures.style import NEUTRAL_COLOUR, NORTH_COLOUR, add_caption, new_figure, plain_spines, title
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from experiments.optimise.report import Front
-
-NORTH, COST = "to_north_jobs", "fiscal_cost_yuan"
+    from experiments.optimise.read import Front
 
 
 def frontier(front: Front) -> Figure:
@@ -28,10 +27,16 @@ def frontier(front: Front) -> Figure:
         x = np.array([p.values[COST] for p in pk]) / 1e9
         y = np.array([p.values[NORTH] for p in pk])
         ax.errorbar(
-            x[:, 0], y[:, 0],
+            x[:, 0],
+            y[:, 0],
             xerr=[x[:, 0] - x[:, 1], x[:, 2] - x[:, 0]],
             yerr=[y[:, 0] - y[:, 1], y[:, 2] - y[:, 0]],
-            fmt="o", color=colour, mfc=face, ms=6, capsize=2, lw=1,
+            fmt="o",
+            color=colour,
+            mfc=face,
+            ms=6,
+            capsize=2,
+            lw=1,
             label="certified" if certified else "dropped at confirmation",
         )
     ax.plot([0], [0], marker="*", color="black", ms=11, ls="none", label="base (status quo)")
@@ -42,8 +47,11 @@ def frontier(front: Front) -> Figure:
     ax.legend(fontsize=8, frameon=False, loc="best")
     plain_spines(ax)
     title(ax, f"Least-cost robust packages: {front.problem['name']}")
-    add_caption(fig, "Each point is a package's paired change against the base (same seeds, same worlds), with "
-                "95 % percentile-bootstrap intervals over the worlds of the confirmation runs.")
+    add_caption(
+        fig,
+        "Each point is a package's paired change against the base (same seeds, same worlds), with "
+        "95 % percentile-bootstrap intervals over the worlds of the confirmation runs.",
+    )
     return fig
 
 
@@ -79,13 +87,22 @@ def convergence(front: Front) -> Figure:
     seeds = sorted({int(r["search_seed"]) for r in front.convergence})
     for i, s in enumerate(seeds):
         rows = [r for r in front.convergence if int(r["search_seed"]) == s]
-        ax.plot([r["generation"] for r in rows], [r["hypervolume"] for r in rows], "o-", ms=3, label=f"search seed {s}",
-                color=("#0072B2", "#D55E00", "#009E73", "#CC79A7")[i % 4])
+        ax.plot(
+            [r["generation"] for r in rows],
+            [r["hypervolume"] for r in rows],
+            "o-",
+            ms=3,
+            label=f"search seed {s}",
+            color=("#0072B2", "#D55E00", "#009E73", "#CC79A7")[i % 4],
+        )
     ax.set_xlabel("Generation")
     ax.set_ylabel("Hypervolume of the estimated front")
     ax.legend(fontsize=8, frameon=False)
     plain_spines(ax)
     title(ax, "Convergence of the search")
-    add_caption(fig, "Objectives scaled to the range of every package evaluated, reference point 1.1; each generation's "
-                "front with the final estimates (after re-evaluation).")
+    add_caption(
+        fig,
+        "Objectives scaled to the range of every package evaluated, reference point 1.1; each generation's "
+        "front with the final estimates (after re-evaluation).",
+    )
     return fig

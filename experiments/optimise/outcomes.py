@@ -83,10 +83,19 @@ class Evidence:
         return change, level
 
 
+def nanmean(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """The mean of the finite values along `axis`; NaN, silently, where there is none (a metric undefined in
+    every run, such as the cost per north job when no job moved north)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, axis=axis)
+
+
 def world_means(values: np.ndarray) -> np.ndarray:
     """(W, M): each world's mean over its replications (NaN-aware: a failed run does not count)."""
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(values, axis=1)
+    return nanmean(values, axis=1)
 
 
 def resample_indices(values: np.ndarray, seed: int, n: int = BOOTSTRAP) -> tuple[np.ndarray, bool]:
@@ -97,12 +106,13 @@ def resample_indices(values: np.ndarray, seed: int, n: int = BOOTSTRAP) -> tuple
     return rng.integers(0, units, size=(n, units)), w > 1
 
 
-def resampled(values: np.ndarray, j: int, stat: Robustness, metric: str, idx: np.ndarray, over_worlds: bool) -> np.ndarray:
+def resampled(
+    values: np.ndarray, j: int, stat: Robustness, metric: str, idx: np.ndarray, over_worlds: bool
+) -> np.ndarray:
     """The statistic of metric column j of (W, R, M) values on each bootstrap resample (rows of `idx`)."""
     if over_worlds:
         return stat.of(world_means(values)[:, j][idx], metric, axis=1)
-    with np.errstate(invalid="ignore"):
-        samples = np.nanmean(values[0, :, j][idx], axis=1)  # one world: its statistic is its mean
+    samples = nanmean(values[0, :, j][idx], axis=1)  # one world: its statistic is its mean
     if stat.statistic == "probability" and metric == stat.metric:
         samples = stat.meets(samples).astype(float)
     return samples

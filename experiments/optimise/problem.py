@@ -127,7 +127,7 @@ class Uncertainty(Frozen):
 
 class Worlds(Frozen):
     posterior: PosteriorSpec | None = None
-    uncertainties: dict[str, Uncertainty] = {}
+    uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
     samples: Annotated[int, Field(ge=1, le=MAX_WORLDS)] = 1
     pairing: Literal["paired", "crossed"] = "paired"
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
@@ -162,7 +162,7 @@ class ProblemFile(BaseFile):
     """An `optimise` problem (experiments/optimise.reference.yaml)."""
 
     replications: Annotated[int, Field(ge=1, le=1000)] = 2
-    levers: dict[str, dict[str, Any]] = {}
+    levers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     decisions: dict[str, DecisionSpec]
     objectives: tuple[str, ...]
     constraints: tuple[ConstraintSpec, ...] = ()
@@ -232,7 +232,11 @@ class LoadedProblem(LoadedFile[ProblemFile]):
     def package_scenario(self, package: Package, world: dict[str, float], name: str) -> Scenario:
         """The base with the package's decisions and the world's settings (validated)."""
         template = self._template()
-        off = {k for k, v in package.items() if v == "off" and k in self.problem.decisions and self.problem.decisions[k].switch}
+        off = {
+            k
+            for k, v in package.items()
+            if v == "off" and k in self.problem.decisions and self.problem.decisions[k].switch
+        }
         values = {k: v for k, v in package.items() if not any(k == o or k.startswith(o + ".") for o in off)}
         values = {k: v for k, v in values.items() if not (self.problem.decisions[k].switch is not None)}
         firms = {} if self.problem.firms is None else {"firms.count": self.problem.firms}
@@ -285,10 +289,14 @@ def load_problem(path: str | Path, args: Any = None) -> LoadedProblem:
         folder = Path(w.posterior.dir)
         folder = folder if folder.is_absolute() else path.parent / folder
         posterior = load_posterior(folder)
-        loaded.ensemble = Ensemble(posterior, tuple(posterior.draw_indices(w.posterior.draws)), tuple(posterior.draws(w.posterior.draws)))
+        loaded.ensemble = Ensemble(
+            posterior, tuple(posterior.draw_indices(w.posterior.draws)), tuple(posterior.draws(w.posterior.draws))
+        )
         if w.pairing == "paired" and w.uncertainties and w.samples != w.posterior.draws:
             raise InputError(
-                path, "worlds.samples", f"{w.samples} samples beside {w.posterior.draws} posterior draws",
+                path,
+                "worlds.samples",
+                f"{w.samples} samples beside {w.posterior.draws} posterior draws",
                 "as many samples as draws when pairing is paired, or pairing: crossed",
             )
     n_worlds = (w.posterior.draws if w.posterior else 1) * (w.samples if w.uncertainties else 1)
@@ -317,15 +325,24 @@ def _check_decisions(loaded: LoadedProblem) -> None:
     for key, d in spec.decisions.items():
         lever = _lever_of(key)
         if lever is None:
-            raise InputError(path, f"decisions.{key}", "not a lever setting", f"policies.<lever>[.<key>], lever one of {', '.join(LEVER_KEYS)}")
+            raise InputError(
+                path,
+                f"decisions.{key}",
+                "not a lever setting",
+                f"policies.<lever>[.<key>], lever one of {', '.join(LEVER_KEYS)}",
+            )
         if d.switch is not None and key != f"policies.{lever}":
-            raise InputError(path, f"decisions.{key}", "a switch on a lever's key", f"a switch on a whole lever: policies.{lever}")
+            raise InputError(
+                path, f"decisions.{key}", "a switch on a lever's key", f"a switch on a whole lever: policies.{lever}"
+            )
         if d.switch is None and key == f"policies.{lever}":
             raise InputError(path, f"decisions.{key}", "a range or values on a whole lever", "switch: [off, on]")
         section = (loaded.base_raw.get("policies") or {}).get(lever) or spec.levers.get(lever)
         if section is None:
             raise InputError(
-                path, f"decisions.{key}", f"lever {lever} is in neither the base scenario nor levers:",
+                path,
+                f"decisions.{key}",
+                f"lever {lever} is in neither the base scenario nor levers:",
                 f"its settings under levers.{lever} (start_year, end_year, budgets...) for the keys not decided",
             )
     for lever in spec.levers:
@@ -340,5 +357,6 @@ def _check_decisions(loaded: LoadedProblem) -> None:
             try:
                 loaded.package_scenario(package, {}, f"{spec.name}-check")
             except InputError as exc:
-                raise InputError(path, f"decisions.{d.key}", short(package[d.key]), exc.allowed or exc.problem) from None
-
+                raise InputError(
+                    path, f"decisions.{d.key}", short(package[d.key]), exc.allowed or exc.problem
+                ) from None

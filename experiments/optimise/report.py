@@ -11,105 +11,20 @@ Everything is read from the folder's tables (experiments.optimise.tables).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import yaml
+from typing import TYPE_CHECKING
 
 from experiments.engine.report import Report
-from model.errors import InputError
+from experiments.optimise.columns import COST, NORTH, OUTSIDE
+from experiments.optimise.read import Front, Package, read_front
 from model.keys import describe
 from model.outcomes import metric
 from report.markdown import document, image, table, with_ci
-from report.read import read_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-SEARCH_FILE = "search.json"
-NORTH, OUTSIDE, COST = "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan"
-
-
-@dataclass
-class Package:
-    key: str
-    certified: bool
-    feasible: bool
-    decisions: dict[str, str]
-    values: dict[str, tuple[float, float, float]]  # metric -> (mean change, low, high)
-    robust: dict[str, tuple[float, float, float]]
-    beaten_by: list[str]
-    violations: str
-    worlds: dict[str, list[float]]  # metric -> each world's mean change
-
-
-@dataclass
-class Front:
-    folder: Path
-    problem: dict[str, Any]
-    search: dict[str, Any]
-    decisions: list[str]
-    metrics: list[str]
-    packages: list[Package]
-    convergence: list[dict[str, float]]
-
-    @property
-    def certified(self) -> list[Package]:
-        return [p for p in self.packages if p.certified]
-
-    def robust_words(self) -> str:
-        rob = self.problem.get("robustness") or {}
-        if rob.get("probability"):
-            t = rob["probability"]
-            bound = t.get("change_min", t.get("change_max"))
-            op = "≥" if "change_min" in t and t["change_min"] is not None else "≤"
-            return f"the share of worlds where the change in {metric(t['metric']).label.lower()} is {op} {bound:,.0f}"
-        return {"p10": "the 10th percentile over the worlds", "p90": "the 90th percentile over the worlds"}.get(
-            rob.get("statistic") or "mean", "the mean over the worlds"
-        )
-
-
-def read_front(folder: Path) -> Front:
-    try:
-        problem = yaml.safe_load((folder / "problem.resolved.yaml").read_text(encoding="utf-8"))
-        search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(folder, "", f"not a readable optimise folder ({type(exc).__name__})", "a folder optimise wrote") from None
-    decisions = list(problem["decisions"])
-    rows = read_table(folder, "frontier.csv", ["package", "certified", "feasible", *decisions], allow_empty=True)
-    header = rows[0].cells.keys() if rows else []
-    metrics = [c.removesuffix("_change") for c in header if c.endswith("_change")]
-    per_world: dict[str, dict[str, list[float]]] = {}
-    for r in read_table(folder, "frontier_worlds.csv", ["package", "world"], allow_empty=True):
-        cell = per_world.setdefault(r.text("package"), {m: [] for m in metrics})
-        for m in metrics:
-            cell[m].append(r.number(f"{m}_change"))
-    packages = []
-    for r in rows:
-        key = r.text("package")
-        packages.append(
-            Package(
-                key,
-                r.text("certified") == "true",
-                r.text("feasible") == "true",
-                {d: r.text(d) for d in decisions},
-                {m: (r.number(f"{m}_change"), r.number(f"{m}_low"), r.number(f"{m}_high")) for m in metrics},
-                {m: (r.number(f"{m}_robust"), r.number(f"{m}_robust_low"), r.number(f"{m}_robust_high")) for m in metrics},
-                r.text("beaten_by").split(),
-                r.text("violations"),
-                per_world.get(key, {m: [] for m in metrics}),
-            )
-        )
-    conv = [
-        {k: r.number(k) for k in ("search_seed", "generation", "packages", "package_blocks", "front_size", "hypervolume")}
-        for r in read_table(folder, "convergence.csv", ["generation", "hypervolume"], allow_empty=True)
-    ]
-    return Front(folder, problem, search, decisions, metrics, packages, conv)
-
 
 # --------------------------------------------------------------------------- words
 
@@ -170,8 +85,10 @@ def answer_lines(front: Front) -> list[str]:
     robust = front.robust_words()
     certified = sorted(front.certified, key=lambda p: p.values[COST][0])
     if not certified:
-        return ["**No package was certified**: every package of the search's front was beaten beyond noise or broke a "
-                "constraint when re-run on fresh seeds (the tables below say which and why)."]
+        return [
+            "**No package was certified**: every package of the search's front was beaten beyond noise or broke a "
+            "constraint when re-run on fresh seeds (the tables below say which and why)."
+        ]
     for t in targets_of(front):
         reach = [p for p in certified if p.robust[NORTH][0] >= t]
         if not reach:
@@ -182,7 +99,8 @@ def answer_lines(front: Front) -> list[str]:
         share = sum(1 for x in worlds if x >= t) / len(worlds) if worlds else math.nan
         lines.append(
             f"- **{t:+,.0f} north-park jobs**: package `{p.key}` — {levers_text(front, p)}. "
-            f"North-park jobs {cell(NORTH, p.values[NORTH])}, outside-province jobs {cell(OUTSIDE, p.values[OUTSIDE])}, "
+            f"North-park jobs {cell(NORTH, p.values[NORTH])}, "
+            f"outside-province jobs {cell(OUTSIDE, p.values[OUTSIDE])}, "
             f"fiscal cost {cell(COST, p.values[COST])}; reaches the target in {share:.0%} of the {len(worlds)} worlds."
         )
     return lines
@@ -219,11 +137,15 @@ class OptimiseReport(Report[Front]):
             "",
             f"The search evaluated {s['packages_evaluated']:,} packages ({s['package_blocks']:,} package-blocks of "
             f"{p['replications']} replication(s) per world) from {len(s['search_seeds'])} NSGA-II seed(s) over "
-            f"{s['generations']} generation(s); its front and the next non-dominated layer ({len(s['front'])} package(s)) were re-run on "
-            f"{s['confirm_replications']} fresh seeds per world and {len(s['certified'])} stayed certified.",
+            f"{s['generations']} generation(s); its front and the next non-dominated layer "
+            f"({len(s['front'])} package(s)) were re-run on {s['confirm_replications']} fresh seeds per world "
+            f"and {len(s['certified'])} stayed certified.",
         ]
         if ens and "thin" in str(ens):
-            intro += ["", f"**The posterior ensemble is thin ({ens})**: the worlds' spread understates what is not known."]
+            intro += [
+                "",
+                f"**The posterior ensemble is thin ({ens})**: the worlds' spread understates what is not known.",
+            ]
         answer = ["## The answer", "", *answer_lines(data), ""]
         answer += [
             "Intervals are 95 % percentile-bootstrap intervals over the worlds of the confirmation's runs: they "
@@ -233,25 +155,59 @@ class OptimiseReport(Report[Front]):
         front_rows = []
         for q in sorted(data.certified, key=lambda q: q.values[COST][0]):
             front_rows.append(
-                [f"`{q.key}`", levers_text(data, q), cell(NORTH, q.values[NORTH]), cell(OUTSIDE, q.values[OUTSIDE]),
-                 cell(COST, q.values[COST])]
+                [
+                    f"`{q.key}`",
+                    levers_text(data, q),
+                    cell(NORTH, q.values[NORTH]),
+                    cell(OUTSIDE, q.values[OUTSIDE]),
+                    cell(COST, q.values[COST]),
+                ]
             )
-        heads = ["Package", "Levers", "North-park jobs (change)", "Outside-province jobs (change)", "Fiscal cost (change)"]
+        heads = [
+            "Package",
+            "Levers",
+            "North-park jobs (change)",
+            "Outside-province jobs (change)",
+            "Fiscal cost (change)",
+        ]
         front = ["## The certified front", "", *(table(heads, front_rows) if front_rows else ["None."])]
         if "frontier.png" in names:
-            front += ["", *image("plots/frontier.png", "front", "North-park jobs against fiscal cost, each a paired "
-                                 "change against the base with its 95 % interval; hollow: dropped at confirmation.")]
+            front += [
+                "",
+                *image(
+                    "plots/frontier.png",
+                    "front",
+                    "North-park jobs against fiscal cost, each a paired "
+                    "change against the base with its 95 % interval; hollow: dropped at confirmation.",
+                ),
+            ]
         if "decisions.png" in names:
-            front += ["", *image("plots/decisions.png", "decisions", "The decisions along the certified front, by fiscal cost.")]
+            front += [
+                "",
+                *image("plots/decisions.png", "decisions", "The decisions along the certified front, by fiscal cost."),
+            ]
         dropped = [q for q in data.packages if not q.certified]
         drop_rows = [
-            [f"`{q.key}`", levers_text(data, q), cell(NORTH, q.values[NORTH]), cell(COST, q.values[COST]),
-             ("beaten beyond noise by " + ", ".join(f"`{b}`" for b in q.beaten_by)) if q.beaten_by else
-             f"broke {q.violations}"]
+            [
+                f"`{q.key}`",
+                levers_text(data, q),
+                cell(NORTH, q.values[NORTH]),
+                cell(COST, q.values[COST]),
+                ("beaten beyond noise by " + ", ".join(f"`{b}`" for b in q.beaten_by))
+                if q.beaten_by
+                else f"broke {q.violations}",
+            ]
             for q in dropped
         ]
-        drop = ["## Dropped at confirmation", "", *(table(["Package", "Levers", "North-park jobs", "Fiscal cost", "Why"],
-                                                        drop_rows) if drop_rows else ["None."])]
+        drop = [
+            "## Dropped at confirmation",
+            "",
+            *(
+                table(["Package", "Levers", "North-park jobs", "Fiscal cost", "Why"], drop_rows)
+                if drop_rows
+                else ["None."]
+            ),
+        ]
         conv = ["## Convergence", ""]
         if data.convergence:
             last = data.convergence[-1]
@@ -266,8 +222,10 @@ class OptimiseReport(Report[Front]):
 
     def summary(self, folder: Path) -> list[str]:
         data = read_front(folder)
-        lines = [f"optimise {data.problem['name']}: {len(data.certified)} certified of {len(data.packages)} confirmed "
-                 f"packages ({data.search['packages_evaluated']} evaluated, {data.search['worlds']} world(s))"]
+        lines = [
+            f"optimise {data.problem['name']}: {len(data.certified)} certified of {len(data.packages)} confirmed "
+            f"packages ({data.search['packages_evaluated']} evaluated, {data.search['worlds']} world(s))"
+        ]
         lines += [line.removeprefix("- ").replace("**", "").replace("`", "") for line in answer_lines(data)]
         lines.append(f"report: {folder / 'frontier.md'}")
         return lines

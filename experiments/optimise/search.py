@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments.optimise.outcomes import Evidence, Robustness, world_means
+from experiments.optimise.outcomes import Evidence, Robustness, nanmean, world_means
 
 Value = float | int | bool | str
 Package = dict[str, Value]
@@ -69,13 +69,13 @@ class Decision:
                 return round(v)
             return _round_sig(v, RANGE_DIGITS)
         n = len(self.choices)
-        return self.choices[min(max(int(math.floor(x)), 0), n - 1)]
+        return self.choices[min(max(math.floor(x), 0), n - 1)]
 
 
 def _round_sig(v: float, digits: int) -> float:
     if v == 0 or not math.isfinite(v):
         return v
-    return round(v, digits - 1 - int(math.floor(math.log10(abs(v)))))
+    return round(v, digits - 1 - math.floor(math.log10(abs(v))))
 
 
 def package_key(package: Package) -> str:
@@ -97,7 +97,7 @@ class Objective:
 
 @dataclass(frozen=True)
 class Constraint:
-    """A bound on a metric's level (`max`, `min`) or its paired change (`change_max`, `change_min`): mean over worlds."""
+    """A bound on a metric's level (`max`, `min`) or paired change (`change_max`, `change_min`), mean over worlds."""
 
     metric: str
     kind: str
@@ -140,8 +140,8 @@ class Scoring:
         change, level = ev.pooled()
         robust = self.robust(change)
         f = np.array([o.sign * robust[o.metric] for o in self.objectives])
-        mean_change = np.nanmean(change, axis=(0, 1))
-        mean_level = np.nanmean(level, axis=(0, 1))
+        mean_change = nanmean(change, axis=(0, 1))
+        mean_level = nanmean(level, axis=(0, 1))
         col = {m: j for j, m in enumerate(self.metrics)}
         g = np.array(
             [c.violation(float(mean_change[col[c.metric]]), float(mean_level[col[c.metric]])) for c in self.constraints]
@@ -152,7 +152,7 @@ class Scoring:
 
 
 def nondominated(f: np.ndarray, g: np.ndarray) -> list[int]:
-    """Indices of the rows no other row dominates: among the feasible rows (all G ≤ 0) if any, else the least violating."""
+    """Rows no other row dominates: among the feasible rows (all G ≤ 0) if any, else the least violating."""
     n = len(f)
     if not n:
         return []
@@ -254,7 +254,9 @@ class Search:
         lows = np.array([d.bounds[0] for d in self.decisions])
         highs = np.array([d.bounds[1] for d in self.decisions])
         n_g = len(self.scoring.constraints)
-        problem = Problem(n_var=len(self.decisions), n_obj=len(self.scoring.objectives), n_ieq_constr=n_g, xl=lows, xu=highs)
+        problem = Problem(
+            n_var=len(self.decisions), n_obj=len(self.scoring.objectives), n_ieq_constr=n_g, xl=lows, xu=highs
+        )
         algorithm = NSGA2(pop_size=self.population, eliminate_duplicates=True)
         algorithm.setup(problem, termination=("n_gen", self.generations), seed=seed, verbose=False)
         generation = 0

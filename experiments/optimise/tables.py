@@ -30,22 +30,24 @@ import numpy as np
 import yaml
 
 from experiments.engine.tables import write_csv, write_json
-from experiments.optimise.outcomes import Robustness, bootstrap, world_means
+from experiments.optimise.columns import (
+    ALWAYS,
+    CONVERGENCE_FILE,
+    EVALUATIONS_FILE,
+    FRONTIER_FILE,
+    FRONTIER_WORLDS_FILE,
+    PACKAGES_DIR,
+    PROBLEM_FILE,
+    SEARCH_FILE,
+    WORLDS_FILE,
+)
+from experiments.optimise.outcomes import Robustness, bootstrap, nanmean, world_means
 from experiments.optimise.search import hypervolumes
 from model.outcomes import HORIZON, metric
 from model.scenario import dump_resolved
 
 if TYPE_CHECKING:
     from experiments.optimise.experiment import Optimise
-
-FRONTIER_FILE = "frontier.csv"
-FRONTIER_WORLDS_FILE = "frontier_worlds.csv"
-EVALUATIONS_FILE = "evaluations.csv"
-CONVERGENCE_FILE = "convergence.csv"
-WORLDS_FILE = "worlds.csv"
-PACKAGES_DIR = "packages"
-SEARCH_FILE = "search.json"
-ALWAYS = ("to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan")
 
 
 def reported(exp: Optimise) -> list[str]:
@@ -100,12 +102,22 @@ def write_tables(exp: Optimise, folder: Path) -> dict[str, Any]:
         ev = exp.search.book[key]
         for block in sorted(ev.blocks):
             change = ev.blocks[block][0]
-            means = np.nanmean(world_means(change), axis=0)
+            means = nanmean(world_means(change), axis=0)
             runs = change.shape[0] * change.shape[1]
             front = str(key in final_front).lower()
             confirmed = str(key in exp.confirmed).lower()
             package = exp.search.packages[key]
-            eval_rows.append([key, block, runs, *(package[d] for d in decisions), *(means[col[m]] for m in metrics), front, confirmed])
+            eval_rows.append(
+                [
+                    key,
+                    block,
+                    runs,
+                    *(package[d] for d in decisions),
+                    *(means[col[m]] for m in metrics),
+                    front,
+                    confirmed,
+                ]
+            )
     write_csv(
         folder / EVALUATIONS_FILE,
         ["package", "block", "runs", *decisions, *(f"{m}_change" for m in metrics), "on_search_front", "confirmed"],
@@ -142,7 +154,7 @@ def write_tables(exp: Optimise, folder: Path) -> dict[str, Any]:
         sc = sc.model_copy(update={"description": f"{note} package {key} of optimise problem {p.name}"})
         (packages / f"{key}.yaml").write_text(dump_resolved(sc), encoding="utf-8")
     resolved = {**p.model_dump(mode="json"), "seed": exp.master}
-    (folder / "problem.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
+    (folder / PROBLEM_FILE).write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
 
     certified = [v.key for v in exp.verdicts if v.certified]
     doc = {
