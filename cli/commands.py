@@ -42,7 +42,7 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _kind_of(path: Path) -> str:
-    """'calibration' for a file with priors or facts to fit, 'discovery' for one with packages, a failure rule or
+    """'calibration' for a file with priors or facts to fit, 'problem' for an optimise problem, 'discovery' for one with packages, a failure rule or
     uncertainties, 'experiment' for one with a base scenario and factors, else 'scenario'; each is then validated by
     its own reader (no key of it is echoed here)."""
     from model.scenario import read_yaml
@@ -50,6 +50,8 @@ def _kind_of(path: Path) -> str:
     data: dict[str, Any] = read_yaml(path)
     if "parameters" in data or "fit" in data or "held_out" in data:
         return "calibration"
+    if "decisions" in data or "objectives" in data:
+        return "problem"
     if "packages" in data or "failure" in data or "uncertainties" in data:
         return "discovery"
     return "experiment" if "factors" in data or "base" in data else "scenario"
@@ -83,6 +85,13 @@ def check_file(path: Path) -> str:
         d = load_discover(path)
         size = f"{d.spec.worlds:,} worlds × {d.spec.replications} replication(s), {len(d.packages)} package(s)"
         return f"discovery {d.spec.name}, {size}"
+    if kind == "problem":
+        from experiments.optimise.problem import load_problem
+
+        pr = load_problem(path)
+        s = pr.problem.search
+        size = f"{len(pr.problem.decisions)} decision(s), {s.evaluations:,} evaluations in {s.generations} generation(s)"
+        return f"optimise problem {pr.problem.name}, {size}"
     if kind == "calibration":
         from experiments.design.calibration_file import load_calibration
 

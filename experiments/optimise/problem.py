@@ -43,7 +43,8 @@ class DecisionSpec(Frozen):
 
     range: tuple[float, float] | None = None
     values: tuple[Value, ...] | None = None
-    switch: tuple[Literal["off"], Literal["on"]] | None = None
+    # [off, on]; YAML reads unquoted off/on as false/true, so those are the same
+    switch: tuple[Literal["off", False], Literal["on", True]] | None = None
     integer: bool = False
 
     @model_validator(mode="after")
