@@ -194,3 +194,16 @@ def test_bad_problem_is_refused_in_one_line(tmp_path: Path, changes: dict[str, o
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "problem.yaml" in lines[0] and where in lines[0], lines
     assert not (tmp_path / "out").exists()
+
+
+def test_the_reference_file_is_a_valid_problem_naming_every_key() -> None:
+    from experiments.optimise.problem import ProblemFile, load_problem
+
+    reference = ROOT / "experiments" / "optimise.reference.yaml"
+    loaded = load_problem(reference)
+    raw = yaml.safe_load(reference.read_text(encoding="utf-8"))
+    assert set(raw) == set(ProblemFile.model_fields)
+    for section in ("worlds", "search", "confirm"):
+        model = ProblemFile.model_fields[section].annotation
+        assert set(raw[section]) == set(model.model_fields), section  # type: ignore[union-attr]
+    assert loaded.problem.search.generations == 20
