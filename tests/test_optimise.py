@@ -185,6 +185,16 @@ def test_command_end_to_end_is_the_same_with_one_or_two_workers(tmp_path: Path) 
         ({"decisions": {"policies.relocation_aid.yuan_per_job": {"range": [5, 1]}}}, "low < high"),
         ({"decisions": {"policies.relocation_aid.yuan_per_job": {"range": [-5, 1]}}}, "decisions.policies"),
         ({"constraints": [{"metric": "fiscal_cost_yuan"}]}, "exactly one of"),
+        (
+            {
+                "worlds": {
+                    "posterior": {"dir": str(ROOT / "docs" / "calibration" / "article_suzhou_levers"), "draws": 2},
+                    "uncertainties": {"world.outside.subsidy_yuan_per_job": {"range": [0, 1000]}},
+                    "samples": 2,
+                }
+            },
+            "also a parameter of the posterior",
+        ),
     ],
 )
 def test_bad_problem_is_refused_in_one_line(tmp_path: Path, changes: dict[str, object], where: str) -> None:

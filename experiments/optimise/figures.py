@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from experiments.optimise.columns import COST, NORTH
+from model.keys import describe
 from model.outcomes import metric
 from report.figures.style import NEUTRAL_COLOUR, NORTH_COLOUR, add_caption, new_figure, plain_spines, title
 
@@ -51,6 +53,7 @@ def frontier(front: Front) -> Figure:
         fig,
         "Each point is a package's paired change against the base (same seeds, same worlds), with "
         "95 % percentile-bootstrap intervals over the worlds of the confirmation runs.",
+        width=110,
     )
     return fig
 
@@ -67,17 +70,33 @@ def decisions(front: Front) -> Figure:
         try:
             values = [float(v) for v in raw]
             ax.plot(x, values, "o-", color=NORTH_COLOUR, ms=4)
-            ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.3g}")
+            span = (front.problem["decisions"].get(key) or {}).get("range")
+            if span:  # the axis is the decision's whole range: where on it the front sits is the message
+                pad = 0.04 * (span[1] - span[0])
+                ax.set_ylim(span[0] - pad, span[1] + pad)
+            in_bn = "yuan" in key and "per_job" not in key
+            ax.yaxis.set_major_formatter(_bn if in_bn else _plain)
         except ValueError:
             cats = sorted(set(raw))
             ax.plot(x, [cats.index(v) for v in raw], "o", color=NORTH_COLOUR, ms=5)
             ax.set_yticks(range(len(cats)), cats)
-        ax.set_ylabel(key.split(".", 1)[1].replace(".", "\n").replace("_", " "), fontsize=7)
+        info = describe(key)
+        unit = " (CNY bn)" if "yuan" in key and "per_job" not in key else f" ({info.unit})" if info.unit else ""
+        ax.set_ylabel(textwrap.fill(info.label + unit, 22), fontsize=7)
         plain_spines(ax)
     axes[-1].set_xticks(x, [f"{p.values[COST][0] / 1e9:.2g}" for p in pk], fontsize=7)
     axes[-1].set_xlabel("Certified packages by change in fiscal cost (CNY bn)")
     title(axes[0], "Decisions along the certified front")
     return fig
+
+
+def _bn(value: float, _pos: object = None) -> str:
+    """Yuan on an axis labelled CNY bn."""
+    return f"{value / 1e9:g}"
+
+
+def _plain(value: float, _pos: object = None) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}"
 
 
 def convergence(front: Front) -> Figure:
@@ -104,5 +123,6 @@ def convergence(front: Front) -> Figure:
         fig,
         "Objectives scaled to the range of every package evaluated, reference point 1.1; each generation's "
         "front with the final estimates (after re-evaluation).",
+        width=110,
     )
     return fig

@@ -293,6 +293,14 @@ def load_problem(path: str | Path, args: Any = None) -> LoadedProblem:
         loaded.ensemble = Ensemble(
             posterior, tuple(posterior.draw_indices(w.posterior.draws)), tuple(posterior.draws(w.posterior.draws))
         )
+        both = sorted(set(w.uncertainties) & set(posterior.keys))
+        if both:
+            raise InputError(
+                path,
+                f"worlds.uncertainties.{both[0]}",
+                "also a parameter of the posterior (each draw sets it)",
+                "a key the posterior does not set, or no posterior",
+            )
         if w.pairing == "paired" and w.uncertainties and w.samples != w.posterior.draws:
             raise InputError(
                 path,

@@ -15,6 +15,7 @@ from experiments.optimise.columns import (
     FRONTIER_WORLDS_FILE,
     PROBLEM_FILE,
     SEARCH_FILE,
+    WORLDS_FILE,
 )
 from model.errors import InputError
 from model.outcomes import metric
@@ -43,6 +44,7 @@ class Front:
     metrics: list[str]
     packages: list[Package]
     convergence: list[dict[str, float]]
+    world_settings: dict[str, list[float]]  # worlds.csv: each uncertainty's and posterior parameter's value per world
 
     @property
     def certified(self) -> list[Package]:
@@ -103,4 +105,9 @@ def read_front(folder: Path) -> Front:
         }
         for r in read_table(folder, CONVERGENCE_FILE, ["generation", "hypervolume"], allow_empty=True)
     ]
-    return Front(folder, problem, search, decisions, metrics, packages, conv)
+    settings: dict[str, list[float]] = {}
+    world_rows = read_table(folder, WORLDS_FILE, ["world"], allow_empty=True)
+    for key in world_rows[0].cells.keys() if world_rows else []:
+        if key not in ("world", "draw", "particle"):
+            settings[key] = [r.number(key) for r in world_rows]
+    return Front(folder, problem, search, decisions, metrics, packages, conv, settings)

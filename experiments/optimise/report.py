@@ -101,9 +101,80 @@ def answer_lines(front: Front) -> list[str]:
             f"- **{t:+,.0f} north-park jobs**: package `{p.key}` — {levers_text(front, p)}. "
             f"North-park jobs {cell(NORTH, p.values[NORTH])}, "
             f"outside-province jobs {cell(OUTSIDE, p.values[OUTSIDE])}, "
-            f"fiscal cost {cell(COST, p.values[COST])}; reaches the target in {share:.0%} of the {len(worlds)} worlds."
+            f"fiscal cost {cell(COST, p.values[COST])}; {_worlds_text(share, len(worlds))}."
         )
     return lines
+
+
+MIN_WORLDS_FOR_CORRELATION = 5
+
+
+def _worlds_text(share: float, n: int) -> str:
+    if n == 1:
+        return "reaches the target in the one world" if share >= 1 else "misses the target in the one world"
+    return f"reaches the target in {share:.0%} of the {n} worlds"
+
+
+def answer_packages(front: Front) -> list[tuple[float, Package]]:
+    """(target, the least-cost certified package reaching it) for each target some package reaches."""
+    certified = sorted(front.certified, key=lambda p: p.values[COST][0])
+    out = []
+    for t in targets_of(front):
+        reach = [p for p in certified if p.robust[NORTH][0] >= t]
+        if reach:
+            out.append((t, reach[0]))
+    return out
+
+
+def dependence_lines(front: Front) -> list[str]:
+    """How much each answer's north change moves from world to world, and with which world settings."""
+    n = len(next(iter(front.world_settings.values()), []))
+    answers = answer_packages(front)
+    if not answers or n < 2:
+        return [
+            "One world: the answer depends on the model's coefficients as set in the base scenario, and this "
+            "run says nothing of how it would change with them."
+        ]
+    m = metric(NORTH)
+    lines = [
+        f"Each answer's change in north-park jobs in each of the {n} worlds (mean over the confirmation's "
+        "replications), and the world settings it moves with most (Pearson's r over the worlds):",
+        "",
+    ]
+    for t, p in answers:
+        values = p.worlds.get(NORTH) or []
+        if not values:
+            continue
+        lo, hi = min(values), max(values)
+        line = (
+            f"- target {t:+,.0f}, `{p.key}`: from {m.text(lo, change=True)} to {m.text(hi, change=True)} "
+            f"across the worlds"
+        )
+        if n >= MIN_WORLDS_FOR_CORRELATION:
+            corr = []
+            for key, xs in front.world_settings.items():
+                if len(set(xs)) > 1 and len(xs) == len(values) and len(set(values)) > 1:
+                    corr.append((abs(_pearson(xs, values)), _pearson(xs, values), key))
+            corr.sort(reverse=True)
+            if corr:
+                line += "; most with " + ", ".join(
+                    f"{describe(k).label.lower()} (r = {r:+.2f})" for _, r, k in corr[:3]
+                )
+        lines.append(line + ".")
+    lines += [
+        "",
+        f"With {n} worlds a correlation below about {2 / math.sqrt(n):.2f} in size is within what chance "
+        "gives; these say where to look, not what causes what.",
+    ]
+    return lines
+
+
+def _pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else math.nan
 
 
 class OptimiseReport(Report[Front]):
@@ -208,6 +279,7 @@ class OptimiseReport(Report[Front]):
                 else ["None."]
             ),
         ]
+        depend = ["## How much the answer depends on the worlds", "", *dependence_lines(data)]
         conv = ["## Convergence", ""]
         if data.convergence:
             last = data.convergence[-1]
@@ -218,7 +290,7 @@ class OptimiseReport(Report[Front]):
             )
         if "convergence.png" in names:
             conv += ["", *image("plots/convergence.png", "convergence", "Hypervolume and front size by generation.")]
-        return document(f"Least-cost robust packages: {p['name']}", intro, answer, front, drop, conv)
+        return document(f"Least-cost robust packages: {p['name']}", intro, answer, front, depend, drop, conv)
 
     def summary(self, folder: Path) -> list[str]:
         data = read_front(folder)

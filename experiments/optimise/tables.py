@@ -137,11 +137,14 @@ def write_tables(exp: Optimise, folder: Path) -> dict[str, Any]:
 
     keys = list(p.worlds.uncertainties)
     ens = exp.loaded.ensemble
+    params = list(ens.keys) if ens is not None else []
     w_rows = []
     for w, (draw, values) in enumerate(exp.worlds):
+        drawn = ens.sets[draw] if ens is not None and draw is not None else {}
         particle = "" if draw is None or ens is None else ens.particles[draw]
-        w_rows.append([w, "" if draw is None else draw, particle, *(values.get(k, "") for k in keys)])
-    write_csv(folder / WORLDS_FILE, ["world", "draw", "particle", *keys], w_rows)
+        cells = [*(values.get(k, "") for k in keys), *(drawn.get(k, "") for k in params)]
+        w_rows.append([w, "" if draw is None else draw, particle, *cells])
+    write_csv(folder / WORLDS_FILE, ["world", "draw", "particle", *keys, *params], w_rows)
 
     packages = folder / PACKAGES_DIR
     packages.mkdir()
