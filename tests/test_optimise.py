@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -167,6 +168,13 @@ def test_command_end_to_end_is_the_same_with_one_or_two_workers(tmp_path: Path) 
     header = (a / "frontier.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[:3] == ["package", "certified", "feasible"]
     assert "to_north_jobs_low" in header and "fiscal_cost_yuan_robust" in header
+    # --resume replays the search from the stored runs: nothing is run again, the same front comes out.
+    before = (a / "frontier.csv").read_bytes()
+    again = _run("optimise", str(problem), "--out", str(tmp_path / "one"), "--resume", "--no-plots", "-q")
+    assert again.returncode == 0, again.stderr
+    manifest = json.loads((a / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["runs_executed"] == 0 and manifest["runs"] > 0
+    assert (a / "frontier.csv").read_bytes() == before
     # Every confirmed package is a scenario `run` loads as it is.
     first = sorted((a / "packages").glob("p*.yaml"))[0]
     shutil.copy(first, tmp_path / "package.yaml")

@@ -70,11 +70,20 @@ def cell(m: str, v: tuple[float, float, float]) -> str:
     return with_ci(metric(m), *v, change=True)
 
 
+def north_of(front: Front, p: Package) -> float:
+    """The north-jobs change a target is compared with: the robust value, or the mean over the worlds when the
+    robust value of north jobs is a share of worlds (probability robustness)."""
+    rob = front.problem.get("robustness") or {}
+    if (rob.get("probability") or {}).get("metric") == NORTH:
+        return p.values[NORTH][0]
+    return p.robust[NORTH][0]
+
+
 def targets_of(front: Front) -> list[float]:
     given = [float(t) for t in front.problem.get("targets") or []]
     if given:
         return given
-    norths = sorted({round(p.robust[NORTH][0], -3) for p in front.certified if p.robust[NORTH][0] > 0})
+    norths = sorted({round(north_of(front, p), -3) for p in front.certified if north_of(front, p) > 0})
     if len(norths) <= 3:
         return norths
     return [norths[len(norths) // 4], norths[len(norths) // 2], norths[(3 * len(norths)) // 4]]
@@ -90,7 +99,7 @@ def answer_lines(front: Front) -> list[str]:
             "constraint when re-run on fresh seeds (the tables below say which and why)."
         ]
     for t in targets_of(front):
-        reach = [p for p in certified if p.robust[NORTH][0] >= t]
+        reach = [p for p in certified if north_of(front, p) >= t]
         if not reach:
             lines.append(f"- **{t:+,.0f} north-park jobs**: no certified package reaches it ({robust}).")
             continue
@@ -120,7 +129,7 @@ def answer_packages(front: Front) -> list[tuple[float, Package]]:
     certified = sorted(front.certified, key=lambda p: p.values[COST][0])
     out = []
     for t in targets_of(front):
-        reach = [p for p in certified if p.robust[NORTH][0] >= t]
+        reach = [p for p in certified if north_of(front, p) >= t]
         if reach:
             out.append((t, reach[0]))
     return out
