@@ -25,6 +25,7 @@ from pydantic import Field, model_validator
 from experiments.analysis.ensemble import Ensemble
 from experiments.analysis.posterior import load_posterior
 from experiments.design.base import BaseFile, LoadedFile, read_base_file
+from experiments.design.experiment_file import Factor, latin_hypercube
 from experiments.optimise.outcomes import Robustness
 from experiments.optimise.search import Constraint, Decision, Objective, Package
 from model.config import LEVER_KEYS, Frozen, Scenario
@@ -259,15 +260,10 @@ class LoadedProblem(LoadedFile[ProblemFile]):
         return list(zip(draws, samples, strict=True))
 
     def lhs(self, seed: int) -> list[dict[str, float]]:
+        """The deep-uncertainty samples: a Latin hypercube over the ranges (as sweep's, one generator)."""
         w = self.problem.worlds
-        n = w.samples
-        rng = np.random.default_rng(seed)
-        columns = {}
-        for key, u in w.uncertainties.items():
-            lo, hi = u.range
-            strata = (rng.permutation(n) + rng.random(n)) / n
-            columns[key] = [float(lo + (hi - lo) * s) for s in strata]
-        return [{k: columns[k][i] for k in columns} for i in range(n)]
+        factors = {key: Factor(range=u.range) for key, u in w.uncertainties.items()}
+        return [{k: float(v) for k, v in point.items()} for point in latin_hypercube(factors, w.samples, seed)]
 
     def world_seed(self, master: int) -> int:
         w = self.problem.worlds
