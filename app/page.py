@@ -46,13 +46,21 @@ def ScenarioPicker(current: str) -> None:
     """Pick a shipped scenario or type the path of one's own; loading it rebuilds the page.
 
     `current` is the page's scenario, passed in (not read here) so that the picker never draws a new
-    scenario with the state of the old one; the page keys it by that path.
+    scenario with the state of the old one. A scenario set elsewhere (a package loaded from page 2) shows
+    as "Own file…" with its path in the box. The picker is not keyed by the path: it sits in the sidebar's
+    portal, which is redrawn a moment after the page, and a remounted picker would drop what is typed then.
     """
     shipped = _shipped()
     is_shipped = current in shipped.values()
     own_wanted, set_own_wanted = solara.use_state(False)
     own_mode = own_wanted or not is_shipped
     own, set_own = solara.use_state("" if is_shipped else current)
+
+    def follow() -> None:
+        if not is_shipped:
+            set_own(current)
+
+    solara.use_effect(follow, [current])
     chosen = OWN_FILE if own_mode else next(name for name, path in shipped.items() if path == current)
 
     def pick(name: str) -> None:
@@ -302,7 +310,7 @@ def Page() -> None:
     path = scenario_path.value
     loaded = solara.use_memo(lambda: load(path), [path])
     with solara.Sidebar():
-        ScenarioPicker(path).key(path)  # a new scenario (a package loaded from page 2, say) sets the picker afresh
+        ScenarioPicker(path)
     if loaded.error is not None:
         solara.Error(f"This scenario cannot be run: {loaded.error}")
     else:
