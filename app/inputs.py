@@ -66,8 +66,12 @@ def Switch(label: str, name: str, entered: MutableMapping[str, Any]) -> None:
 
 @solara.component
 def LeverPanel(loaded: Loaded, entered: MutableMapping[str, Any]) -> None:
-    """Run size, seed and every lever's inputs, grouped by lever (levers in use open)."""
-    with solara.Card("Run and levers"):
+    """Run size, seed and every lever's inputs, grouped by lever (levers in use open).
+
+    The card is keyed by the scenario file: the sidebar is a portal that outlives the page's keyed SolaraViz,
+    and without the key another scenario's panel would keep the previous one's values in its boxes.
+    """
+    with solara.Card("Run and levers").key(str(loaded.path)):
         solara.Text("Changed values take effect at Reset (the run restarts from the first year).")
         NumberBox("Simulated firms", FIRMS, entered, True)
         NumberBox("Seed (shared by both runs)", SEED, entered, True)

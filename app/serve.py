@@ -24,6 +24,7 @@ from model.errors import InputError
 
 APP_MODULE = "app.page"
 FOLDERS_ENV = "RELOCSIM_APP_FOLDERS"  # the folders the page may open, for the server's process (app.session)
+RESULTS_ENV = "RELOCSIM_APP_RESULTS"  # the folders whose optimise folders the page may open (app.session)
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 OFFLINE_ENV = {
@@ -97,12 +98,17 @@ def is_loopback(host: str) -> bool:
     return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
 
 
-def check_folders(folders: Sequence[Path]) -> list[Path]:
+def check_folders(folders: Sequence[Path], option: str = "--scenarios") -> list[Path]:
     """The folders the page may open scenario files from: the shipped scenarios/, then each one named."""
-    out = [SCENARIOS]
+    return [SCENARIOS, *named_folders(folders, option)]
+
+
+def named_folders(folders: Sequence[Path], option: str) -> list[Path]:
+    """The folders given to an option, resolved; bad input if one is not a folder."""
+    out = []
     for folder in folders:
         if not Path(folder).is_dir():
-            raise InputError("command line", "app --scenarios", f"{str(folder)[:200]!r} is not a folder", "folders")
+            raise InputError("command line", f"app {option}", f"{str(folder)[:200]!r} is not a folder", "folders")
         out.append(Path(folder).resolve())
     return out
 
@@ -114,19 +120,29 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the server's proce
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def serve(host: str, port: int, folders: Sequence[Path] = ()) -> int:
-    """Run the app's server in the foreground until it is stopped (Ctrl-C); 0, or 1 if the server failed."""
+def serve(host: str, port: int, folders: Sequence[Path] = (), results: Sequence[Path] = ()) -> int:
+    """Run the app's server in the foreground until it is stopped (Ctrl-C); 0, or 1 if the server failed.
+
+    `folders`: more scenario folders (--scenarios); `results`: more folders whose optimise result folders the
+    page lists and opens (--results; always: the repository's outputs/ and the scenario folders).
+    """
     check_installed()
     check_listen(host, port)
     allowed = check_folders(folders)
+    result_roots = named_folders(results, "--results")
     if not is_loopback(host):
         print(
             f"relocsim: app: warning: --host {host} serves the app beyond this machine; anyone who reaches it can "
-            "run the model and open the scenario folders it was started with",
+            "run the model and open the scenario and result folders it was started with",
             file=sys.stderr,
             flush=True,
         )
-    env = {**os.environ, **OFFLINE_ENV, FOLDERS_ENV: os.pathsep.join(str(f) for f in allowed)}
+    env = {
+        **os.environ,
+        **OFFLINE_ENV,
+        FOLDERS_ENV: os.pathsep.join(str(f) for f in allowed),
+        RESULTS_ENV: os.pathsep.join(str(f) for f in result_roots),
+    }
     print(f"relocsim app: http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     proc = subprocess.Popen(solara_command(host, port), env=env, preexec_fn=_die_with_parent)
     try:

@@ -31,8 +31,12 @@ from model.scenario import load_raw, validate_mapping, variant
 from model.world import WorldData, check_references, world_for
 from report.tables import Place
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
 FOLDERS_ENV = "RELOCSIM_APP_FOLDERS"  # set by app.serve for the server process
+RESULTS_ENV = "RELOCSIM_APP_RESULTS"  # the folders `app --results` named, for the server process
+OUTPUTS = ROOT / "outputs"  # where the commands write by default (--out)
+FRONTIER, PACKAGES = "frontier.csv", "packages"  # what makes a folder an `optimise` result folder
 DEFAULT_SCENARIO = SCENARIOS / "baseline.yaml"
 DEFAULT_SEED = 1
 SERIES = ("to_north_jobs", "to_jiangsu_jobs", "to_outside_jobs", "relocated_jobs")
@@ -68,13 +72,47 @@ def allowed_folders() -> list[Path]:
     return list(dict.fromkeys([SCENARIOS, *named]))
 
 
+def results_roots() -> list[Path]:
+    """Where the page looks for `optimise` folders: outputs/, the --results folders and the --scenarios ones."""
+    named = [Path(p) for p in os.environ.get(RESULTS_ENV, "").split(os.pathsep) if p]
+    return list(dict.fromkeys([OUTPUTS, *named, *allowed_folders()[1:]]))
+
+
+def _inside(target: Path, folders: Sequence[Path]) -> bool:
+    return any(target.is_relative_to(folder.resolve()) for folder in folders)
+
+
+def is_optimise_folder(folder: Path) -> bool:
+    return (folder / FRONTIER).is_file() and (folder / PACKAGES).is_dir()
+
+
+def in_results(path: Path) -> bool:
+    """Whether the path, after every link, lies in one of the results roots."""
+    try:
+        return _inside(path.resolve(), results_roots())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
 def opens(path: Path) -> bool:
-    """Whether the path, after every link, lies in one of the allowed folders."""
+    """Whether the path, after every link, lies in one of the allowed folders or is a package of an optimise folder.
+
+    A package is `<folder>/packages/<id>.yaml` of a folder under a results root
+    that holds a frontier.csv: the page opens those and nothing else there.
+    """
     try:
         target = path.resolve()
     except (OSError, RuntimeError, ValueError):
         return False
-    return any(target.is_relative_to(folder.resolve()) for folder in allowed_folders())
+    if _inside(target, allowed_folders()):
+        return True
+    folder = target.parent.parent
+    return (
+        target.suffix == ".yaml"
+        and target.parent.name == PACKAGES
+        and _inside(target, results_roots())
+        and is_optimise_folder(folder)
+    )
 
 
 def load(path: str | Path) -> Loaded:

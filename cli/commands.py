@@ -28,7 +28,7 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "app":
         from app.serve import serve
 
-        return serve(args.host, args.port, args.scenarios)
+        return serve(args.host, args.port, args.scenarios, args.results)
     from experiments.engine.prestart import for_command
 
     # a local pool's fork server imports the model while the command reads its inputs

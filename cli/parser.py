@@ -171,6 +171,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         metavar="DIR",
         help="more folders whose scenario files the page may open (always: the repository's scenarios/)",
     )
+    app.add_argument(
+        "--results",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="more folders whose optimise result folders the page lists and opens (always: the repository's outputs/)",
+    )
     return parser
 
 

@@ -69,7 +69,17 @@ def own_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url(own_folder: Path) -> Iterator[str]:
+def results_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding one optimise result folder (written by hand), named to the app with --results."""
+    from tests.test_app_results import write_optimise_folder
+
+    root = tmp_path_factory.mktemp("results")
+    write_optimise_folder(root / "optimise-small")
+    return root
+
+
+@pytest.fixture(scope="module")
+def app_url(own_folder: Path, results_folder: Path) -> Iterator[str]:
     try:
         import playwright  # noqa: F401
         import solara  # noqa: F401
@@ -80,7 +90,10 @@ def app_url(own_folder: Path) -> Iterator[str]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "run.py", "app", "--port", str(port), "--scenarios", str(own_folder)],
+            [
+                *(sys.executable, "run.py", "app", "--port", str(port)),
+                *("--scenarios", str(own_folder), "--results", str(results_folder)),
+            ],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -217,4 +230,24 @@ def test_a_broken_scenario_shows_its_message(app_page, own_folder: Path, tmp_pat
     assert panel.get_by_label("Payment per relocated job (CNY thousand per job)").input_value() == "30.0"
     assert panel.get_by_label("Annual budget (CNY bn per year)").input_value() == "1.5"
     assert panel.get_by_role("checkbox").is_checked()
+    assert pg.errors == [], pg.errors  # type: ignore[attr-defined]
+
+
+def test_a_package_of_an_optimise_folder_loads_into_the_levers(app_page, results_folder: Path) -> None:
+    pg = app_page
+    pg.get_by_role("tab", name="Page 2").click()
+    pg.get_by_text("Least-cost packages", exact=True).wait_for()
+    pg.locator(".v-card", has_text="Least-cost packages").locator(".v-select__selections").first.click()
+    pg.get_by_text(str(results_folder / "optimise-small"), exact=True).click()
+    row = pg.locator("tr", has_text="pa1").first
+    row.wait_for()
+    assert "+8,000 (95% CI +6,000 to +9,500)" in row.inner_text()
+    pg.screenshot(path=SHOTS / "app-packages.png", full_page=True)
+    row.get_by_role("button", name="Load into levers").click()
+    pg.get_by_text("Loaded: pa1.yaml (a package of optimise-small)").wait_for()
+    panel = pg.locator(".v-expansion-panel", has_text="Relocation aid").first
+    assert panel.get_by_label("Payment per relocated job (CNY thousand per job)").input_value() == "45.0"
+    assert panel.get_by_label("Annual budget (CNY bn per year)").input_value() == "2.5"
+    assert pg.get_by_label("Simulated firms").input_value() == "3000"
+    _step(pg, 1)
     assert pg.errors == [], pg.errors  # type: ignore[attr-defined]
