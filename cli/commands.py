@@ -42,9 +42,10 @@ def dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _kind_of(path: Path) -> str:
-    """'calibration' for a file with priors or facts to fit, 'problem' for an optimise problem, 'discovery' for one with packages, a failure rule or
-    uncertainties, 'experiment' for one with a base scenario and factors, else 'scenario'; each is then validated by
-    its own reader (no key of it is echoed here)."""
+    """'calibration' for a file with priors or facts to fit, 'problem' for an optimise problem (decisions,
+    objectives), 'discovery' for one with packages, a failure rule or uncertainties, 'experiment' for one with a
+    base scenario and factors, else 'scenario'; each is then validated by its own reader (no key of it is echoed
+    here)."""
     from model.scenario import read_yaml
 
     data: dict[str, Any] = read_yaml(path)
@@ -90,7 +91,7 @@ def check_file(path: Path) -> str:
 
         pr = load_problem(path)
         s = pr.problem.search
-        size = f"{len(pr.problem.decisions)} decision(s), {s.evaluations:,} evaluations in {s.generations} generation(s)"
+        size = f"{len(pr.problem.decisions)} decision(s), {s.evaluations:,} evaluations, {s.generations} generation(s)"
         return f"optimise problem {pr.problem.name}, {size}"
     if kind == "calibration":
         from experiments.design.calibration_file import load_calibration
