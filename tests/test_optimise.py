@@ -69,6 +69,7 @@ def test_search_finds_the_known_front_within_its_intervals() -> None:
     decisions = (Decision("x", "range", 0.0, 1.0), Decision("waste", "range", 0.0, 1.0))
     search = Search(decisions, SCORING, synthetic(4, 3), population=16, generations=25, reevaluate=2)
     search.run(seed=1)
+    assert {"x": 0.0, "waste": 0.0} in search.packages.values()  # the first generation holds the cheapest corner
     front = select(search, 12)
     confirmed = synthetic(4, 10)([(k, search.packages[k]) for k in front], 1000)
     verdicts = certify(front, confirmed, SCORING, seed=5)
@@ -99,7 +100,7 @@ def test_a_package_that_wins_only_by_a_lucky_block_is_dropped_at_confirmation() 
         full = [(k, {**p, **options[str(p["name"])]}) for k, p in packages]
         return synthetic(3, 4, lucky={"lucky": 300.0})(full, block)
 
-    search = Search(decisions, SCORING, evaluate, population=4, generations=3, reevaluate=2)
+    search = Search(decisions, SCORING, evaluate, population=8, generations=3, reevaluate=2)
     search.run(seed=2)
     keys = {str(p["name"]): k for k, p in search.packages.items()}
     assert search.front() == [keys["lucky"]]  # the search itself is fooled: 2 blocks still average (390 + 90) / 2
