@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 
 from app.session import FRONTIER, PACKAGES, in_results, is_optimise_folder, results_roots
 from model.errors import InputError
-from model.keys import describe
 from model.outcomes import metric
 from report.figures.style import NEUTRAL_COLOUR, NORTH_COLOUR, metric_axis, metric_label, new_figure, plain_spines
 from report.figures.style import title as set_title
+from report.package_words import levers_words
 from report.read import header, read_table
 
 NORTH, OUTSIDE, COST = "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan"
@@ -134,59 +134,13 @@ def _cost(p: Package) -> float:
 # --------------------------------------------------------------------------- words
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}"
-
-
-def decision_words(key: str, value: str) -> str:
-    """One decision in plain words, without its lever: `payment per relocated job CNY 12,970 per job`."""
-    parts = key.split(".")
-    if len(parts) == 2:  # a switch on a whole lever
-        return "in use" if value.strip() == "on" else "not in use" if value.strip() == "off" else value
-    info = describe(key)
-    words = info.label.split(": ", 1)[-1]
-    words = words[:1].lower() + words[1:]
-    try:
-        number = float(value)
-    except ValueError:
-        return f"{words} {value}"
-    unit = info.unit
-    if unit.startswith("yuan"):
-        if abs(number) >= 1e9:
-            shown = f"CNY {number / 1e9:.3g} bn"
-        elif abs(number) >= 1e6:
-            shown = f"CNY {number / 1e6:.3g} m"
-        else:
-            shown = f"CNY {_number(number)}"
-        return f"{words} {shown}{unit.removeprefix('yuan')}"
-    if unit in ("", "year"):
-        return f"{words} {_number(number)}"
-    return f"{words} {_number(number)} {unit}"
-
-
-def levers_words(p: Package) -> str:
-    """A package's decisions, grouped by lever: `Relocation aid: payment per relocated job …, annual budget …`."""
-    by_lever: dict[str, list[str]] = {}
-    for key, value in p.decisions.items():
-        lever = describe(key).label.split(": ", 1)[0] if key.count(".") >= 2 else _lever_label(key)
-        by_lever.setdefault(lever, []).append(decision_words(key, value))
-    return "; ".join(f"{lever}: {', '.join(words)}" for lever, words in by_lever.items()) or "no decision"
-
-
-def _lever_label(key: str) -> str:
-    from model.levers.registry import REGISTRY
-
-    lever = key.split(".")[-1]
-    return REGISTRY[lever].label if lever in REGISTRY else lever.replace("_", " ").capitalize()
-
-
 def table_rows(results: Results) -> list[dict[str, str]]:
     """The front as the page's table shows it (without the load buttons)."""
     return [
         {
             "Package": p.key,
             "Certified": "certified" if p.certified else "not certified",
-            "Levers": levers_words(p),
+            "Levers": levers_words(p.decisions),
             "North-park jobs (change)": p.cell(NORTH),
             "Outside-province jobs (change)": p.cell(OUTSIDE),
             "Fiscal cost (change)": p.cell(COST),

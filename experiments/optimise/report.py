@@ -22,6 +22,7 @@ from experiments.optimise.read import Front, Package, read_front
 from model.keys import describe
 from model.outcomes import metric
 from report.markdown import document, image, table, with_ci
+from report.package_words import levers_words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,41 +30,14 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------- words
 
 
-def decision_text(key: str, value: str) -> str:
-    """One decision as a planner reads it: "Relocation aid: yuan per job 45,000"."""
-    parts = key.split(".")
-    lever = parts[1].replace("_", " ").capitalize()
-    if len(parts) == 2:
-        return f"{lever} {value}"
-    info = describe(key)
-    label = info.label if info.label.lower().startswith(lever.lower()) else f"{lever}: {info.label.lower()}"
-    try:
-        number = float(value)
-    except ValueError:
-        return f"{label} {value}"
-    if "yuan" in key and abs(number) >= 1e6:
-        shown = f"CNY {number / 1e9:.3g} bn" if abs(number) >= 1e9 else f"CNY {number / 1e6:.3g} m"
-    elif number.is_integer():
-        shown = f"{number:,.0f}"
-    else:
-        shown = f"{number:,.4g}"
-    return f"{label} {shown}"
-
-
 def levers_text(front: Front, p: Package) -> str:
-    off = {k for k, v in p.decisions.items() if v == "off"}
-    shown = [
-        decision_text(k, v)
-        for k, v in p.decisions.items()
-        if not any(k == o or k.startswith(o + ".") for o in off) and v != "on"
-    ]
-    on = [k.split(".")[1].replace("_", " ") for k, v in p.decisions.items() if v == "on"]
-    out = "; ".join(shown)
-    if on:
-        out += ("; " if out else "") + "switched on: " + ", ".join(on)
-    if off:
-        out += ("; " if out else "") + "off: " + ", ".join(k.split(".")[1].replace("_", " ") for k in sorted(off))
-    return out or "no lever"
+    """The package's decisions in words (report.package_words), the same as the app shows them."""
+    return levers_words(p.decisions)
+
+
+def is_status_quo(p: Package) -> bool:
+    """A package whose north, outside and cost changes are 0 in every run: its levers do nothing."""
+    return all(p.values[m] == (0.0, 0.0, 0.0) for m in (NORTH, OUTSIDE, COST))
 
 
 def cell(m: str, v: tuple[float, float, float]) -> str:
@@ -233,7 +207,10 @@ class OptimiseReport(Report[Front]):
             "ranges. A package is certified when no other beats it beyond noise on every objective (paired)."
         ]
         front_rows = []
+        idle = [q for q in data.certified if is_status_quo(q)]
         for q in sorted(data.certified, key=lambda q: q.values[COST][0]):
+            if q in idle:
+                continue
             front_rows.append(
                 [
                     f"`{q.key}`",
@@ -251,6 +228,12 @@ class OptimiseReport(Report[Front]):
             "Fiscal cost (change)",
         ]
         front = ["## The certified front", "", *(table(heads, front_rows) if front_rows else ["None."])]
+        if idle:
+            front += [
+                "",
+                f"Left out of the table: {', '.join(f'`{q.key}`' for q in idle)}, which change nothing in any run "
+                "(their levers spend nothing): the status quo itself.",
+            ]
         if "frontier.png" in names:
             front += [
                 "",
