@@ -234,13 +234,10 @@ class LoadedProblem(LoadedFile[ProblemFile]):
     def package_scenario(self, package: Package, world: dict[str, float], name: str) -> Scenario:
         """The base with the package's decisions and the world's settings (validated)."""
         template = self._template()
-        off = {
-            k
-            for k, v in package.items()
-            if v == "off" and k in self.problem.decisions and self.problem.decisions[k].switch
-        }
-        values = {k: v for k, v in package.items() if not any(k == o or k.startswith(o + ".") for o in off)}
-        values = {k: v for k, v in values.items() if not (self.problem.decisions[k].switch is not None)}
+        switches = {k for k, d in self.problem.decisions.items() if d.switch is not None}
+        off = {k for k in switches if package.get(k) == "off"}
+        # A switch is no setting of its own; the settings of a lever switched off are left out with it.
+        values = {k: v for k, v in package.items() if k not in switches and not any(k.startswith(o + ".") for o in off)}
         firms = {} if self.problem.firms is None else {"firms.count": self.problem.firms}
         return variant(template, {**firms, **values, **world}, self.path, name=name, drop=sorted(off))
 
