@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from experiments.engine.prestart import one_blas_thread
 from model.errors import InputError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -49,6 +50,7 @@ def _with_run(argv: list[str], commands: Sequence[str]) -> tuple[list[str], str 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    one_blas_thread()  # before numpy is imported (experiments.engine.prestart says why)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:
             signal.signal(sig, _interrupt)
