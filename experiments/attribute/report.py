@@ -242,3 +242,6 @@ class AttributeReport(Report[Attribution]):
             ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True, **w)
             lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True, **w)}; {ratio}")
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        return read_attribution(folder).replications

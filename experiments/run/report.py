@@ -98,3 +98,7 @@ class RunReport(Report[RunTables]):
         width = max(len(metric(n).label) for n in HEADLINE)
         lines += [f"  {metric(n).label:<{width}}  {_cell(doc, n)}" for n in HEADLINE if n in doc["metrics"]]
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        n = read_summary(folder).get("replications")
+        return n if isinstance(n, int) and not isinstance(n, bool) else None

@@ -43,6 +43,7 @@ from experiments.validation.sections import (
     returns_verdict,
     sobol_resolved,
     sobol_section,
+    statics_counts,
     statics_section,
 )
 from report.markdown import document, image, table
@@ -323,8 +324,8 @@ class ValidationReport(Report[Validation]):
         lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
         lines.append(f"  facts: {verdict_counts(facts)}")
         lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
-        expected = sum(s.as_expected is True for s in statics)
-        lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
+        if statics:
+            lines.append(f"  comparative statics: {statics_counts(statics)}")
         verdict = returns_verdict(folder)
         if verdict:
             lines.append(f"  returns to relocation aid: {verdict}")
@@ -336,3 +337,6 @@ class ValidationReport(Report[Validation]):
                 f"resolved: {sobol_resolved(sobol)}"
             )
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        return int(read_meta(folder)["replications"])

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from experiments.validation.read import QUANTITIES, Level, Sobol, read_checks, read_returns, read_sobol, read_statics
+from experiments.analysis.verdicts import Verdict, count_text, signs_agree
+from experiments.validation.read import (
+    QUANTITIES,
+    Level,
+    Sobol,
+    Static,
+    read_checks,
+    read_returns,
+    read_sobol,
+    read_statics,
+)
 from model.keys import describe
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
 from report.markdown import image, lower_first, ratio_cell, table, with_ci
@@ -70,9 +81,7 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         cells = [with_ci(metric(q), *_triple(s.changes[q]), change=True) for q in QUANTITIES]
         pj = s.per_north_job
         ratio = ratio_cell(pj.mean, pj.low, pj.high, s.replications)
-        mark = {True: "yes", False: "**no**", None: "–"}[s.as_expected]
-        rows.append([f"{s.label} (`{s.scenario}`)", s.acts_on, *cells, ratio, s.expected, mark])
-    good = sum(s.as_expected is True for s in statics)
+        rows.append([f"{s.label} (`{s.scenario}`)", s.acts_on, *cells, ratio, s.expected, verdict_cell(s)])
     return [
         f"## Comparative statics, {first}–{last}",
         "",
@@ -80,10 +89,12 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         f"difference against it over {n} replications on common random numbers, with its 95% interval. Expected "
         "from the lever's declared `acts_on` (DESIGN §3): a pull-only lever raises north-park jobs (interval above "
         "0) and does not raise outside-province jobs (interval not above 0); a lever with a push part raises "
-        f"relocated jobs. {good} of {len(statics)} levers behave as expected.",
+        "relocated jobs. A lever is *contrary* when an interval lies on the wrong side of 0, and *inconclusive* "
+        "when an interval it is judged by includes 0 (its mean's sign is given beside it): more replications may "
+        f"tell. Comparative statics: {statics_counts(statics)}.",
         "",
         *table(
-            ["Lever", "Acts on", *heads, metric(COST_EFFECTIVENESS).heading(), "Expected", "As expected"],
+            ["Lever", "Acts on", *heads, metric(COST_EFFECTIVENESS).heading(), "Expected", "Verdict"],
             rows,
             "llrrrrrll",
         ),
@@ -94,6 +105,29 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
             "Paired changes in north-park and outside-province jobs per lever, with 95% intervals.",
         ),
     ]
+
+
+def _agrees(s: Static) -> bool:
+    return signs_agree(s.acts_on.split(), {q: e.mean for q, e in s.changes.items()})
+
+
+def verdict_cell(s: Static) -> str:
+    """`as expected`, `**contrary**`, `inconclusive (means as expected)` / `(a mean against)`, `undefined`."""
+    if s.verdict == Verdict.CONTRARY:
+        return "**contrary**"
+    if s.verdict == Verdict.INCONCLUSIVE:
+        return "inconclusive (means as expected)" if _agrees(s) else "inconclusive (a mean against)"
+    return str(s.verdict)
+
+
+def statics_counts(statics: Sequence[Static]) -> str:
+    """`2 of 8 levers as expected, 0 contrary, 6 inconclusive at 3 replications (6 with every mean as expected)`."""
+    n = max((s.replications for s in statics), default=0)
+    text = count_text([s.verdict for s in statics], "levers", n)
+    open_ = [s for s in statics if s.verdict == Verdict.INCONCLUSIVE]
+    if open_:
+        text += f" ({sum(_agrees(s) for s in open_)} of them with every mean as expected)"
+    return text
 
 
 def _triple(e: Estimate) -> tuple[float, float, float]:
