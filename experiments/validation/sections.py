@@ -20,7 +20,7 @@ from experiments.validation.read import (
 )
 from model.keys import describe
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
-from report.markdown import image, lower_first, ratio_cell, table, with_ci
+from report.markdown import image, lower_first, ratio_cell, sobol_in_range, sobol_text, table, with_ci
 from report.read import Estimate
 
 AID_KEY = "policies.relocation_aid.yuan_per_job"
@@ -226,7 +226,8 @@ def sobol_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         "headline metrics of the base, and each lever's paired effect on jobs moved north and outside the province. "
         "S1: the share of an outcome's variance due to a parameter alone; ST: including its interactions; 95% "
         f"bootstrap intervals. One run per parameter set puts the Monte-Carlo noise into the variance, and an "
-        f"interval wider than ±{UNRESOLVED:g} means this budget does not resolve the index: raise "
+        f"interval wider than ±{UNRESOLVED:g}, or an estimate outside 0 to 1 (shown as *unresolved*, with its "
+        "raw value; `sobol.csv` keeps it), means this budget does not resolve the index: raise "
         "`--sobol-samples` (run time grows in proportion).",
         "",
         *table(["Parameter", "Range", "Scenario's value"], ranges, "lrr"),
@@ -249,7 +250,7 @@ def sobol_section(folder: Path, meta: dict[str, Any]) -> list[str]:
 
 
 def sobol_resolved(s: Sobol) -> str:
-    """`k of n outcomes` whose three largest total indices have 95% intervals within ±UNRESOLVED."""
+    """`k of n outcomes` whose three largest total indices lie in [0, 1] with 95% intervals within ±UNRESOLVED."""
     rows = [_sobol_row(s, outcome, effect_of) for outcome, effect_of in s.outcomes]
     return f"{sum(r[-1] == 'yes' for r in rows)} of {len(rows)} outcomes"
 
@@ -257,18 +258,32 @@ def sobol_resolved(s: Sobol) -> str:
 def ranked(s: Sobol, outcome: str, effect_of: str) -> list[tuple[str, Estimate, Estimate]]:
     keys = [r.key for r in s.ranges]
     entries = [(k, s.indices[(outcome, effect_of, k, "ST")], s.indices[(outcome, effect_of, k, "S1")]) for k in keys]
-    return sorted(entries, key=lambda e: -e[1].mean if math.isfinite(e[1].mean) else math.inf)
+
+    # largest ST first; an unresolved one (outside [0, 1]) after every resolved one, however large its raw value
+    def order(e: tuple[str, Estimate, Estimate]) -> tuple[bool, float]:
+        st = e[1].mean
+        return not sobol_in_range(st), -st if math.isfinite(st) else math.inf
+
+    return sorted(entries, key=order)
 
 
 def _index_text(e: Estimate) -> str:
-    if not e.defined:
-        return f"{e.mean:.2f}"
-    return f"{e.mean:.2f} ({e.low:.2f} to {e.high:.2f})"
+    """An index with its interval; `unresolved (raw: …)` outside [0, 1] (sobol.csv keeps the raw values)."""
+    text = f"{e.mean:.2f}" if not e.defined else f"{e.mean:.2f} ({e.low:.2f} to {e.high:.2f})"
+    return sobol_text(e.mean, text)
 
 
 def _sobol_row(s: Sobol, outcome: str, effect_of: str) -> list[str]:
     entries = ranked(s, outcome, effect_of)
     cells = [f"`{k.removeprefix('behaviour.')}` {_index_text(st)}; {_index_text(s1)}" for k, st, s1 in entries[:TOP]]
     widths = [(st.high - st.low) / 2 for _k, st, _s1 in entries[:TOP] if st.defined]
-    resolved = "yes" if widths and max(widths) <= UNRESOLVED else "no"
+    inside = all(sobol_in_range(e.mean) for _k, st, s1 in entries[:TOP] for e in (st, s1))
+    resolved = "yes" if widths and max(widths) <= UNRESOLVED and inside else "no"
+    out = [
+        f"`{k.removeprefix('behaviour.')}`"
+        for k, st, _s1 in entries
+        if math.isfinite(st.mean) and not sobol_in_range(st.mean)
+    ]
+    if out:  # ranked after the resolved ones: every parameter whose ST estimate lies outside [0, 1]
+        resolved += f" (ST unresolved: {', '.join(out)})"
     return [outcome_label(outcome, effect_of), *cells, resolved]
