@@ -116,3 +116,24 @@ def test_every_command_summary_and_report_carry_the_warning_line(n: int | None, 
     text = _warned("# Title\n\nBody.\n", n)
     assert text.splitlines()[0] == "# Title" and text.endswith("Body.\n")
     assert ("**Warning — replications: 2" in text) == warned
+
+
+def test_a_sobol_share_of_1_3_prints_unresolved_with_its_raw_value_in_the_report() -> None:
+    from types import SimpleNamespace
+
+    from experiments.sensitivity.read import Index
+    from experiments.sensitivity.report import index_text
+    from experiments.validation.sections import _index_text
+    from model.outcomes import metric
+    from report.markdown import sobol_text
+    from report.read import Estimate
+
+    sobol = SimpleNamespace(method="sobol")
+    m = metric("to_north_jobs")
+    assert index_text(sobol, m, Index(1.3, 0.4), "ST", raw=False) == "unresolved"  # type: ignore[arg-type]
+    assert index_text(sobol, m, Index(1.3, 0.4), "ST").startswith("unresolved (raw: 130")  # type: ignore[arg-type]
+    assert index_text(sobol, m, Index(-0.2, 0.1), "S1", raw=False) == "unresolved"  # type: ignore[arg-type]
+    assert "unresolved" not in index_text(sobol, m, Index(0.45, 0.1), "ST")  # type: ignore[arg-type]
+    assert _index_text(Estimate(1.3, 0.2, 2.4)) == "unresolved (raw: 1.30 (0.20 to 2.40))"
+    assert _index_text(Estimate(0.5, 0.2, 0.8)) == "0.50 (0.20 to 0.80)"
+    assert sobol_text(1.0, "100%") == "100%" and sobol_text(0.0, "0%") == "0%"
