@@ -18,7 +18,6 @@ from experiments.sensitivity.columns import INDEX_COLUMNS, INDICES_FILE, NOTE_CO
 from model.csvfile import pick
 from model.errors import InputError, short
 from model.outcomes import metric
-from report.markdown import sobol_in_range
 from report.read import Factor, header, read_factors, read_table
 
 METHODS = {"morris": ("mu_star", "mu", "sigma"), "sobol": ("S1", "ST")}
@@ -55,16 +54,10 @@ class Sensitivity:
     def ranked(self, outcome: str) -> list[Factor]:
         """Factors by μ* (Morris) or ST (Sobol'), largest first; ties keep the experiment's order.
 
-        An unresolved Sobol' index (outside [0, 1], report.markdown) comes after every resolved one.
+        By the raw estimate: an unresolved ST above 1 (report.markdown.sobol_text) ranks first, shown as unresolved.
         """
         key = RANKED_BY[self.method or "morris"]
-
-        def order(f: Factor) -> tuple[bool, float]:
-            value = self.index(outcome, f.key, key).value
-            unresolved = self.method == "sobol" and math.isfinite(value) and not sobol_in_range(value)
-            return unresolved, -_finite(value)
-
-        return sorted(self.factors, key=order)
+        return sorted(self.factors, key=lambda f: -_finite(self.index(outcome, f.key, key).value))
 
     def inert(self, outcome: str) -> list[Factor]:
         """Factors with no effect at any sampled point (the index is exactly 0 on common random numbers)."""

@@ -259,12 +259,7 @@ def ranked(s: Sobol, outcome: str, effect_of: str) -> list[tuple[str, Estimate, 
     keys = [r.key for r in s.ranges]
     entries = [(k, s.indices[(outcome, effect_of, k, "ST")], s.indices[(outcome, effect_of, k, "S1")]) for k in keys]
 
-    # largest ST first; an unresolved one (outside [0, 1]) after every resolved one, however large its raw value
-    def order(e: tuple[str, Estimate, Estimate]) -> tuple[bool, float]:
-        st = e[1].mean
-        return not sobol_in_range(st), -st if math.isfinite(st) else math.inf
-
-    return sorted(entries, key=order)
+    return sorted(entries, key=lambda e: -e[1].mean if math.isfinite(e[1].mean) else math.inf)
 
 
 def _index_text(e: Estimate) -> str:
@@ -284,6 +279,6 @@ def _sobol_row(s: Sobol, outcome: str, effect_of: str) -> list[str]:
         for k, st, _s1 in entries
         if math.isfinite(st.mean) and not sobol_in_range(st.mean)
     ]
-    if out:  # ranked after the resolved ones: every parameter whose ST estimate lies outside [0, 1]
+    if out:  # every parameter whose ST estimate lies outside [0, 1], shown or not among the largest
         resolved += f" (ST unresolved: {', '.join(out)})"
     return [outcome_label(outcome, effect_of), *cells, resolved]
