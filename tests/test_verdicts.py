@@ -137,3 +137,51 @@ def test_a_sobol_share_of_1_3_prints_unresolved_with_its_raw_value_in_the_report
     assert _index_text(Estimate(1.3, 0.2, 2.4)) == "unresolved (raw: 1.30 (0.20 to 2.40))"
     assert _index_text(Estimate(0.5, 0.2, 0.8)) == "0.50 (0.20 to 0.80)"
     assert sobol_text(1.0, "100%") == "100%" and sobol_text(0.0, "0%") == "0%"
+
+
+def _comparison(levers: dict[str, tuple[str, ...]], north: tuple[float, float], n: int = 3) -> object:
+    """A stand-in for experiments.compare.read.Comparison: what the verdicts read of it."""
+    from types import SimpleNamespace
+
+    from report.read import Estimate, Resolved
+
+    changes = {"to_north_jobs": north, "to_outside_jobs": (-10.0, 5.0), "relocated_jobs": (-10.0, 5.0)}
+    names = list(levers)
+    return SimpleNamespace(
+        baseline=names[0],
+        others=names[1:],
+        replications=n,
+        resolved={k: Resolved(levers=v) for k, v in levers.items()},
+        change=lambda s, q: Estimate(sum(changes[q]) / 2, *changes[q]),
+    )
+
+
+def test_a_compared_scenario_is_judged_by_the_levers_it_adds() -> None:
+    from experiments.compare.verdicts import counts_text, verdict, verdict_text
+
+    inconclusive = _comparison({"base": (), "aid": ("relocation_aid",)}, north=(-50.0, 900.0))
+    assert verdict(inconclusive, "aid") == Verdict.INCONCLUSIVE  # type: ignore[arg-type]
+    assert verdict_text(inconclusive, "aid").startswith("inconclusive at 3 replications (expected")  # type: ignore[arg-type]
+    contrary = _comparison({"base": (), "aid": ("relocation_aid",)}, north=(-900.0, -50.0))
+    assert verdict(contrary, "aid") == Verdict.CONTRARY  # type: ignore[arg-type]
+    removed = _comparison({"base": ("talent",), "none": ()}, north=(50.0, 900.0))
+    assert verdict(removed, "none") is None  # type: ignore[arg-type]
+    text = counts_text(removed)  # type: ignore[arg-type]
+    assert text == "0 of 0 scenarios as expected, 0 contrary, 0 inconclusive at 3 replications; 1 with no expected sign"
+
+
+def test_sweep_points_are_above_below_or_inconclusive() -> None:
+    from types import SimpleNamespace
+
+    from experiments.sweep.report import noise_text
+    from report.read import Estimate
+
+    def point(low: float, high: float, judged: bool = True) -> object:
+        return SimpleNamespace(
+            diff=Estimate((low + high) / 2, low, high), within_noise=(low <= 0 <= high) if judged else None
+        )
+
+    assert noise_text(point(1.0, 3.0)) == "above the base"  # type: ignore[arg-type]
+    assert noise_text(point(-3.0, -1.0)) == "below the base"  # type: ignore[arg-type]
+    assert noise_text(point(-1.0, 3.0)).startswith("inconclusive")  # type: ignore[arg-type]
+    assert noise_text(point(math.nan, math.nan, judged=False)) == "–"  # type: ignore[arg-type]
