@@ -185,3 +185,14 @@ def test_sweep_points_are_above_below_or_inconclusive() -> None:
     assert noise_text(point(-3.0, -1.0)) == "below the base"  # type: ignore[arg-type]
     assert noise_text(point(-1.0, 3.0)).startswith("inconclusive")  # type: ignore[arg-type]
     assert noise_text(point(math.nan, math.nan, judged=False)) == "–"  # type: ignore[arg-type]
+
+
+def test_an_interval_held_inside_its_bounds_by_two_replications_is_marked() -> None:
+    from experiments.run.report import _cell
+
+    share = (0.0, 1.0)
+    assert replications.clipped([0.02, 0.09], share)  # plain t: 0.055 ± 0.44, below 0
+    assert not replications.clipped([0.50 + 0.001 * k for k in range(20)], share)
+    assert not replications.clipped([0.3], share)
+    doc = {"metrics": {"north_share_jobs": {"mean": 0.055, "ci95": [0.0006, 0.87], "values": [0.02, 0.09]}}}
+    assert _cell(doc, "north_share_jobs").endswith("— held inside its bounds: too few replications")

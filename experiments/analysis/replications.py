@@ -20,7 +20,12 @@ them, and the line says so.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from experiments.analysis.stats import NORMAL_975, t_quantile_975
+
+CLIPPED = "held inside its bounds: too few replications"
 
 USABLE_T_FACTOR = 1.5
 GOOD_T_FACTOR = 1.2
@@ -72,3 +77,19 @@ def markdown_warning(replications: int | None) -> list[str]:
     """The same line as a report paragraph (bold), or nothing."""
     text = warning(replications)
     return [f"**Warning — {text}.**", ""] if text else []
+
+
+def clipped(values: Sequence[float], bounds: tuple[float, float]) -> bool:
+    """Whether the plain t interval m ± t(n − 1)·SD/√n of these values would leave the metric's bounds.
+
+    The reported interval (stats.Interval.of) then stays inside them only because it is computed on the logit
+    or log scale, pressed against the bound: it says more about the few replications than about the model, and
+    is marked (`CLIPPED`).
+    """
+    xs = [float(v) for v in values if math.isfinite(float(v))]
+    if len(xs) < 2:
+        return False
+    m = math.fsum(xs) / len(xs)
+    se = math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs))
+    half = t_quantile_975(len(xs) - 1) * se
+    return m - half < bounds[0] or m + half > bounds[1]
