@@ -196,3 +196,14 @@ def test_an_interval_held_inside_its_bounds_by_two_replications_is_marked() -> N
     assert not replications.clipped([0.3], share)
     doc = {"metrics": {"north_share_jobs": {"mean": 0.055, "ci95": [0.0006, 0.87], "values": [0.02, 0.09]}}}
     assert _cell(doc, "north_share_jobs").endswith("— held inside its bounds: too few replications")
+
+
+def test_diminishing_returns_are_judged_on_the_first_and_last_steps_intervals() -> None:
+    from experiments.validation.sections import returns_state
+    from report.read import Estimate
+
+    first = Estimate(26.0, 20.0, 32.0)
+    assert returns_state(first, Estimate(4.0, 2.0, 6.0), 10).startswith("as expected")
+    assert returns_state(first, Estimate(40.0, 35.0, 45.0), 10).startswith("contrary")
+    assert returns_state(first, Estimate(4.0, -30.0, 40.0), 2).startswith("inconclusive at 2 replications")
+    assert returns_state(first, Estimate(4.0, math.nan, math.nan), 2).startswith("inconclusive")

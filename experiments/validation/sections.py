@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from experiments.analysis.verdicts import Verdict, count_text, signs_agree
+from experiments.analysis.verdicts import Verdict, count_text, replications_words, signs_agree
 from experiments.validation.read import (
     QUANTITIES,
     Level,
@@ -142,11 +142,24 @@ def returns_verdict(folder: Path) -> str:
     falls = [lv.falling for lv in levels[1:]]
     span = f"{first.marginal.mean:.3g} to {last.marginal.mean:.3g} north jobs per extra CNY m"
     if all(f is True for f in falls):
-        return f"diminishing: the marginal return falls at every step ({span})"
-    if last.marginal.mean < first.marginal.mean:
+        words = f"diminishing: the marginal return falls at every step ({span})"
+    elif last.marginal.mean < first.marginal.mean:
         ups = sum(f is False for f in falls)
-        return f"diminishing overall ({span}), but it rises at {ups} of {len(falls)} steps"
-    return f"not diminishing ({span})"
+        words = f"diminishing overall ({span}), but it rises at {ups} of {len(falls)} steps"
+    else:
+        words = f"not diminishing ({span})"
+    return f"{returns_state(first.marginal, last.marginal, last.replications)}; by the point estimates, {words}"
+
+
+def returns_state(first: Estimate, last: Estimate, replications: int) -> str:
+    """Diminishing as expected (the last step's interval lies below the first's), contrary (above), or
+    inconclusive at this many replications (they overlap, or one is not defined: Fieller's interval of a step
+    whose north-jobs change cannot be told from 0). The words after it go by the point estimates."""
+    if first.defined and last.defined and last.high < first.low:
+        return f"{Verdict.AS_EXPECTED} (the last step's interval lies below the first's)"
+    if first.defined and last.defined and last.low > first.high:
+        return f"{Verdict.CONTRARY} (the last step's interval lies above the first's)"
+    return f"{Verdict.INCONCLUSIVE} at {replications_words(replications)} (the first and last steps' intervals overlap)"
 
 
 def returns_section(folder: Path, meta: dict[str, Any]) -> list[str]:
@@ -167,7 +180,9 @@ def returns_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         f"{meta['report_window'][1]}. Marginal: the change from the level before, as a ratio of paired mean changes "
         "(Fieller's interval).",
         "",
-        f"Result: returns are **{verdict}**." if verdict else "Result: not enough levels to tell.",
+        f"Result, against the expectation that returns diminish: **{verdict}**."
+        if verdict
+        else "Result: not enough levels to tell.",
         "",
         *table(
             [
