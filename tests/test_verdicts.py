@@ -207,3 +207,19 @@ def test_diminishing_returns_are_judged_on_the_first_and_last_steps_intervals() 
     assert returns_state(first, Estimate(40.0, 35.0, 45.0), 10).startswith("contrary")
     assert returns_state(first, Estimate(4.0, -30.0, 40.0), 2).startswith("inconclusive at 2 replications")
     assert returns_state(first, Estimate(4.0, math.nan, math.nan), 2).startswith("inconclusive")
+
+
+def test_a_fact_is_inconclusive_where_its_interval_crosses_the_edge_of_its_rules_band() -> None:
+    from types import SimpleNamespace
+
+    from experiments.validation.report import inconclusive
+    from report.read import Estimate
+
+    def fact(low: float, high: float, band: tuple[float, float]) -> object:
+        return SimpleNamespace(model=Estimate((low + high) / 2, low, high), band=band)
+
+    assert inconclusive(fact(0.05, 0.99, (0.5, 1.0)))  # type: ignore[arg-type]  # met on the mean, not on the low end
+    assert not inconclusive(fact(0.6, 0.9, (0.5, 1.0)))  # type: ignore[arg-type]
+    assert not inconclusive(fact(0.1, 0.4, (0.5, 1.0)))  # type: ignore[arg-type]  # firmly not met
+    assert inconclusive(fact(0.9, 1.2, (1.0, math.nan)))  # type: ignore[arg-type]  # a one-sided rule
+    assert not inconclusive(fact(0.1, 0.9, (math.nan, math.nan)))  # type: ignore[arg-type]  # no fixed band
