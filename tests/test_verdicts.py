@@ -151,6 +151,7 @@ def _comparison(levers: dict[str, tuple[str, ...]], north: tuple[float, float], 
         baseline=names[0],
         others=names[1:],
         replications=n,
+        posterior=None,
         resolved={k: Resolved(levers=v) for k, v in levers.items()},
         change=lambda s, q: Estimate(sum(changes[q]) / 2, *changes[q]),
     )

@@ -119,16 +119,21 @@ def parse_verdict(text: str) -> Verdict | None:
         return None
 
 
-def replications_words(replications: int) -> str:
-    return f"{replications} replication" + ("" if replications == 1 else "s")
+def replications_words(replications: int, draws: int | None = None) -> str:
+    """`3 replications`, or over a posterior `10 posterior draws × 3 replications`."""
+    text = f"{replications} replication" + ("" if replications == 1 else "s")
+    return text if draws is None else f"{draws} posterior draws × {text}"
 
 
-def count_text(states: Sequence[Verdict], noun: str, replications: int) -> str:
-    """`2 of 8 levers as expected, 0 contrary, 6 inconclusive at 3 replications` (undefined only when some are)."""
+def count_text(states: Sequence[Verdict], noun: str, replications: int, at: str = "") -> str:
+    """`2 of 8 levers as expected, 0 contrary, 6 inconclusive at 3 replications` (undefined only when some are).
+
+    `at` replaces the replications' words where the intervals are over something else (`10 posterior draws × 3
+    replications`)."""
     counts = {s: sum(1 for x in states if x == s) for s in ORDER}
     text = (
         f"{counts[Verdict.AS_EXPECTED]} of {len(states)} {noun} as expected, {counts[Verdict.CONTRARY]} contrary, "
-        f"{counts[Verdict.INCONCLUSIVE]} inconclusive at {replications_words(replications)}"
+        f"{counts[Verdict.INCONCLUSIVE]} inconclusive at {at or replications_words(replications)}"
     )
     if counts[Verdict.UNDEFINED]:
         text += f", {counts[Verdict.UNDEFINED]} undefined (no interval)"

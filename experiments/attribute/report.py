@@ -141,12 +141,18 @@ def lever_verdict_text(a: Attribution, lever: Lever) -> str:
     state = lever_state(a, lever)
     if state is None:
         return "no verdict (not a registered lever)"
-    return f"inconclusive at {replications_words(a.replications)}" if state == Verdict.INCONCLUSIVE else str(state)
+    return f"inconclusive at {_at(a)}" if state == Verdict.INCONCLUSIVE else str(state)
+
+
+def _at(a: Attribution) -> str:
+    """The replications the intervals are over (and the draws, over a posterior)."""
+    return replications_words(a.replications, a.posterior.draws if a.posterior is not None else None)
 
 
 def verdict_counts(a: Attribution) -> str:
     """`1 of 8 levers as expected, 0 contrary, 7 inconclusive at 5 replications`."""
-    return count_text([s for lv in a.levers if (s := lever_state(a, lv)) is not None], "levers", a.replications)
+    states = [s for lv in a.levers if (s := lever_state(a, lv)) is not None]
+    return count_text(states, "levers", a.replications, _at(a))
 
 
 def _metric_section(a: Attribution, name: str) -> list[str]:
@@ -282,4 +288,6 @@ class AttributeReport(Report[Attribution]):
         return lines
 
     def replications(self, folder: Path) -> int | None:
-        return read_attribution(folder).replications
+        """Over a posterior the intervals are the draws' quantiles, not t intervals: no warning then."""
+        a = read_attribution(folder)
+        return a.replications if a.posterior is None else None

@@ -332,4 +332,6 @@ class CompareReport(Report[Comparison]):
         return lines
 
     def replications(self, folder: Path) -> int | None:
-        return read_comparison(folder).replications
+        """Over a posterior the intervals are the draws' quantiles, not t intervals: no warning then."""
+        c = read_comparison(folder)
+        return c.replications if c.posterior is None else None

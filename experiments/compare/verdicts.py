@@ -41,19 +41,24 @@ def verdict(c: Comparison, scenario: str) -> Verdict | None:
     return lever_verdict(parts, {q: (c.change(scenario, q).low, c.change(scenario, q).high) for q in names})
 
 
+def _at(c: Comparison) -> str:
+    """The replications the intervals are over (and the draws, over a posterior)."""
+    return replications_words(c.replications, c.posterior.draws if c.posterior is not None else None)
+
+
 def verdict_text(c: Comparison, scenario: str) -> str:
     """`inconclusive at 3 replications (expected from its levers: north-park jobs rise, …)`, or why none."""
     v = verdict(c, scenario)
     if v is None:
         return "no verdict (it removes a lever or only changes the baseline's settings: no expected sign)"
     parts = acts_on(c, scenario) or ()
-    state = f"inconclusive at {replications_words(c.replications)}" if v == Verdict.INCONCLUSIVE else str(v)
+    state = f"inconclusive at {_at(c)}" if v == Verdict.INCONCLUSIVE else str(v)
     return f"{state} (expected from the levers it adds: {expectation_words(parts)})"
 
 
 def counts_text(c: Comparison) -> str:
     """`0 of 2 scenarios as expected, 0 contrary, 2 inconclusive at 2 replications` (those with a verdict)."""
     states = [v for s in c.others if (v := verdict(c, s)) is not None]
-    text = count_text(states, "scenarios", c.replications)
+    text = count_text(states, "scenarios", c.replications, _at(c))
     none = len(c.others) - len(states)
     return text + (f"; {none} with no expected sign" if none else "")
