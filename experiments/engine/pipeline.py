@@ -146,7 +146,7 @@ def _draw(report: Report[Any], folder: Path, out: Path) -> list[Path]:
 
 
 def summary(command: str, folder: Path) -> list[str]:
-    return report_of(command).summary(folder)
+    return report_of(command).with_warning(folder)
 
 
 def redraw(folder: Path) -> list[str]:

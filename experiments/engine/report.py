@@ -5,7 +5,11 @@ Every command names one `Report` subclass in its registry entry
 summarised). The subclass says what it reads (`read`: the tables into the
 command's data object, checked), what it writes (`markdown`: the text of
 `document`; `figures`: (file name, Figure) pairs, in the order they are
-drawn) and what the terminal shows (`summary`). `draw` is here once: read,
+drawn) and what the terminal shows (`summary`); `replications` says over how
+many replications its intervals are, so that the report and the terminal
+warn in one line when they are too few (experiments.analysis.replications:
+`with_warning` puts the line after the first line of the summary, `draw`
+after the Markdown's title). `draw` is here once: read,
 save every figure into `out/plots/` with the one save helper
 (report.figures.style.save_png: same DPI, no software stamp, so the same
 tables give the same bytes), then write the Markdown, which may mention only
@@ -55,6 +59,18 @@ class Report[Data](ABC):
     def summary(self, folder: Path) -> list[str]:
         """The lines the command prints when it finishes."""
 
+    def replications(self, folder: Path) -> int | None:
+        """How many replications the intervals it reports are over (None: it reports no such interval)."""
+        return None
+
+    def with_warning(self, folder: Path) -> list[str]:
+        """The summary, with the one-line replications warning after its first line where they are too few."""
+        from experiments.analysis.replications import warning
+
+        lines = self.summary(folder)
+        text = warning(self.replications(folder))
+        return [*lines[:1], f"  warning — {text}", *lines[1:]] if text else lines
+
     def draw(self, folder: Path, out: Path | None = None) -> list[Path]:
         """The Markdown report and every figure, read from `folder` and written into `out` (default: `folder`).
 
@@ -69,5 +85,16 @@ class Report[Data](ABC):
         plots.mkdir(parents=True, exist_ok=True)
         saved = [save_png(fig, plots / name) for name, fig in self.figures(data)]
         path = out / self.document
-        path.write_text(self.markdown(data, saved), encoding="utf-8")
+        path.write_text(_warned(self.markdown(data, saved), self.replications(folder)), encoding="utf-8")
         return [path, *saved]
+
+
+def _warned(text: str, replications: int | None) -> str:
+    """The Markdown with the replications warning as the paragraph after its title (first line), if any."""
+    from experiments.analysis.replications import markdown_warning
+
+    warning = markdown_warning(replications)
+    if not warning:
+        return text
+    title, _, rest = text.partition("\n")
+    return "\n".join([title, "", *warning]) + rest
