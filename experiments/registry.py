@@ -95,6 +95,13 @@ EXPERIMENTS: dict[str, Command] = {
         (
             Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
             Arg(("--metric",), "more metrics to attribute, by name (e.g. closed_jobs)", "texts", "M"),
+            Arg(
+                ("--levers",),
+                "attribute only these levers of the package (comma-separated keys, e.g. talent,pairing): "
+                "2^(their number) subsets, the package's other levers held on in every one",
+                "text",
+                "A,B,...",
+            ),
         ),
         (POSTERIOR,),
     ),

@@ -14,6 +14,7 @@ from experiments.analysis.posterior_tables import POSTERIOR_DECISION_EXTRA
 OWN_SPEND = "own_spend_yuan"
 LEVERS_FILE = "levers.csv"
 LEVER_COLUMNS = ("lever", "label", "acts_on")  # written by the experiment before either analysis
+HELD_FILE = "held.csv"  # with --levers: the package's other levers, on in every subset (LEVER_COLUMNS)
 ATTRIBUTION_FILE = "attribution.csv"
 TOTALS_FILE = "totals.csv"
 DECISION_FILE = "decision.csv"

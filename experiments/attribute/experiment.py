@@ -12,6 +12,10 @@ levers, with all of them, the change), `decision.csv` (per lever: Δ north-park,
 Δ outside-province and Δ all relocated jobs, Δ fiscal cost, yuan per
 additional north job, own spending), `levers.csv`, `scenario.resolved.yaml`.
 
+`--levers a,b,c` attributes only those levers (2^3 subsets); the package's
+other levers stay on in every subset and are listed in `held.csv`
+(experiments.attribute.package says why on, not off).
+
 Attribute opts into the POSTERIOR capability (experiments.engine.capabilities):
 with `--posterior DIR` all subsets run in each of K posterior draws and the
 tables describe each lever's Shapley values over the posterior, with the
@@ -24,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from experiments.attribute.columns import LEVER_COLUMNS, LEVERS_FILE
+from experiments.attribute.columns import HELD_FILE, LEVER_COLUMNS, LEVERS_FILE
 from experiments.attribute.package import draw_package, load_package
 from experiments.attribute.posterior import analyse_posterior
 from experiments.attribute.shapley_tables import analyse_replications
@@ -44,6 +48,12 @@ from model.scenario import dump_resolved
 DEFAULT_METRICS = ("north_share_jobs", "outside_share_jobs", "to_north_jobs", "to_outside_jobs", "relocated_jobs")
 
 
+def _lever_row(key: str) -> list[str]:
+    """A lever's row of levers.csv or held.csv: key, label, what it acts on."""
+    lever = REGISTRY[key]
+    return [key, getattr(lever, "label", key), " ".join(sorted(getattr(lever, "acts_on", ())))]
+
+
 class Attribute(Experiment):
     command = "attribute"
     capabilities: ClassVar[tuple[Capability, ...]] = (POSTERIOR,)
@@ -60,6 +70,8 @@ class Attribute(Experiment):
 
     def default_name(self) -> str:
         extra = [f"m{m}" for m in dict.fromkeys(self.args.metric or []) if m not in DEFAULT_METRICS + DECISION]
+        if self.package.held:
+            extra.append("l" + "_".join(self.package.levers))
         if self.draws is not None:
             extra += self.draws.name_tags()
         return derived_name("attribute", [self.package.scenario.name], self.args, extra)
@@ -72,6 +84,8 @@ class Attribute(Experiment):
             "seed": sc.seed,
             "metrics": self.metrics,
         }
+        if self.package.held:
+            inputs["levers"] = list(self.package.levers)
         if self.draws is not None:
             inputs["posterior"] = self.draws.inputs()
         return inputs
@@ -95,14 +109,9 @@ class Attribute(Experiment):
     def write_levers_and_scenario(self, folder: Path) -> None:
         """levers.csv (key, label, what it acts on) and scenario.resolved.yaml (the package as run, master seed in)."""
         pkg = self.package
-        write_csv(
-            folder / LEVERS_FILE,
-            LEVER_COLUMNS,
-            (
-                [k, getattr(REGISTRY[k], "label", k), " ".join(sorted(getattr(REGISTRY[k], "acts_on", ())))]
-                for k in pkg.levers
-            ),
-        )
+        write_csv(folder / LEVERS_FILE, LEVER_COLUMNS, (_lever_row(k) for k in pkg.levers))
+        if pkg.held:
+            write_csv(folder / HELD_FILE, LEVER_COLUMNS, (_lever_row(k) for k in pkg.held))
         full = pkg.scenario.model_copy(update={"seed": self.master_seed, "replications": len(self.seeds)})
         (folder / "scenario.resolved.yaml").write_text(dump_resolved(full), encoding="utf-8")
 
@@ -123,6 +132,7 @@ class Attribute(Experiment):
             "package": str(pkg.path),
             "scenario": sc.name,
             "levers": list(pkg.levers),
+            "held_on": list(pkg.held),
             "subsets": pkg.subsets,
             "metrics": self.metrics,
             "replications": len(self.seeds),

@@ -5,6 +5,12 @@ overrides) so that a subset is the same mapping with the other levers'
 sections removed, and a posterior draw the same mapping with the draw's
 parameter values set: every subset of a draw differs from the package only by
 its levers and its name.
+
+`--levers a,b` attributes only those levers: the subsets are the 2^2 of
+them, and the package's other levers stay on in every subset (`held`), so
+the values split what the named levers add to the rest of the package as
+decided, v(N) − v(N ∖ named), rather than what they would do on their own;
+an 8-lever package then costs 2^(named) runs per replication instead of 256.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from experiments.analysis.ensemble import Ensemble
 from experiments.design.base import overrides_from
 from experiments.engine.plans import Unit
 from model.config import Scenario, levers_of
-from model.errors import InputError
+from model.errors import InputError, short
 from model.scenario import load_raw, set_path, validate_mapping, variant
 from model.world import world_for
 
@@ -33,6 +39,7 @@ class Package:
     raw: dict[str, Any]
     levers: tuple[str, ...]
     scenario: Scenario
+    held: tuple[str, ...] = ()  # the package's levers left out of the attribution: on in every subset
 
     @property
     def subsets(self) -> int:
@@ -53,17 +60,16 @@ class Package:
 
 
 def load_package(path: Path, args: Any) -> Package:
-    """Read a scenario file as a package of 1..MAX_LEVERS levers (the sections present under `policies`)."""
+    """Read a scenario file as a package of its levers (the sections under `policies`); `--levers` picks some.
+
+    At most MAX_LEVERS are attributed; the package may hold more when `--levers` names at most that many.
+    """
     raw = load_raw(Path(path))
+    chosen_text = getattr(args, "levers", None)
     policies = raw.get("policies")
     present = [k for k, v in policies.items() if v is not None] if isinstance(policies, dict) else []
-    if len(present) > MAX_LEVERS:
-        raise InputError(
-            path,
-            "policies",
-            f"{len(present)} levers would need 2^{len(present)} runs per replication",
-            f"1 to {MAX_LEVERS}",
-        )
+    if chosen_text is None and len(present) > MAX_LEVERS:  # before validating: the count is the first problem
+        raise InputError(path, "policies", _too_many(len(present)), f"1 to {MAX_LEVERS}, or --levers naming fewer")
     for key, value in overrides_from(args).items():
         set_path(raw, key, value)  # into the package's mapping: every subset and draw takes them too
     scenario = validate_mapping(raw, path)
@@ -71,7 +77,29 @@ def load_package(path: Path, args: Any) -> Package:
     levers = tuple(levers_of(scenario))
     if not levers:
         raise InputError(path, "policies", "the package has no levers", f"1 to {MAX_LEVERS} lever sections")
-    return Package(Path(path), raw, levers, scenario)
+    chosen = chosen_levers(chosen_text, levers)
+    if len(chosen) > MAX_LEVERS:
+        raise InputError("command line", "--levers", _too_many(len(chosen)), f"1 to {MAX_LEVERS} levers")
+    held = tuple(lever for lever in levers if lever not in chosen)
+    return Package(Path(path), raw, chosen, scenario, held)
+
+
+def _too_many(k: int) -> str:
+    return f"{k} levers would need 2^{k} runs per replication"
+
+
+def chosen_levers(text: str | None, levers: tuple[str, ...]) -> tuple[str, ...]:
+    """The levers `--levers a,b,c` names (in the package's order), or all of them without it."""
+    if text is None:
+        return levers
+    names = [n.strip() for n in text.split(",")]
+    allowed = "comma-separated levers of the package: " + ", ".join(levers)
+    for n in names:
+        if n not in levers:
+            raise InputError("command line", "--levers", short(n) if n else "an empty name", allowed)
+    if len(set(names)) != len(names):
+        raise InputError("command line", "--levers", short(text), "each lever once; " + allowed)
+    return tuple(lever for lever in levers if lever in names)
 
 
 def draw_package(pkg: Package, ens: Ensemble, k: int) -> Package:
@@ -80,4 +108,4 @@ def draw_package(pkg: Package, ens: Ensemble, k: int) -> Package:
     raw = copy.deepcopy(pkg.raw)
     for key, value in ens.sets[k].items():
         set_path(raw, key, value)
-    return Package(pkg.path, raw, pkg.levers, validate_mapping(raw, pkg.path))
+    return Package(pkg.path, raw, pkg.levers, validate_mapping(raw, pkg.path), pkg.held)

@@ -18,6 +18,7 @@ from experiments.attribute.columns import (
     ATTRIBUTION_FILE,
     DECISION_COLUMNS,
     DECISION_FILE,
+    HELD_FILE,
     LEVER_COLUMNS,
     LEVERS_FILE,
     OWN_SPEND,
@@ -81,6 +82,7 @@ class Attribution:
     decision: dict[tuple[str, str], Estimate]
     replications: int
     posterior: PosteriorReport | None = None  # run with --posterior
+    held: tuple[Lever, ...] = ()  # run with --levers: the package's other levers, on in every subset
 
     def share(self, m: str, lever: str) -> Share:
         found = self.shares.get((m, lever))
@@ -112,14 +114,21 @@ def _finite(value: float) -> float:
     return value if math.isfinite(value) else -math.inf
 
 
-def read_attribution(folder: Path) -> Attribution:
-    """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
+def read_levers(folder: Path, name: str) -> list[Lever]:
+    """levers.csv (the attributed levers) or held.csv (those on in every subset): key, label, side in words."""
     levers = []
-    for row in read_table(folder, LEVERS_FILE, LEVER_COLUMNS):
+    for row in read_table(folder, name, LEVER_COLUMNS):
         key = row.name("lever")
         sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
         words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
         levers.append(Lever(key, lever_label(key, row.text("label")), words))
+    return levers
+
+
+def read_attribution(folder: Path) -> Attribution:
+    """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
+    levers = read_levers(folder, LEVERS_FILE)
+    held = tuple(read_levers(folder, HELD_FILE)) if (folder / HELD_FILE).exists() else ()
     keys = [lv.key for lv in levers]
 
     def lever_of(row_lever: str, path: Path, line: int) -> str:
@@ -152,7 +161,7 @@ def read_attribution(folder: Path) -> Attribution:
             q = row.metric("quantity").name
         decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
     post = read_posterior(folder, "lever")
-    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post)  # a ratio may count fewer
+    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post, held)  # a ratio may count fewer
     for m in metrics:  # every cell the report shows must exist
         a.total(m)
         for lv in levers:

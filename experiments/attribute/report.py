@@ -155,12 +155,25 @@ def _metric_section(a: Attribution, name: str) -> list[str]:
     ]
 
 
+def held_note(a: Attribution) -> list[str]:
+    """With --levers: which of the package's levers stayed on in every subset, and what the values then mean."""
+    if not a.held:
+        return []
+    return [
+        f"Only these levers were attributed (`--levers`); the package's other lever(s), "
+        f'{", ".join(lv.label for lv in a.held)}, stayed on in every subset. "Without the levers" is the package '
+        "without the attributed ones, and each Shapley value is what the lever adds to the rest of the package as "
+        "decided, not what it would do alone."
+    ]
+
+
 def markdown(a: Attribution) -> str:
     k = len(a.levers)
     intro = [
         f"A package of {k} lever(s): {', '.join(lv.label for lv in a.levers)}. All {2**k} subsets of the levers "
         f"were run, {a.replications} replication(s) each, on common random numbers (replication r uses the same "
         "seed in every subset), so the differences between subsets come from the levers, not from noise.",
+        *held_note(a),
         *one_replication_note(a.replications),
     ]
     if a.posterior is not None:
@@ -228,6 +241,8 @@ class AttributeReport(Report[Attribution]):
         thin = f" — {a.posterior.mark}" if a.posterior is not None and a.posterior.mark else ""
         runs = f"{draws}{a.replications} replication(s){thin}"
         lines = [f"attribute: {k} levers, {2**k} subsets, {runs} -> {folder}"]
+        if a.held:
+            lines.append(f"  held on in every subset (--levers): {', '.join(lv.label for lv in a.held)}")
         w = uncertainty.cell_words(a.posterior)
         t = a.total("to_north_jobs").change
         c = a.total("fiscal_cost_yuan").change
