@@ -44,6 +44,18 @@ TOTALS_COLUMNS = (
     "change_ci_high",
     "replications",
 )
+SAMPLING_FILE = "sampling.csv"  # with --permutations: each sampled Shapley value's errors
+SAMPLING_COLUMNS = (
+    "metric",
+    "unit",
+    "lever",
+    "shapley",
+    "order_se",  # standard error from sampling the orders
+    "replication_se",  # standard error across replications
+    "se",  # the two combined: sqrt(order_se^2 + replication_se^2)
+    "orders",
+    "subsets_run",
+)
 DECISION_COLUMNS = ("lever", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
 POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, *POSTERIOR_DECISION_EXTRA)
 POSTERIOR_ATTRIBUTION_COLUMNS = (*ATTRIBUTION_COLUMNS, "ensemble")

@@ -40,10 +40,16 @@ class Package:
     levers: tuple[str, ...]
     scenario: Scenario
     held: tuple[str, ...] = ()  # the package's levers left out of the attribution: on in every subset
+    sampled: tuple[int, ...] | None = None  # with --permutations: the subsets (bitmasks) the orders need
+
+    @property
+    def masks(self) -> tuple[int, ...]:
+        """The subsets that run: all 2^k, or the sampled orders' (∅ first and the full package last either way)."""
+        return self.sampled if self.sampled is not None else tuple(range(1 << len(self.levers)))
 
     @property
     def subsets(self) -> int:
-        return 1 << len(self.levers)
+        return len(self.masks)
 
     def lever_names(self, mask: int) -> list[str]:
         return [lever for i, lever in enumerate(self.levers) if mask >> i & 1]
@@ -55,8 +61,8 @@ class Package:
         return variant(self.raw, {}, self.path, name=self.scenario.name[: 64 - len(suffix)] + suffix, drop=off)
 
     def units(self) -> list[Unit]:
-        """Every subset as a unit of the plan (task ids `s{mask:03d}-...`, label `subset`), the empty one first."""
-        return [Unit(f"s{mask:03d}", {"subset": mask}, self.subset_scenario(mask)) for mask in range(self.subsets)]
+        """Every subset that runs as a unit of the plan (task ids `s{mask:03d}-...`, label `subset`), ∅ first."""
+        return [Unit(f"s{mask:03d}", {"subset": mask}, self.subset_scenario(mask)) for mask in self.masks]
 
 
 def load_package(path: Path, args: Any) -> Package:
@@ -108,4 +114,4 @@ def draw_package(pkg: Package, ens: Ensemble, k: int) -> Package:
     raw = copy.deepcopy(pkg.raw)
     for key, value in ens.sets[k].items():
         set_path(raw, key, value)
-    return Package(pkg.path, raw, pkg.levers, validate_mapping(raw, pkg.path), pkg.held)
+    return Package(pkg.path, raw, pkg.levers, validate_mapping(raw, pkg.path), pkg.held, pkg.sampled)

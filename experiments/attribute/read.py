@@ -22,6 +22,8 @@ from experiments.attribute.columns import (
     LEVER_COLUMNS,
     LEVERS_FILE,
     OWN_SPEND,
+    SAMPLING_COLUMNS,
+    SAMPLING_FILE,
     TOTALS_COLUMNS,
     TOTALS_FILE,
 )
@@ -73,6 +75,18 @@ class Total:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """A folder run with --permutations (sampling.csv): how many orders and subsets, each value's errors."""
+
+    orders: int
+    subsets_run: int
+    errors: dict[tuple[str, str], tuple[float, float, float]]  # (metric, lever) -> orders', replications', combined
+
+    def se(self, m: str, lever: str) -> tuple[float, float, float]:
+        return self.errors.get((m, lever), (math.nan, math.nan, math.nan))
+
+
+@dataclass(frozen=True)
 class Attribution:
     folder: Path
     levers: list[Lever]
@@ -83,6 +97,7 @@ class Attribution:
     replications: int
     posterior: PosteriorReport | None = None  # run with --posterior
     held: tuple[Lever, ...] = ()  # run with --levers: the package's other levers, on in every subset
+    sampling: Sampling | None = None  # run with --permutations: sampled Shapley values
 
     def share(self, m: str, lever: str) -> Share:
         found = self.shares.get((m, lever))
@@ -125,6 +140,27 @@ def read_levers(folder: Path, name: str) -> list[Lever]:
     return levers
 
 
+def read_sampling(folder: Path, levers: list[str]) -> Sampling:
+    """sampling.csv: per metric and lever the sampled value's errors (from the orders, the replications, both)."""
+    errors = {}
+    orders, subsets = set(), set()
+    for row in read_table(folder, SAMPLING_FILE, SAMPLING_COLUMNS):
+        lever = row.name("lever")
+        if lever not in levers:
+            raise InputError(row.path, f"row {row.line}, column lever", short(lever), "a lever of levers.csv")
+        errors[(row.metric("metric").name, lever)] = (
+            row.number("order_se"),
+            row.number("replication_se"),
+            row.number("se"),
+        )
+        orders.add(row.integer("orders"))
+        subsets.add(row.integer("subsets_run"))
+    if len(orders) != 1 or len(subsets) != 1:
+        path = folder / SAMPLING_FILE
+        raise InputError(path, "orders, subsets_run", "differ between rows", "one count of each for the whole run")
+    return Sampling(orders.pop(), subsets.pop(), errors)
+
+
 def read_attribution(folder: Path) -> Attribution:
     """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
     levers = read_levers(folder, LEVERS_FILE)
@@ -161,7 +197,10 @@ def read_attribution(folder: Path) -> Attribution:
             q = row.metric("quantity").name
         decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
     post = read_posterior(folder, "lever")
-    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post, held)  # a ratio may count fewer
+    sampling = read_sampling(folder, keys) if (folder / SAMPLING_FILE).exists() else None
+    a = Attribution(
+        folder, levers, metrics, shares, totals, decision, max(reps), post, held, sampling
+    )  # a ratio may count fewer
     for m in metrics:  # every cell the report shows must exist
         a.total(m)
         for lv in levers:
