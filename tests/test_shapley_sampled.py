@@ -118,8 +118,8 @@ def test_permutations_on_the_model_write_their_errors_and_orders(tmp_path: Path)
     package = tmp_path / "att_pkg.yaml"
     package.write_text(PACKAGE_YAML, encoding="utf-8")
     out = tmp_path / "out"
-    args = ["attribute", str(package), "--replications", "2", "--permutations", "3", "--out", str(out), "-q"]
-    assert main([*args, "--no-plots"]) == 0
+    args = ["attribute", str(package), "--replications", "2", "--permutations", "3", "-q", "--no-plots"]
+    assert main([*args, "--out", str(out)]) == 0
     folder = out / "attribute-att_pkg-r2-p3"
     manifest = read_json(folder / "manifest.json")
     orders = manifest["permutations"]["orders"]
@@ -141,6 +141,10 @@ def test_permutations_on_the_model_write_their_errors_and_orders(tmp_path: Path)
                 assert half == pytest.approx(1.96 * se, rel=0.05)  # the interval is the stated error's
     text = markdown(read_attribution(folder))
     assert "`--permutations 3`" in text and "Monte-Carlo error" in text
+    again = tmp_path / "again"  # the same seed, the same orders and bytes, with another worker count
+    assert main([*args, "--out", str(again), "--workers", "2"]) == 0
+    for name in ("sampling.csv", "attribution.csv", "totals.csv", "decision.csv"):
+        assert (again / folder.name / name).read_bytes() == (folder / name).read_bytes(), name
 
 
 def test_permutations_and_posterior_are_refused_together(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -142,6 +142,7 @@ class Attribute(Experiment):
 
     def analyse(self, tasks: Sequence[Task], store: RunStore, folder: Path) -> dict[str, Any]:
         pkg = self.package
+        sampling: dict[str, Any]
         if self.draws is not None:
             sampling = analyse_posterior(self.draws, pkg, self.metrics, store, tasks, folder, self.master_seed)
         else:
