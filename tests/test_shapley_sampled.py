@@ -27,6 +27,7 @@ from experiments.analysis.shapley_sampled import (
     sample_orders,
     sampled_shapley,
 )
+from experiments.analysis.stats import t975
 from experiments.attribute.columns import SAMPLING_COLUMNS
 from experiments.attribute.experiment import Attribute
 from experiments.attribute.read import read_attribution
@@ -135,10 +136,16 @@ def test_permutations_on_the_model_write_their_errors_and_orders(tmp_path: Path)
         total = math.fsum(float(attribution[m, lever]["shapley"]) for lever in LEVERS)
         assert total == pytest.approx(float(totals[m]["change"]), rel=1e-9, abs=1e-6)  # efficiency
         for lever in LEVERS:
-            row, se = attribution[m, lever], float(by[m, lever]["se"])
-            if se > 0:
+            row, err = attribution[m, lever], by[m, lever]
+            a, b, se = (float(err[c]) for c in ("order_se", "replication_se", "se"))
+            assert se == pytest.approx(math.hypot(a, b))
+            if (
+                se > 0
+            ):  # the interval is the stated error's: ± t·se, Welch-Satterthwaite's df from 3 orders, 2 replications
+                df = se**4 / (a**4 / 2 + b**4 / 1)
+                assert float(err["df"]) == pytest.approx(df) and 1 <= df <= 3
                 half = (float(row["ci_high"]) - float(row["ci_low"])) / 2
-                assert half == pytest.approx(1.96 * se, rel=0.05)  # the interval is the stated error's
+                assert half == pytest.approx(t975(df) * se, rel=0.05)
     text = markdown(read_attribution(folder))
     assert "`--permutations 3`" in text and "Monte-Carlo error" in text
     again = tmp_path / "again"  # the same seed, the same orders and bytes, with another worker count

@@ -53,6 +53,7 @@ SAMPLING_COLUMNS = (
     "order_se",  # standard error from sampling the orders
     "replication_se",  # standard error across replications
     "se",  # the two combined: sqrt(order_se^2 + replication_se^2)
+    "df",  # its Welch-Satterthwaite degrees of freedom: the interval is shapley ± t975(df)·se
     "orders",
     "subsets_run",
 )

@@ -172,8 +172,9 @@ def sampling_note(a: Attribution) -> list[str]:
         f"averaged over {a.sampling.orders} random orders of adding the levers (seeded; the orders are in "
         "`manifest.json`), not over all of them. They still add up exactly to the package's change. Each value's "
         "Monte-Carlo error is the standard error from sampling the orders combined with the one across "
-        "replications (√(a² + b²); `sampling.csv`), and its interval is the value ± 1.96 of it; the yuan per "
-        "additional north job counts the replications' error only. More orders shrink the first part; more "
+        "replications (√(a² + b²); `sampling.csv`), and its interval is the value ± t of it (Student's t with "
+        "Welch–Satterthwaite's degrees of freedom, so few replications widen it as they widen an exact value's); the "
+        "yuan per additional north job counts the replications' error only. More orders shrink the first part; more "
         "replications the second."
     ]
 

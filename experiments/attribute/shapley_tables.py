@@ -17,7 +17,7 @@ from typing import Any
 
 from experiments.analysis.shapley import shapley_values
 from experiments.analysis.shapley_sampled import Order, marginal_effects, order_se, sampled_shapley
-from experiments.analysis.stats import Interval, bounded_interval, ratio_interval
+from experiments.analysis.stats import Interval, bounded_interval, ratio_interval, t975
 from experiments.attribute.columns import (
     ATTRIBUTION_COLUMNS,
     ATTRIBUTION_FILE,
@@ -33,8 +33,6 @@ from experiments.attribute.package import Package
 from experiments.engine.store import RunStore, Task
 from experiments.engine.tables import write_csv
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
-
-Z95 = 1.959963984540054  # the normal 97.5% quantile: a sampled value's interval is its mean ± Z95 combined errors
 
 
 def analyse_replications(
@@ -66,14 +64,14 @@ def analyse_replications(
         full = block[-1].timeseries or []
         for lever in pkg.levers:
             spend[lever].append(math.fsum(row.get(f"fiscal_{lever}_yuan", 0.0) for row in full))
-    errors: dict[str, list[float]] | None = None
+    errors: dict[str, list[tuple[float, float]]] | None = None  # per metric and lever: (se, t quantile)
     if orders is None:
         phis = {m: [shapley_values(g) for g in games[m]] for m in metrics}
     else:
         k = len(pkg.levers)
         phis = {m: [sampled_shapley(dict(enumerate(g)), orders, k) for g in games[m]] for m in metrics}
         parts = {m: sampling_errors(games[m], phis[m], orders, masks, k) for m in metrics}
-        errors = {m: [se for _o, _r, se in parts[m]] for m in metrics}
+        errors = {m: [(se, t975(df) if math.isfinite(df) else math.nan) for *_, se, df in parts[m]] for m in metrics}
         write_csv(folder / SAMPLING_FILE, SAMPLING_COLUMNS, sampling_rows(pkg.levers, phis, parts, masks, len(orders)))
     rows = attribution_rows(pkg.levers, games, phis, masks, errors)
     write_csv(folder / ATTRIBUTION_FILE, ATTRIBUTION_COLUMNS, rows)
@@ -83,23 +81,28 @@ def analyse_replications(
 
 def sampling_errors(
     games: list[list[float]], phis: list[list[float]], orders: Sequence[Order], masks: Sequence[int], k: int
-) -> list[tuple[float, float, float]]:
-    """Per lever: the orders' standard error, the replications' and the two combined (√(a² + b²)).
+) -> list[tuple[float, float, float, float]]:
+    """Per lever: the orders' standard error a, the replications' b, the two combined √(a² + b²) and its df.
 
     The orders' error is that of the per-order marginal effects averaged over the replications (it still
     holds some replication noise, so the combination errs on the wide side); the replications' is the
-    standard error of the estimate across replications (the same orders in each).
+    standard error of the estimate across replications (the same orders in each). The degrees of freedom
+    are Welch–Satterthwaite's, (a² + b²)² / (a⁴/(N − 1) + b⁴/(R − 1)), so that with few replications the
+    interval's t quantile is as wide as an exact value's.
     """
     ok = _finite(games, masks)
     if not ok:
-        return [(math.nan, math.nan, math.nan)] * k
+        return [(math.nan, math.nan, math.nan, math.nan)] * k
     per_rep = [marginal_effects(dict(enumerate(games[r])), orders, k) for r in ok]
     mean_effects = [[math.fsum(e[p][i] for e in per_rep) / len(ok) for i in range(k)] for p in range(len(orders))]
     by_order = order_se(mean_effects)
     out = []
     for i in range(k):
-        by_rep = _se([phis[r][i] for r in ok])
-        out.append((by_order[i], by_rep, math.hypot(by_order[i], by_rep)))
+        a, b = by_order[i], _se([phis[r][i] for r in ok])
+        se = math.hypot(a, b)
+        denominator = a**4 / (len(orders) - 1) + b**4 / (len(ok) - 1) if len(ok) > 1 and len(orders) > 1 else 0.0
+        df = se**4 / denominator if denominator > 0 else math.nan
+        out.append((a, b, se, df))
     return out
 
 
@@ -114,16 +117,16 @@ def _se(xs: Sequence[float]) -> float:
 def sampling_rows(
     levers: Sequence[str],
     phis: dict[str, list[list[float]]],
-    parts: dict[str, list[tuple[float, float, float]]],
+    parts: dict[str, list[tuple[float, float, float, float]]],
     masks: Sequence[int],
     n_orders: int,
 ) -> list[list[Any]]:
     """sampling.csv: per metric and lever the estimate, the orders' and the replications' errors and both."""
     rows: list[list[Any]] = []
     for m, per_lever in parts.items():
-        for i, (by_order, by_rep, se) in enumerate(per_lever):
+        for i, (by_order, by_rep, se, df) in enumerate(per_lever):
             mean = Interval.of([p[i] for p in phis[m]]).mean
-            rows.append([m, metric(m).unit, levers[i], mean, by_order, by_rep, se, n_orders, len(masks)])
+            rows.append([m, metric(m).unit, levers[i], mean, by_order, by_rep, se, df, n_orders, len(masks)])
     return rows
 
 
@@ -137,9 +140,9 @@ def attribution_rows(
     games: dict[str, list[list[float]]],
     phis: dict[str, list[list[float]]],
     masks: Sequence[int] | None = None,
-    errors: dict[str, list[float]] | None = None,
+    errors: dict[str, list[tuple[float, float]]] | None = None,
 ) -> list[list[Any]]:
-    """Per metric and lever; with `errors` (sampled values) the interval is the mean ± 1.96 combined errors."""
+    """Per metric and lever; with `errors` (sampled values: se, t) the interval is the mean ± t·se."""
     rows: list[list[Any]] = []
     for m, gs in games.items():
         ok = _finite(gs, masks)
@@ -158,11 +161,17 @@ def attribution_rows(
     return rows
 
 
-def _widened(iv: Interval, se: float, bounds: tuple[float, float]) -> Interval:
-    """The mean ± 1.96 se (kept inside the bounds as Interval keeps its own), NaN where se is not defined."""
-    if not math.isfinite(se):
+def _widened(iv: Interval, error: tuple[float, float], bounds: tuple[float, float]) -> Interval:
+    """The mean ± t·se (kept inside the bounds as Interval keeps its own), NaN where se is not defined.
+
+    A value with no error at all (se = 0: every order and replication agree) is the point itself.
+    """
+    se, t = error
+    if se == 0:
+        return Interval(iv.mean, iv.mean, iv.mean, iv.n)
+    if not (math.isfinite(se) and math.isfinite(t)):
         return Interval(iv.mean, math.nan, math.nan, iv.n)
-    low, high = bounded_interval(iv.mean, se, Z95, bounds)
+    low, high = bounded_interval(iv.mean, se, t, bounds)
     return Interval(iv.mean, low, high, iv.n)
 
 
@@ -198,7 +207,7 @@ def decision_rows(
     levers: Sequence[str],
     phis: dict[str, list[list[float]]],
     spend: dict[str, list[float]],
-    errors: dict[str, list[float]] | None = None,
+    errors: dict[str, list[tuple[float, float]]] | None = None,
 ) -> list[list[Any]]:
     """Per lever: its Shapley share of each DECISION change, yuan per additional north job, its own spending.
 
