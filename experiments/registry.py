@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 EXPERIMENT_FILE = Arg(
     ("experiment",), "the experiment file (keys: experiments/reference.yaml)", "path", "EXPERIMENT.yaml"
 )
+MAX_PERMUTATIONS = 10_000  # attribute --permutations: far past where 2^8 subsets would all have run
 DEFAULT_SOBOL_SAMPLES = 8  # report: Saltelli base samples (a power of 2); sized so the report takes minutes (README)
 
 
@@ -95,6 +96,21 @@ EXPERIMENTS: dict[str, Command] = {
         (
             Arg(("package",), "a scenario whose policies are the levers", "path", "PACKAGE.yaml"),
             Arg(("--metric",), "more metrics to attribute, by name (e.g. closed_jobs)", "texts", "M"),
+            Arg(
+                ("--levers",),
+                "attribute only these levers of the package (comma-separated keys, e.g. talent,pairing): "
+                "2^(their number) subsets, the package's other levers held on in every one",
+                "text",
+                "A,B,...",
+            ),
+            Arg(
+                ("--permutations",),
+                "sampled Shapley values from N seeded random orders of the levers (only the subsets they pass "
+                "through run; each value's Monte-Carlo error is stated); default: exact, all 2^k subsets",
+                "int",
+                "N",
+                bounds=(2, MAX_PERMUTATIONS),
+            ),
         ),
         (POSTERIOR,),
     ),

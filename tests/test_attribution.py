@@ -28,6 +28,8 @@ from experiments.analysis.shapley import shapley_values
 from experiments.analysis.stats import Interval
 from experiments.attribute.columns import ATTRIBUTION_COLUMNS, DECISION_COLUMNS, OWN_SPEND, TOTALS_COLUMNS
 from experiments.attribute.experiment import Attribute
+from experiments.attribute.read import read_attribution
+from experiments.attribute.report import markdown
 from experiments.attribute.shapley_tables import attribution_rows, totals_rows
 from model.levers import REGISTRY
 from model.outcomes import COST_EFFECTIVENESS, DECISION
@@ -372,8 +374,10 @@ TOO_MANY_LEVERS = PACKAGE_YAML.replace(
         (PACKAGE_YAML.split("policies:")[0], [], "policies"),
         (PACKAGE_YAML, ["--metric", "north_share"], "--metric"),
         (PACKAGE_YAML, ["--name", "a/b"], "--name"),
+        (PACKAGE_YAML, ["--levers", "pairing,talent"], "--levers: 'talent'"),
+        (PACKAGE_YAML, ["--levers", "pairing,pairing"], "--levers: 'pairing,pairing'"),
     ],
-    ids=["too-many-levers", "no-levers", "unknown-metric", "bad-name"],
+    ids=["too-many-levers", "no-levers", "unknown-metric", "bad-name", "lever-not-in-package", "lever-twice"],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, cli, text, extra, key) -> None:
     package = tmp_path / "pkg.yaml"
@@ -392,3 +396,42 @@ def test_the_lever_cap_is_checked_before_anything_runs(tmp_path: Path, cli, monk
     assert res.code == 2
     assert "3 levers" in res.err and "1 to 2" in res.err
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- --levers: a subset of the package
+
+
+def test_levers_option_runs_the_named_levers_subsets_with_the_others_on(tmp_path: Path) -> None:
+    path = tmp_path / "att_pkg.yaml"
+    path.write_text(PACKAGE_YAML, encoding="utf-8")
+    args = argparse.Namespace(package=path, metric=None, replications=2, seed=None, firms=None, levers="pairing")
+    exp = Attribute(args)
+    assert exp.package.levers == ("pairing",)
+    assert exp.package.held == tuple(k for k in LEVERS if k != "pairing")
+    assert len(exp.plan(99)) == 2 * 2  # 2^1 subsets x 2 replications
+    off, on = exp.package.subset_scenario(0), exp.package.subset_scenario(1)
+    assert off.policies.pairing is None and on.policies.pairing is not None
+    for scenario in (off, on):  # the held levers stay on in every subset
+        assert scenario.policies.business_environment is not None and scenario.policies.infrastructure is not None
+
+
+def test_levers_option_with_a_held_dummy_gives_the_full_attribution(done, tmp_path: Path) -> None:
+    """Holding the zero-budget dummy on changes no game value, so the two levers' Shapley values are the full run's."""
+    package, full = done
+    out = tmp_path / "out"
+    args = ["attribute", str(package), "--replications", "2", "--out", str(out), "-q", "--no-plots"]
+    assert main([*args, "--levers", "business_environment,pairing"]) == 0
+    (folder,) = out.iterdir()
+    assert folder.name == "attribute-att_pkg-r2-lbusiness_environment_pairing"
+    manifest = read_json(folder / "manifest.json")
+    assert manifest["levers"] == [k for k in LEVERS if k != "infrastructure"]  # registry order
+    assert manifest["held_on"] == ["infrastructure"]
+    assert manifest["subsets"] == 4 and manifest["runs"] == 8
+    assert [r["lever"] for r in read_csv(folder / "held.csv")[1]] == ["infrastructure"]
+    sub, whole = _rows(folder), _rows(full)
+    for m in ("to_north_jobs", "fiscal_cost_yuan", "relocated_jobs"):
+        for lever in ("pairing", "business_environment"):
+            assert float(sub[m, lever]["shapley"]) == pytest.approx(float(whole[m, lever]["shapley"]), abs=1e-6)
+    a = read_attribution(folder)
+    assert [lv.key for lv in a.held] == ["infrastructure"] and read_attribution(full).held == ()
+    assert "Infrastructure, stayed on in every subset" in markdown(a)

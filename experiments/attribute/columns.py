@@ -14,6 +14,7 @@ from experiments.analysis.posterior_tables import POSTERIOR_DECISION_EXTRA
 OWN_SPEND = "own_spend_yuan"
 LEVERS_FILE = "levers.csv"
 LEVER_COLUMNS = ("lever", "label", "acts_on")  # written by the experiment before either analysis
+HELD_FILE = "held.csv"  # with --levers: the package's other levers, on in every subset (LEVER_COLUMNS)
 ATTRIBUTION_FILE = "attribution.csv"
 TOTALS_FILE = "totals.csv"
 DECISION_FILE = "decision.csv"
@@ -42,6 +43,19 @@ TOTALS_COLUMNS = (
     "change_ci_low",
     "change_ci_high",
     "replications",
+)
+SAMPLING_FILE = "sampling.csv"  # with --permutations: each sampled Shapley value's errors
+SAMPLING_COLUMNS = (
+    "metric",
+    "unit",
+    "lever",
+    "shapley",
+    "order_se",  # standard error from sampling the orders
+    "replication_se",  # standard error across replications
+    "se",  # the two combined: sqrt(order_se^2 + replication_se^2)
+    "df",  # its Welch-Satterthwaite degrees of freedom: the interval is shapley ± t975(df)·se
+    "orders",
+    "subsets_run",
 )
 DECISION_COLUMNS = ("lever", "quantity", "unit", "value", "ci_low", "ci_high", "replications")
 POSTERIOR_DECISION_COLUMNS = (*DECISION_COLUMNS, *POSTERIOR_DECISION_EXTRA)

@@ -92,11 +92,18 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
     if a.posterior is not None:
         over = f"{a.posterior.draws} posterior draws × {a.replications} replication(s)"
         whiskers = "Whiskers: from the 2.5% to the 97.5% empirical quantile of the draws' Shapley values."
+    without = "the package's levers" if not a.held else "the attributed levers (the package's other levers on)"
+    averaged = "averaged over every order of adding the levers"
+    if a.sampling is not None:  # --permutations
+        averaged = f"averaged over {a.sampling.orders} sampled orders of adding the levers"
+        whiskers = (
+            "Whiskers: 95% interval of the sampled Shapley value, from its error over the orders and the replications."
+        )
     add_caption(
         fig,
-        f"Grey bars: mean over {over} without the package's levers and with all of them. "
+        f"Grey bars: mean over {over} without {without} and with all of them. "
         "Blue / orange steps: each lever's Shapley value (blue where the metric moves the better way, or up when "
-        "neither way is better), its effect averaged over every order of adding the levers, largest first; the "
+        f"neither way is better), its effect {averaged}, largest first; the "
         f"steps add up exactly to the total change. {whiskers} "
         "All subsets share the replications' random numbers.",
     )

@@ -18,9 +18,12 @@ from experiments.attribute.columns import (
     ATTRIBUTION_FILE,
     DECISION_COLUMNS,
     DECISION_FILE,
+    HELD_FILE,
     LEVER_COLUMNS,
     LEVERS_FILE,
     OWN_SPEND,
+    SAMPLING_COLUMNS,
+    SAMPLING_FILE,
     TOTALS_COLUMNS,
     TOTALS_FILE,
 )
@@ -72,6 +75,18 @@ class Total:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """A folder run with --permutations (sampling.csv): how many orders and subsets, each value's errors."""
+
+    orders: int
+    subsets_run: int
+    errors: dict[tuple[str, str], tuple[float, float, float]]  # (metric, lever) -> orders', replications', combined
+
+    def se(self, m: str, lever: str) -> tuple[float, float, float]:
+        return self.errors.get((m, lever), (math.nan, math.nan, math.nan))
+
+
+@dataclass(frozen=True)
 class Attribution:
     folder: Path
     levers: list[Lever]
@@ -81,6 +96,8 @@ class Attribution:
     decision: dict[tuple[str, str], Estimate]
     replications: int
     posterior: PosteriorReport | None = None  # run with --posterior
+    held: tuple[Lever, ...] = ()  # run with --levers: the package's other levers, on in every subset
+    sampling: Sampling | None = None  # run with --permutations: sampled Shapley values
 
     def share(self, m: str, lever: str) -> Share:
         found = self.shares.get((m, lever))
@@ -112,14 +129,42 @@ def _finite(value: float) -> float:
     return value if math.isfinite(value) else -math.inf
 
 
-def read_attribution(folder: Path) -> Attribution:
-    """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
+def read_levers(folder: Path, name: str) -> list[Lever]:
+    """levers.csv (the attributed levers) or held.csv (those on in every subset): key, label, side in words."""
     levers = []
-    for row in read_table(folder, LEVERS_FILE, LEVER_COLUMNS):
+    for row in read_table(folder, name, LEVER_COLUMNS):
         key = row.name("lever")
         sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
         words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
         levers.append(Lever(key, lever_label(key, row.text("label")), words))
+    return levers
+
+
+def read_sampling(folder: Path, levers: list[str]) -> Sampling:
+    """sampling.csv: per metric and lever the sampled value's errors (from the orders, the replications, both)."""
+    errors = {}
+    orders, subsets = set(), set()
+    for row in read_table(folder, SAMPLING_FILE, SAMPLING_COLUMNS):
+        lever = row.name("lever")
+        if lever not in levers:
+            raise InputError(row.path, f"row {row.line}, column lever", short(lever), "a lever of levers.csv")
+        errors[(row.metric("metric").name, lever)] = (
+            row.number("order_se"),
+            row.number("replication_se"),
+            row.number("se"),
+        )
+        orders.add(row.integer("orders"))
+        subsets.add(row.integer("subsets_run"))
+    if len(orders) != 1 or len(subsets) != 1:
+        path = folder / SAMPLING_FILE
+        raise InputError(path, "orders, subsets_run", "differ between rows", "one count of each for the whole run")
+    return Sampling(orders.pop(), subsets.pop(), errors)
+
+
+def read_attribution(folder: Path) -> Attribution:
+    """levers.csv, attribution.csv, totals.csv and decision.csv, checked against each other."""
+    levers = read_levers(folder, LEVERS_FILE)
+    held = tuple(read_levers(folder, HELD_FILE)) if (folder / HELD_FILE).exists() else ()
     keys = [lv.key for lv in levers]
 
     def lever_of(row_lever: str, path: Path, line: int) -> str:
@@ -152,7 +197,10 @@ def read_attribution(folder: Path) -> Attribution:
             q = row.metric("quantity").name
         decision[(lever, q)] = row.estimate("value", "ci_low", "ci_high")
     post = read_posterior(folder, "lever")
-    a = Attribution(folder, levers, metrics, shares, totals, decision, max(reps), post)  # a ratio may count fewer
+    sampling = read_sampling(folder, keys) if (folder / SAMPLING_FILE).exists() else None
+    a = Attribution(
+        folder, levers, metrics, shares, totals, decision, max(reps), post, held, sampling
+    )  # a ratio may count fewer
     for m in metrics:  # every cell the report shows must exist
         a.total(m)
         for lv in levers:

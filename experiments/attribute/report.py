@@ -161,18 +161,17 @@ def _metric_section(a: Attribution, name: str) -> list[str]:
     rows = []
     for lv in a.by_size(name):
         s = a.share(name, lv.key)
-        rows.append(
-            [
-                lv.label,
-                with_ci(m, *_t(s.phi), change=True, **w),
-                SHARE_OF_TOTAL.text(s.share),
-                m.text(s.alone, change=True),
-                m.text(s.last, change=True),
-            ]
-        )
+        row = [lv.label, with_ci(m, *_t(s.phi), change=True, **w)]
+        if a.sampling is not None:
+            by_order, by_rep, se = a.sampling.se(name, lv.key)
+            row.append(f"{m.text(se)} ({m.text(by_order)}; {m.text(by_rep)})")
+        rows.append([*row, SHARE_OF_TOTAL.text(s.share), m.text(s.alone, change=True), m.text(s.last, change=True)])
     alone = math.fsum(a.share(name, lv.key).alone for lv in a.levers)
     unit = change_unit(m)
-    headers = ["Lever", f"Shapley value ({unit})", SHARE_OF_TOTAL.heading(), f"Alone ({unit})", f"Last ({unit})"]
+    headers = ["Lever", f"Shapley value ({unit})"]
+    if a.sampling is not None:
+        headers.append(f"Monte-Carlo error: both (orders; replications) ({unit})")
+    headers += [SHARE_OF_TOTAL.heading(), f"Alone ({unit})", f"Last ({unit})"]
     return [
         marked(f"### {m.label}", a.posterior),
         "",
@@ -194,12 +193,51 @@ def _metric_section(a: Attribution, name: str) -> list[str]:
     ]
 
 
+def subsets_words(a: Attribution) -> str:
+    k = len(a.levers)
+    if a.sampling is None:
+        return f"All {2**k} subsets of the levers"
+    return (
+        f"{a.sampling.subsets_run} of the {2**k} subsets of the levers (those {a.sampling.orders} sampled orders need)"
+    )
+
+
+def sampling_note(a: Attribution) -> list[str]:
+    """With --permutations: the values are estimates, and what their errors are."""
+    if a.sampling is None:
+        return []
+    return [
+        f"The Shapley values are **sampled** (`--permutations {a.sampling.orders}`): each lever's marginal effect "
+        f"averaged over {a.sampling.orders} random orders of adding the levers (seeded; the orders are in "
+        "`manifest.json`), not over all of them. They still add up exactly to the package's change. Each value's "
+        "Monte-Carlo error is the standard error from sampling the orders combined with the one across "
+        "replications (√(a² + b²); `sampling.csv`), and its interval is the value ± t of it (Student's t with "
+        "Welch–Satterthwaite's degrees of freedom, so few replications widen it as they widen an exact value's); the "
+        "yuan per additional north job counts the replications' error only. More orders shrink the first part; more "
+        "replications the second."
+    ]
+
+
+def held_note(a: Attribution) -> list[str]:
+    """With --levers: which of the package's levers stayed on in every subset, and what the values then mean."""
+    if not a.held:
+        return []
+    return [
+        f"Only these levers were attributed (`--levers`); the package's other lever(s), "
+        f'{", ".join(lv.label for lv in a.held)}, stayed on in every subset. "Without the levers" is the package '
+        "without the attributed ones, and each Shapley value is what the lever adds to the rest of the package as "
+        "decided, not what it would do alone."
+    ]
+
+
 def markdown(a: Attribution) -> str:
     k = len(a.levers)
     intro = [
-        f"A package of {k} lever(s): {', '.join(lv.label for lv in a.levers)}. All {2**k} subsets of the levers "
+        f"A package of {k} lever(s): {', '.join(lv.label for lv in a.levers)}. {subsets_words(a)} "
         f"were run, {a.replications} replication(s) each, on common random numbers (replication r uses the same "
         "seed in every subset), so the differences between subsets come from the levers, not from noise.",
+        *sampling_note(a),
+        *held_note(a),
         *one_replication_note(a.replications),
     ]
     if a.posterior is not None:
@@ -266,7 +304,14 @@ class AttributeReport(Report[Attribution]):
         draws = f"{a.posterior.draws} posterior draws × " if a.posterior is not None else ""
         thin = f" — {a.posterior.mark}" if a.posterior is not None and a.posterior.mark else ""
         runs = f"{draws}{a.replications} replication(s){thin}"
-        lines = [f"attribute: {k} levers, {2**k} subsets, {runs} -> {folder}"]
+        subsets = (
+            f"{2**k} subsets"
+            if a.sampling is None
+            else (f"{a.sampling.subsets_run} of {2**k} subsets ({a.sampling.orders} sampled orders)")
+        )
+        lines = [f"attribute: {k} levers, {subsets}, {runs} -> {folder}"]
+        if a.held:
+            lines.append(f"  held on in every subset (--levers): {', '.join(lv.label for lv in a.held)}")
         w = uncertainty.cell_words(a.posterior)
         t = a.total("to_north_jobs").change
         c = a.total("fiscal_cost_yuan").change
