@@ -24,6 +24,7 @@ from model.outcomes import metric
 from model.world import DATA_DIR
 from model.yamlfile import read_yaml
 from report.figures.names import place_label
+from report.figures.names import place_name as bilingual_name
 from report.markdown import image, table
 from report.read import Estimate, Row, read_table
 from report.tables import Place, read_places
@@ -200,15 +201,23 @@ def section(folder: Path, figure: bool = False) -> list[str]:
 
 
 def place_name(places: Mapping[str, Place], pid: str) -> str:
-    """A place id as tables and figures show it: "Ningbo 宁波", or the id in words where the table lacks it."""
+    """A place id as figures label it (report.figures.names.place_label), or the id in words where the table
+    lacks it."""
     place = places.get(pid)
     return place_label(place) if place is not None else pid.replace("_", " ").title()
 
 
+def text_name(places: Mapping[str, Place], pid: str) -> str:
+    """A place id as tables show it: "Ningbo 宁波" whatever fonts are installed, or the id in words where the table
+    lacks it."""
+    place = places.get(pid)
+    return bilingual_name(place) if place is not None else pid.replace("_", " ").title()
+
+
 def place_names(folder: Path) -> Callable[[str], str]:
-    """Place id -> its name (`place_name`) from the folder's place table (`places_of`)."""
+    """Place id -> its name in a table (`text_name`) from the folder's place table (`places_of`)."""
     places = places_of(folder)
-    return lambda pid: place_name(places, pid)
+    return lambda pid: text_name(places, pid)
 
 
 def _chance(r: Row) -> str:
