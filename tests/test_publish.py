@@ -67,7 +67,10 @@ def test_a_kill_at_any_moment_of_publishing_leaves_the_old_results_or_the_new(
     out = tmp_path / "out"
     base = ["run", str(scenario), "--out", str(out), "-q", "--no-plots"]
     assert (
-        subprocess.run([sys.executable, "run.py", *base, "--seed", "1", "--name", "small"], cwd=ROOT, timeout=HANG_GUARD_S).returncode == 0
+        subprocess.run(
+            [sys.executable, "run.py", *base, "--seed", "1", "--name", "small"], cwd=ROOT, timeout=HANG_GUARD_S
+        ).returncode
+        == 0
     )
     old = _complete_set(out / "small")
     assert (
