@@ -134,6 +134,11 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+def number_text(value: float) -> str:
+    """A plain count or factor as people read it: three significant digits, thousands separators (`5,990,000`)."""
+    return _sig(value)
+
+
 def _sig(value: float, digits: int = SIGNIFICANT) -> str:
     """A number rounded to `digits` significant digits, with thousands separators."""
     if value == 0:

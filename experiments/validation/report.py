@@ -324,7 +324,9 @@ class ValidationReport(Report[Validation]):
         lines.append(f"  facts: {verdict_counts(facts)}")
         lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
         expected = sum(s.as_expected is True for s in statics)
-        lines.append(f"  comparative statics: {expected} of {len(statics)} levers as their acts_on leads one to expect")
+        lines.append(
+            f"  comparative statics: {expected} of {len(statics)} levers as what they act on leads one to expect"
+        )
         verdict = returns_verdict(folder)
         if verdict:
             lines.append(f"  returns to relocation aid: {verdict}")

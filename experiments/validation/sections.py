@@ -9,7 +9,7 @@ from typing import Any
 from experiments.validation.read import QUANTITIES, Level, Sobol, read_checks, read_returns, read_sobol, read_statics
 from model.keys import describe
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
-from report.markdown import image, lower_first, ratio_cell, table, with_ci
+from report.markdown import acts_on_words, image, lower_first, ratio_cell, table, with_ci
 from report.read import Estimate
 
 AID_KEY = "policies.relocation_aid.yuan_per_job"
@@ -71,15 +71,16 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         pj = s.per_north_job
         ratio = ratio_cell(pj.mean, pj.low, pj.high, s.replications)
         mark = {True: "yes", False: "**no**", None: "–"}[s.as_expected]
-        rows.append([f"{s.label} (`{s.scenario}`)", s.acts_on, *cells, ratio, s.expected, mark])
+        rows.append([f"{s.label} (`{s.scenario}`)", acts_on_words(s.acts_on), *cells, ratio, s.expected, mark])
     good = sum(s.as_expected is True for s in statics)
     return [
         f"## Comparative statics, {first}–{last}",
         "",
         f"Every shipped scenario with exactly one lever, applied to this scenario; each change is the paired "
         f"difference against it over {n} replications on common random numbers, with its 95% interval. Expected "
-        "from the lever's declared `acts_on` (DESIGN §3): a pull-only lever raises north-park jobs (interval above "
-        "0) and does not raise outside-province jobs (interval not above 0); a lever with a push part raises "
+        "from what the lever acts on (DESIGN §3: staying, the push, or the destinations' appeal, the pull): a "
+        "pull-only lever raises north-park jobs (interval above 0) and does not raise outside-province jobs "
+        "(interval not above 0); a lever with a push part raises "
         f"relocated jobs. {good} of {len(statics)} levers behave as expected.",
         "",
         *table(
