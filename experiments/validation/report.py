@@ -45,6 +45,7 @@ from experiments.validation.sections import (
     sobol_section,
     statics_section,
 )
+from model.outcomes import percent_text
 from report.markdown import document, image, table
 from report.read import Estimate
 
@@ -64,7 +65,7 @@ def fact_text(unit: str, value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if unit == "share":
-        return f"{100 * value:.3g}%"
+        return percent_text(value)
     if unit == "correlation":
         return f"{value:+.2f}"
     if unit == "ratio":
