@@ -231,7 +231,7 @@ def test_a_figure_that_is_not_beside_the_report_is_a_one_line_error(tmp_path: Pa
 
 
 SCOPE = re.compile(
-    r"Totals over 2023–2026 unless stated; ([\d,]+) simulated firms \(each a sampled firm whose jobs count "
+    r"Totals over (\d{4}–\d{4}) unless stated; ([\d,]+) simulated firms \(each a sampled firm whose jobs count "
     r"×[\d.,]+\) stand for the 9 southern origins' 30,000 manufacturers \(~[\d,]+ jobs\)\."
 )
 
@@ -245,7 +245,9 @@ def test_every_report_and_summary_says_the_window_and_what_the_simulated_firms_s
     match = SCOPE.fullmatch(sentence)
     assert match, sentence
     firms = json.loads((folder / "scope.json").read_text(encoding="utf-8"))["firms"]
-    assert match.group(1) == f"{firms:,}"
+    assert match.group(2) == f"{firms:,}"
+    shipped = key in ("run", "report")  # the whole shipped baseline; the others extend it with YEARS
+    assert match.group(1) == ("2024–2035" if shipped else "2023–2026"), "the report window, not the hindcast's"
     text = _markdown(folder).read_text(encoding="utf-8")
     title, scope = text.split("\n\n")[:2]
     assert title.startswith("# ") and scope == f"_{sentence}_", "the sentence opens the report, under its title"

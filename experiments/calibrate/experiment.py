@@ -46,6 +46,7 @@ from experiments.engine.store import RunStore, Task, data_hashes, scenario_conte
 from experiments.facts.catalogue import HINDCAST_SUMMARY
 from experiments.facts.gravity import GravityFit, GravityGrid, fit_gravity
 from experiments.facts.yardsticks import gravity_overrides, null_overrides
+from model.config import Scenario
 from model.extras import missing_extra
 from model.world import WorldData, world_for
 
@@ -69,6 +70,9 @@ class Calibrate(Experiment):
         self.cal = self.loaded.calibration
         self.defaults = self.loaded.scenario({}, "defaults", hindcast_only=False)
         self.world = world_for(self.defaults, self.loaded.base_path)
+
+    def scope_scenario(self) -> Scenario:
+        return self.defaults
 
     def default_name(self) -> str:
         return self.cal.name

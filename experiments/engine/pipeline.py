@@ -98,7 +98,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
 
             def build(tmp: Path) -> None:
                 extra = exp.analyse(tasks, folder.store, tmp)
-                write_scope(tmp, tasks)
+                write_scope(tmp, exp.scope_scenario(), tasks)
                 if not args.no_plots:
                     draw(command, tmp)
                 files = sorted(p.name + ("/" if p.is_dir() else "") for p in tmp.iterdir())

@@ -1,7 +1,9 @@
 """scope.json of a result folder: the windows, the firms simulated and what they stand for (report/scope.py).
 
-Written by the pipeline for every command, from the scenario of its first
-run (every run of a command simulates the same firms over the same years), so
+Written by the pipeline for every command, from the scenario the command
+names (Experiment.scope_scenario: the validation report's and calibrate's
+target, whose fact runs stop after the hindcast) or else its first run's
+(every run of such a command simulates the same firms over the same years), so
 that a report drawn later (`plot DIR`) needs no model to say it.
 """
 
@@ -39,7 +41,8 @@ def scope_doc(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def write_scope(folder: Path, tasks: Sequence[Task]) -> None:
-    """scope.json of the command's first run's scenario; none for a command without runs."""
-    if tasks:
-        write_json(folder / SCOPE_FILE, scope_doc(tasks[0].scenario))
+def write_scope(folder: Path, scenario: Scenario | None, tasks: Sequence[Task]) -> None:
+    """scope.json of `scenario`, else of the command's first run's; none for a command without runs."""
+    scenario = scenario or (tasks[0].scenario if tasks else None)
+    if scenario is not None:
+        write_json(folder / SCOPE_FILE, scope_doc(scenario))

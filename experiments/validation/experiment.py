@@ -75,6 +75,7 @@ from experiments.validation.facts import WITHOUT_HAND, coverage_rows, fact_rows
 from experiments.validation.global_sensitivity import GlobalSensitivity
 from experiments.validation.inputs import load_target, parameter_ranges, single_lever_scenarios
 from experiments.validation.statics import Statics
+from model.config import Scenario
 from model.errors import InputError
 from model.scenario import dump_resolved
 from model.seeds import seed_of
@@ -113,6 +114,9 @@ class Report(Experiment):
         # The facts again without the data's rows set by hand (DESIGN §7), if the scenario keeps any.
         scenario = self.target.scenario
         self.hand_rows = hand_seeded_rows(scenario) if scenario.world.hand_seeded_rows == "keep" else 0
+
+    def scope_scenario(self) -> Scenario:
+        return self.target.scenario
 
     def default_name(self) -> str:
         extra = []
