@@ -11,23 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from experiments.engine.store import Task
 from experiments.engine.tables import write_json
 from model.config import Scenario
-from model.world import world_for
+from model.world import WorldData, world_for
 from report.scope import SCOPE_FILE
 
+if TYPE_CHECKING:  # `validate` uses scope_doc without the engine's store
+    from experiments.engine.store import Task
 
-def scope_doc(scenario: Scenario) -> dict[str, Any]:
+
+def scope_doc(scenario: Scenario, data: WorldData | None = None) -> dict[str, Any]:
     """Windows, simulated and represented firms, and the represented population's expected jobs at the start.
 
     The jobs are `firms.represented` × the firms' expected size, Σ share_of_firms × mean_jobs_per_firm of the
     industry table (model.firms.draw_firms draws each firm's jobs around its industry's mean with a lognormal of
     mean 1), so they are the same for every seed.
     """
-    data = world_for(scenario)
+    data = data if data is not None else world_for(scenario)
     share = data.industry_num["share_of_firms"]
     jobs_per_firm = float((share * data.industry_num["mean_jobs_per_firm"]).sum() / share.sum())
     years = scenario.years
