@@ -119,19 +119,26 @@ def facts_table(facts: list[FactRow], calibration: bool, gravity: str = "") -> l
 
 
 def verdict_counts(facts: list[FactRow]) -> str:
-    """`2 of 13 count as evidence (a, b); met but also by a yardstick: c (null), d (gravity); not met: e, f`."""
-    evidence = [f.name for f in facts if f.evidence == EVIDENCE]
-    also = [f"{f.name} ({f.evidence.removeprefix('no: met by ')})" for f in facts if f.evidence.startswith("no: ")]
-    missed = [f.name for f in facts if f.evidence == NOT_MET]
-    undefined = [f.name for f in facts if f.evidence == UNDEFINED]
-    text = f"{len(evidence)} of {len(facts)} count as evidence" + (f" ({', '.join(evidence)})" if evidence else "")
-    if also:
-        text += f"; met, but also by a yardstick: {', '.join(also)}"
+    """`2 of 13 count as evidence (A low annual …; …) — met, but also by a yardstick: Most relocated jobs leave the
+    province (null model); … — not met: …`: each fact by its label, not its id."""
+    evidence = [f.label for f in facts if f.evidence == EVIDENCE]
+    also = [f"{f.label} ({_yardsticks(f.evidence)})" for f in facts if f.evidence.startswith("no: ")]
+    missed = [f.label for f in facts if f.evidence == NOT_MET]
+    undefined = [f.label for f in facts if f.evidence == UNDEFINED]
+    text = f"{len(evidence)} of {len(facts)} count as evidence" + (f" ({'; '.join(evidence)})" if evidence else "")
+    if also:  # labels may hold commas: items are split by semicolons, groups by dashes
+        text += f" — met, but also by a yardstick: {'; '.join(also)}"
     if missed:
-        text += f"; not met: {', '.join(missed)}"
+        text += f" — not met: {'; '.join(missed)}"
     if undefined:
-        text += f"; undefined: {', '.join(undefined)}"
+        text += f" — undefined: {'; '.join(undefined)}"
     return text
+
+
+def _yardsticks(evidence: str) -> str:
+    """`no: met by null and gravity` -> `null model and gravity model`."""
+    words = evidence.removeprefix("no: met by ").split(" and ")
+    return " and ".join(f"{w} model" if w in ("null", "gravity") else w for w in words)
 
 
 def gravity_words(meta: dict[str, Any]) -> str:
