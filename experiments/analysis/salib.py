@@ -29,14 +29,15 @@ class SALib:
     sobol_analyze: Callable[..., Any]
 
 
-def require_salib() -> SALib:
+def require_salib(command: str = "sensitivity", needs: str = "Morris and Sobol' analysis", instead: str = "") -> SALib:
+    """SALib's functions, or exit 2 naming the command, what needs SALib and what to do instead."""
     try:
         from SALib.analyze import morris as morris_analyze
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import morris as morris_sample
         from SALib.sample import sobol as sobol_sample
     except ImportError:
-        raise missing_extra("SALib", "Morris and Sobol' analysis", "sensitivity") from None
+        raise missing_extra("SALib", needs, command, instead) from None
     return SALib(morris_sample.sample, morris_analyze.analyze, sobol_sample.sample, sobol_analyze.analyze)
 
 

@@ -109,7 +109,7 @@ class Report(Experiment):
         if self.samples:
             from experiments.analysis.salib import require_salib
 
-            require_salib()
+            require_salib("report", "the report's Sobol' indices", "or skip them with --sobol-samples 0")
         self.world = world_for(self.target.scenario, self.target.path)
         # The facts again without the data's rows set by hand (DESIGN §7), if the scenario keeps any.
         scenario = self.target.scenario
