@@ -38,13 +38,14 @@ def scope_sentence(doc: dict[str, Any], window: Window = "report") -> str:
     scale = represented / firms
     each = "one sampled firm each" if scale == 1 else f"each a sampled firm whose jobs count ×{_factor(scale)}"
     return (
-        f"Totals over {span} unless stated; {number_text(firms)} simulated firms ({each}) stand for the "
-        f"{doc['origins']} southern origins' {number_text(represented)} manufacturers "
+        f"Totals over {span} unless stated; {firms:,} simulated firms ({each}) stand for the "
+        f"{doc['origins']} southern origins' {_factor(represented)} manufacturers "
         f"(~{number_text(doc['represented_jobs'])} jobs)."
     )
 
 
 def _factor(value: float) -> str:
+    """A count exactly (`12,345`), a ratio to three significant digits (`4.29`)."""
     return f"{value:,.0f}" if value == round(value) else number_text(value)
 
 
