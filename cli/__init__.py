@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from experiments.engine.prestart import one_blas_thread
 from model.errors import InputError
 
 # Warnings read as sentences of relocsim (`relocsim: …`); --verbose also names the module that logged them.
@@ -52,6 +53,7 @@ def _with_run(argv: list[str], commands: Sequence[str]) -> tuple[list[str], str 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    one_blas_thread()  # before numpy is imported (experiments.engine.prestart says why)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:
             signal.signal(sig, _interrupt)

@@ -192,9 +192,10 @@ class RelocationModel(mesa.Model):
         st, f, beh = self.state, self.firms, self.config.behaviour
         st.begin_year(self.year)
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
-        # Jobs are whole numbers, so these sums are exact in any order: a dot product with the mask
-        # (vectorised) gives the same number as a masked sum, several times faster.
-        start_jobs = self.weight * np.dot(f.jobs, f.active)
+        # Jobs are whole numbers, so these sums are exact in any order: a sum over the mask's `where`
+        # gives the same number as a masked sum, faster. Not `np.dot`: that goes to the BLAS, whose
+        # threads, on a machine whose cores the engine's workers already keep busy, cost milliseconds a call.
+        start_jobs = self.weight * _masked_sum(f.jobs, f.active)
         # Firms are stored in birth order (model.firms.draw_firms): this year's entrants are one run of rows.
         year_key = f.birth_year.dtype.type(self.year)
         first, n_drawn = (int(np.searchsorted(f.birth_year, year_key, side=side)) for side in ("left", "right"))
@@ -221,7 +222,7 @@ class RelocationModel(mesa.Model):
         closed = self._close(alive[~moved[alive]], u[3])
         f.move_shock *= 1.0 - self.config.world.settlement.recovery_per_year
         np.add(f.age_years, f.active, out=f.age_years, casting="unsafe")  # +1 where active, in float32
-        stayed_jobs = self.weight * np.dot(f.jobs, f.active & ~moved)
+        stayed_jobs = self.weight * _masked_sum(f.jobs, f.active & ~moved)
         record = self._record(start_jobs, stayed_jobs, born, movers, closed, spend, flows, p_move, stocks)
         record.mobility = mobility
         self.records.append(record)
@@ -363,6 +364,11 @@ class RelocationModel(mesa.Model):
         while self.year < self.config.years.end:
             self.step()
         return Results.from_records(self.records, self.data, self.seed, self.config.years)
+
+
+def _masked_sum(values: np.ndarray, mask: np.ndarray) -> float:
+    """Σ values where mask, without the BLAS (exact for whole numbers below 2**53, in any order)."""
+    return float(np.add.reduce(np.where(mask, values, 0.0)))
 
 
 def _band(values: np.ndarray, bounds: tuple[float, ...]) -> np.ndarray:

@@ -135,21 +135,42 @@ def inclusive_value(iv_g: np.ndarray, spec: NestSpec) -> np.ndarray:
 
 
 def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]:
-    """(P(j) of every row and column (n, D), IV of every row (n,)) for utilities v (n, D)."""
-    iv_g = nest_values(v, spec)
+    """(P(j) of every row and column (n, D), IV of every row (n,)) for utilities v (n, D).
+
+    With e_j = exp(V_j/λ_g − m_g) (m_g the nest's largest V/λ) and S_g = Σ_{j∈g} e_j,
+    IV_g = m_g + ln S_g and P(j) = P(j | g) P(g) = (e_j / S_g) · exp(λ_g IV_g − IV): the
+    exponentials of `nest_values` serve the probabilities too, so a batch's rows are
+    divided, exponentiated and summed once (the formula in the module docstring, to rounding).
+    """
+    e = v / spec.column_lambdas[None, :]
+    n_nests = len(spec.names)
+    if spec.starts is not None and v.shape[0]:
+        m = np.maximum.reduceat(e, spec.starts, axis=1)
+    else:
+        m = np.full((v.shape[0], n_nests), -np.inf)
+        for g, block in enumerate(spec.blocks):
+            if v.shape[0]:
+                m[:, g] = np.maximum.reduce(e[:, block], axis=1)
+    finite = np.isfinite(m)
+    safe = np.where(finite, m, 0.0)
+    sums = np.empty(m.shape)
+    for g, block in enumerate(spec.blocks):
+        part = e[:, block]  # a view for a slice; a copy for an index array, written back
+        np.subtract(part, safe[:, g : g + 1], out=part)
+        np.exp(part, out=part)
+        np.add.reduce(part, axis=1, out=sums[:, g])
+        if not isinstance(block, slice):
+            e[:, block] = part
+    with np.errstate(divide="ignore"):
+        iv_g = np.where(finite, np.log(sums) + safe, -np.inf)
     iv = inclusive_value(iv_g, spec)
-    lam = spec.column_lambdas[None, :]
-    # (λ_g − 1) IV_g of each column's nest; 0 where the nest is empty for the row (its columns are −inf anyway)
-    correction = ((spec.lambdas[None, :] - 1.0) * np.where(np.isfinite(iv_g), iv_g, 0.0))[:, spec.nest_of]
-    # The same operations as `where(isfinite(logp), exp(minimum(logp, 0)), 0)`, in place on one array.
-    logp = v / lam
-    with np.errstate(invalid="ignore"):
-        logp += correction
-        logp -= iv[:, None]
-    excluded = ~np.isfinite(logp)
-    prob = np.exp(np.minimum(logp, 0.0, out=logp), out=logp)
-    prob[excluded] = 0.0
-    return prob, iv
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # P(g) / S_g: 0 for an empty nest (S_g = 0) and for a row with no destination at all (IV = −inf)
+        weight = np.exp(spec.lambdas[None, :] * iv_g - iv[:, None]) / sums
+    weight[~(finite & np.isfinite(iv)[:, None])] = 0.0
+    for g, block in enumerate(spec.blocks):
+        e[:, block] *= weight[:, g : g + 1]  # in place through the view, or by index
+    return e, iv
 
 
 def nest_shares(prob: np.ndarray, spec: NestSpec) -> np.ndarray:

@@ -12,6 +12,22 @@ NOT_DEFINED_OVER_DRAWS = "interval ({label}) not defined: the change in north jo
 # Quantities a report derives from the catalogue's metrics, formatted the catalogue's way (shares in %).
 VARIANCE_SHARE = Metric("variance_share", "Share of the variance", "share", "A Sobol' index.", (-math.inf, math.inf))
 SHARE_OF_TOTAL = Metric("share_of_total", "Share of the total change", "share", "φ ÷ total.", (-math.inf, math.inf))
+# A Sobol' index is a share of the variance: an estimate outside [0, 1] is noise the design did not resolve, shown
+# as UNRESOLVED (its raw value and interval stay in the tables: indices.csv, sobol.csv).
+SOBOL_RANGE = (0.0, 1.0)
+UNRESOLVED = "unresolved"
+
+
+def sobol_in_range(value: float) -> bool:
+    """Whether a Sobol' estimate (S1 or ST) is a share of the variance at all: finite and inside [0, 1]."""
+    return math.isfinite(value) and SOBOL_RANGE[0] <= value <= SOBOL_RANGE[1]
+
+
+def sobol_text(value: float, text: str, *, raw: bool = True) -> str:
+    """`text` for an index inside [0, 1]; else `unresolved (raw: text)`, or just `unresolved` when not `raw`."""
+    if sobol_in_range(value) or not math.isfinite(value):
+        return text
+    return f"{UNRESOLVED} (raw: {text})" if raw else UNRESOLVED
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str | None = None) -> list[str]:

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from cli import main
+from experiments.engine.prestart import one_blas_thread
+
+one_blas_thread()  # as a command does, so that what the tests run (and the workers they start) is what users run
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

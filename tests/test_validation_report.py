@@ -147,14 +147,31 @@ def _single_lever_files() -> set[str]:
 
 def test_a_statics_row_for_each_single_lever_scenario(folder: Path) -> None:
     columns, rows = read_csv(folder / "statics.csv")
-    assert "as_expected" in columns and "to_north_jobs_low" in columns
+    assert "verdict" in columns and "to_north_jobs_low" in columns
     assert {r["scenario"] for r in rows} == _single_lever_files()
     for r in rows:
-        assert r["as_expected"] in ("true", "false", "")
+        assert r["verdict"] in ("as expected", "contrary", "inconclusive", "undefined")
+        if "pull" in r["acts_on"].split():  # the north-park interval alone decides between the three states
+            low, high = float(r["to_north_jobs_low"]), float(r["to_north_jobs_high"])
+            if high < 0:
+                assert r["verdict"] == "contrary"
+            elif low <= 0 and r["verdict"] != "contrary":
+                assert r["verdict"] in ("inconclusive", "undefined")
         acts_on = set(r["acts_on"].split())
         assert ("relocated jobs rise" in r["expected"]) == ("push" in acts_on)
         assert ("north-park jobs rise" in r["expected"]) == ("pull" in acts_on)
         assert ("outside-province jobs do not" in r["expected"]) == (acts_on == {"pull"})
+
+
+def test_statics_are_counted_per_state_and_two_replications_are_warned_of(folder: Path) -> None:
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    _columns, rows = read_csv(folder / "statics.csv")
+    n = {v: sum(r["verdict"] == v for r in rows) for v in ("as expected", "contrary", "inconclusive")}
+    assert (
+        f"{n['as expected']} of {len(rows)} levers as expected, {n['contrary']} contrary, "
+        f"{n['inconclusive']} inconclusive at 2 replications"
+    ) in text
+    assert text.splitlines()[2].startswith("**Warning — replications: 2 — 95 % intervals are very wide (t = 12.7")
 
 
 def test_the_returns_sweep_has_at_least_five_levels(folder: Path) -> None:

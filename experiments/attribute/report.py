@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from experiments.analysis.verdicts import Verdict, count_text, lever_verdict, replications_words
 from experiments.attribute import figures
 from experiments.attribute.read import OWN_SPEND, Attribution, Lever, read_attribution
 from experiments.engine.report import Report
@@ -113,7 +114,45 @@ def _decision(a: Attribution) -> list[str]:
         + ("" if a.posterior is None else ", at most its budget × its active years")
         + ". *Acts on*: staying (the push: southern measures that make staying "
         "costlier or guide firms out) or destinations (the pull: what is offered or built at northern places).",
+        "",
+        "Verdicts, each lever's Shapley changes against what its `acts_on` leads one to expect (a pull part raises "
+        "north-park jobs, pull only does not raise outside-province jobs, a push part raises relocated jobs; "
+        f"inconclusive where an interval includes 0): {verdict_counts(a)}.",
+        "",
+        *(f"- {lv.label}: {lever_verdict_text(a, lv)}." for lv in a.ranked()),
     ]
+
+
+VERDICT_QUANTITIES = ("to_north_jobs", "to_outside_jobs", "relocated_jobs")
+
+
+def lever_state(a: Attribution, lever: Lever) -> Verdict | None:
+    """As expected, contrary or inconclusive (experiments.analysis.verdicts); None for a lever not registered."""
+    from model.levers import REGISTRY
+
+    cls = REGISTRY.get(lever.key)
+    if cls is None:
+        return None
+    changes = {q: (a.change(lever.key, q).low, a.change(lever.key, q).high) for q in VERDICT_QUANTITIES}
+    return lever_verdict(tuple(sorted(cls.acts_on)), changes)
+
+
+def lever_verdict_text(a: Attribution, lever: Lever) -> str:
+    state = lever_state(a, lever)
+    if state is None:
+        return "no verdict (not a registered lever)"
+    return f"inconclusive at {_at(a)}" if state == Verdict.INCONCLUSIVE else str(state)
+
+
+def _at(a: Attribution) -> str:
+    """The replications the intervals are over (and the draws, over a posterior)."""
+    return replications_words(a.replications, a.posterior.draws if a.posterior is not None else None)
+
+
+def verdict_counts(a: Attribution) -> str:
+    """`1 of 8 levers as expected, 0 contrary, 7 inconclusive at 5 replications`."""
+    states = [s for lv in a.levers if (s := lever_state(a, lv)) is not None]
+    return count_text(states, "levers", a.replications, _at(a))
 
 
 def _metric_section(a: Attribution, name: str) -> list[str]:
@@ -236,9 +275,19 @@ class AttributeReport(Report[Attribution]):
             f"{lower_first(cost.label)} {with_ci(cost, *_t(c), change=True, **w)}"
         )
         width = max(len(lv.label) for lv in a.levers)
-        lines.append(f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}")
+        lines.append(f"  verdicts: {verdict_counts(a)}")
+        lines.append(
+            f"  per lever: {lower_first(north.label)}; {lower_first(metric(COST_EFFECTIVENESS).label)}; verdict"
+        )
         for lv in a.ranked():
             e, r = a.change(lv.key, "to_north_jobs"), a.change(lv.key, COST_EFFECTIVENESS)
             ratio = ratio_cell(r.mean, r.low, r.high, a.replications, compact=True, **w)
-            lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True, **w)}; {ratio}")
+            state = lever_state(a, lv)
+            tag = f"; {state}" if state is not None else ""
+            lines.append(f"    {lv.label:<{width}}  {with_ci(north, *_t(e), change=True, **w)}; {ratio}{tag}")
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        """Over a posterior the intervals are the draws' quantiles, not t intervals: no warning then."""
+        a = read_attribution(folder)
+        return a.replications if a.posterior is None else None

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from experiments.compare import figures
 from experiments.compare.read import LEVELS, SHARES, Comparison, read_comparison
 from experiments.compare.stopping import stopping
+from experiments.compare.verdicts import counts_text, verdict_text
 from experiments.engine.report import Report
 from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric, number_text
 from report import uncertainty
@@ -261,6 +262,12 @@ def markdown(c: Comparison) -> str:
         else f"{len(c.others)} scenario(s) against the baseline `{c.baseline}` over a calibration's posterior. "
         + uncertainty.interval_words(c.posterior),
         *one_replication_note(c.replications),
+        "",
+        f"Verdicts against what the levers each scenario adds lead one to expect (as expected when every interval "
+        f"it is judged by lies on the expected side of 0, contrary when one lies on the other side, inconclusive "
+        f"when one includes 0): {counts_text(c)}.",
+        "",
+        *(f"- `{s}`: {verdict_text(c, s)}." for s in c.others),
     ]
     figures = [
         marked("## Figures", c.posterior),
@@ -312,8 +319,9 @@ class CompareReport(Report[Comparison]):
         lines = [f"compare: {len(c.others)} scenario(s) against {c.baseline}, {runs}{thin} -> {folder}"]
         labels = [metric(q).label for q in (*SUMMARY, COST_EFFECTIVENESS)]
         width = max(len(label) for label in labels)
+        lines.append(f"  verdicts: {counts_text(c)}")
         for s in c.others:
-            lines.append(f"  {s}:")
+            lines.append(f"  {s}: {verdict_text(c, s)}")
             for q in SUMMARY:
                 e = c.row(s, q).diff if q == "north_share_jobs" else c.change(s, q)
                 lines.append(f"    {metric(q).label:<{width}}  {_cell(metric(q), e, True, c.posterior)}")
@@ -322,3 +330,8 @@ class CompareReport(Report[Comparison]):
             ratio = ratio_cell(r.mean, r.low, r.high, c.replications, compact=True, **words)
             lines.append(f"    {labels[-1]:<{width}}  {ratio}")
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        """Over a posterior the intervals are the draws' quantiles, not t intervals: no warning then."""
+        c = read_comparison(folder)
+        return c.replications if c.posterior is None else None

@@ -12,12 +12,29 @@ Starting it twice starts it once (`forkserver.ensure_running`).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 
 PRELOAD = ["experiments.engine.worker"]  # what every worker needs, imported once in the fork server
 TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+# The pool's workers are the parallelism: each keeps to one BLAS/OpenMP thread. Two workers with a
+# BLAS pool each on a 2-core machine made a 30,000-element dot product cost milliseconds (threads
+# waiting for cores) where it costs 30 µs. A value the user set is kept.
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> list[str]:
+    """Set each of ONE_THREAD that is not set to 1 (numpy's BLAS reads it when numpy is first imported).
+
+    Returns the names set. The command line calls it before anything imports numpy, so that the
+    command's own process keeps to one thread too (the model does not use the BLAS; pyabc's small
+    matrices gain nothing from threads that wait for the workers' cores).
+    """
+    added = [name for name in ONE_THREAD if name not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))
+    return added
 
 
 def start_helpers() -> None:
@@ -45,9 +62,12 @@ def start_helpers() -> None:
     # alone, it was lost and the command ran on to the end). The helpers inherit the ignored disposition.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    added = one_blas_thread()  # the fork server (and so every worker) starts with them
     try:
         forkserver.ensure_running()  # starts the resource tracker first
     finally:
+        for name in added:
+            del os.environ[name]
         signal.signal(signal.SIGINT, previous)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 

@@ -5,7 +5,11 @@ Every command names one `Report` subclass in its registry entry
 summarised). The subclass says what it reads (`read`: the tables into the
 command's data object, checked), what it writes (`markdown`: the text of
 `document`; `figures`: (file name, Figure) pairs, in the order they are
-drawn) and what the terminal shows (`summary`). `draw` is here once: read,
+drawn) and what the terminal shows (`summary`); `replications` says over how
+many replications its intervals are, so that the report and the terminal
+warn in one line when they are too few (experiments.analysis.replications:
+`with_warning` puts the line after the first line of the summary, `draw`
+after the Markdown's title). `draw` is here once: read,
 save every figure into `out/plots/` with the one save helper
 (report.figures.style.save_png: same DPI, no software stamp, so the same
 tables give the same bytes), then write the Markdown, which may mention only
@@ -60,9 +64,21 @@ class Report[Data](ABC):
     def summary(self, folder: Path) -> list[str]:
         """The lines the command prints when it finishes."""
 
-    def summary_lines(self, folder: Path) -> list[str]:
-        """`summary`, with the window and the firms simulated (report.scope) under its first line."""
+    def replications(self, folder: Path) -> int | None:
+        """How many replications the intervals it reports are over (None: it reports no such interval)."""
+        return None
+
+    def with_warning(self, folder: Path) -> list[str]:
+        """The summary, with the one-line replications warning after its first line where they are too few."""
+        from experiments.analysis.replications import warning
+
         lines = self.summary(folder)
+        text = warning(self.replications(folder))
+        return [*lines[:1], f"  warning — {text}", *lines[1:]] if text else lines
+
+    def summary_lines(self, folder: Path) -> list[str]:
+        """`with_warning`, with the window and the firms simulated (report.scope) under its first line."""
+        lines = self.with_warning(folder)
         scope = [f"  {line}" for line in scope_lines(folder, self.scope_window)]
         return [*lines[:1], *scope, *lines[1:]]
 
@@ -80,5 +96,17 @@ class Report[Data](ABC):
         plots.mkdir(parents=True, exist_ok=True)
         saved = [save_png(fig, plots / name) for name, fig in self.figures(data)]
         path = out / self.document
-        path.write_text(with_scope(self.markdown(data, saved), folder, self.scope_window), encoding="utf-8")
+        markdown = _warned(self.markdown(data, saved), self.replications(folder))
+        path.write_text(with_scope(markdown, folder, self.scope_window), encoding="utf-8")
         return [path, *saved]
+
+
+def _warned(text: str, replications: int | None) -> str:
+    """The Markdown with the replications warning as the paragraph after its title (first line), if any."""
+    from experiments.analysis.replications import markdown_warning
+
+    warning = markdown_warning(replications)
+    if not warning:
+        return text
+    title, _, rest = text.partition("\n")
+    return "\n".join([title, "", *warning]) + rest

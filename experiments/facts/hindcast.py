@@ -82,6 +82,18 @@ class Hindcast:
             for p in data.place_ids
             if kinds[p] in ("north_park", "jiangsu_city") and data.lat[index[p]] >= NORTH_OF_LAT
         }
+        # Per place: its origin group's position (-1: not an origin) and kind; per (from, to): distance bands.
+        self._group_at = np.full(data.n_places, -1, dtype=np.int64)
+        for p, g in self.group_of.items():
+            self._group_at[index[p]] = self.groups.index(g)
+        self._kind_names = sorted(set(kinds.values()))
+        self._kind_code = np.array([self._kind_names.index(k) for k in data.kinds], dtype=np.int64)
+        self._north = np.array([p in self.north_jiangsu for p in data.place_ids])
+        km = np.asarray(data.distance_km, dtype=float)
+        self._band = np.searchsorted(DISTANCE_BANDS_KM, km, side="right") - 1
+        self._band_names = [band_of(lo) for lo in DISTANCE_BANDS_KM]
+        self._cluster = np.searchsorted(CLUSTER_BANDS_KM, km, side="right") - 1
+        self._cluster_names = [band_of(lo, CLUSTER_BANDS_KM) for lo in CLUSTER_BANDS_KM]
         self.stats: dict[tuple[str, str, str], list[float]] = defaultdict(list)
         self.outside_jobs: dict[str, list[dict[str, float]]] = defaultdict(list)
         self.replications = 0
@@ -89,34 +101,17 @@ class Hindcast:
     def add(
         self, flows: Iterable[Sequence[Any]], stocks: Iterable[Sequence[Any]], mobility: Iterable[Sequence[Any]]
     ) -> None:
-        """One replication's flows (year, origin, dest, industry, firms, jobs), stocks and mobility rows."""
-        first, last = self.window
+        """One replication's flows (year, origin, dest, industry, firms, jobs), stocks and mobility rows.
+
+        Each sum is a `np.bincount` over the rows in their order, which adds the weights one by one
+        from 0.0 as a loop over the rows would: the same numbers bit for bit, without a Python step
+        per row (a calibration summarises every run, and the loop cost as much as the run).
+        """
         acc: dict[tuple[str, str, str], float] = defaultdict(float)
-        outside: dict[str, dict[str, float]] = {g: defaultdict(float) for g in [*self.groups, ALL]}
-        for year, origin, dest, industry, firms, jobs in flows:
-            if not first <= int(year) <= last or origin not in self.group_of:
-                continue
-            km = float(self.data.distance_km[self.index[origin], self.index[dest]])
-            for g in (self.group_of[origin], ALL):
-                acc[(g, "moved_firms", "")] += float(firms)
-                acc[(g, "moved_jobs", "")] += float(jobs)
-                acc[(g, "kind_jobs", self.kind[dest])] += float(jobs)
-                acc[(g, "band_jobs", band_of(km))] += float(jobs)
-                acc[(g, "industry_jobs", str(industry))] += float(jobs)
-                acc[(g, "north_jiangsu_jobs", "")] += float(jobs) if dest in self.north_jiangsu else 0.0
-                if self.kind[dest] == "outside_city":
-                    outside[g][dest] += float(jobs)
-                    acc[(g, "cluster_jobs", band_of(km, CLUSTER_BANDS_KM))] += float(jobs)
-            d, k = self.index[dest], self.industry_index[str(industry)]
-            if self.kind[dest] == "north_park":
-                acc[(ALL, "park_jobs", dest)] += float(jobs)
-                acc[(ALL, "park_focus_jobs", "")] += float(jobs) if self.data.focus[d, k] else 0.0
-            acc[(ALL, "base_jobs", "")] += float(jobs) if self.data.base_jobs[d, k] > 0 else 0.0
-        for year, place, industry, firms, jobs in stocks:
-            if first <= int(year) <= last and place in self.group_of:
-                for g in (self.group_of[place], ALL):
-                    acc[(g, "firms", "")] += float(firms)
-                    acc[(g, "industry_stock", str(industry))] += float(jobs)
+        outside: dict[str, dict[str, float]] = {g: {} for g in [*self.groups, ALL]}
+        self._add_flows(acc, outside, list(flows))
+        self._add_stocks(acc, list(stocks))
+        first, last = self.window
         for year, size, age, firms, movers in mobility:
             if first <= int(year) <= last:
                 acc[(ALL, "size_firms", str(size))] += float(firms)
@@ -125,8 +120,117 @@ class Hindcast:
                 acc[(ALL, "age_movers", str(age))] += float(movers)
         self._derive(acc)
         for g, cities in outside.items():
-            self.outside_jobs[g].append(dict(cities))
+            self.outside_jobs[g].append(cities)
         self.replications += 1
+
+    def _in_window(self, years: Sequence[Any]) -> np.ndarray:
+        first, last = self.window
+        year = np.asarray(years).astype(np.int64)
+        return (year >= first) & (year <= last)
+
+    def _add_flows(
+        self, acc: dict[tuple[str, str, str], float], outside: dict[str, dict[str, float]], flows: list[Sequence[Any]]
+    ) -> None:
+        if not flows:
+            return
+        years, origins, dests, industries, firms_c, jobs_c = zip(*flows, strict=True)
+        o = np.array([self.index[p] for p in origins], dtype=np.int64)
+        keep = self._in_window(years) & (self._group_at[o] >= 0)
+        if not keep.any():
+            return
+        rows = np.flatnonzero(keep)
+        o = o[rows]
+        d = np.array([self.index[dests[i]] for i in rows], dtype=np.int64)
+        k = np.array([self.industry_index[str(industries[i])] for i in rows], dtype=np.int64)
+        firms = np.asarray(firms_c, dtype=float)[rows]
+        jobs = np.asarray(jobs_c, dtype=float)[rows]
+        n_groups = len(self.groups) + 1
+        kind = self._kind_code[d]
+        band = self._band[o, d]
+        cluster = self._cluster[o, d]
+        is_outside = kind == self._kind_names.index("outside_city")
+        north = self._north[d]
+        labels = [*self.groups, ALL]
+        for g_of in (self._group_at[o], np.full(len(o), n_groups - 1)):
+
+            def per(code: np.ndarray, width: int, w: np.ndarray, g: np.ndarray = g_of) -> np.ndarray:
+                return np.bincount(g * width + code, weights=w, minlength=n_groups * width).reshape(n_groups, width)
+
+            zero = np.zeros(len(o), dtype=np.int64)
+            sums = {
+                "moved_firms": per(zero, 1, firms),
+                "moved_jobs": per(zero, 1, jobs),
+                "north_jiangsu_jobs": per(zero, 1, np.where(north, jobs, 0.0)),
+            }
+            seen = np.bincount(g_of, minlength=n_groups) > 0
+            for gi in np.flatnonzero(seen):
+                for stat, table in sums.items():
+                    acc[(labels[gi], stat, "")] += float(table[gi, 0])
+            for stat, code, names, w, mask in (
+                ("kind_jobs", kind, self._kind_names, jobs, None),
+                ("band_jobs", band, self._band_names, jobs, None),
+                ("industry_jobs", k, self.data.industry_ids, jobs, None),
+                ("cluster_jobs", cluster, self._cluster_names, jobs, is_outside),
+            ):
+                sel = slice(None) if mask is None else mask
+                width = len(names)
+                table = per(code[sel], width, w[sel], g_of[sel])
+                hit = np.bincount(g_of[sel] * width + code[sel], minlength=n_groups * width).reshape(n_groups, width)
+                for gi, ci in zip(*np.nonzero(hit), strict=True):
+                    acc[(labels[gi], stat, str(names[ci]))] += float(table[gi, ci])
+            self._outside_cities(outside, labels, g_of[is_outside], d[is_outside], jobs[is_outside])
+        parks = kind == self._kind_names.index("north_park")
+        if parks.any():
+            park_jobs = np.bincount(d[parks], weights=jobs[parks], minlength=self.data.n_places)
+            for p in np.unique(d[parks]):
+                acc[(ALL, "park_jobs", self.data.place_ids[p])] += float(park_jobs[p])
+            focus = np.where(self.data.focus[d[parks], k[parks]], jobs[parks], 0.0)
+            acc[(ALL, "park_focus_jobs", "")] += float(np.bincount(np.zeros(len(focus), np.int64), focus)[0])
+        base = np.where(self.data.base_jobs[d, k] > 0, jobs, 0.0)
+        acc[(ALL, "base_jobs", "")] += float(np.bincount(np.zeros(len(base), np.int64), base)[0])
+
+    def _outside_cities(
+        self,
+        outside: dict[str, dict[str, float]],
+        labels: list[str],
+        groups: np.ndarray,
+        dests: np.ndarray,
+        jobs: np.ndarray,
+    ) -> None:
+        """Each group's jobs per outside city, the cities in the order they first appear (as a loop adds them)."""
+        for gi in np.unique(groups):
+            mine = groups == gi
+            cities, first, inverse = np.unique(dests[mine], return_index=True, return_inverse=True)
+            sums = np.bincount(inverse, weights=jobs[mine], minlength=len(cities))
+            into = outside[labels[gi]]
+            for j in np.argsort(first, kind="stable"):
+                city = self.data.place_ids[cities[j]]
+                into[city] = into.get(city, 0.0) + float(sums[j])
+
+    def _add_stocks(self, acc: dict[tuple[str, str, str], float], stocks: list[Sequence[Any]]) -> None:
+        if not stocks:
+            return
+        years, places, industries, firms_c, jobs_c = zip(*stocks, strict=True)
+        p = np.array([self.index[x] for x in places], dtype=np.int64)
+        keep = self._in_window(years) & (self._group_at[p] >= 0)
+        rows = np.flatnonzero(keep)
+        if not len(rows):
+            return
+        p = p[rows]
+        k = np.array([self.industry_index[str(industries[i])] for i in rows], dtype=np.int64)
+        firms = np.asarray(firms_c, dtype=float)[rows]
+        jobs = np.asarray(jobs_c, dtype=float)[rows]
+        n_groups = len(self.groups) + 1
+        labels = [*self.groups, ALL]
+        n_k = len(self.data.industry_ids)
+        for g in (self._group_at[p], np.full(len(p), n_groups - 1)):
+            f = np.bincount(g, weights=firms, minlength=n_groups)
+            ind = np.bincount(g * n_k + k, weights=jobs, minlength=n_groups * n_k).reshape(n_groups, n_k)
+            hit = np.bincount(g * n_k + k, minlength=n_groups * n_k).reshape(n_groups, n_k)
+            for gi in np.unique(g):
+                acc[(labels[gi], "firms", "")] += float(f[gi])
+            for gi, ki in zip(*np.nonzero(hit), strict=True):
+                acc[(labels[gi], "industry_stock", str(self.data.industry_ids[ki]))] += float(ind[gi, ki])
 
     def _derive(self, acc: dict[tuple[str, str, str], float]) -> None:
         def ratio(num: float, den: float) -> float:

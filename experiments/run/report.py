@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from experiments.analysis.replications import CLIPPED, clipped
 from experiments.engine.report import Report
 from experiments.facts import hindcast_figure
 from experiments.facts.hindcast_report import FIGURE, OriginTop, destinations_of, section
@@ -55,9 +56,13 @@ def read_summary(folder: Path) -> dict[str, Any]:
 
 
 def _cell(doc: dict[str, Any], name: str) -> str:
+    """The mean and its interval; marked where the interval is held inside the metric's bounds by too few runs."""
     entry = doc["metrics"].get(name) or {}
     ci = entry.get("ci95") or [None, None]
-    return metric(name).interval_text(nan_if_none(entry.get("mean")), nan_if_none(ci[0]), nan_if_none(ci[1]))
+    m = metric(name)
+    text = m.interval_text(nan_if_none(entry.get("mean")), nan_if_none(ci[0]), nan_if_none(ci[1]))
+    values = [nan_if_none(v) for v in entry.get("values") or [] if isinstance(v, int | float) or v is None]
+    return f"{text} — {CLIPPED}" if clipped(values, m.bounds) else text
 
 
 class RunReport(Report[RunTables]):
@@ -98,3 +103,7 @@ class RunReport(Report[RunTables]):
         width = max(len(metric(n).label) for n in HEADLINE)
         lines += [f"  {metric(n).label:<{width}}  {_cell(doc, n)}" for n in HEADLINE if n in doc["metrics"]]
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        n = read_summary(folder).get("replications")
+        return n if isinstance(n, int) and not isinstance(n, bool) else None

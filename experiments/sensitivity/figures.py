@@ -31,7 +31,7 @@ from report.figures.style import (
     title,
     wrapped,
 )
-from report.markdown import VARIANCE_SHARE
+from report.markdown import VARIANCE_SHARE, sobol_in_range
 from report.read import Factor
 
 Handles = list[tuple[Any, str]]
@@ -42,6 +42,12 @@ def _values(s: Sensitivity, outcome: str, order: list[Factor], name: str) -> tup
     ixs = [s.index(outcome, f.key, name) for f in order]
     conf = np.array([ix.conf if math.isfinite(ix.conf) else 0.0 for ix in ixs])
     return np.array([ix.value for ix in ixs]), conf
+
+
+def _resolved(values: np.ndarray, conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sobol' estimates outside [0, 1] (or undefined) as NaN, so no bar is drawn for them (report.markdown)."""
+    inside = np.array([sobol_in_range(float(v)) for v in values], dtype=bool)
+    return np.where(inside, values, np.nan), np.where(inside, conf, 0.0)
 
 
 def _draw_morris(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor]) -> tuple[Handles, str]:
@@ -68,20 +74,25 @@ def _draw_morris(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor]) ->
 
 def _draw_sobol(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor], share: Metric) -> tuple[Handles, str]:
     y = np.arange(len(order), dtype=float)
-    s1, s1c = _values(s, outcome, order, "S1")
-    st, stc = _values(s, outcome, order, "ST")
+    s1, s1c = _resolved(*_values(s, outcome, order, "S1"))
+    st, stc = _resolved(*_values(s, outcome, order, "ST"))
     half = 0.18
     st_bars = ax.barh(y + half, st, height=2 * half, color=NORTH_COLOUR, xerr=stc, capsize=3)
     s1_bars = ax.barh(y - half, s1, height=2 * half, color=OUTSIDE_COLOUR, xerr=s1c, capsize=3)
     ax.axvline(0.0, color="#444444", linewidth=0.8)
-    lo = min(0.0, float(np.nanmin(s1 - s1c)), float(np.nanmin(st - stc)))
-    hi = max(1.0, float(np.nanmax(s1 + s1c)), float(np.nanmax(st + stc)))
+    lo = min(0.0, float(np.nanmin(np.append(s1 - s1c, 0.0))), float(np.nanmin(np.append(st - stc, 0.0))))
+    hi = max(1.0, float(np.nanmax(np.append(s1 + s1c, 1.0))), float(np.nanmax(np.append(st + stc, 1.0))))
     ax.set_xlim(lo - 0.02, hi + 0.02)
+    for yi, a, b in zip(y, st, s1, strict=True):  # no bar where the estimate is no share of the variance
+        for offset, value, which in ((half, a, "ST"), (-half, b, "S1")):
+            if math.isnan(value):
+                ax.text(0.01, yi + offset, f"{which} unresolved", va="center", fontsize=7, color="#555555")
     metric_axis(ax.xaxis, share)
     ax.set_xlabel(metric_label(share, what=f"Share of the variance of {metric(outcome).label.lower()}"))
     caption = (
         f"Bars: Sobol' indices from {s.n_points} design points; whiskers: 95% bootstrap intervals. S1: the share "
-        "of the variance due to the factor alone; ST: including its interactions."
+        "of the variance due to the factor alone; ST: including its interactions. Unresolved: the estimate lies "
+        "outside 0–100% (noise of too small a design; its raw value is in indices.csv)."
     )
     return [(st_bars, "ST, total index (95% CI)"), (s1_bars, "S1, first-order index (95% CI)")], caption
 

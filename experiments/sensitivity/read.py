@@ -52,7 +52,10 @@ class Sensitivity:
         return [o for o in self.outcomes if o not in self.notes]
 
     def ranked(self, outcome: str) -> list[Factor]:
-        """Factors by μ* (Morris) or ST (Sobol'), largest first; ties keep the experiment's order."""
+        """Factors by μ* (Morris) or ST (Sobol'), largest first; ties keep the experiment's order.
+
+        By the raw estimate: an unresolved ST above 1 (report.markdown.sobol_text) ranks first, shown as unresolved.
+        """
         key = RANKED_BY[self.method or "morris"]
         return sorted(self.factors, key=lambda f: -_finite(self.index(outcome, f.key, key).value))
 

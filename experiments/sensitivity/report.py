@@ -20,7 +20,7 @@ from experiments.engine.report import Report
 from experiments.sensitivity import figures
 from experiments.sensitivity.read import METHODS, RANKED_BY, Index, Sensitivity, read_sensitivity
 from model.outcomes import Metric, metric
-from report.markdown import VARIANCE_SHARE, change_unit, document, image, magnitude_text, table
+from report.markdown import VARIANCE_SHARE, change_unit, document, image, magnitude_text, sobol_text, table
 from report.read import Factor
 
 if TYPE_CHECKING:
@@ -35,11 +35,16 @@ RANKED_WORDS = {
 # --------------------------------------------------------------------------- Markdown
 
 
-def index_text(s: Sensitivity, m: Metric, ix: Index, name: str) -> str:
-    """One index as people read it: μ in the outcome's change unit, μ*, σ as sizes, S1 and ST in %."""
+def index_text(s: Sensitivity, m: Metric, ix: Index, name: str, *, raw: bool = True) -> str:
+    """One index as people read it: μ in the outcome's change unit, μ*, σ as sizes, S1 and ST in %.
+
+    A Sobol' index outside [0, 1] is `unresolved` (with its raw value and interval when `raw`: report.md;
+    indices.csv keeps them).
+    """
     if s.method == "sobol":
         text = VARIANCE_SHARE.text(ix.value)
-        return f"{text} ± {magnitude_text(VARIANCE_SHARE, ix.conf)}" if math.isfinite(ix.conf) else text
+        text = f"{text} ± {magnitude_text(VARIANCE_SHARE, ix.conf)}" if math.isfinite(ix.conf) else text
+        return sobol_text(ix.value, text, raw=raw)
     text = m.text(ix.value, change=True) if name == "mu" else magnitude_text(m, ix.value)
     return f"{text} ± {magnitude_text(m, ix.conf)}" if math.isfinite(ix.conf) else text
 
@@ -85,7 +90,8 @@ def how_to_read(s: Sensitivity) -> list[str]:
             "total index, ST) adds every interaction it takes part in. The difference of the two measures "
             "interactions; a share with interactions near 0 means the factor can be fixed anywhere in its range.",
             "- ± is the half-width of the 95% bootstrap interval. With few base samples the intervals are wide and "
-            "a share can come out slightly below 0 or above 100%: that is estimation noise.",
+            "an estimate can come out below 0 or above 100%: that is estimation noise, and such an index is shown "
+            "as *unresolved* (its raw value beside it; `indices.csv` keeps it): more base samples resolve it.",
         ]
     else:
         lines = [
@@ -152,7 +158,9 @@ class SensitivityReport(Report[Sensitivity]):
             if name in s.notes:
                 lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
                 continue
-            top = [f"{f.label} {index_text(s, m, s.index(name, f.key, key), key)}" for f in s.ranked(name)[:3]]
+            top = [
+                f"{f.label} {index_text(s, m, s.index(name, f.key, key), key, raw=False)}" for f in s.ranked(name)[:3]
+            ]
             lines.append(f"  {m.label} ({named[0]}): " + "; ".join(top))
             named = (named[1], named[1])
         return lines

@@ -3,8 +3,9 @@
 sweep.md has one table per outcome: each point's factor values (labels and
 units from factors.csv), its mean with the 95% interval, its paired
 difference against the base scenario with that interval (points.csv, base.csv)
-and whether the difference is within noise. With one replication no interval
-exists and nothing is judged. Every number and label comes from the metric
+and its state: above or below the base beyond noise, or inconclusive at this
+many replications (the interval includes 0; experiments.analysis.verdicts).
+With one replication no interval exists and nothing is judged. Every number and label comes from the metric
 catalogue; no dotted key path is shown. The tables are read by
 experiments.sweep.read; `SweepReport` is the command's report
 (experiments.engine.report).
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from experiments.analysis.verdicts import ABOVE, BELOW, Verdict, difference_text, direction
 from experiments.engine.report import Report
 from experiments.sweep import figures
 from experiments.sweep.read import Point, Sweep, read_sweep
@@ -27,7 +29,12 @@ from report.read import Estimate
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-NOISE_WORDS = {True: "within noise", False: "differs", None: "–"}
+NOISE_WORDS = {
+    ABOVE: "above the base",
+    BELOW: "below the base",
+    Verdict.INCONCLUSIVE: "inconclusive (interval includes 0)",
+    Verdict.UNDEFINED: "–",
+}
 LISTED_VALUES = 8  # a factor with more distinct values is described by its range
 
 
@@ -42,7 +49,12 @@ def factor_values_text(s: Sweep, k: int) -> str:
 
 
 def noise_text(p: Point) -> str:
-    return NOISE_WORDS[p.within_noise]
+    return NOISE_WORDS[direction(p.diff.low, p.diff.high) if p.within_noise is not None else Verdict.UNDEFINED]
+
+
+def states_text(s: Sweep, name: str) -> str:
+    """`2 of 12 points differ from the base beyond noise (2 above, 0 below), 10 inconclusive at 2 replications`."""
+    return difference_text([(p.diff.low, p.diff.high) for p in s.points[name]], "points", s.replications, "the base")
 
 
 def outcome_rows(s: Sweep, name: str) -> tuple[list[str], list[list[str]]]:
@@ -98,10 +110,10 @@ def markdown(s: Sweep) -> str:
     for name in s.outcomes:
         m = metric(name)
         headers, rows = outcome_rows(s, name)
-        distinct = sum(1 for p in s.points[name] if p.within_noise is False)
         lines = [f"## {m.label}", "", f"Base scenario: {with_ci(m, *_t(s.base[name]))}."]
         if s.judged:
-            lines[-1] += f" {distinct} of {s.n_points} points differ from the base beyond noise."
+            states = states_text(s, name)
+            lines[-1] += f" {states[:1].upper()}{states[1:]}."
         lines += ["", *table(headers, rows), ""]
         lines += image(f"plots/{name}.png", m.label, f"Figure: {words}.")
         sections.append(lines)
@@ -147,6 +159,9 @@ class SweepReport(Report[Sweep]):
             text = f"  {m.label:<{width}}  base {m.text(s.base[name].mean)}; points {m.text(lo.mean.mean)} (point "
             text += f"{lo.index}) to {m.text(hi.mean.mean)} (point {hi.index})"
             if s.judged:
-                text += f"; {sum(1 for p in finite if p.within_noise is False)} of {s.n_points} differ beyond noise"
+                text += f"; {states_text(s, name)}"
             lines.append(text)
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        return read_sweep(folder).replications

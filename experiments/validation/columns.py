@@ -78,7 +78,7 @@ STATICS_COLUMNS = (
     "yuan_per_north_job_high",
     "replications",
     "expected",
-    "as_expected",
+    "verdict",  # as expected / contrary / inconclusive / undefined (experiments.analysis.verdicts)
 )
 RETURNS_FILE = "returns.csv"
 RETURNS_COLUMNS = (

@@ -46,7 +46,7 @@ from report.figures.style import (
     title,
     wrapped,
 )
-from report.markdown import lever_label, lower_first
+from report.markdown import lever_label, lower_first, sobol_in_range
 from report.read import Estimate
 
 SCALE = {"share": 100.0}
@@ -190,19 +190,27 @@ def plot_sobol(folder: Path) -> Figure | None:
     grid = np.array([[s.indices[(o, e, k, "ST")].mean for k in keys] for o, e in s.outcomes])
     fig = new_figure(6.5 + 0.75 * len(keys), 1.6 + 0.36 * len(s.outcomes))
     ax = fig.add_subplot()
-    shown = np.clip(grid, 0.0, 1.0)
+    inside = np.vectorize(sobol_in_range, otypes=[bool])(grid)
+    shown = np.ma.masked_where(~inside, grid)  # unresolved cells: no colour (the axes' light grey)
+    ax.set_facecolor("#e6e6e6")
     image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
-            if math.isfinite(grid[i, j]):
-                colour = "white" if shown[i, j] > 0.6 else "#222222"
+            if inside[i, j]:
+                colour = "white" if grid[i, j] > 0.6 else "#222222"
                 ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=6.5, color=colour)
+            elif math.isfinite(grid[i, j]):
+                ax.text(j, i, "unres.", ha="center", va="center", fontsize=6, color="#555555", style="italic")
     labels = [wrapped(r.label or describe(r.key).label, 22) for r in s.ranges]
     ax.set_xticks(range(len(keys)), labels, fontsize=7, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(s.outcomes)), [sobol_row_label(o, e) for o, e in s.outcomes], fontsize=7)
-    fig.colorbar(image, ax=ax, fraction=0.03, label="ST (share of the variance, clipped to 0–1)")
+    fig.colorbar(image, ax=ax, fraction=0.03, label="ST (share of the variance, 0–1)")
     title(ax, "Total Sobol' index of each parameter")
-    add_caption(fig, "Numbers: ST as estimated (outside 0–1 where the budget does not resolve it; see report.md).")
+    add_caption(
+        fig,
+        'Numbers: ST as estimated. Grey "unres." (unresolved): the estimate lies outside 0–1, noise this budget '
+        "does not resolve (raw value in sobol.csv).",
+    )
     return fig
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiments.analysis.verdicts import WORDS, Verdict, lever_verdict, parse_verdict
 from experiments.facts.yardsticks import EVIDENCE_VALUES
 from experiments.validation.columns import (
     CLOSED_FORM_COLUMNS,
@@ -34,7 +35,7 @@ from experiments.validation.columns import (
     STATICS_FILE,
 )
 from model.csvfile import pick, without
-from model.errors import InputError
+from model.errors import InputError, short
 from report.read import Estimate, Row, read_table
 
 META = "validation.json"
@@ -46,7 +47,7 @@ FACT_NEEDED = without(
 STATICS_ENDS = ("", "_low", "_high")
 STATICS_NEEDED = pick(
     STATICS_COLUMNS,
-    *("scenario", "lever", "label", "acts_on", "replications", "expected", "as_expected"),
+    *("scenario", "lever", "label", "acts_on", "replications", "expected"),  # verdict: computed if absent
     *(q + e for q in STATIC_QUANTITIES for e in STATICS_ENDS),
     "yuan_per_north_job",
 )
@@ -110,7 +111,7 @@ class Static:
     per_north_job: Estimate
     replications: int
     expected: str
-    as_expected: bool | None
+    verdict: Verdict
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,16 @@ def read_checks(folder: Path) -> list[Check]:
     ]
 
 
+def _verdict(r: Row, changes: dict[str, Estimate]) -> Verdict:
+    """The row's verdict; a folder written before the column existed has it computed from the intervals."""
+    if "verdict" not in r.cells:
+        return lever_verdict(r.text("acts_on").split(), {q: (e.low, e.high) for q, e in changes.items()})
+    verdict = parse_verdict(r.text("verdict"))
+    if verdict is None:
+        raise InputError(r.path, f"row {r.line}, column verdict", short(r.text("verdict")), WORDS)
+    return verdict
+
+
 def read_statics(folder: Path) -> list[Static]:
     out = []
     for r in read_table(folder, STATICS_FILE, STATICS_NEEDED, allow_empty=True):
@@ -250,7 +261,7 @@ def read_statics(folder: Path) -> list[Static]:
                 r.estimate("yuan_per_north_job", "yuan_per_north_job_low", "yuan_per_north_job_high"),
                 r.integer("replications"),
                 r.text("expected"),
-                r.flag("as_expected"),
+                _verdict(r, changes),
             )
         )
     return out

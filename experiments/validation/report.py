@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from experiments.analysis.verdicts import replications_words
 from experiments.engine.report import Report
 from experiments.facts.hindcast_report import FIGURE, figure_lines
 from experiments.facts.yardsticks import EVIDENCE, NOT_MET, UNDEFINED
@@ -43,6 +44,7 @@ from experiments.validation.sections import (
     returns_verdict,
     sobol_resolved,
     sobol_section,
+    statics_counts,
     statics_section,
 )
 from model.outcomes import percent_text
@@ -113,14 +115,25 @@ def facts_table(facts: list[FactRow], calibration: bool, gravity: str = "") -> l
             post = fact_cell(f.unit, f.posterior, f.posterior_met)
             share = f"{100 * f.posterior_share:.0f}%" if math.isfinite(f.posterior_share) else "–"
             row += [f"{post}; {share}", fact_cell(f.unit, f.defaults, f.defaults_met)]
-        row.append(f"**{f.evidence}**" if f.evidence == EVIDENCE else f.evidence)
+        evidence = f"**{f.evidence}**" if f.evidence == EVIDENCE else f.evidence
+        row.append(f"{evidence} (inconclusive)" if inconclusive(f) else evidence)
         rows.append(row)
     return table(headers, rows, "l" * len(headers))
 
 
-def verdict_counts(facts: list[FactRow]) -> str:
+def inconclusive(f: FactRow) -> bool:
+    """Whether the model's 95 % interval crosses a finite edge of the band the fact's rule asks for, so that met
+    or not met may change with more replications (facts without a fixed band, or without an interval, never)."""
+    lo, hi = f.model.low, f.model.high
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+        return False
+    return any(math.isfinite(edge) and lo < edge < hi for edge in f.band)
+
+
+def verdict_counts(facts: list[FactRow], replications: int | None = None) -> str:
     """`2 of 13 count as evidence (A low annual …; …) — met, but also by a yardstick: Most relocated jobs leave the
-    province (null model); … — not met: …`: each fact by its label, not its id."""
+    province (null model); … — not met: …`, each fact by its label, not its id, and, given `replications`, the
+    facts whose met or not met is inconclusive at that many (`inconclusive`)."""
     evidence = [f.label for f in facts if f.evidence == EVIDENCE]
     also = [f"{f.label} ({_yardsticks(f.evidence)})" for f in facts if f.evidence.startswith("no: ")]
     missed = [f.label for f in facts if f.evidence == NOT_MET]
@@ -132,6 +145,12 @@ def verdict_counts(facts: list[FactRow]) -> str:
         text += f" — not met: {'; '.join(missed)}"
     if undefined:
         text += f" — undefined: {'; '.join(undefined)}"
+    open_ = [f.label for f in facts if inconclusive(f)]
+    if replications is not None and open_:
+        text += (
+            f" — inconclusive at {replications_words(replications)} (the model's interval crosses the edge of "
+            f"the rule's band, so met or not may change): {'; '.join(open_)}"
+        )
     return text
 
 
@@ -175,12 +194,12 @@ def facts_section(folder: Path, meta: dict[str, Any], destinations: bool = False
             f"over {meta['draws']} posterior draws, each run {meta['replications']} times."
         )
     lines.append("")
-    lines += [f"Evidence: {verdict_counts(facts)}.", ""]
+    lines += [f"Evidence: {verdict_counts(facts, meta['replications'])}.", ""]
     roles = list(dict.fromkeys(f.role for f in facts))
     for role in roles:
         group = [f for f in facts if f.role == role]
         if len(roles) > 1 or role:
-            lines += [f"### {ROLE_TITLES.get(role, role)}", "", f"{verdict_counts(group)}.", ""]
+            lines += [f"### {ROLE_TITLES.get(role, role)}", "", f"{verdict_counts(group, meta['replications'])}.", ""]
         lines += [*facts_table(group, calibration, gravity_words(meta)), ""]
     lines += hand_rows_lines(facts, meta)
     lines += image(
@@ -329,12 +348,10 @@ class ValidationReport(Report[Validation]):
         checks = read_checks(folder)
         statics = read_statics(folder)
         lines = [f"validation report of {meta['calibration'] or meta['scenario']} -> {folder}"]
-        lines.append(f"  facts: {verdict_counts(facts)}")
+        lines.append(f"  facts: {verdict_counts(facts, int(meta['replications']))}")
         lines.append(f"  closed-form checks: {sum(c.passed for c in checks)} of {len(checks)} passed")
-        expected = sum(s.as_expected is True for s in statics)
-        lines.append(
-            f"  comparative statics: {expected} of {len(statics)} levers as what they act on leads one to expect"
-        )
+        if statics:
+            lines.append(f"  comparative statics: {statics_counts(statics)}")
         verdict = returns_verdict(folder)
         if verdict:
             lines.append(f"  returns to relocation aid: {verdict}")
@@ -346,3 +363,6 @@ class ValidationReport(Report[Validation]):
                 f"resolved: {sobol_resolved(sobol)}"
             )
         return lines
+
+    def replications(self, folder: Path) -> int | None:
+        return int(read_meta(folder)["replications"])

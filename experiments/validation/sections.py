@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from experiments.validation.read import QUANTITIES, Level, Sobol, read_checks, read_returns, read_sobol, read_statics
+from experiments.analysis.verdicts import Verdict, count_text, replications_words, signs_agree
+from experiments.validation.read import (
+    QUANTITIES,
+    Level,
+    Sobol,
+    Static,
+    read_checks,
+    read_returns,
+    read_sobol,
+    read_statics,
+)
 from model.keys import describe
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
-from report.markdown import acts_on_words, image, lower_first, ratio_cell, table, with_ci
+from report.markdown import acts_on_words, image, lower_first, ratio_cell, sobol_in_range, sobol_text, table, with_ci
 from report.read import Estimate
 
 AID_KEY = "policies.relocation_aid.yuan_per_job"
@@ -70,9 +81,9 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         cells = [with_ci(metric(q), *_triple(s.changes[q]), change=True) for q in QUANTITIES]
         pj = s.per_north_job
         ratio = ratio_cell(pj.mean, pj.low, pj.high, s.replications)
-        mark = {True: "yes", False: "**no**", None: "–"}[s.as_expected]
-        rows.append([f"{s.label} (`{s.scenario}`)", acts_on_words(s.acts_on), *cells, ratio, s.expected, mark])
-    good = sum(s.as_expected is True for s in statics)
+        rows.append(
+            [f"{s.label} (`{s.scenario}`)", acts_on_words(s.acts_on), *cells, ratio, s.expected, verdict_cell(s)]
+        )
     return [
         f"## Comparative statics, {first}–{last}",
         "",
@@ -80,11 +91,12 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         f"difference against it over {n} replications on common random numbers, with its 95% interval. Expected "
         "from what the lever acts on (DESIGN §3: staying, the push, or the destinations' appeal, the pull): a "
         "pull-only lever raises north-park jobs (interval above 0) and does not raise outside-province jobs "
-        "(interval not above 0); a lever with a push part raises "
-        f"relocated jobs. {good} of {len(statics)} levers behave as expected.",
+        "(interval not above 0); a lever with a push part raises relocated jobs. A lever is *contrary* when an "
+        "interval lies on the wrong side of 0, and *inconclusive* when an interval it is judged by includes 0 (its "
+        f"mean's sign is given beside it): more replications may tell. Comparative statics: {statics_counts(statics)}.",
         "",
         *table(
-            ["Lever", "Acts on", *heads, metric(COST_EFFECTIVENESS).heading(), "Expected", "As expected"],
+            ["Lever", "Acts on", *heads, metric(COST_EFFECTIVENESS).heading(), "Expected", "Verdict"],
             rows,
             "llrrrrrll",
         ),
@@ -95,6 +107,29 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
             "Paired changes in north-park and outside-province jobs per lever, with 95% intervals.",
         ),
     ]
+
+
+def _agrees(s: Static) -> bool:
+    return signs_agree(s.acts_on.split(), {q: e.mean for q, e in s.changes.items()})
+
+
+def verdict_cell(s: Static) -> str:
+    """`as expected`, `**contrary**`, `inconclusive (means as expected)` / `(a mean against)`, `undefined`."""
+    if s.verdict == Verdict.CONTRARY:
+        return "**contrary**"
+    if s.verdict == Verdict.INCONCLUSIVE:
+        return "inconclusive (means as expected)" if _agrees(s) else "inconclusive (a mean against)"
+    return str(s.verdict)
+
+
+def statics_counts(statics: Sequence[Static]) -> str:
+    """`2 of 8 levers as expected, 0 contrary, 6 inconclusive at 3 replications (6 with every mean as expected)`."""
+    n = max((s.replications for s in statics), default=0)
+    text = count_text([s.verdict for s in statics], "levers", n)
+    open_ = [s for s in statics if s.verdict == Verdict.INCONCLUSIVE]
+    if open_:
+        text += f" ({sum(_agrees(s) for s in open_)} of them with every mean as expected)"
+    return text
 
 
 def _triple(e: Estimate) -> tuple[float, float, float]:
@@ -109,11 +144,24 @@ def returns_verdict(folder: Path) -> str:
     falls = [lv.falling for lv in levels[1:]]
     span = f"{first.marginal.mean:.3g} to {last.marginal.mean:.3g} north jobs per extra CNY m"
     if all(f is True for f in falls):
-        return f"diminishing: the marginal return falls at every step ({span})"
-    if last.marginal.mean < first.marginal.mean:
+        words = f"diminishing: the marginal return falls at every step ({span})"
+    elif last.marginal.mean < first.marginal.mean:
         ups = sum(f is False for f in falls)
-        return f"diminishing overall ({span}), but it rises at {ups} of {len(falls)} steps"
-    return f"not diminishing ({span})"
+        words = f"diminishing overall ({span}), but it rises at {ups} of {len(falls)} steps"
+    else:
+        words = f"not diminishing ({span})"
+    return f"{returns_state(first.marginal, last.marginal, last.replications)}; by the point estimates, {words}"
+
+
+def returns_state(first: Estimate, last: Estimate, replications: int) -> str:
+    """Diminishing as expected (the last step's interval lies below the first's), contrary (above), or
+    inconclusive at this many replications (they overlap, or one is not defined: Fieller's interval of a step
+    whose north-jobs change cannot be told from 0). The words after it go by the point estimates."""
+    if first.defined and last.defined and last.high < first.low:
+        return f"{Verdict.AS_EXPECTED} (the last step's interval lies below the first's)"
+    if first.defined and last.defined and last.low > first.high:
+        return f"{Verdict.CONTRARY} (the last step's interval lies above the first's)"
+    return f"{Verdict.INCONCLUSIVE} at {replications_words(replications)} (the first and last steps' intervals overlap)"
 
 
 def returns_section(folder: Path, meta: dict[str, Any]) -> list[str]:
@@ -134,7 +182,9 @@ def returns_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         f"{meta['report_window'][1]}. Marginal: the change from the level before, as a ratio of paired mean changes "
         "(Fieller's interval).",
         "",
-        f"Result: returns are **{verdict}**." if verdict else "Result: not enough levels to tell.",
+        f"Result, against the expectation that returns diminish: **{verdict}**."
+        if verdict
+        else "Result: not enough levels to tell.",
         "",
         *table(
             [
@@ -193,7 +243,8 @@ def sobol_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         "headline metrics of the base, and each lever's paired effect on jobs moved north and outside the province. "
         "S1: the share of an outcome's variance due to a parameter alone; ST: including its interactions; 95% "
         f"bootstrap intervals. One run per parameter set puts the Monte-Carlo noise into the variance, and an "
-        f"interval wider than ±{UNRESOLVED:g} means this budget does not resolve the index: raise "
+        f"interval wider than ±{UNRESOLVED:g}, or an estimate outside 0 to 1 (shown as *unresolved*, with its "
+        "raw value; `sobol.csv` keeps it), means this budget does not resolve the index: raise "
         "`--sobol-samples` (run time grows in proportion).",
         "",
         *table(["Parameter", "Range", "Scenario's value"], ranges, "lrr"),
@@ -216,7 +267,7 @@ def sobol_section(folder: Path, meta: dict[str, Any]) -> list[str]:
 
 
 def sobol_resolved(s: Sobol) -> str:
-    """`k of n outcomes` whose three largest total indices have 95% intervals within ±UNRESOLVED."""
+    """`k of n outcomes` whose three largest total indices lie in [0, 1] with 95% intervals within ±UNRESOLVED."""
     rows = [_sobol_row(s, outcome, effect_of) for outcome, effect_of in s.outcomes]
     return f"{sum(r[-1] == 'yes' for r in rows)} of {len(rows)} outcomes"
 
@@ -224,18 +275,27 @@ def sobol_resolved(s: Sobol) -> str:
 def ranked(s: Sobol, outcome: str, effect_of: str) -> list[tuple[str, Estimate, Estimate]]:
     keys = [r.key for r in s.ranges]
     entries = [(k, s.indices[(outcome, effect_of, k, "ST")], s.indices[(outcome, effect_of, k, "S1")]) for k in keys]
+
     return sorted(entries, key=lambda e: -e[1].mean if math.isfinite(e[1].mean) else math.inf)
 
 
 def _index_text(e: Estimate) -> str:
-    if not e.defined:
-        return f"{e.mean:.2f}"
-    return f"{e.mean:.2f} ({e.low:.2f} to {e.high:.2f})"
+    """An index with its interval; `unresolved (raw: …)` outside [0, 1] (sobol.csv keeps the raw values)."""
+    text = f"{e.mean:.2f}" if not e.defined else f"{e.mean:.2f} ({e.low:.2f} to {e.high:.2f})"
+    return sobol_text(e.mean, text)
 
 
 def _sobol_row(s: Sobol, outcome: str, effect_of: str) -> list[str]:
     entries = ranked(s, outcome, effect_of)
     cells = [f"`{k.removeprefix('behaviour.')}` {_index_text(st)}; {_index_text(s1)}" for k, st, s1 in entries[:TOP]]
     widths = [(st.high - st.low) / 2 for _k, st, _s1 in entries[:TOP] if st.defined]
-    resolved = "yes" if widths and max(widths) <= UNRESOLVED else "no"
+    inside = all(sobol_in_range(e.mean) for _k, st, s1 in entries[:TOP] for e in (st, s1))
+    resolved = "yes" if widths and max(widths) <= UNRESOLVED and inside else "no"
+    out = [
+        f"`{k.removeprefix('behaviour.')}`"
+        for k, st, _s1 in entries
+        if math.isfinite(st.mean) and not sobol_in_range(st.mean)
+    ]
+    if out:  # every parameter whose ST estimate lies outside [0, 1], shown or not among the largest
+        resolved += f" (ST unresolved: {', '.join(out)})"
     return [outcome_label(outcome, effect_of), *cells, resolved]

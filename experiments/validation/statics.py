@@ -6,12 +6,14 @@ r on the base's seed r, over the report window; per lever the paired changes
 in north-park, outside-province and all relocated jobs and the extra fiscal
 cost, each with its paired 95 % interval (experiments.analysis.stats), the yuan per
 additional north job (Fieller), and what its declared `acts_on` leads one to
-expect (DESIGN §3):
+expect (DESIGN §3), with its verdict: as expected, contrary, or inconclusive
+at this many replications (experiments.analysis.verdicts):
 
-- pull: north-park jobs rise (interval above 0); pull only: and
-  outside-province jobs do not (interval not above 0), since money or
-  amenities offered at some destinations draw movers from staying and from
-  the other nests (the inclusive-value contract);
+- pull: north-park jobs rise (as expected when the interval lies above 0,
+  contrary when below, inconclusive when it includes 0); pull only: and
+  outside-province jobs do not (contrary only when the interval lies above
+  0), since money or amenities offered at some destinations draw movers from
+  staying and from the other nests (the inclusive-value contract);
 - push: relocated jobs rise (interval above 0), to every nest.
 
 Returns to a subsidy (returns.csv): the relocation-aid payment per job swept
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from experiments.analysis.stats import Interval, ratio_interval
+from experiments.analysis.verdicts import Verdict, expectation_words, lever_verdict
 from experiments.engine.store import RunStore, Task
 from experiments.engine.task_pool import MetricCache, TaskPool
 from experiments.validation.columns import STATIC_QUANTITIES
@@ -55,28 +58,12 @@ PER_MILLION = 1e6
 
 def expectation(acts_on: Sequence[str]) -> str:
     """What a lever's `acts_on` leads one to expect (module docstring)."""
-    parts = []
-    if "pull" in acts_on:
-        parts.append("north-park jobs rise")
-    if set(acts_on) == {"pull"}:
-        parts.append("outside-province jobs do not")
-    if "push" in acts_on:
-        parts.append("relocated jobs rise")
-    return ", ".join(parts)
+    return expectation_words(acts_on)
 
 
-def as_expected(acts_on: Sequence[str], changes: dict[str, Interval]) -> bool | None:
-    north, outside, moved = changes["to_north_jobs"], changes["to_outside_jobs"], changes["relocated_jobs"]
-    if not (north.defined and outside.defined and moved.defined):
-        return None
-    checks = []
-    if "pull" in acts_on:
-        checks.append(north.low > 0)
-    if set(acts_on) == {"pull"}:
-        checks.append(outside.low <= 0)
-    if "push" in acts_on:
-        checks.append(moved.low > 0)
-    return all(checks)
+def static_verdict(acts_on: Sequence[str], changes: dict[str, Interval]) -> Verdict:
+    """As expected, contrary or inconclusive at these replications (experiments.analysis.verdicts)."""
+    return lever_verdict(acts_on, {q: (e.low, e.high) for q, e in changes.items()})
 
 
 class Statics:
@@ -138,7 +125,7 @@ class Statics:
             changes = {q: Interval.of(d, metric(q).change_bounds()) for q, d in diffs.items()}
             ratio = ratio_interval(diffs["fiscal_cost_yuan"], diffs["to_north_jobs"])
             cells = [x for q in STATIC_QUANTITIES for x in (changes[q].mean, changes[q].low, changes[q].high)]
-            ok = as_expected(lv.acts_on, changes)
+            verdict = static_verdict(lv.acts_on, changes)
             rows.append(
                 [
                     lv.name,
@@ -151,7 +138,7 @@ class Statics:
                     ratio.high,
                     len(runs),
                     expectation(lv.acts_on),
-                    "" if ok is None else ok,
+                    str(verdict),
                 ]
             )
         return rows
