@@ -24,6 +24,9 @@ from types import FrameType
 from experiments.engine.prestart import one_blas_thread
 from model.errors import InputError
 
+# Warnings read as sentences of relocsim (`relocsim: …`); --verbose also names the module that logged them.
+LOG_FORMAT = {False: "relocsim: %(message)s", True: "%(name)s: %(message)s"}
+
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 PREFIX = "relocsim: "
 
@@ -66,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             argv[argv.index(command)] = command = ALIASES[command]
         parser = build_parser(command)
         args = parser.parse_args(argv)
-        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format=LOG_FORMAT[args.verbose])
         return dispatch(parser, args)
     except InputError as exc:
         _say(exc.message)

@@ -98,12 +98,18 @@ def check_file(path: Path) -> str:
 
         calibration = load_calibration(path).calibration
         return f"calibration {calibration.name}, {len(calibration.parameters)} parameters, {len(calibration.fit)} facts"
+    from experiments.engine.scope import scope_doc
     from model.scenario import load_scenario
     from model.world import world_for
+    from report.scope import scope_sentence
 
     scenario = load_scenario(path)
-    world_for(scenario, path)
-    return f"scenario {scenario.name}"
+    world = world_for(scenario, path)
+    return f"scenario {scenario.name}; {lower_first(scope_sentence(scope_doc(scenario, world))).rstrip('.')}"
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def plot(folder: Path, quiet: bool = False) -> int:

@@ -39,7 +39,11 @@ UNIT_SUFFIXES = (
     ("_years", "years"),
     ("_year", "year"),
 )
-COEFFICIENT_UNIT = "utility per unit of the term"
+# A behaviour coefficient's unit in words: what one unit more of its term changes (docs/model.md, DESIGN §2).
+COEFFICIENT_UNITS = {
+    "behaviour.push": "log-odds of moving, per unit",
+    "behaviour.choice": "a destination's appeal, per unit",
+}
 GROWTH_SECTIONS = ("world.south", "world.north", "world.outside")
 
 
@@ -100,8 +104,8 @@ def describe(dotted: str) -> KeyInfo:
             quantity = field.removesuffix(suffix)
             unit = unit or words
             break
-    if section in ("behaviour.push", "behaviour.choice"):
-        unit = unit or COEFFICIENT_UNIT
+    if section in COEFFICIENT_UNITS:
+        unit = unit or COEFFICIENT_UNITS[section]
     if section in GROWTH_SECTIONS and field.endswith("_per_year"):
         quantity = quantity if quantity.endswith("growth") else f"{quantity} growth"
         unit = "share per year"

@@ -5,7 +5,8 @@ summary, CSV headers, Markdown tables, figure axes, EMA outcomes and the
 DataCollector reporters. Files keep values in their stored unit (a share as a
 fraction of 1, money in yuan); people see shares in %, changes of shares in
 percentage points, money as CNY m or bn, jobs with thousands separators, all
-rounded to three significant digits.
+rounded to three significant digits (`Metric.text`, `number_text` for plain
+counts): 2.50%, 12.2%, 803,000, CNY 82.8 bn.
 
 Kinds: share (of relocated jobs, 0–1), jobs, yuan, yuan_per_job, count
 (firms). `bounds` are the values a metric can take; an interval of a bounded
@@ -88,7 +89,7 @@ class Metric:
         return 1.0, ""
 
     def text(self, value: float, *, change: bool = False, scale: tuple[float, str] | None = None) -> str:
-        """One value: `23.9%`, `+3.2 pp`, `803,000`, `CNY 82.8 bn`, `+CNY 450 m`."""
+        """One value: `23.9%`, `+3.20 pp`, `803,000`, `CNY 82.8 bn`, `+CNY 450 m`."""
         if value is None or not math.isfinite(value):
             return DASH
         divisor, suffix = scale if scale is not None else self.scale([value])
@@ -134,20 +135,31 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+def number_text(value: float) -> str:
+    """A plain count or factor as people read it: three significant digits, thousands separators (`5,990,000`)."""
+    return _sig(value)
+
+
+def percent_text(share: float) -> str:
+    """A share of 1 in % as every output prints one (`2.50%`)."""
+    return f"{_percent(share * 100)}%" if math.isfinite(share) else DASH
+
+
 def _sig(value: float, digits: int = SIGNIFICANT) -> str:
-    """A number rounded to `digits` significant digits, with thousands separators."""
-    if value == 0:
-        return "0"
-    decimals = digits - 1 - math.floor(math.log10(abs(value)))
-    rounded = round(value, decimals)
-    return f"{rounded:,.{max(decimals, 0)}f}"
+    """A number rounded to `digits` significant digits, with thousands separators (9.996 -> `10.0`, not `10.00`)."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else DASH
+    magnitude = math.floor(math.log10(abs(value)))
+    rounded = round(value, digits - 1 - magnitude)
+    if rounded != 0 and math.floor(math.log10(abs(rounded))) > magnitude:  # rounding added a digit: 9.996 -> 10.0
+        magnitude += 1
+        rounded = round(value, digits - 1 - magnitude)
+    return f"{rounded:,.{max(digits - 1 - magnitude, 0)}f}"
 
 
 def _percent(value: float) -> str:
-    """A share in %: one decimal, or two significant digits below 0.1%."""
-    if value != 0 and abs(value) < 0.1:
-        return _sig(value, 2)
-    return f"{value:.1f}"
+    """A share in %, to the same three significant digits as every other number (`2.50`, `12.2`, `0.0940`)."""
+    return _sig(value)
 
 
 SHARE = (0.0, 1.0)

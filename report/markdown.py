@@ -103,6 +103,21 @@ def lever_label(key: str, label: str = "") -> str:
     return label
 
 
+ACTS_ON = {
+    "push": "staying (push)",
+    "staying": "staying (push)",
+    "pull": "destinations (pull)",
+    "destinations": "destinations (pull)",
+}
+PUSH = ("push", "staying")  # named first: where a lever acts on both
+
+
+def acts_on_words(sides: str) -> str:
+    """What a lever works on, from its declared sides (`pull push`): "staying (push) and destinations (pull)"."""
+    ordered = sorted(set(sides.split()), key=lambda side: (side not in PUSH, side))
+    return " and ".join(ACTS_ON.get(side, side) for side in ordered) or "not declared"
+
+
 def change_unit(m: Metric) -> str:
     """The unit of a change of the metric as people read it: pp for shares."""
     return "pp" if m.is_share else m.shown_unit

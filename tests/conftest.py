@@ -41,6 +41,7 @@ RESULT_FILES = {
     "stocks.csv",
     "mobility.csv",
     "summary.json",
+    "scope.json",
     "report.md",
     "report.html",
     "plots",

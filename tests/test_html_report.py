@@ -24,6 +24,7 @@ from experiments.engine.report import Report
 from experiments.registry import EXPERIMENTS, report_of
 from model.errors import InputError
 from report.html import html_name, render, write_html
+from report.scope import scope_lines
 from tests.conftest import SCENARIOS
 from tests.test_report_calibrate import make_folder
 
@@ -227,3 +228,28 @@ def test_a_figure_that_is_not_beside_the_report_is_a_one_line_error(tmp_path: Pa
         write_html(folder / "report.md")
     assert link in str(caught.value) and "\n" not in str(caught.value)
     assert not (folder / "report.html").exists()
+
+
+SCOPE = re.compile(
+    r"Totals over (\d{4}–\d{4}) unless stated; ([\d,]+) simulated firms \(each a sampled firm whose jobs count "
+    r"×[\d.,]+\) stand for the 9 southern origins' 30,000 manufacturers \(~[\d,]+ jobs\)\."
+)
+
+
+@pytest.mark.parametrize("key", [c for c in COMMANDS if c != "calibrate"])  # calibrate's folder is hand-written
+def test_every_report_and_summary_says_the_window_and_what_the_simulated_firms_stand_for(
+    folders: dict[str, Path], key: str
+) -> None:
+    folder = folders[key]
+    (sentence,) = scope_lines(folder)
+    match = SCOPE.fullmatch(sentence)
+    assert match, sentence
+    firms = json.loads((folder / "scope.json").read_text(encoding="utf-8"))["firms"]
+    assert match.group(2) == f"{firms:,}"
+    shipped = key in ("run", "report")  # the whole shipped baseline; the others extend it with YEARS
+    assert match.group(1) == ("2024–2035" if shipped else "2023–2026"), "the report window, not the hindcast's"
+    text = _markdown(folder).read_text(encoding="utf-8")
+    title, scope = text.split("\n\n")[:2]
+    assert title.startswith("# ") and scope == f"_{sentence}_", "the sentence opens the report, under its title"
+    lines = _report(folder).summary_lines(folder)
+    assert lines[1] == f"  {sentence}", "and comes second in the terminal, under the command's first line"

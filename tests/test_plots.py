@@ -41,7 +41,7 @@ def result_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "small.yaml").write_text(SMALL, encoding="utf-8")
     args = ["run", str(base / "small.yaml"), "--firms", "300", "--replications", "2", "--out", str(base), "-q"]
     assert main(args) == 0
-    return base / "plots_small"
+    return base / "plots_small-r2-f300"  # run names its folder after the scenario and the overrides
 
 
 def plot_results(folder: Path) -> list[Path]:

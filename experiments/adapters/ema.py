@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from model.errors import InputError, short
+from model.extras import missing_text
 from model.levers import REGISTRY
 from model.outcomes import HORIZON, Better, metric
 from model.scenario import load_raw, variant
@@ -257,5 +258,5 @@ def _import_ema() -> Any:
     try:
         import ema_workbench  # optional extra, heavy: imported only when a model is built
     except ImportError as exc:
-        raise ImportError('experiments.adapters.ema needs ema_workbench: pip install -e ".[ema]"') from exc
+        raise ImportError(missing_text("ema_workbench", "experiments.adapters.ema")) from exc
     return ema_workbench

@@ -49,7 +49,7 @@ def good() -> int:
 
 
 def warning(replications: int | None) -> str:
-    """One line when `replications` are too few for usable 95 % intervals, else ''. None: nothing reported."""
+    """One line when `replications` are too few for usable 95% intervals, else ''. None: nothing reported."""
     if replications is None:
         return ""
     n, use, ok = replications, usable(), good()
@@ -57,19 +57,19 @@ def warning(replications: int | None) -> str:
         return ""
     share = round(100 * (GOOD_T_FACTOR - 1))
     advice = f"use ≥ {use} for usable intervals (t ≤ {USABLE_T_FACTOR * NORMAL_975:.2f}), ≥ {ok} for intervals "
-    advice += f"within {share} % of their many-replication width"
+    advice += f"within {share}% of their many-replication width"
     if n < 2:
-        return f"replications: {n} — no 95 % interval exists, so no change can be told from noise: {advice}"
+        return f"replications: {n} — no 95% interval exists, so no change can be told from noise: {advice}"
     t = t_quantile_975(n - 1)
     wider = t / NORMAL_975
     if n < use:
         return (
-            f"replications: {n} — 95 % intervals are very wide (t = {t:.3g}, {wider:.2g}× the normal 1.96; bounded "
+            f"replications: {n} — 95% intervals are very wide (t = {t:.3g}, {wider:.2g}× the normal 1.96; bounded "
             f"ones stretch towards their bounds): {advice}"
         )
     return (
-        f"replications: {n} — 95 % intervals are wide (t = {t:.3g}, {round(100 * (wider - 1))} % wider than with "
-        f"many replications): use ≥ {ok} for intervals within {share} % of that width"
+        f"replications: {n} — 95% intervals are wide (t = {t:.3g}, {round(100 * (wider - 1))}% wider than with "
+        f"many replications): use ≥ {ok} for intervals within {share}% of that width"
     )
 
 

@@ -13,11 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from model.errors import InputError
+from model.extras import missing_extra
 
 NUM_RESAMPLES = 1000  # bootstrap resamples: cheap next to the model runs, steadier than SALib's 100
 CONF_LEVEL = 0.95
-INSTALL_HINT = 'pip install -e ".[sensitivity]" (or pip install "SALib>=1.4")'
 
 
 @dataclass(frozen=True)
@@ -30,14 +29,15 @@ class SALib:
     sobol_analyze: Callable[..., Any]
 
 
-def require_salib() -> SALib:
+def require_salib(command: str = "sensitivity", needs: str = "Morris and Sobol' analysis", instead: str = "") -> SALib:
+    """SALib's functions, or exit 2 naming the command, what needs SALib and what to do instead."""
     try:
         from SALib.analyze import morris as morris_analyze
         from SALib.analyze import sobol as sobol_analyze
         from SALib.sample import morris as morris_sample
         from SALib.sample import sobol as sobol_sample
     except ImportError:
-        raise InputError("command line", "sensitivity", "SALib is not installed", INSTALL_HINT) from None
+        raise missing_extra("SALib", needs, command, instead) from None
     return SALib(morris_sample.sample, morris_analyze.analyze, sobol_sample.sample, sobol_analyze.analyze)
 
 

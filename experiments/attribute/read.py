@@ -30,17 +30,10 @@ from experiments.attribute.columns import (
 from model.csvfile import pick, without
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION
-from report.markdown import lever_label
+from report.markdown import acts_on_words, lever_label
 from report.posterior import PosteriorReport, read_posterior
 from report.read import Estimate, in_order, read_table
 
-ACTS_ON = {
-    "push": "staying (push)",
-    "staying": "staying (push)",
-    "pull": "destinations (pull)",
-    "destinations": "destinations (pull)",
-}
-PUSH = ("push", "staying")  # named first: where a lever acts on both
 QUANTITIES = (*DECISION, COST_EFFECTIVENESS, OWN_SPEND)
 
 ATTRIBUTION_NEEDED = without(ATTRIBUTION_COLUMNS, "unit", "alone", "last", "replications")
@@ -134,9 +127,7 @@ def read_levers(folder: Path, name: str) -> list[Lever]:
     levers = []
     for row in read_table(folder, name, LEVER_COLUMNS):
         key = row.name("lever")
-        sides = sorted(set(row.text("acts_on").split()), key=lambda side: (side not in PUSH, side))
-        words = " and ".join(ACTS_ON.get(side, side) for side in sides) or "not declared"
-        levers.append(Lever(key, lever_label(key, row.text("label")), words))
+        levers.append(Lever(key, lever_label(key, row.text("label")), acts_on_words(row.text("acts_on"))))
     return levers
 
 

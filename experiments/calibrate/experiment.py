@@ -46,7 +46,8 @@ from experiments.engine.store import RunStore, Task, data_hashes, scenario_conte
 from experiments.facts.catalogue import HINDCAST_SUMMARY
 from experiments.facts.gravity import GravityFit, GravityGrid, fit_gravity
 from experiments.facts.yardsticks import gravity_overrides, null_overrides
-from model.errors import InputError
+from model.config import Scenario
+from model.extras import missing_extra
 from model.world import WorldData, world_for
 
 DB = "abc.db"
@@ -63,14 +64,15 @@ class Calibrate(Experiment):
         try:
             import pyabc  # noqa: F401 - only to say early that the extra is missing
         except ImportError:
-            raise InputError(
-                "command line", "calibrate", "needs pyabc, which is not installed", 'pip install -e ".[calibrate]"'
-            ) from None
+            raise missing_extra("pyabc", "calibrating (ABC-SMC)", "calibrate") from None
         self.path = Path(self.args.calibration)
         self.loaded = load_calibration(self.path, self.args)
         self.cal = self.loaded.calibration
         self.defaults = self.loaded.scenario({}, "defaults", hindcast_only=False)
         self.world = world_for(self.defaults, self.loaded.base_path)
+
+    def scope_scenario(self) -> Scenario:
+        return self.defaults
 
     def default_name(self) -> str:
         return self.cal.name

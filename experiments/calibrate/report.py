@@ -309,6 +309,7 @@ class CalibrateReport(Report[Calibration]):
     """report.md and plots/*.png of a calibration folder, and the terminal summary."""
 
     document = "report.md"
+    scope_window = "hindcast"  # the facts it fits are over the years of the article's lists
 
     def read(self, folder: Path) -> Calibration:
         return read_calibration(folder)

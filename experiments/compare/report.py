@@ -27,7 +27,7 @@ from experiments.compare.read import LEVELS, SHARES, Comparison, read_comparison
 from experiments.compare.stopping import stopping
 from experiments.compare.verdicts import counts_text, verdict_text
 from experiments.engine.report import Report
-from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric
+from model.outcomes import COST_EFFECTIVENESS, DECISION, Metric, metric, number_text
 from report import uncertainty
 from report.figures import uncertainty as uncertainty_figures
 from report.markdown import (
@@ -220,7 +220,7 @@ def _how(c: Comparison) -> list[str]:
     if base.years is not None:
         facts.append(f"years {base.years[0]}–{base.years[1]}")
     if base.firms is not None:
-        stands = f", standing for {base.represented:,.0f}" if base.represented else ""
+        stands = f", standing for {number_text(base.represented)}" if base.represented else ""
         facts.append(f"{base.firms:,} simulated firms{stands}")
     lines += [
         "- " + "; ".join(facts) + ".",

@@ -33,7 +33,6 @@ ema_workbench is an optional extra: `require_ema` says so with exit 2.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import warnings
@@ -43,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.errors import InputError
+from model.extras import require
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,13 +58,7 @@ QP_MAX = 0.05  # a restriction with a larger quasi-p is not significant (Bryant 
 
 def require_ema() -> None:
     """Exit 2 with a plain message when ema_workbench (the `ema` extra) is missing."""
-    if importlib.util.find_spec("ema_workbench") is None:  # found, not imported: that takes seconds
-        raise InputError(
-            "command line",
-            "discover",
-            "needs ema_workbench (PRIM, CART), which is not installed",
-            'pip install -e ".[ema]"',
-        )
+    require("ema_workbench", "scenario discovery (PRIM, CART)", "discover")
 
 
 def _ema_analysis() -> Any:

@@ -22,6 +22,8 @@ from experiments.discover.boxes import Box, Restriction
 from experiments.discover.columns import ALWAYS, NEVER, NO_BOX
 from experiments.discover.read import Discovery, PackageResult, read_discovery
 from experiments.engine.report import Report
+from model.keys import COEFFICIENT_UNITS
+from model.outcomes import percent_text
 from report.markdown import document, image, table
 from report.read import Factor
 
@@ -42,8 +44,8 @@ def value_text(f: Factor, value: float) -> str:
         return f"{f.text(value)}{' ' + per if per else ''}"
     if f.unit.startswith("share"):
         per = f.unit.removeprefix("share").strip()
-        return f"{value * 100:.3g}%" + (" a year" if per == "per year" else f" {per}" if per else "")
-    if not f.unit or "utility" in f.unit:
+        return percent_text(value) + (" a year" if per == "per year" else f" {per}" if per else "")
+    if not f.unit or "utility" in f.unit or f.unit in COEFFICIENT_UNITS.values():  # a coefficient: bare
         return f.text(value)
     return f"{f.text(value)} {f.unit}"
 

@@ -22,6 +22,7 @@ from typing import Any
 from experiments.engine.faults import IN_FLIGHT_PER_WORKER, Fault
 from experiments.engine.store import RunRecord, Task
 from model.errors import InputError
+from model.extras import missing_extra
 
 MAX_PORT = 65535
 CONNECT_MARGIN_S = 5.0  # beyond Dask's own connect timeout, for the handshake
@@ -47,9 +48,7 @@ def dask_records(address: str, timeout_s: float, todo: Sequence[Task]) -> Iterat
     try:
         from distributed import Client, wait
     except ImportError:
-        raise InputError(
-            "command line", "--engine", "dask is not installed", 'pip install -e ".[dask]", or --engine local'
-        ) from None
+        raise missing_extra("distributed", "--engine dask", "--engine", "or run with --engine local") from None
     # Dask logs its own account of a lost scheduler (e.g. "Failed to reconnect"); the Fault below is the one line.
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     client = connect(Client, address, timeout_s)

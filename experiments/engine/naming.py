@@ -17,12 +17,21 @@ def derived_name(command: str, parts: Sequence[str], args: Any, extra: Sequence[
     Too long for a folder name (64 characters), it keeps its start and ends
     with a hash of the whole, which stays distinct.
     """
-    pieces = [command, *parts]
+    return folder_name([command, *parts, *override_tags(args), *extra])
+
+
+def override_tags(args: Any) -> list[str]:
+    """The command-line overrides as name pieces: `r10` replications, `f5000` firms, `s42` seed."""
+    tags = []
     for flag, letter in (("replications", "r"), ("firms", "f"), ("seed", "s")):
         value = getattr(args, flag, None)
         if value is not None:
-            pieces.append(f"{letter}{value}")
-    pieces += list(extra)
+            tags.append(f"{letter}{value}")
+    return tags
+
+
+def folder_name(pieces: Sequence[str]) -> str:
+    """The pieces joined by `-`, made safe for a folder name, with a hash at the end when too long."""
     name = re.sub(r"[^A-Za-z0-9_-]", "_", "-".join(pieces))
     if len(name) <= MAX_NAME:
         return name

@@ -34,6 +34,7 @@ from experiments.engine.pool import Engine, EngineOptions, Fault
 from experiments.engine.provenance import provenance
 from experiments.engine.report import Report
 from experiments.engine.report_ahead import report_ahead
+from experiments.engine.scope import write_scope
 from experiments.engine.seeds import master_seed
 from experiments.engine.store import digest
 from experiments.engine.tables import write_json
@@ -97,6 +98,7 @@ def run_experiment(command: str, args: argparse.Namespace) -> Outcome:
 
             def build(tmp: Path) -> None:
                 extra = exp.analyse(tasks, folder.store, tmp)
+                write_scope(tmp, exp.scope_scenario(), tasks)
                 if not args.no_plots:
                     draw(command, tmp)
                 files = sorted(p.name + ("/" if p.is_dir() else "") for p in tmp.iterdir())
@@ -146,7 +148,7 @@ def _draw(report: Report[Any], folder: Path, out: Path) -> list[Path]:
 
 
 def summary(command: str, folder: Path) -> list[str]:
-    return report_of(command).with_warning(folder)
+    return report_of(command).summary_lines(folder)
 
 
 def redraw(folder: Path) -> list[str]:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from experiments.engine.capabilities import Capability
     from experiments.engine.pool import Engine, RunStats
     from experiments.engine.store import RunStore, Task
+    from model.config import Scenario
 
 ArgKind = Literal["path", "paths", "int", "float", "flag", "text", "texts"]
 
@@ -73,6 +74,10 @@ class Experiment(ABC):
     @abstractmethod
     def inputs(self) -> dict[str, Any]:
         """Everything the results depend on (files' content, options, a given seed): its hash is the fingerprint."""
+
+    def scope_scenario(self) -> Scenario | None:
+        """The scenario whose windows and firms the report's totals are over (scope.json); None: the first run's."""
+        return None
 
     def declared_seeds(self) -> Sequence[tuple[int | None, str]]:
         """Seeds the input files declare, in order of precedence, for the master-seed rule."""

@@ -13,7 +13,9 @@ after the Markdown's title). `draw` is here once: read,
 save every figure into `out/plots/` with the one save helper
 (report.figures.style.save_png: same DPI, no software stamp, so the same
 tables give the same bytes), then write the Markdown, which may mention only
-the figures that were drawn. The pipeline (experiments.engine.pipeline) turns
+the figures that were drawn, with the window and the firms it stands for
+under its title (report.scope); `summary_lines` puts the same sentence under
+the first line of the terminal summary. The pipeline (experiments.engine.pipeline) turns
 each Markdown file into its HTML page (report/html.py) and lists in `drawn`
 what `plot DIR` replaces.
 
@@ -28,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from report.scope import Window, scope_lines, with_scope
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -36,6 +40,7 @@ class Report[Data](ABC):
     """One command's report; see the module docstring."""
 
     document: ClassVar[str]  # the Markdown file it writes (report.md, comparison.md, …)
+    scope_window: ClassVar[Window] = "report"  # the window its totals are over, said under its title (report.scope)
 
     @property
     def drawn(self) -> tuple[str, ...]:
@@ -71,6 +76,12 @@ class Report[Data](ABC):
         text = warning(self.replications(folder))
         return [*lines[:1], f"  warning — {text}", *lines[1:]] if text else lines
 
+    def summary_lines(self, folder: Path) -> list[str]:
+        """`with_warning`, with the window and the firms simulated (report.scope) under its first line."""
+        lines = self.with_warning(folder)
+        scope = [f"  {line}" for line in scope_lines(folder, self.scope_window)]
+        return [*lines[:1], *scope, *lines[1:]]
+
     def draw(self, folder: Path, out: Path | None = None) -> list[Path]:
         """The Markdown report and every figure, read from `folder` and written into `out` (default: `folder`).
 
@@ -85,7 +96,8 @@ class Report[Data](ABC):
         plots.mkdir(parents=True, exist_ok=True)
         saved = [save_png(fig, plots / name) for name, fig in self.figures(data)]
         path = out / self.document
-        path.write_text(_warned(self.markdown(data, saved), self.replications(folder)), encoding="utf-8")
+        markdown = _warned(self.markdown(data, saved), self.replications(folder))
+        path.write_text(with_scope(markdown, folder, self.scope_window), encoding="utf-8")
         return [path, *saved]
 
 

@@ -24,6 +24,7 @@ from model.outcomes import metric
 from model.world import DATA_DIR
 from model.yamlfile import read_yaml
 from report.figures.names import place_label
+from report.figures.names import place_name as bilingual_name
 from report.markdown import image, table
 from report.read import Estimate, Row, read_table
 from report.tables import Place, read_places
@@ -164,13 +165,14 @@ def section(folder: Path, figure: bool = False) -> list[str]:
     groups = [g for g in GROUP_ORDER if (g, "move_rate", "") in stats] + sorted(
         {g for g, _s, _i in stats} - set(GROUP_ORDER)
     )
+    places = places_of(folder)
     name = place_names(folder)
     cells = []
     for g in groups:
         top = ", ".join(f"{name(c)} {SHARE.text(v)}" for c, v in ranking[g][:TOP])
         cells.append(
             [
-                g,
+                group_name(places, g),
                 _pct(*stats[(g, "move_rate", "")]),
                 _pct(*stats[(g, "share", "north_park")]),
                 _pct(*stats.get((g, "share", "jiangsu_city"), (0.0, 0.0, 0.0))),
@@ -200,15 +202,29 @@ def section(folder: Path, figure: bool = False) -> list[str]:
 
 
 def place_name(places: Mapping[str, Place], pid: str) -> str:
-    """A place id as tables and figures show it: "Ningbo 宁波", or the id in words where the table lacks it."""
+    """A place id as figures label it (report.figures.names.place_label), or the id in words where the table
+    lacks it."""
     place = places.get(pid)
     return place_label(place) if place is not None else pid.replace("_", " ").title()
 
 
+def text_name(places: Mapping[str, Place], pid: str) -> str:
+    """A place id as tables show it: "Ningbo 宁波" whatever fonts are installed, or the id in words where the table
+    lacks it."""
+    place = places.get(pid)
+    return bilingual_name(place) if place is not None else pid.replace("_", " ").title()
+
+
+def group_name(places: Mapping[str, Place], group: str) -> str:
+    """An origin group as tables show it, by its prefecture's place ("Suzhou 苏州"), else as the tables name it."""
+    origin = next((p for p in places.values() if p.kind == "origin" and p.name == group), None)
+    return bilingual_name(origin) if origin is not None else group
+
+
 def place_names(folder: Path) -> Callable[[str], str]:
-    """Place id -> its name (`place_name`) from the folder's place table (`places_of`)."""
+    """Place id -> its name in a table (`text_name`) from the folder's place table (`places_of`)."""
     places = places_of(folder)
-    return lambda pid: place_name(places, pid)
+    return lambda pid: text_name(places, pid)
 
 
 def _chance(r: Row) -> str:
@@ -229,10 +245,11 @@ def _patterns(folder: Path) -> list[str]:
         return []
     rows = read_table(folder, PATTERNS_FILE, PATTERNS_NEEDED)
     words = {"overlap_at_5": "Cities in common (of 5)", "rank_biased_overlap": "Rank-biased overlap (0–1)"}
+    places = places_of(folder)
     name = place_names(folder)
     cells = [
         [
-            r.text("group"),
+            group_name(places, r.text("group")),
             words.get(r.text("measure"), r.text("measure")),
             f"{r.number('value'):.2f}" if r.text("measure") != "overlap_at_5" else f"{r.number('value'):.0f}",
             _p(r),

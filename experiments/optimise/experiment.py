@@ -34,7 +34,7 @@ from experiments.optimise.certify import Verdict, certify
 from experiments.optimise.problem import load_problem
 from experiments.optimise.search import Package, Scoring, Search, nondominated
 from model.config import Scenario
-from model.errors import InputError
+from model.extras import missing_extra
 from model.metrics import Results
 from model.outcomes import HORIZON
 
@@ -60,9 +60,7 @@ class Optimise(Experiment):
         try:
             import pymoo  # noqa: F401
         except ImportError:
-            raise InputError(
-                "command line", "optimise", "needs pymoo, which is not installed", 'pip install -e ".[search]"'
-            ) from None
+            raise missing_extra("pymoo", "the lever search (NSGA-II)", "optimise") from None
         self.loaded = load_problem(self.args.problem, self.args)
         p = self.loaded.problem
         self.scoring = Scoring(HORIZON, self.loaded.objectives(), self.loaded.constraints(), p.robustness.robustness())

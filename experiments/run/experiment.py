@@ -17,6 +17,7 @@ from typing import Any
 
 from experiments.analysis.stats import Interval
 from experiments.design.base import overrides_from
+from experiments.engine.naming import folder_name, override_tags
 from experiments.engine.protocol import Experiment
 from experiments.engine.seeds import replication_seeds
 from experiments.engine.store import RunStore, Task, data_hashes, digest, scenario_content
@@ -47,7 +48,9 @@ class Run(Experiment):
         self.data = world_for(self.scenario, self.path)
 
     def default_name(self) -> str:
-        return self.scenario.name
+        """The scenario's name, then the command-line overrides like every command's (`baseline-f5000`), so a
+        smaller or reseeded run of a shipped scenario gets its own folder instead of colliding with the default."""
+        return folder_name([self.scenario.name, *override_tags(self.args)])
 
     def inputs(self) -> dict[str, Any]:
         sc = self.scenario

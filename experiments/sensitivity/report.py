@@ -26,6 +26,12 @@ from report.read import Factor
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+# The index that ranks the factors in the terminal: its full name the first time, then its plain name.
+RANKED_WORDS = {
+    "mu_star": ("Morris mean absolute effect (μ*), ± 95% CI", "mean absolute effect"),
+    "ST": ("Sobol' share of variance with interactions (ST), ± 95% CI", "share with interactions"),
+}
+
 # --------------------------------------------------------------------------- Markdown
 
 
@@ -45,9 +51,9 @@ def index_text(s: Sensitivity, m: Metric, ix: Index, name: str, *, raw: bool = T
 
 def index_headers(s: Sensitivity, m: Metric) -> list[str]:
     if s.method == "sobol":
-        return ["Factor", "S1, first order (% of variance, ± 95% CI)", "ST, total (% of variance, ± 95% CI)"]
+        return ["Factor", "Share of variance, factor alone (%, ± 95% CI)", "Share with interactions (%, ± 95% CI)"]
     unit = f"{change_unit(m)} per whole factor range"
-    return ["Factor", f"μ*, mean absolute effect ({unit}, ± 95% CI)", f"μ, mean effect ({unit})", f"σ ({unit})"]
+    return ["Factor", f"Mean absolute effect ({unit}, ± 95% CI)", f"Mean effect, signed ({unit})", f"Spread ({unit})"]
 
 
 def design_text(s: Sensitivity) -> str:
@@ -70,8 +76,8 @@ def outcome_section(s: Sensitivity, name: str) -> list[str]:
     lines += table(index_headers(s, m), rows)
     inert = s.inert(name)
     if inert:
-        which = "μ*" if s.method == "morris" else "ST"
-        lines += ["", f"No effect at any sampled point ({which} = 0 exactly): " + ", ".join(f.label for f in inert)]
+        which = "mean absolute effect" if s.method == "morris" else "share with interactions"
+        lines += ["", f"No effect at any sampled point ({which} exactly 0): " + ", ".join(f.label for f in inert)]
     lines += ["", *image(f"plots/indices_{name}.png", m.label, "Bars: the indices with their 95% bootstrap intervals.")]
     return lines
 
@@ -79,9 +85,10 @@ def outcome_section(s: Sensitivity, name: str) -> list[str]:
 def how_to_read(s: Sensitivity) -> list[str]:
     if s.method == "sobol":
         lines = [
-            "- S1 (first order) is the share of the outcome's variance over the ranges due to the factor alone; "
-            "ST (total) adds every interaction it takes part in. ST − S1 measures interactions; ST ≈ 0 means the "
-            "factor can be fixed anywhere in its range.",
+            "- The share of variance of the factor alone (Sobol' first-order index, S1) is the share of the "
+            "outcome's variance over the ranges due to the factor alone; the share with interactions (Sobol' "
+            "total index, ST) adds every interaction it takes part in. The difference of the two measures "
+            "interactions; a share with interactions near 0 means the factor can be fixed anywhere in its range.",
             "- ± is the half-width of the 95% bootstrap interval. With few base samples the intervals are wide and "
             "an estimate can come out below 0 or above 100%: that is estimation noise, and such an index is shown "
             "as *unresolved* (its raw value beside it; `indices.csv` keeps it): more base samples resolve it.",
@@ -90,9 +97,11 @@ def how_to_read(s: Sensitivity) -> list[str]:
         lines = [
             "- An elementary effect is the change in the outcome when one factor moves by a step of its grid, "
             "divided by that step as a fraction of the factor's range: it is in outcome units per whole range.",
-            "- μ* (mean absolute elementary effect) ranks the factors by influence; ± is the half-width of its 95% "
-            "bootstrap interval. μ is the signed mean (the direction, when μ ≈ ±μ*); σ large next to μ* means the "
-            "effect depends on where the other factors are (non-linearity or interactions).",
+            "- The Morris mean absolute effect (μ*, the mean of the elementary effects' sizes) ranks the factors by "
+            "influence; ± is the half-width of its 95% bootstrap interval. The signed mean effect (μ) gives the "
+            "direction when it is about as large as the mean absolute effect; a spread (σ, the standard deviation "
+            "of the elementary effects) large next to the mean absolute effect means the effect depends on where "
+            "the other factors are (non-linearity or interactions).",
             "- Morris screens; it does not apportion variance (a Sobol' design does).",
         ]
     return [
@@ -101,7 +110,7 @@ def how_to_read(s: Sensitivity) -> list[str]:
         *lines,
         "- Indices depend on the ranges: a factor given a wider range looks more influential.",
         "- Replication r uses the same seed at every design point (common random numbers), so an inert factor's "
-        "indices are exactly 0; the rest of the model's noise shows up as small effects (and as σ or ST − S1). "
+        "indices are exactly 0; the rest of the model's noise shows up as small effects (and as spread). "
         "The results are not forecasts.",
     ]
 
@@ -142,14 +151,16 @@ class SensitivityReport(Report[Sensitivity]):
         """The terminal lines: per outcome its three most influential factors with the index and its interval."""
         s = read_sensitivity(folder)
         lines = [f"sensitivity: {s.n_points} design points, {len(s.factors)} factors -> {folder}"]
+        key = RANKED_BY[s.method or "morris"]
+        named = RANKED_WORDS[key]  # said in full once, then plainly
         for name in s.outcomes:
             m = metric(name)
             if name in s.notes:
                 lines.append(f"  {m.label}: not analysed ({s.notes[name]})")
                 continue
-            key = RANKED_BY[s.method or "morris"]
             top = [
                 f"{f.label} {index_text(s, m, s.index(name, f.key, key), key, raw=False)}" for f in s.ranked(name)[:3]
             ]
-            lines.append(f"  {m.label} ({'μ*' if key == 'mu_star' else 'ST'}): " + "; ".join(top))
+            lines.append(f"  {m.label} ({named[0]}): " + "; ".join(top))
+            named = (named[1], named[1])
         return lines

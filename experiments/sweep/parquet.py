@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.engine.tables import fmt
+from model.extras import missing_text
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class ParquetSink:
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            logger.warning("pyarrow is not installed: only results.csv was written (pip install -e '.[parquet]')")
+            logger.warning(missing_text("pyarrow", f"writing {path.name}", "only results.csv was written"))
             return None
         types = [pa.int64(), pa.int64(), pa.uint64()]
         types += [_arrow_type(pa, [p[f] for p in points]) for f in factors]

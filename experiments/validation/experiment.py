@@ -75,6 +75,7 @@ from experiments.validation.facts import WITHOUT_HAND, coverage_rows, fact_rows
 from experiments.validation.global_sensitivity import GlobalSensitivity
 from experiments.validation.inputs import load_target, parameter_ranges, single_lever_scenarios
 from experiments.validation.statics import Statics
+from model.config import Scenario
 from model.errors import InputError
 from model.scenario import dump_resolved
 from model.seeds import seed_of
@@ -108,11 +109,14 @@ class Report(Experiment):
         if self.samples:
             from experiments.analysis.salib import require_salib
 
-            require_salib()
+            require_salib("report", "the report's Sobol' indices", "or skip them with --sobol-samples 0")
         self.world = world_for(self.target.scenario, self.target.path)
         # The facts again without the data's rows set by hand (DESIGN §7), if the scenario keeps any.
         scenario = self.target.scenario
         self.hand_rows = hand_seeded_rows(scenario) if scenario.world.hand_seeded_rows == "keep" else 0
+
+    def scope_scenario(self) -> Scenario:
+        return self.target.scenario
 
     def default_name(self) -> str:
         extra = []

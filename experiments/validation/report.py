@@ -47,6 +47,7 @@ from experiments.validation.sections import (
     statics_counts,
     statics_section,
 )
+from model.outcomes import percent_text
 from report.markdown import document, image, table
 from report.read import Estimate
 
@@ -66,7 +67,7 @@ def fact_text(unit: str, value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if unit == "share":
-        return f"{100 * value:.3g}%"
+        return percent_text(value)
     if unit == "correlation":
         return f"{value:+.2f}"
     if unit == "ratio":
@@ -130,26 +131,33 @@ def inconclusive(f: FactRow) -> bool:
 
 
 def verdict_counts(facts: list[FactRow], replications: int | None = None) -> str:
-    """`2 of 13 count as evidence (a, b); met but also by a yardstick: c (null), d (gravity); not met: e, f`,
-    and, given `replications`, the facts whose met or not met is inconclusive at that many (`inconclusive`)."""
-    evidence = [f.name for f in facts if f.evidence == EVIDENCE]
-    also = [f"{f.name} ({f.evidence.removeprefix('no: met by ')})" for f in facts if f.evidence.startswith("no: ")]
-    missed = [f.name for f in facts if f.evidence == NOT_MET]
-    undefined = [f.name for f in facts if f.evidence == UNDEFINED]
-    text = f"{len(evidence)} of {len(facts)} count as evidence" + (f" ({', '.join(evidence)})" if evidence else "")
-    if also:
-        text += f"; met, but also by a yardstick: {', '.join(also)}"
+    """`2 of 13 count as evidence (A low annual …; …) — met, but also by a yardstick: Most relocated jobs leave the
+    province (null model); … — not met: …`, each fact by its label, not its id, and, given `replications`, the
+    facts whose met or not met is inconclusive at that many (`inconclusive`)."""
+    evidence = [f.label for f in facts if f.evidence == EVIDENCE]
+    also = [f"{f.label} ({_yardsticks(f.evidence)})" for f in facts if f.evidence.startswith("no: ")]
+    missed = [f.label for f in facts if f.evidence == NOT_MET]
+    undefined = [f.label for f in facts if f.evidence == UNDEFINED]
+    text = f"{len(evidence)} of {len(facts)} count as evidence" + (f" ({'; '.join(evidence)})" if evidence else "")
+    if also:  # labels may hold commas: items are split by semicolons, groups by dashes
+        text += f" — met, but also by a yardstick: {'; '.join(also)}"
     if missed:
-        text += f"; not met: {', '.join(missed)}"
+        text += f" — not met: {'; '.join(missed)}"
     if undefined:
-        text += f"; undefined: {', '.join(undefined)}"
-    open_ = [f.name for f in facts if inconclusive(f)]
+        text += f" — undefined: {'; '.join(undefined)}"
+    open_ = [f.label for f in facts if inconclusive(f)]
     if replications is not None and open_:
         text += (
             f" — inconclusive at {replications_words(replications)} (the model's interval crosses the edge of "
-            f"the rule's band, so met or not may change): {', '.join(open_)}"
+            f"the rule's band, so met or not may change): {'; '.join(open_)}"
         )
     return text
+
+
+def _yardsticks(evidence: str) -> str:
+    """`no: met by null and gravity` -> `null model and gravity model`."""
+    words = evidence.removeprefix("no: met by ").split(" and ")
+    return " and ".join(f"{w} model" if w in ("null", "gravity") else w for w in words)
 
 
 def gravity_words(meta: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from experiments.validation.read import (
 )
 from model.keys import describe
 from model.outcomes import COST_EFFECTIVENESS, Metric, metric
-from report.markdown import image, lower_first, ratio_cell, sobol_in_range, sobol_text, table, with_ci
+from report.markdown import acts_on_words, image, lower_first, ratio_cell, sobol_in_range, sobol_text, table, with_ci
 from report.read import Estimate
 
 AID_KEY = "policies.relocation_aid.yuan_per_job"
@@ -81,17 +81,19 @@ def statics_section(folder: Path, meta: dict[str, Any]) -> list[str]:
         cells = [with_ci(metric(q), *_triple(s.changes[q]), change=True) for q in QUANTITIES]
         pj = s.per_north_job
         ratio = ratio_cell(pj.mean, pj.low, pj.high, s.replications)
-        rows.append([f"{s.label} (`{s.scenario}`)", s.acts_on, *cells, ratio, s.expected, verdict_cell(s)])
+        rows.append(
+            [f"{s.label} (`{s.scenario}`)", acts_on_words(s.acts_on), *cells, ratio, s.expected, verdict_cell(s)]
+        )
     return [
         f"## Comparative statics, {first}–{last}",
         "",
         f"Every shipped scenario with exactly one lever, applied to this scenario; each change is the paired "
         f"difference against it over {n} replications on common random numbers, with its 95% interval. Expected "
-        "from the lever's declared `acts_on` (DESIGN §3): a pull-only lever raises north-park jobs (interval above "
-        "0) and does not raise outside-province jobs (interval not above 0); a lever with a push part raises "
-        "relocated jobs. A lever is *contrary* when an interval lies on the wrong side of 0, and *inconclusive* "
-        "when an interval it is judged by includes 0 (its mean's sign is given beside it): more replications may "
-        f"tell. Comparative statics: {statics_counts(statics)}.",
+        "from what the lever acts on (DESIGN §3: staying, the push, or the destinations' appeal, the pull): a "
+        "pull-only lever raises north-park jobs (interval above 0) and does not raise outside-province jobs "
+        "(interval not above 0); a lever with a push part raises relocated jobs. A lever is *contrary* when an "
+        "interval lies on the wrong side of 0, and *inconclusive* when an interval it is judged by includes 0 (its "
+        f"mean's sign is given beside it): more replications may tell. Comparative statics: {statics_counts(statics)}.",
         "",
         *table(
             ["Lever", "Acts on", *heads, metric(COST_EFFECTIVENESS).heading(), "Expected", "Verdict"],

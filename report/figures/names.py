@@ -110,15 +110,26 @@ def english_name(place: Named, *, short: bool = False) -> str:
     return EN_PARK_SUFFIX.sub("", text) if short and place.kind == "north_park" else text
 
 
-def place_label(place: Named, *, lines: bool = False, short: bool = False) -> str:
-    """A place's label, "Ningbo 宁波" (`lines`: on two lines); English only without a CJK font or Chinese name.
+def place_name(place: Named, *, lines: bool = False, short: bool = False) -> str:
+    """A place's name in the one style of every table, report and page: "Ningbo 宁波" (`lines`: on two lines).
 
+    English, then the Chinese short name without its administrative suffix
+    (宁波市 -> 宁波); English only where the place table has no Chinese name.
+    Never depends on the fonts installed, so a report's bytes do not either.
     `short` names a co-built park by its partner pair ("Changzhou–Yancheng
     常州盐城" for the Changzhou–Yancheng Industrial Park), for maps whose
     legend says what a park marker is.
     """
     english = english_name(place, short=short)
-    chinese = chinese_name(place, short=short) if cjk_family() else ""
+    chinese = chinese_name(place, short=short)
     if not chinese:
         return english
     return f"{english}\n{chinese}" if lines else f"{english} {chinese}"
+
+
+def place_label(place: Named, *, lines: bool = False, short: bool = False) -> str:
+    """A place's label in a figure: `place_name`, or its English part alone without a CJK font to draw the
+    Chinese (no missing-glyph boxes). Text outside figures uses `place_name`."""
+    if cjk_family():
+        return place_name(place, lines=lines, short=short)
+    return english_name(place, short=short)
