@@ -192,9 +192,7 @@ class RelocationModel(mesa.Model):
         st, f, beh = self.state, self.firms, self.config.behaviour
         st.begin_year(self.year)
         spend = {lever.key: lever.apply(st, self.year) for lever in self.levers}
-        # Jobs are whole numbers, so these sums are exact in any order: a sum over the mask's `where`
-        # gives the same number as a masked sum, faster. Not `np.dot`: that goes to the BLAS, whose
-        # threads, on a machine whose cores the engine's workers already keep busy, cost milliseconds a call.
+        # Whole numbers: exact in any order. Not `np.dot`, whose BLAS threads cost milliseconds under load.
         start_jobs = self.weight * _masked_sum(f.jobs, f.active)
         # Firms are stored in birth order (model.firms.draw_firms): this year's entrants are one run of rows.
         year_key = f.birth_year.dtype.type(self.year)
