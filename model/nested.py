@@ -153,14 +153,21 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
                 m[:, g] = np.maximum.reduce(e[:, block], axis=1)
     finite = np.isfinite(m)
     safe = np.where(finite, m, 0.0)
-    sums = np.empty(m.shape)
-    for g, block in enumerate(spec.blocks):
-        part = e[:, block]  # a view for a slice; a copy for an index array, written back
-        np.subtract(part, safe[:, g : g + 1], out=part)
-        np.exp(part, out=part)
-        np.add.reduce(part, axis=1, out=sums[:, g])
-        if not isinstance(block, slice):
-            e[:, block] = part
+    # Small (a batch's rows) with consecutive nests: whole-array operations, fewest calls; else nest by nest.
+    whole = spec.starts is not None and e.size < BLOCKWISE_CELLS and v.shape[0]
+    if whole:
+        np.subtract(e, safe[:, spec.nest_of], out=e)
+        np.exp(e, out=e)
+        sums = np.add.reduceat(e, spec.starts, axis=1)
+    else:
+        sums = np.empty(m.shape)
+        for g, block in enumerate(spec.blocks):
+            part = e[:, block]  # a view for a slice; a copy for an index array, written back
+            np.subtract(part, safe[:, g : g + 1], out=part)
+            np.exp(part, out=part)
+            np.add.reduce(part, axis=1, out=sums[:, g])
+            if not isinstance(block, slice):
+                e[:, block] = part
     with np.errstate(divide="ignore"):
         iv_g = np.where(finite, np.log(sums) + safe, -np.inf)
     iv = inclusive_value(iv_g, spec)
@@ -168,8 +175,11 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
         # P(g) / S_g: 0 for an empty nest (S_g = 0) and for a row with no destination at all (IV = −inf)
         weight = np.exp(spec.lambdas[None, :] * iv_g - iv[:, None]) / sums
     weight[~(finite & np.isfinite(iv)[:, None])] = 0.0
-    for g, block in enumerate(spec.blocks):
-        e[:, block] *= weight[:, g : g + 1]  # in place through the view, or by index
+    if whole:
+        e *= weight[:, spec.nest_of]
+    else:
+        for g, block in enumerate(spec.blocks):
+            e[:, block] *= weight[:, g : g + 1]  # in place through the view, or by index
     return e, iv
 
 
