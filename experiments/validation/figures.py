@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import SymmetricalLogLocator
 
 from experiments.facts import hindcast_figure
 from experiments.facts.hindcast_report import destinations_of
@@ -32,6 +33,7 @@ from experiments.validation.read import FactRow, Validation, read_facts, read_re
 from experiments.validation.sections import AID_KEY, NORTH_PER_MILLION
 from model.keys import describe
 from model.outcomes import metric
+from report.figures.extent import CUT_NOTE, View, band_marks, draw_interval, set_view, view_of
 from report.figures.style import (
     JIANGSU_COLOUR,
     NEUTRAL_COLOUR,
@@ -49,6 +51,7 @@ from report.figures.style import (
 from report.markdown import lever_label, lower_first
 from report.read import Estimate
 
+Fmt = Callable[[float], str]
 SCALE = {"share": 100.0}
 UNIT_AXIS = {
     "share": "%",
@@ -59,11 +62,18 @@ UNIT_AXIS = {
 }
 
 
-def _point(ax: Axes, y: float, e: Estimate, colour: str, scale: float) -> None:
+def _point(ax: Axes, view: View, y: float, e: Estimate, colour: str, scale: float, fmt: Fmt) -> bool:
+    """A dot and its whisker cut to the view (extent.draw_interval); True if the whisker was cut."""
+    cut = False
     if e.defined:
-        ax.plot([e.low * scale, e.high * scale], [y, y], color=colour, linewidth=2)
+        cut = draw_interval(ax, view, y, e.low * scale, e.high * scale, fmt=fmt, color=colour)
     if math.isfinite(e.mean):
         ax.plot(e.mean * scale, y, "o", color=colour, markersize=5)
+    return cut
+
+
+def _plain(value: float) -> str:
+    return f"{value:.3g}"
 
 
 def _fact_panel(ax: Axes, f: FactRow, calibration: bool) -> None:
@@ -72,9 +82,18 @@ def _fact_panel(ax: Axes, f: FactRow, calibration: bool) -> None:
     series.append(("Gravity", f.gravity, JIANGSU_COLOUR))
     if calibration:
         series.insert(1, ("Posterior", f.posterior, OTHER_COLOUR))
-    for i, (_name, e, colour) in enumerate(series):
-        _point(ax, float(len(series) - 1 - i), e, colour, scale)
     low, high = f.band
+    band = [v * scale for v in (low, high)]
+    bounds = (0.0, 100.0) if f.unit == "share" else (-math.inf, math.inf)
+    view = view_of(
+        [e.mean * scale for _n, e, _c in series],
+        [v * scale for _n, e, _c in series for v in (e.low, e.high)],
+        include=band,
+        bounds=bounds,
+    )
+    set_view(ax, view)
+    for i, (_name, e, colour) in enumerate(series):
+        _point(ax, view, float(len(series) - 1 - i), e, colour, scale, _plain)
     if math.isfinite(low):
         right = ax.get_xlim()[1]
         top = high * scale if math.isfinite(high) else max(right, low * scale) * 1.05  # NaN high: open above
@@ -102,7 +121,7 @@ def plot_facts(facts: list[FactRow], calibration: bool) -> Figure:
         fig,
         "Dot: the value pooled over replications (posterior: mean over draws); whisker: 95% interval over "
         "replications (posterior: over draws). Shaded: where the fact's rule is met, for rules with a fixed band "
-        "(the distance clusters' rule compares bands, so none is drawn).",
+        f"(the distance clusters' rule compares bands, so none is drawn). {CUT_NOTE}",
     )
     return fig
 
@@ -113,23 +132,64 @@ def plot_statics(folder: Path) -> Figure | None:
         return None
     fig = new_figure(10.0, 1.2 + 0.42 * len(statics))
     y = np.arange(len(statics))[::-1].astype(float)
+    notes: list[str] = []
     for col, (q, colour) in enumerate((("to_north_jobs", NORTH_COLOUR), ("to_outside_jobs", OUTSIDE_COLOUR))):
         ax = fig.add_subplot(1, 2, col + 1)
-        values = [0.0]
-        for yi, s in zip(y, statics, strict=True):
-            e = s.changes[q]
-            _point(ax, yi, e, colour, 1.0)
-            values += [v for v in (e.mean, e.low, e.high) if math.isfinite(v)]
+        m = metric(q)
+        changes = [s.changes[q] for s in statics]
+        means = [e.mean for e in changes]
+        ends = [v for e in changes for v in (e.low, e.high)]
+        threshold = symlog_threshold(changes)
+        if threshold is None:
+            view = view_of(means, ends, include=[0.0])
+        else:  # one lever dwarfs the others: linear near 0, logarithmic beyond
+            view = view_of(means, ends, include=[0.0], reach=math.inf)
+            ax.set_xscale("symlog", linthresh=threshold, linscale=2.0)
+            notes.append(
+                f"{lower_first(m.label)} on a symmetric-log axis (linear within ±{m.text(threshold)}, logarithmic "
+                "beyond), so the largest change does not flatten the others"
+            )
+        set_view(ax, view)
+        for yi, e in zip(y, changes, strict=True):
+            _point(ax, view, yi, e, colour, 1.0, lambda v, m=m: m.text(v, change=True))
         ax.axvline(0, color="#333333", linewidth=0.9)
         ax.set_yticks(y, [wrapped(s.label, 24) for s in statics] if col == 0 else [""] * len(statics), fontsize=8)
-        m = metric(q)
-        metric_axis(ax.xaxis, m, change=True, values=values, nbins=5)
+        values = [v for v in (*means, *ends) if math.isfinite(v) and view.contains(v)]
+        metric_axis(ax.xaxis, m, change=True, values=values, nbins=None if threshold else 5)
+        if threshold is not None:
+            ax.xaxis.set_major_locator(SymmetricalLogLocator(linthresh=threshold, base=10, subs=(1.0, 3.0)))
+            ax.tick_params(axis="x", labelrotation=30)
         ax.set_xlabel(metric_label(m, change=True, values=values), fontsize=8.5)
         ax.grid(axis="x", alpha=0.3)
         plain_spines(ax)
     fig.suptitle("Each lever's comparative static (paired changes against the scenario)", fontsize=11)
-    add_caption(fig, f"Dot: mean paired change over {statics[0].replications} replications; whisker: 95% interval.")
+    scaled = f" Axis: {'; '.join(notes)}." if notes else ""
+    add_caption(
+        fig,
+        f"Dot: mean paired change over {statics[0].replications} replications; whisker: 95% interval.{scaled} "
+        + CUT_NOTE,
+    )
     return fig
+
+
+SYMLOG_RATIO = 10.0  # a largest change this many times the next largest puts the axis on a symmetric log scale
+
+
+def symlog_threshold(changes: list[Estimate]) -> float | None:
+    """The linear range of a symmetric-log axis when one change dwarfs the rest (None: a linear axis will do).
+
+    The threshold is the furthest interval end of the other changes, so they all stay on the linear part.
+    """
+    sized = sorted((abs(e.mean), i) for i, e in enumerate(changes) if math.isfinite(e.mean))
+    if len(sized) < 3 or sized[-1][0] < SYMLOG_RATIO * max(sized[-2][0], 1e-12):
+        return None
+    biggest = sized[-1][1]
+    rest = [abs(v) for i, e in enumerate(changes) if i != biggest for v in (e.mean, e.low, e.high) if math.isfinite(v)]
+    top = max(rest, default=0.0)
+    if top <= 0:
+        return None
+    power = 10 ** math.floor(math.log10(top))
+    return float(next(k * power for k in (1, 2, 5, 10) if k * power >= top))
 
 
 def plot_returns(folder: Path) -> Figure | None:
@@ -142,14 +202,25 @@ def plot_returns(folder: Path) -> Figure | None:
     x = np.array([lv.yuan_per_job for lv in levels])
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     gain = np.array([lv.gain.mean for lv in levels])
-    left.fill_between(x, [lv.gain.low for lv in levels], [lv.gain.high for lv in levels], color=NORTH_COLOUR, alpha=0.2)
-    left.plot(x, gain, "o-", color=NORTH_COLOUR)
+    lows, highs = [lv.gain.low for lv in levels], [lv.gain.high for lv in levels]
     north = metric("to_north_jobs")
+    left_view = view_of(gain, [*lows, *highs], include=[0.0])
+    set_view(left, left_view, "y")
+    left.fill_between(x, lows, highs, color=NORTH_COLOUR, alpha=0.2)
+    left.plot(x, gain, "o-", color=NORTH_COLOUR)
+    band_marks(left, left_view, x, lows, highs, fmt=lambda v: north.text(v, change=True))
     metric_axis(left.yaxis, north, change=True, values=list(gain), nbins=6)
     left.set_ylabel(metric_label(north, change=True, values=list(gain)), fontsize=8.5)
-    for lv in levels[1:]:
-        _point_v(right, lv.yuan_per_job, lv.marginal)
-    right.plot([lv.yuan_per_job for lv in levels[1:]], [lv.marginal.mean for lv in levels[1:]], color=NORTH_COLOUR)
+    marginal = levels[1:]
+    right_view = view_of(
+        [lv.marginal.mean for lv in marginal],
+        [v for lv in marginal for v in (lv.marginal.low, lv.marginal.high)],
+        include=[0.0],
+    )
+    set_view(right, right_view, "y")
+    for lv in marginal:
+        _point_v(right, right_view, lv.yuan_per_job, lv.marginal)
+    right.plot([lv.yuan_per_job for lv in marginal], [lv.marginal.mean for lv in marginal], color=NORTH_COLOUR)
     right.set_ylabel(f"Marginal {NORTH_PER_MILLION.label[:1].lower()}{NORTH_PER_MILLION.label[1:]}", fontsize=8.5)
     right.axhline(0, color="#333333", linewidth=0.8)
     for ax in (left, right):
@@ -162,14 +233,14 @@ def plot_returns(folder: Path) -> Figure | None:
     add_caption(
         fig,
         f"Annual budget scaled with the payment; {levels[0].replications} paired replications per level; band and "
-        "whiskers: 95% intervals (the marginal one by Fieller's method, between consecutive levels).",
+        f"whiskers: 95% intervals (the marginal one by Fieller's method, between consecutive levels). {CUT_NOTE}",
     )
     return fig
 
 
-def _point_v(ax: Axes, x: float, e: Estimate) -> None:
+def _point_v(ax: Axes, view: View, x: float, e: Estimate) -> None:
     if e.defined:
-        ax.plot([x, x], [e.low, e.high], color=NORTH_COLOUR, linewidth=2)
+        draw_interval(ax, view, x, e.low, e.high, fmt=_plain, vertical=True, color=NORTH_COLOUR)
     if math.isfinite(e.mean):
         ax.plot(x, e.mean, "o", color=NORTH_COLOUR, markersize=5)
 

@@ -230,3 +230,17 @@ def interval_caption(replications: int, what: str = "mean", marks: str = "Whiske
     if replications < 2:
         return "One replication, so no confidence interval exists and none is drawn."
     return f"{marks}: 95% confidence interval of the {what} across {replications} replications."
+
+
+SHORT_LABEL_CHARS = 60  # a scenario's short label: at most this many characters of its description
+
+
+def short_label(description: str, fallback: str) -> str:
+    """A scenario as figures name it: its description up to the first ':', ' (', ', ' or '. ' (at most
+    SHORT_LABEL_CHARS, cut at a word), or `fallback` (its file id) when it has no description."""
+    text = " ".join(description.split())
+    cuts = [i for i in (text.find(": "), text.find(" ("), text.find(", "), text.find(". ")) if i > 0]
+    text = text[: min(cuts)] if cuts else text.rstrip(".")
+    if len(text) > SHORT_LABEL_CHARS:
+        text = text[:SHORT_LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+    return text or fallback
