@@ -228,7 +228,7 @@ def plot_returns(folder: Path) -> Figure | None:
         ax.set_xlabel(f"{info.label} ({per_job.shown_unit})", fontsize=8.5)
         ax.grid(alpha=0.3)
         plain_spines(ax)
-    title(left, "North-park jobs gained")
+    title(left, "Gain in jobs moved to north parks")
     title(right, "Marginal return of the last step")
     add_caption(
         fig,

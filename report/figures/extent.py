@@ -10,6 +10,8 @@ Drawn in full they set the axis and squash what the figure is about. So:
   bounds (a share stays within 0–100 %);
 - `draw_interval` draws an interval cut at that range; a cut end is marked
   with an arrowhead at the axis edge and the end's value printed beside it;
+- `mark_beyond` marks an estimate itself beyond a fixed view (a share
+  estimated outside 0–100 %);
 - `band_marks` does the same for a shaded band (marks where the band leaves
   the axis, the furthest end printed).
 
@@ -146,6 +148,24 @@ def draw_interval(
     if cut_high:
         _mark(ax, view.high, pos, True, high, vertical, fmt, color)
     return cut_low or cut_high
+
+
+def mark_beyond(
+    ax: Axes,
+    view: View,
+    pos: float,
+    value: float,
+    *,
+    fmt: Callable[[float], str],
+    vertical: bool = False,
+    color: str = CUT_COLOUR,
+) -> bool:
+    """Mark an estimate that lies beyond the view (an arrowhead at the edge, its value printed); True if marked."""
+    if not math.isfinite(value) or view.contains(value):
+        return False
+    upward = value > view.high
+    _mark(ax, view.high if upward else view.low, pos, upward, value, vertical, fmt, color)
+    return True
 
 
 def band_marks(
