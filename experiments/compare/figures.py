@@ -27,7 +27,7 @@ from experiments.compare.read import Comparison
 from model.csvfile import pick
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
-from report.figures.extent import CUT_NOTE, draw_interval, set_view, view_of
+from report.figures.extent import CUT_NOTE, View, band_marks, draw_interval, set_view, view_of
 from report.figures.style import (
     OTHER_COLOUR,
     add_caption,
@@ -194,25 +194,49 @@ def plot_timeseries(c: Comparison) -> Figure:
     fig = new_figure(9.0, 8.0)
     top, bottom = fig.subplots(2, 1, sharex=True)
     handles, labels = [], []
-    diffs: list[float] = [0.0]
     band = mean_band if c.posterior is None else _draw_band(c.replications)
-    for i, s in enumerate(c.scenarios):
-        mean, lo, hi = band(shares[s], m.bounds)
+    levels = [(s, *band(shares[s], m.bounds)) for s in c.scenarios]
+    changes = [(s, *band(shares[s] - shares[c.baseline], m.change_bounds())) for s in c.scenarios[1:]]
+    top_view = view_of(
+        [v for _s, mean, _lo, _hi in levels for v in mean],
+        [v for _s, _m, lo, hi in levels for v in (*lo, *hi)],
+        include=[0.0],
+        bounds=m.bounds,
+    )
+    top_view = View(0.0, top_view.high)
+    bottom_view = view_of(
+        [v for _s, mean, _lo, _hi in changes for v in mean],
+        [v for _s, _m, lo, hi in changes for v in (*lo, *hi)],
+        include=[0.0],
+        bounds=m.change_bounds(),
+    )
+    set_view(top, top_view, "y")
+    set_view(bottom, bottom_view, "y")
+    names = scenario_labels(c)
+
+    def share_text(change: bool) -> Callable[[float], str]:
+        return lambda v: m.text(v, change=change)
+
+    for i, (s, mean, lo, hi) in enumerate(levels):
         (line,) = top.plot(years, mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
         top.fill_between(years, lo, hi, color=series_colour(i), alpha=0.15, linewidth=0)
+        band_marks(top, top_view, list(years), list(lo), list(hi), fmt=share_text(False), color=series_colour(i))
         handles.append(line)
-        labels.append(scenario_labels(c)[s] + (" (baseline)" if i == 0 else ""))
-        if i > 0:
-            d_mean, d_lo, d_hi = band(shares[s] - shares[c.baseline], m.change_bounds())
-            bottom.plot(years, d_mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
-            bottom.fill_between(years, d_lo, d_hi, color=series_colour(i), alpha=0.15, linewidth=0)
-            diffs += [v for v in (*d_mean, *d_lo, *d_hi) if math.isfinite(v)]
+        labels.append(names[s] + (" (baseline)" if i == 0 else ""))
+    for i, (_s, d_mean, d_lo, d_hi) in enumerate(changes, start=1):
+        bottom.plot(years, d_mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
+        bottom.fill_between(years, d_lo, d_hi, color=series_colour(i), alpha=0.15, linewidth=0)
+        band_marks(
+            bottom, bottom_view, list(years), list(d_lo), list(d_hi), fmt=share_text(True), color=series_colour(i)
+        )
+    diffs = [
+        v for _s, mean, lo, hi in changes for v in (*mean, *lo, *hi) if math.isfinite(v) and bottom_view.contains(v)
+    ]
     metric_axis(top.yaxis, m)
-    top.set_ylim(bottom=0)
     top.set_ylabel(metric_label(m))
-    title(top, marked("North-park share of relocated jobs per year", c.posterior))
+    title(top, marked(f"North-park share of relocated jobs per year, {years[0]}–{years[-1]}", c.posterior))
     bottom.axhline(0, color="#333333", linewidth=0.9)
-    metric_axis(bottom.yaxis, m, change=True, values=diffs)
+    metric_axis(bottom.yaxis, m, change=True, values=[0.0, *diffs])
     bottom.set_ylabel(metric_label(m, change=True, what="Paired change against the baseline"))
     title(bottom, "Change in the yearly north-park share (scenario − baseline, same seed)")
     year_axis(bottom, years)
@@ -228,7 +252,8 @@ def plot_timeseries(c: Comparison) -> Figure:
         )
     add_caption(
         fig,
-        runs + " A year in which a replication moved no jobs has no share and is left out of that year's mean.",
+        runs + " A year in which a replication moved no jobs has no share and is left out of that year's mean. "
+        "A band beyond the axis is cut there; an arrowhead marks each year it leaves, the furthest end printed.",
     )
     return fig
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import SymmetricalLogLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
 from experiments.facts import hindcast_figure
 from experiments.facts.hindcast_report import destinations_of
@@ -53,6 +53,9 @@ from report.read import Estimate
 
 Fmt = Callable[[float], str]
 SCALE = {"share": 100.0}
+# The values each fact's unit can take, as plotted (shares in %): no axis runs beyond them.
+UNIT_BOUNDS = {"share": (0.0, 100.0), "correlation": (-1.0, 1.0), "overlap": (0.0, 1.0), "count": (0.0, 5.0)}
+FACT_REACH = 1.0  # a fact's estimates often sit together (ρ = −1 for all three): whiskers get a whole span
 UNIT_AXIS = {
     "share": "%",
     "correlation": "ρ or τ",
@@ -67,8 +70,8 @@ def _point(ax: Axes, view: View, y: float, e: Estimate, colour: str, scale: floa
     cut = False
     if e.defined:
         cut = draw_interval(ax, view, y, e.low * scale, e.high * scale, fmt=fmt, color=colour)
-    if math.isfinite(e.mean):
-        ax.plot(e.mean * scale, y, "o", color=colour, markersize=5)
+    if math.isfinite(e.mean):  # not clipped: a value at a bound (ρ = −1, a share of 0) sits on the axis edge
+        ax.plot(e.mean * scale, y, "o", color=colour, markersize=5, clip_on=False, zorder=4)
     return cut
 
 
@@ -84,12 +87,13 @@ def _fact_panel(ax: Axes, f: FactRow, calibration: bool) -> None:
         series.insert(1, ("Posterior", f.posterior, OTHER_COLOUR))
     low, high = f.band
     band = [v * scale for v in (low, high)]
-    bounds = (0.0, 100.0) if f.unit == "share" else (-math.inf, math.inf)
+    bounds = UNIT_BOUNDS.get(f.unit, (-math.inf, math.inf))
     view = view_of(
         [e.mean * scale for _n, e, _c in series],
         [v * scale for _n, e, _c in series for v in (e.low, e.high)],
         include=band,
         bounds=bounds,
+        reach=FACT_REACH,
     )
     set_view(ax, view)
     for i, (_name, e, colour) in enumerate(series):
@@ -105,6 +109,7 @@ def _fact_panel(ax: Axes, f: FactRow, calibration: bool) -> None:
     ax.set_ylim(-0.6, len(series) - 0.4)
     ax.set_title(wrapped(f.label, 34), fontsize=8)
     ax.set_xlabel(UNIT_AXIS.get(f.unit, f.unit), fontsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", alpha=0.3)
     plain_spines(ax)
@@ -144,7 +149,12 @@ def plot_statics(folder: Path) -> Figure | None:
             view = view_of(means, ends, include=[0.0])
         else:  # one lever dwarfs the others: linear near 0, logarithmic beyond
             view = view_of(means, ends, include=[0.0], reach=math.inf)
-            ax.set_xscale("symlog", linthresh=threshold, linscale=2.0)
+            room = 1.4  # a margin on the log part is a factor, not a share of the range
+            view = View(
+                view.low * room if view.low < -threshold else view.low,
+                view.high * room if view.high > threshold else view.high,
+            )
+            ax.set_xscale("symlog", linthresh=threshold, linscale=1.0)
             notes.append(
                 f"{lower_first(m.label)} on a symmetric-log axis (linear within ±{m.text(threshold)}, logarithmic "
                 "beyond), so the largest change does not flatten the others"
@@ -157,8 +167,18 @@ def plot_statics(folder: Path) -> Figure | None:
         values = [v for v in (*means, *ends) if math.isfinite(v) and view.contains(v)]
         metric_axis(ax.xaxis, m, change=True, values=values, nbins=None if threshold else 5)
         if threshold is not None:
-            ax.xaxis.set_major_locator(SymmetricalLogLocator(linthresh=threshold, base=10, subs=(1.0, 3.0)))
-            ax.tick_params(axis="x", labelrotation=30)
+            ax.xaxis.set_major_locator(FixedLocator(symlog_ticks(threshold, view)))
+            ax.xaxis.set_minor_locator(NullLocator())
+            for yi, e in zip(y, changes, strict=True):  # the changes on the log part: their value printed
+                if math.isfinite(e.mean) and abs(e.mean) > threshold:
+                    ax.annotate(
+                        m.text(e.mean, change=True),
+                        (e.mean, yi),
+                        xytext=(0, 6),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=7.5,
+                    )
         ax.set_xlabel(metric_label(m, change=True, values=values), fontsize=8.5)
         ax.grid(axis="x", alpha=0.3)
         plain_spines(ax)
@@ -170,6 +190,16 @@ def plot_statics(folder: Path) -> Figure | None:
         + CUT_NOTE,
     )
     return fig
+
+
+def symlog_ticks(threshold: float, view: View) -> list[float]:
+    """Ticks of a symmetric-log axis: 0 and ±threshold on the linear part, powers of ten beyond, within the view."""
+    ticks = [0.0, -threshold, threshold]
+    power = 10 ** math.ceil(math.log10(threshold * 1.0001))
+    while power <= max(abs(view.low), abs(view.high)):
+        ticks += [-power, power]
+        power *= 10
+    return sorted(t for t in ticks if view.contains(t))
 
 
 SYMLOG_RATIO = 10.0  # a largest change this many times the next largest puts the axis on a symmetric log scale
