@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from experiments.analysis.stats import Interval
 from model.outcomes import CATALOGUE
-from report.figures.extent import CUT_NOTE, View, draw_interval, set_view, view_of
+from report.figures.extent import CUT_NOTE, View, band_marks, draw_interval, set_view, view_of
 from report.figures.flow_map import flow_map_figure
 from report.figures.names import place_label
 from report.figures.style import (
@@ -55,6 +55,7 @@ def plot_jobs_per_year(res: Results) -> Figure:
     ax = fig.add_subplot()
     handles: list[Any] = []
     labels: list[str] = []
+    drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []
     series = [
         (res.to_north_jobs, "To north Jiangsu co-built parks", NORTH_COLOUR),
         (res.to_jiangsu_jobs, "To other Jiangsu places", JIANGSU_COLOUR),
@@ -64,6 +65,7 @@ def plot_jobs_per_year(res: Results) -> Figure:
         if not np.nansum(values) and colour == JIANGSU_COLOUR:
             continue  # no other Jiangsu place among the destinations
         mean, lo, hi = mean_band(values, (0.0, math.inf))
+        drawn.append((mean, lo, hi, colour))
         (line,) = ax.plot(res.years, mean, color=colour, marker="o", markersize=3.5, linewidth=2)
         if res.replications >= 2:
             band = ax.fill_between(res.years, lo, hi, color=colour, alpha=0.2, linewidth=0)
@@ -72,7 +74,16 @@ def plot_jobs_per_year(res: Results) -> Figure:
         else:
             handles.append(line)
             labels.append(f"{label} (1 replication, no band)")
-    ax.set_ylim(bottom=0)
+    view = view_of(
+        [v for mean, _lo, _hi, _c in drawn for v in mean],
+        [v for _m, lo, hi, _c in drawn for v in (*lo, *hi)],
+        include=[0.0],
+    )
+    view = View(0.0, view.high)
+    set_view(ax, view, "y")
+    cut = any(  # a list, so every band is marked
+        [band_marks(ax, view, list(res.years), list(lo), list(hi), fmt=JOBS.text, color=c) for _m, lo, hi, c in drawn]
+    )
     ax.yaxis.set_major_formatter(FuncFormatter(thousands))
     ax.set_ylabel("Jobs relocated per year")
     year_axis(ax, res.years)
@@ -81,7 +92,8 @@ def plot_jobs_per_year(res: Results) -> Figure:
     ax.set_title(
         f"Relocated jobs per year by destination, {res.years[0]}–{res.years[-1]} — scenario {res.scenario}", fontsize=11
     )
-    add_caption(fig, band_text(res.replications))
+    cut_note = " The axis is set by the means: a band beyond it is cut and marked (▲ and its end)." if cut else ""
+    add_caption(fig, band_text(res.replications) + cut_note)
     return fig
 
 
@@ -216,8 +228,10 @@ def plot_north_share(res: Results) -> Figure:
         ax.plot(
             res.years[empty], np.zeros(int(empty.sum())), "x", color="#999999", label="No jobs moved (share undefined)"
         )
-    top = np.nanmax(np.concatenate([mean, hi, [res.horizon_north_share or 0.0]])) if not empty.all() else 1.0
-    ax.set_ylim(0, min(1.0, max(0.1, top * 1.2)))
+    view = view_of([*mean, res.horizon_north_share or 0.0], [*lo, *hi], include=[0.0], bounds=share.bounds)
+    view = View(0.0, max(view.high, min(1.0, 0.02)))  # at least 0–2 % when every share is 0
+    set_view(ax, view, "y")
+    cut = band_marks(ax, view, list(res.years), list(lo), list(hi), fmt=share.text, color=NORTH_COLOUR)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel(metric_label(share))
     year_axis(ax, res.years)
@@ -225,6 +239,8 @@ def plot_north_share(res: Results) -> Figure:
     legend_below(ax, *ax.get_legend_handles_labels())
     ax.set_title(f"{share.label} per year, {res.years[0]}–{res.years[-1]} — scenario {res.scenario}", fontsize=11)
     caption = band_text(res.replications)
+    if cut:
+        caption += " The axis is set by the means: where the band runs beyond it, it is cut and marked (▲ and its end)."
     if res.replications >= 2 and np.any(np.isfinite(mean) & np.isnan(lo)):
         caption += " No band in years where fewer than 2 replications moved any job."
     add_caption(fig, caption)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
@@ -202,6 +203,7 @@ def symlog_ticks(threshold: float, view: View) -> list[float]:
     return sorted(t for t in ticks if view.contains(t))
 
 
+SOBOL_SLACK = 0.0  # an ST estimate outside [0, 1] by more than this is drawn as not resolved
 SYMLOG_RATIO = 10.0  # a largest change this many times the next largest puts the axis on a symmetric log scale
 
 
@@ -291,19 +293,30 @@ def plot_sobol(folder: Path) -> Figure | None:
     grid = np.array([[s.indices[(o, e, k, "ST")].mean for k in keys] for o, e in s.outcomes])
     fig = new_figure(6.5 + 0.75 * len(keys), 1.6 + 0.36 * len(s.outcomes))
     ax = fig.add_subplot()
-    shown = np.clip(grid, 0.0, 1.0)
-    image = ax.imshow(shown, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
+    resolved = np.isfinite(grid) & (grid >= -SOBOL_SLACK) & (grid <= 1.0 + SOBOL_SLACK)
+    shown = np.ma.masked_array(np.clip(grid, 0.0, 1.0), mask=~resolved)
+    cmap = colormaps["Blues"].with_extremes(bad=NEUTRAL_COLOUR)
+    image = ax.imshow(shown, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
-            if math.isfinite(grid[i, j]):
+            v = grid[i, j]
+            if not math.isfinite(v):
+                continue
+            if resolved[i, j]:
                 colour = "white" if shown[i, j] > 0.6 else "#222222"
-                ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=6.5, color=colour)
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6.5, color=colour)
+            else:  # a share of the variance cannot be outside 0–1: the design does not resolve it
+                ax.text(j, i, "> 1" if v > 1 else "< 0", ha="center", va="center", fontsize=6.5, color="#222222")
     labels = [wrapped(r.label or describe(r.key).label, 22) for r in s.ranges]
     ax.set_xticks(range(len(keys)), labels, fontsize=7, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(len(s.outcomes)), [sobol_row_label(o, e) for o, e in s.outcomes], fontsize=7)
-    fig.colorbar(image, ax=ax, fraction=0.03, label="ST (share of the variance, clipped to 0–1)")
+    fig.colorbar(image, ax=ax, fraction=0.03, label="ST (share of the variance)")
     title(ax, "Total Sobol' index of each parameter")
-    add_caption(fig, "Numbers: ST as estimated (outside 0–1 where the budget does not resolve it; see report.md).")
+    add_caption(
+        fig,
+        "Numbers: ST as estimated. Grey cells marked > 1 or < 0: estimated outside 0–1, which a share of the "
+        "variance cannot be, so not resolved by this design (more samples needed; see report.md).",
+    )
     return fig
 
 
