@@ -140,7 +140,8 @@ SHOTS = (
          "CNY m."),
     Shot("report_sobol.png", "sobol", "plots/sobol.png", "Sobol' indices",
          "The total Sobol' index of every behaviour parameter for the headline metrics and each lever's effect "
-         "(a tiny design here: see the report's note on what it resolves)."),
+         "(a tiny design here: see the report's note on what it resolves); a cell estimated outside 0–1, which a "
+         "share of the variance cannot be, is grey and marked > 1 or < 0 (not resolved)."),
     Shot("app_charts.png", BROWSER, "app-charts.png", "The browser app: charts and the side-by-side",
          "python run.py app, relocation aid switched on and the model stepped to 2026: jobs moved per year by "
          "destination, the north share and the fiscal cost, current settings against the baseline."),
