@@ -208,9 +208,9 @@ _METRICS: tuple[Metric, ...] = (
     Metric("fiscal_cost_yuan", "Fiscal cost", "yuan", "Jiangsu's spending on the levers.", better="lower"),
     Metric(
         "cost_per_north_job_yuan",
-        "Fiscal cost per job moved north",
+        "Average fiscal cost per north-park job",
         "yuan_per_job",
-        "Fiscal cost ÷ jobs moved to north parks.",
+        "Fiscal cost ÷ jobs moved to north parks: the average over all of them (not the marginal cost).",
         better="lower",
     ),
     Metric("closed_jobs", "Jobs lost to closures", "jobs", "Jobs of firms that closed."),
@@ -247,9 +247,10 @@ _METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "cost_per_additional_north_job_yuan",
-        "Extra fiscal cost per additional north job",
+        "Marginal fiscal cost per extra north-park job",
         "yuan_per_job",
-        "Change in fiscal cost ÷ change in jobs moved north (ratio of mean changes).",
+        "Change in fiscal cost ÷ change in jobs moved to north parks against the baseline (ratio of mean changes): "
+        "the cost of the extra jobs only.",
         UNBOUNDED,
         "lower",
     ),

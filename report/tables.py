@@ -69,8 +69,14 @@ class Results:
     north_share_jobs: np.ndarray  # (R, Y), NaN in years without moves
     horizon_north_share: float | None  # summary.json, jobs-weighted over the horizon
     places: dict[str, Place]
-    jobs_by_destination: dict[str, np.ndarray]  # destination id -> (R,) jobs over the horizon
-    jobs_by_pair: dict[tuple[str, str], float]  # (origin, destination) -> total jobs, all replications
+    jobs_by_destination: dict[str, np.ndarray]  # destination id -> (R,) jobs over `window`
+    jobs_by_pair: dict[tuple[str, str], float]  # (origin, destination) -> total jobs over `window`, all replications
+    window: tuple[int, int] | None = None  # the report window the totals are over (None: every simulated year)
+
+    @property
+    def totals_window(self) -> tuple[int, int]:
+        """The first and last year the destination totals and flows are summed over."""
+        return self.window if self.window is not None else (int(self.years[0]), int(self.years[-1]))
 
 
 def _require(folder: Path, name: str) -> Path:
@@ -118,8 +124,8 @@ def read_places(path: Path) -> dict[str, Place]:
     return places
 
 
-def _read_summary(path: Path) -> tuple[str, float | None]:
-    """summary.json: the scenario name and the jobs-weighted north share over the whole horizon."""
+def _read_summary(path: Path) -> tuple[str, float | None, tuple[int, int] | None]:
+    """summary.json: the scenario name, the jobs-weighted north share over the report window, and that window."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -129,7 +135,12 @@ def _read_summary(path: Path) -> tuple[str, float | None]:
     metric = (data.get("metrics") or {}).get("north_share_jobs") if isinstance(data.get("metrics"), dict) else None
     mean = metric.get("mean") if isinstance(metric, dict) else None
     share = float(mean) if isinstance(mean, (int, float)) and math.isfinite(mean) else None
-    return data["scenario"], share
+    windows = data.get("windows")
+    report = windows.get("report") if isinstance(windows, dict) else None
+    window = None
+    if isinstance(report, list) and len(report) == 2 and all(isinstance(y, int) for y in report):
+        window = (int(report[0]), int(report[1]))
+    return data["scenario"], share, window
 
 
 def read_results(folder: Path) -> Results:
@@ -142,7 +153,7 @@ def read_results(folder: Path) -> Results:
     places_path = _require(folder, "places.csv")
     summary_path = _require(folder, "summary.json")
 
-    scenario, horizon_share = _read_summary(summary_path)
+    scenario, horizon_share, window = _read_summary(summary_path)
     places = read_places(places_path)
 
     cells: dict[tuple[int, int], tuple[float, float, float, float]] = {}
@@ -193,6 +204,8 @@ def read_results(folder: Path) -> Results:
                     "an id from places.csv",
                 )
         jobs = _number(flows_path, line, row, "jobs")
+        if window is not None and not window[0] <= _integer(flows_path, line, row, "year") <= window[1]:
+            continue  # totals are over the report window, as the headline's
         by_dest[dest][r_index[rep]] += jobs
         by_pair[(origin, dest)] += jobs
 
@@ -208,4 +221,5 @@ def read_results(folder: Path) -> Results:
         places=places,
         jobs_by_destination=dict(by_dest),
         jobs_by_pair=dict(by_pair),
+        window=window,
     )

@@ -392,3 +392,18 @@ def test_bad_posterior_input_exits_2_with_one_line_and_writes_nothing(done, tmp_
     assert res.code == 2, res.err
     assert len(res.err_lines) == 1 and key in res.err, res.err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_posterior_forest_legend_names_only_what_it_draws(done) -> None:
+    """Over a posterior there is no unpaired (Welch) interval: the legend does not promise one."""
+    import matplotlib.pyplot as plt
+
+    folder, _, _ = done
+    report = CompareReport()
+    figures = dict(report.figures(report.read(folder)))
+    forest = figures["forest.png"]
+    legends = [t.get_text() for ax in forest.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert legends and not any("Welch" in t for t in legends), legends
+    assert any("draws" in t for t in legends)
+    for fig in figures.values():
+        plt.close(fig)

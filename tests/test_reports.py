@@ -242,8 +242,14 @@ def test_heatmap_cells_within_noise_are_grey_and_nothing_is_with_one_replication
     greyed = 0
     for name in s.outcomes:
         fig = experiments.sweep.figures.plot_heatmap(s, name)
-        colours = fig.axes[0].images[0].get_array()
         xs, ys = s.distinct(0), s.distinct(1)
+        mesh = fig.axes[0].collections[0]
+        colours = np.asarray(mesh.get_array()).reshape(len(ys), len(xs), 4)
+        # numeric factors at their true spacing: ticks at the values, unequal steps give unequal cells
+        assert list(fig.axes[0].get_xticks()) == pytest.approx([float(x) for x in xs])
+        widths = np.diff(mesh.get_coordinates()[0, :, 0])
+        steps = np.diff([float(x) for x in xs])
+        assert (np.ptp(widths) > 0) == (np.ptp(steps) > 0)
         for row in (r for r in points if r["outcome"] == name):
             i, j = xs.index(float(row[keys[0]])), ys.index(float(row[keys[1]]))
             is_grey = bool(np.allclose(colours[j, i], grey))

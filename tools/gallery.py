@@ -85,51 +85,63 @@ JOBS = (
 
 SHOTS = (
     Shot("run_jobs_per_year.png", "run", "plots/jobs_per_year.png", "Relocated jobs per year",
-         "Jobs relocated each year to the north co-built parks, other Jiangsu places and cities outside the "
-         "province, mean with its 95% band across replications."),
+         "Jobs relocated each year of the run (2019–2035) to the north co-built parks, other Jiangsu places and "
+         "cities outside the province, mean with its 95% band across replications."),
     Shot("run_cumulative_by_destination.png", "run", "plots/cumulative_by_destination.png", "Where the jobs went",
-         "The destinations that received most relocated jobs over the run, by kind of destination."),
-    Shot("run_north_share.png", "run", "plots/north_share.png", "North share per year",
-         "The share of relocated jobs going to the north parks, year by year, with its 95% band."),
+         "The destinations that received most relocated jobs in the report window 2024–2035 (the headline's), by "
+         "kind of destination; a whisker beyond the axis is cut and marked with its end."),
+    Shot("run_north_share.png", "run", "plots/north_share.png", "North-park share per year",
+         "The north-park share of relocated jobs, year by year (2019–2035), with its 95% band and the "
+         "2024–2035 pooled share."),
     Shot("run_flow_map.png", "run", "plots/flow_map.png", "Flow map",
-         "Relocation flows from the southern origins to their destinations on a map, bilingual place names."),
+         "Relocation flows 2024–2035 (the report window) from the southern origins to their destinations on a map, "
+         "bilingual place names; flows to the north parks drawn on top and at least 1.2 pt wide."),
     Shot("compare_forest.png", "compare", "plots/forest.png", "Paired changes against the baseline",
-         "Each policy scenario's paired change in the headline and decision quantities, paired and unpaired "
-         "95% intervals, and the yuan per additional north job."),
-    Shot("compare_timeseries.png", "compare", "plots/timeseries.png", "North share per year by scenario",
+         "Each policy scenario (named by its description) and its paired change in the headline and decision "
+         "quantities, paired and unpaired 95% intervals, and the marginal fiscal cost per extra north-park job; "
+         "an interval beyond the axis is cut and marked with its end."),
+    Shot("compare_timeseries.png", "compare", "plots/timeseries.png", "North-park share per year by scenario",
          "The north-park share per year of each scenario, and its paired change against the baseline."),
     Shot("compare_posterior_effects.png", "posterior", "plots/posterior_effects.png", "Effects across the posterior",
          "With --posterior (and --allow-thin: the shipped ensemble is thin): each effect draw by draw over the "
          "calibration's posterior, each draw with its Monte-Carlo error, and the interval from the 2.5% to the "
-         "97.5% quantile of the draws."),
+         "97.5% quantile of the draws; the axes are set by the estimates, a bar beyond them cut and marked."),
     Shot("sweep_line.png", "line", "plots/to_north_jobs.png", "One-factor sweep",
-         "Jobs moved north at each level of relocation aid per job, with 95% intervals, against the base scenario."),
+         "Jobs moved to north parks at each level of relocation aid per job, with 95% intervals, against the base "
+         "scenario (its value in the axis unit)."),
     Shot("sweep_heatmap.png", "sweep", "plots/fiscal_cost_yuan.png", "Two-factor sweep (grid)",
          "The change in the fiscal cost against the base over a grid of the talent budget and the talent "
-         "coefficient; a cell whose paired interval includes 0 is grey and reads ≈ base."),
+         "coefficient, each at its true spacing (budgets 0, 1, 2, 4 bn); a cell whose paired interval includes 0 is "
+         "grey and reads ≈ base."),
     Shot("sweep_main_effects.png", "lhs", "plots/north_share_jobs.png", "Latin-hypercube sweep (main effects)",
-         "Each design point's north share against each factor, and its mean per bin of the factor."),
+         "Each design point's north-park share against each factor, and its mean per bin of the factor."),
     Shot("sweep_scatter.png", "scatter", "plots/to_north_jobs.png", "Two-factor sweep (Latin hypercube)",
-         "Each design point of aid per job × aid budget, coloured by the change in jobs moved north."),
+         "Each design point of aid per job × aid budget, coloured by the change in jobs moved to north parks."),
     Shot("sensitivity_morris.png", "sensitivity", "plots/indices_north_share_jobs.png", "Morris screening",
-         "μ* (bars, 95% bootstrap whiskers) and σ (diamonds) of each uncertain input's effect on the north share."),
+         "μ* (bars, 95% bootstrap whiskers) and σ (diamonds) of each uncertain input's effect on the north-park "
+         "share."),
     Shot("attribute_waterfall.png", "attribute", "plots/waterfall_to_north_jobs.png", "Which lever did it",
-         "The article package's north-park jobs split into each lever's Shapley value (95% whiskers), from no "
-         "lever to the whole package."),
+         "The article package's jobs moved to north parks split into each lever's Shapley value (95% whiskers, cut "
+         "and marked where they run beyond the axis), from no lever to the whole package."),
     Shot("report_facts.png", "report", "plots/facts.png", "The facts beside both yardsticks",
          "Every stylized and article fact over the hindcast 2019–2022: the model, the null model and the gravity "
-         "yardstick with 95% intervals, the band the fact's rule asks for shaded."),
+         "yardstick with 95% intervals (cut and marked beyond the axis), the band the fact's rule asks for shaded."),
     Shot("report_hindcast_destinations.png", "report", "plots/hindcast_destinations.png",
          "Top destinations against the article",
-         "The model's top outside destinations of firms leaving Suzhou and Wuxi (95% intervals), beside the "
-         "article's lists with each city's rank in the model."),
+         "The model's top outside destinations of firms leaving Suzhou and Wuxi (95% intervals; the share axis "
+         "is set by the estimates and stays within 0–100%, a bar beyond it cut and marked with its end), beside "
+         "the article's lists with each city's rank in the model."),
     Shot("report_statics.png", "report", "plots/statics.png", "Comparative statics",
-         "Each single-lever scenario's paired change in north-park and outside-province jobs."),
+         "Each single-lever scenario's paired change in jobs moved to north parks and outside the province; where "
+         "one lever's change dwarfs the others' (industry guidance on outside-province jobs) that panel is on a "
+         "symmetric-log axis, linear near 0, so the other levers stay readable."),
     Shot("report_returns.png", "report", "plots/returns.png", "Returns to relocation aid",
-         "North-park jobs gained as the aid per job rises, and the marginal jobs per extra CNY m."),
+         "The gain in jobs moved to north parks as the aid per job rises, and the marginal north-park jobs per extra "
+         "CNY m."),
     Shot("report_sobol.png", "sobol", "plots/sobol.png", "Sobol' indices",
          "The total Sobol' index of every behaviour parameter for the headline metrics and each lever's effect "
-         "(a tiny design here: see the report's note on what it resolves)."),
+         "(a tiny design here: see the report's note on what it resolves); a cell estimated outside 0–1, which a "
+         "share of the variance cannot be, is grey and marked > 1 or < 0 (not resolved)."),
     Shot("app_charts.png", BROWSER, "app-charts.png", "The browser app: charts and the side-by-side",
          "python run.py app, relocation aid switched on and the model stepped to 2026: jobs moved per year by "
          "destination, the north share and the fiscal cost, current settings against the baseline."),

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from experiments.attribute.read import Attribution
 from model.outcomes import metric
+from report.figures.extent import CUT_NOTE, draw_interval, set_view, view_of
 from report.figures.style import (
     NEUTRAL_COLOUR,
     NORTH_COLOUR,
@@ -48,6 +49,11 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
     ax = fig.add_subplot()
     start = total.without.mean if math.isfinite(total.without.mean) else 0.0
     ax.bar(0, start, color=END_COLOUR, width=BAR_WIDTH)
+    steps = [a.share(name, lever.key).phi for lever in order]
+    levels = [start + sum(p.mean for p in steps[:i] if math.isfinite(p.mean)) for i in range(len(steps) + 1)]
+    ends = [lv + v for lv, p in zip(levels, steps, strict=False) for v in (p.low, p.high)]
+    view = view_of([*levels, total.with_package.mean], ends, include=[0.0], bounds=m.bounds, margin=0.1)
+    set_view(ax, view, "y")
     level, tops = start, [start, total.with_package.mean, 0.0]
     for x, lever in enumerate(order, start=1):
         phi = a.share(name, lever.key).phi
@@ -58,9 +64,20 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
         new = level + step
         label_at = max(level, new)
         if phi.defined:
-            ax.errorbar(x, new, yerr=[[step - phi.low], [phi.high - step]], color="#222222", capsize=3, linewidth=0.9)
+            draw_interval(
+                ax,
+                view,
+                x,
+                level + phi.low,
+                level + phi.high,
+                fmt=lambda v: m.text(v),
+                vertical=True,
+                color="#222222",
+                linewidth=0.9,
+                caps=True,
+            )
             tops += [level + phi.low, level + phi.high]
-            label_at = max(label_at, level + phi.high)
+            label_at = max(label_at, min(level + phi.high, view.high))
         ax.annotate(
             m.text(step, change=True),
             (x, label_at),
@@ -78,10 +95,7 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
         ax.annotate(m.text(value), (x, value), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
     labels = ["Without the levers", *(lever.label for lever in order), "Whole package"]
     ax.set_xticks(range(n), [wrapped(t, 14) for t in labels], fontsize=8)
-    finite = [t for t in tops if math.isfinite(t)]
-    lo, hi = min(finite), max(finite)
-    pad = 0.12 * (hi - lo or abs(hi) or 1.0)
-    ax.set_ylim(min(0.0, lo - pad) if lo < 0 else 0.0, hi + pad)
+    finite = [t for t in tops if math.isfinite(t) and view.contains(t)]
     metric_axis(ax.yaxis, m, values=finite)
     ax.set_ylabel(metric_label(m, values=finite))
     ax.grid(axis="y", alpha=0.3)
@@ -105,7 +119,7 @@ def plot_waterfall(a: Attribution, name: str) -> Figure:
         "Blue / orange steps: each lever's Shapley value (blue where the metric moves the better way, or up when "
         f"neither way is better), its effect {averaged}, largest first; the "
         f"steps add up exactly to the total change. {whiskers} "
-        "All subsets share the replications' random numbers.",
+        f"All subsets share the replications' random numbers. {CUT_NOTE}",
     )
     return fig
 

@@ -10,6 +10,7 @@ and the verdict of the posterior and of the null model is written beside it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -20,6 +21,7 @@ from matplotlib.ticker import FuncFormatter
 from experiments.calibrate.read import Calibration, FactFit
 from experiments.facts.catalogue import UNIT_BOUNDS
 from experiments.facts.measures import MET_BANDS
+from report.figures.extent import View, draw_interval
 from report.figures.style import NORTH_COLOUR, OTHER_COLOUR, OUTSIDE_COLOUR, add_caption, new_figure, plain_spines
 
 MET_COLOUR = "#009E73"
@@ -73,6 +75,13 @@ def limits(f: FactFit, region: tuple[float, float] | None) -> tuple[float, float
     return lo, hi
 
 
+def _value_text(f: FactFit) -> Callable[[float], str]:
+    """How a cut interval's end is printed: shares in %, other units as numbers."""
+    if f.unit == "share":
+        return lambda v: f"{v * 100:.3g}%"
+    return lambda v: f"{v:.3g}"
+
+
 def _met_words(met: bool | None) -> str:
     return {True: "met", False: "not met", None: "undefined"}[met]
 
@@ -97,7 +106,8 @@ def fact_row(ax: Axes, f: FactFit) -> None:
     for y, model in zip(ys, models, strict=True):
         r, (_label, colour, marker) = f[model], MODEL_STYLE[model]
         if math.isfinite(r.low) and math.isfinite(r.high):
-            ax.plot([r.low, r.high], [y, y], color=colour, linewidth=4 if model == "posterior" else 1.4)
+            width = 4 if model == "posterior" else 1.4
+            draw_interval(ax, View(lo, hi), y, r.low, r.high, fmt=_value_text(f), color=colour, linewidth=width)
         if math.isfinite(r.value):
             ax.plot(r.value, y, marker, color=colour, markersize=6, mew=2)
     ax.set_yticks(list(ys), [MODEL_STYLE[m][0] for m in models], fontsize=7)

@@ -27,6 +27,7 @@ from experiments.compare.read import Comparison
 from model.csvfile import pick
 from model.errors import InputError, short
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
+from report.figures.extent import CUT_NOTE, View, band_marks, draw_interval, set_view, view_of
 from report.figures.style import (
     OTHER_COLOUR,
     add_caption,
@@ -37,7 +38,9 @@ from report.figures.style import (
     metric_label,
     new_figure,
     series_colour,
+    short_label,
     title,
+    wrapped,
     year_axis,
 )
 from report.posterior import marked
@@ -49,6 +52,11 @@ Band = tuple[np.ndarray, np.ndarray, np.ndarray]  # per year: mean, low, high
 YEARLY_SHARE_NEEDED = pick(SCENARIO_TIMESERIES_COLUMNS, "scenario", "replication", "year", SHARE)
 
 
+def scenario_labels(c: Comparison) -> dict[str, str]:
+    """Each scenario as the figures name it: the short form of its description (style.short_label)."""
+    return {s: short_label(c.resolved[s].description if s in c.resolved else "", s) for s in c.scenarios}
+
+
 def _effects(c: Comparison, name: str) -> list[tuple[Estimate, Estimate | None]]:
     """(paired change, unpaired interval) per other scenario; the ratio has no unpaired interval."""
     if name == COST_EFFECTIVENESS:
@@ -56,31 +64,41 @@ def _effects(c: Comparison, name: str) -> list[tuple[Estimate, Estimate | None]]
     return [(c.row(s, name).diff, c.row(s, name).unpaired) for s in c.others]
 
 
-def _forest_panel(ax: Axes, c: Comparison, name: str) -> None:
+def _forest_panel(ax: Axes, c: Comparison, name: str) -> bool:
+    """One quantity's panel; True if it drew an unpaired interval."""
     m = metric(name)
     change = name != COST_EFFECTIVENESS
     effects = _effects(c, name)
     y = np.arange(len(effects))[::-1].astype(float)
-    values: list[float] = [0.0]
+    means = [paired.mean for paired, _u in effects]
+    ends = [v for paired, unpaired in effects for e in (paired, unpaired) if e is not None for v in (e.low, e.high)]
+    view = view_of(means, ends, include=[0.0], bounds=m.change_bounds() if change else (-math.inf, math.inf))
+    set_view(ax, view)
+
+    def fmt(v: float) -> str:
+        return m.text(v, change=change)
+
+    unpaired_drawn = False
     for yi, i, (paired, unpaired) in zip(y, range(1, len(effects) + 1), effects, strict=True):
         if unpaired is not None and unpaired.defined:
-            ax.plot([unpaired.low, unpaired.high], [yi - 0.22] * 2, color=OTHER_COLOUR, linewidth=1.2)
-            values += [unpaired.low, unpaired.high]
+            draw_interval(ax, view, yi - 0.22, unpaired.low, unpaired.high, fmt=fmt, color=OTHER_COLOUR, linewidth=1.2)
+            unpaired_drawn = True
         if paired.defined:
-            ax.plot([paired.low, paired.high], [yi, yi], color=series_colour(i), linewidth=3)
-            values += [paired.low, paired.high]
+            draw_interval(ax, view, yi, paired.low, paired.high, fmt=fmt, color=series_colour(i), linewidth=3)
         if math.isfinite(paired.mean):
             ax.plot(paired.mean, yi, "o", color=series_colour(i), markersize=5)
-            values.append(paired.mean)
             if not change and not paired.defined and c.replications >= 2:
                 ax.annotate("no CI", (paired.mean, yi), xytext=(4, 4), textcoords="offset points", fontsize=7)
     ax.axvline(0, color="#333333", linewidth=0.9)
-    ax.set_yticks(y, c.others, fontsize=8)
+    names = scenario_labels(c)
+    ax.set_yticks(y, [wrapped(names[s], 20) for s in c.others], fontsize=8)
     ax.set_ylim(-0.7, len(effects) - 0.3)
+    values = [v for v in (0.0, *means, *ends) if math.isfinite(v) and view.contains(v)]
     metric_axis(ax.xaxis, m, change=change, values=values, nbins=5)
     ax.set_xlabel(metric_label(m, change=change, values=values), fontsize=8.5)
     ax.tick_params(axis="x", labelsize=7.5)
     ax.grid(axis="x", alpha=0.3)
+    return unpaired_drawn
 
 
 def plot_forest(c: Comparison) -> Figure:
@@ -90,33 +108,30 @@ def plot_forest(c: Comparison) -> Figure:
     rows = math.ceil((len(names) + 1) / cols)
     fig = new_figure(11.0, rows * (1.0 + 0.32 * len(c.others)) + 1.4)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for ax, name in zip(axes, names, strict=False):
-        _forest_panel(ax, c, name)
+    unpaired = [_forest_panel(ax, c, name) for ax, name in zip(axes, names, strict=False)]
     key = axes[len(names)]
     key.axis("off")
+    handles = [Line2D([], [], color=series_colour(1), linewidth=3, marker="o")]
+    labels = ["Paired change: mean and 95% CI" if c.posterior is None else "Paired change: mean, 2.5–97.5% of draws"]
+    if any(unpaired):  # the legend names only what is drawn
+        handles.append(Line2D([], [], color=OTHER_COLOUR, linewidth=1.2))
+        labels.append("Unpaired (Welch) 95% CI")
+    handles.append(Line2D([], [], color="#333333", linewidth=0.9))
+    labels.append("No change (0)")
     key.legend(
-        [
-            Line2D([], [], color=series_colour(1), linewidth=3, marker="o"),
-            Line2D([], [], color=OTHER_COLOUR, linewidth=1.2),
-            Line2D([], [], color="#333333", linewidth=0.9),
-        ],
-        [
-            "Paired change: mean and 95% CI" if c.posterior is None else "Paired change: mean, 2.5–97.5% of draws",
-            "Unpaired (Welch) 95% CI",
-            "No change (0)",
-        ],
+        handles,
+        labels,
         loc="center",
         fontsize=8.5,
         frameon=False,
     )
     for ax in axes[len(names) + 1 :]:
         ax.axis("off")
-    named = f" {c.baseline}" if c.baseline != "baseline" else ""
+    named = f": {scenario_labels(c)[c.baseline]}" if c.baseline != "baseline" else ""
     fig.suptitle(marked(f"Paired changes against the baseline{named}", c.posterior), fontsize=11)
     ratio = metric(COST_EFFECTIVENESS).label
     post = c.posterior
-    add_caption(
-        fig,
+    text = (
         f"Dot and thick line: mean over {c.replications} replication(s) of the paired difference (scenario − "
         "baseline, same seed) and its 95% CI; thin grey line: the Welch CI of the same difference as if the runs had "
         f"independent seeds. {ratio}: the ratio of the mean changes with Fieller's interval, drawn only where the "
@@ -125,8 +140,9 @@ def plot_forest(c: Comparison) -> Figure:
         else f"Dot and thick line: mean over {post.draws} posterior draws ({c.replications} replications each) of "
         "the paired difference and the 2.5% to 97.5% empirical quantiles of the draws' differences, with parameter "
         f"uncertainty (posterior_effects.png shows the draws). {ratio}: drawn with an interval only where the change "
-        "in north jobs is told from 0.",
+        "in north jobs is told from 0."
     )
+    add_caption(fig, f"{text} {CUT_NOTE}")
     return fig
 
 
@@ -178,31 +194,55 @@ def plot_timeseries(c: Comparison) -> Figure:
     fig = new_figure(9.0, 8.0)
     top, bottom = fig.subplots(2, 1, sharex=True)
     handles, labels = [], []
-    diffs: list[float] = [0.0]
     band = mean_band if c.posterior is None else _draw_band(c.replications)
-    for i, s in enumerate(c.scenarios):
-        mean, lo, hi = band(shares[s], m.bounds)
+    levels = [(s, *band(shares[s], m.bounds)) for s in c.scenarios]
+    changes = [(s, *band(shares[s] - shares[c.baseline], m.change_bounds())) for s in c.scenarios[1:]]
+    top_view = view_of(
+        [v for _s, mean, _lo, _hi in levels for v in mean],
+        [v for _s, _m, lo, hi in levels for v in (*lo, *hi)],
+        include=[0.0],
+        bounds=m.bounds,
+    )
+    top_view = View(0.0, top_view.high)
+    bottom_view = view_of(
+        [v for _s, mean, _lo, _hi in changes for v in mean],
+        [v for _s, _m, lo, hi in changes for v in (*lo, *hi)],
+        include=[0.0],
+        bounds=m.change_bounds(),
+    )
+    set_view(top, top_view, "y")
+    set_view(bottom, bottom_view, "y")
+    names = scenario_labels(c)
+
+    def share_text(change: bool) -> Callable[[float], str]:
+        return lambda v: m.text(v, change=change)
+
+    for i, (s, mean, lo, hi) in enumerate(levels):
         (line,) = top.plot(years, mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
         top.fill_between(years, lo, hi, color=series_colour(i), alpha=0.15, linewidth=0)
+        band_marks(top, top_view, list(years), list(lo), list(hi), fmt=share_text(False), color=series_colour(i))
         handles.append(line)
-        labels.append(s + (" (baseline)" if i == 0 and s != "baseline" else ""))
-        if i > 0:
-            d_mean, d_lo, d_hi = band(shares[s] - shares[c.baseline], m.change_bounds())
-            bottom.plot(years, d_mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
-            bottom.fill_between(years, d_lo, d_hi, color=series_colour(i), alpha=0.15, linewidth=0)
-            diffs += [v for v in (*d_mean, *d_lo, *d_hi) if math.isfinite(v)]
+        labels.append(names[s] + (" (baseline)" if i == 0 else ""))
+    for i, (_s, d_mean, d_lo, d_hi) in enumerate(changes, start=1):
+        bottom.plot(years, d_mean, color=series_colour(i), linewidth=2, marker="o", markersize=3)
+        bottom.fill_between(years, d_lo, d_hi, color=series_colour(i), alpha=0.15, linewidth=0)
+        band_marks(
+            bottom, bottom_view, list(years), list(d_lo), list(d_hi), fmt=share_text(True), color=series_colour(i)
+        )
+    diffs = [
+        v for _s, mean, lo, hi in changes for v in (*mean, *lo, *hi) if math.isfinite(v) and bottom_view.contains(v)
+    ]
     metric_axis(top.yaxis, m)
-    top.set_ylim(bottom=0)
     top.set_ylabel(metric_label(m))
-    title(top, marked("North-park share of relocated jobs per year", c.posterior))
+    title(top, marked(f"North-park share of relocated jobs per year, {years[0]}–{years[-1]}", c.posterior))
     bottom.axhline(0, color="#333333", linewidth=0.9)
-    metric_axis(bottom.yaxis, m, change=True, values=diffs)
+    metric_axis(bottom.yaxis, m, change=True, values=[0.0, *diffs])
     bottom.set_ylabel(metric_label(m, change=True, what="Paired change against the baseline"))
     title(bottom, "Change in the yearly north-park share (scenario − baseline, same seed)")
     year_axis(bottom, years)
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    legend_below(bottom, handles, labels, ncol=min(4, len(labels)))
+    legend_below(bottom, handles, labels, ncol=min(2, len(labels)))
     runs = band_text(c.replications) + " Bottom band: 95% CI of the per-replication paired differences."
     if c.posterior is not None:
         runs = (
@@ -212,7 +252,8 @@ def plot_timeseries(c: Comparison) -> Figure:
         )
     add_caption(
         fig,
-        runs + " A year in which a replication moved no jobs has no share and is left out of that year's mean.",
+        runs + " A year in which a replication moved no jobs has no share and is left out of that year's mean. "
+        "A band beyond the axis is cut there; an arrowhead marks each year it leaves, the furthest end printed.",
     )
     return fig
 

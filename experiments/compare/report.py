@@ -305,7 +305,7 @@ class CompareReport(Report[Comparison]):
     def figures(self, data: Comparison) -> Iterator[tuple[str, Figure]]:
         yield from figures.figures(data)
         if data.posterior is not None:
-            yield from uncertainty_figures.figures(data.posterior, {})
+            yield from uncertainty_figures.figures(data.posterior, figures.scenario_labels(data))
 
     def markdown(self, data: Comparison, figures: Sequence[Path]) -> str:
         return markdown(data)

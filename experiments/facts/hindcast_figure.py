@@ -14,7 +14,6 @@ experiments.facts.hindcast_report, which imports nothing of this module.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -24,6 +23,7 @@ from matplotlib.patches import Patch
 
 from experiments.facts.hindcast_report import FIGURE, OriginTop, place_name
 from model.outcomes import Metric
+from report.figures.extent import CUT_NOTE, View, draw_interval, set_view, view_of
 from report.figures.names import place_label
 from report.figures.style import (
     OUTSIDE_COLOUR,
@@ -61,12 +61,21 @@ def _bars(ax: Axes, o: OriginTop, places: Mapping[str, Place]) -> None:
     means = np.array([d.share.mean for d in shown])
     colours = [OUTSIDE_COLOUR if hit else OFF_LIST_COLOUR for hit in on_list]
     ax.barh(y, means, height=0.62, color=colours)
-    values = [0.0, *means]
+    view = view_of(means, [v for d in shown for v in (d.share.low, d.share.high)], include=[0.0], bounds=(0.0, 1.0))
+    view = View(0.0, view.high)  # bars start at 0
     for yi, d in zip(y, shown, strict=True):
         if d.share.defined and d.share.low != d.share.high:
-            ax.plot([d.share.low, d.share.high], [yi, yi], color="#222222", linewidth=1.1)
-            ax.plot([d.share.low, d.share.high], [yi, yi], "|", color="#222222", markersize=6)
-            values.append(d.share.high)
+            draw_interval(
+                ax,
+                view,
+                yi,
+                d.share.low,
+                d.share.high,
+                fmt=SHARE_OF_OUTSIDE.text,
+                color="#222222",
+                linewidth=1.1,
+                caps=True,
+            )
         ax.annotate(
             SHARE_OF_OUTSIDE.text(d.share.mean),
             (d.share.mean, yi),
@@ -82,8 +91,7 @@ def _bars(ax: Axes, o: OriginTop, places: Mapping[str, Place]) -> None:
             tick.set_fontweight("bold")
             tick.set_color(OUTSIDE_COLOUR)
     ax.set_ylim(-0.7, max(len(shown), 1) - 0.3)
-    top = max((v for v in values if math.isfinite(v)), default=1.0)
-    ax.set_xlim(0.0, min(1.0, top * 1.15) or 1.0)
+    set_view(ax, view)
     metric_axis(ax.xaxis, SHARE_OF_OUTSIDE, nbins=5)
     ax.set_xlabel(metric_label(SHARE_OF_OUTSIDE), fontsize=8.5)
     ax.tick_params(axis="x", labelsize=7.5)
@@ -167,7 +175,7 @@ def plot_destinations(origins: list[OriginTop], places: Mapping[str, Place]) -> 
         f"Bars: the model's top {TOP_SHOWN} outside destinations of each origin group by mean share of the group's "
         f"outside-bound jobs over the hindcast window, numbered by rank. {interval_caption(reps, 'share')}"
         f"{note} Right: the article's 2019–2022 list (China Industrial Transfer Report) with each city's rank in "
-        f"the model; orange where the city is also among the model's top {TOP_SHOWN}.",
+        f"the model; orange where the city is also among the model's top {TOP_SHOWN}. {CUT_NOTE}",
         width=150,
     )
     return fig

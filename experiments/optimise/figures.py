@@ -10,6 +10,7 @@ import numpy as np
 from experiments.optimise.columns import COST, NORTH
 from model.keys import describe
 from model.outcomes import metric
+from report.figures.extent import CUT_NOTE, draw_interval, set_view, view_of
 from report.figures.style import NEUTRAL_COLOUR, NORTH_COLOUR, add_caption, new_figure, plain_spines, title
 
 if TYPE_CHECKING:
@@ -22,23 +23,29 @@ def frontier(front: Front) -> Figure:
     """North-park jobs against fiscal cost, paired changes with 95 % intervals; the base at the origin."""
     fig = new_figure(7.0, 4.8)
     ax = fig.add_subplot()
+    every = front.packages
+    xs = np.array([p.values[COST] for p in every]).reshape(-1, 3) / 1e9
+    ys = np.array([p.values[NORTH] for p in every]).reshape(-1, 3)
+    x_view = view_of([*xs[:, 0], 0.0], [*xs[:, 1], *xs[:, 2]])
+    y_view = view_of([*ys[:, 0], 0.0], [*ys[:, 1], *ys[:, 2]])
+    set_view(ax, x_view, "x")
+    set_view(ax, y_view, "y")
     for certified, colour, face in ((False, NEUTRAL_COLOUR, "none"), (True, NORTH_COLOUR, NORTH_COLOUR)):
         pk = [p for p in front.packages if p.certified == certified]
         if not pk:
             continue
         x = np.array([p.values[COST] for p in pk]) / 1e9
         y = np.array([p.values[NORTH] for p in pk])
-        ax.errorbar(
+        for (xm, xl, xh), (ym, yl, yh) in zip(x, y, strict=True):
+            draw_interval(ax, x_view, ym, xl, xh, fmt=lambda v: f"CNY {v:.3g} bn", color=colour, linewidth=1)
+            draw_interval(ax, y_view, xm, yl, yh, fmt=lambda v: f"{v:,.0f}", vertical=True, color=colour, linewidth=1)
+        ax.plot(
             x[:, 0],
             y[:, 0],
-            xerr=[x[:, 0] - x[:, 1], x[:, 2] - x[:, 0]],
-            yerr=[y[:, 0] - y[:, 1], y[:, 2] - y[:, 0]],
-            fmt="o",
+            "o",
             color=colour,
             mfc=face,
             ms=6,
-            capsize=2,
-            lw=1,
             label="certified" if certified else "dropped at confirmation",
         )
     ax.plot([0], [0], marker="*", color="black", ms=11, ls="none", label="base (status quo)")
@@ -52,7 +59,7 @@ def frontier(front: Front) -> Figure:
     add_caption(
         fig,
         "Each point is a package's paired change against the base (same seeds, same worlds), with "
-        "95 % percentile-bootstrap intervals over the worlds of the confirmation runs.",
+        f"95 % percentile-bootstrap intervals over the worlds of the confirmation runs. {CUT_NOTE}",
         width=110,
     )
     return fig

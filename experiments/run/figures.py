@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from experiments.analysis.stats import Interval
 from model.outcomes import CATALOGUE
+from report.figures.extent import CUT_NOTE, View, band_marks, draw_interval, set_view, view_of
 from report.figures.flow_map import flow_map_figure
 from report.figures.names import place_label
 from report.figures.style import (
@@ -29,6 +30,7 @@ from report.figures.style import (
     band_text,
     legend_below,
     mean_band,
+    metric_label,
     new_figure,
     thousands,
     year_axis,
@@ -36,6 +38,7 @@ from report.figures.style import (
 from report.tables import Results
 
 logger = logging.getLogger(__name__)
+JOBS = CATALOGUE["relocated_jobs"]  # number format of a count of jobs
 
 
 def _mean_ci(values: np.ndarray) -> tuple[float, float | None, float | None]:
@@ -52,6 +55,7 @@ def plot_jobs_per_year(res: Results) -> Figure:
     ax = fig.add_subplot()
     handles: list[Any] = []
     labels: list[str] = []
+    drawn: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []
     series = [
         (res.to_north_jobs, "To north Jiangsu co-built parks", NORTH_COLOUR),
         (res.to_jiangsu_jobs, "To other Jiangsu places", JIANGSU_COLOUR),
@@ -61,6 +65,7 @@ def plot_jobs_per_year(res: Results) -> Figure:
         if not np.nansum(values) and colour == JIANGSU_COLOUR:
             continue  # no other Jiangsu place among the destinations
         mean, lo, hi = mean_band(values, (0.0, math.inf))
+        drawn.append((mean, lo, hi, colour))
         (line,) = ax.plot(res.years, mean, color=colour, marker="o", markersize=3.5, linewidth=2)
         if res.replications >= 2:
             band = ax.fill_between(res.years, lo, hi, color=colour, alpha=0.2, linewidth=0)
@@ -69,14 +74,26 @@ def plot_jobs_per_year(res: Results) -> Figure:
         else:
             handles.append(line)
             labels.append(f"{label} (1 replication, no band)")
-    ax.set_ylim(bottom=0)
+    view = view_of(
+        [v for mean, _lo, _hi, _c in drawn for v in mean],
+        [v for _m, lo, hi, _c in drawn for v in (*lo, *hi)],
+        include=[0.0],
+    )
+    view = View(0.0, view.high)
+    set_view(ax, view, "y")
+    cut = any(  # a list, so every band is marked
+        [band_marks(ax, view, list(res.years), list(lo), list(hi), fmt=JOBS.text, color=c) for _m, lo, hi, c in drawn]
+    )
     ax.yaxis.set_major_formatter(FuncFormatter(thousands))
     ax.set_ylabel("Jobs relocated per year")
     year_axis(ax, res.years)
     ax.grid(alpha=0.3)
     legend_below(ax, handles, labels)
-    ax.set_title(f"Relocated jobs per year by destination — scenario {res.scenario}", fontsize=11)
-    add_caption(fig, band_text(res.replications))
+    ax.set_title(
+        f"Relocated jobs per year by destination, {res.years[0]}–{res.years[-1]} — scenario {res.scenario}", fontsize=11
+    )
+    cut_note = " The axis is set by the means: a band beyond it is cut and marked (▲ and its end)." if cut else ""
+    add_caption(fig, band_text(res.replications) + cut_note)
     return fig
 
 
@@ -119,22 +136,35 @@ def plot_cumulative_by_destination(res: Results) -> Figure:
     fig = new_figure(8.5, 0.28 * len(rows) + 1.6)
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
-    vmax = 0.0
+    shown = [row for row in rows if row is not None]
+    means = [row[1] for row in shown]
+    ends = [v for row in shown for v in (row[2], row[3]) if v is not None]
+    view = View(0.0, view_of(means, ends, include=[0.0], margin=0.12).high)  # bars from 0; room for the numbers
     for yi, row in zip(y, rows, strict=True):
         if row is None:
             continue
         _name, mean, lo, hi, colour = row
         ax.barh(yi, mean, color=colour, height=0.7)
         if lo is not None and hi is not None:
-            ax.errorbar(mean, yi, xerr=[[mean - lo], [hi - mean]], color="#333333", capsize=2, linewidth=0.8)
-            vmax = max(vmax, hi)
-        vmax = max(vmax, mean)
-    pad = 0.01 * (vmax or 1.0)
+            draw_interval(ax, view, yi, lo, hi, fmt=JOBS.text, color="#333333", linewidth=0.8, caps=True)
+    pad = 0.01 * view.high
     for yi, row in zip(y, rows, strict=True):
         if row is not None:
             _name, mean, lo, hi, _colour = row
             end = hi if hi is not None else mean
-            ax.text(end + pad, yi, thousands(mean), va="center", fontsize=7.5, color="#333333")
+            if end < view.high:
+                ax.text(end + pad, yi, thousands(mean), va="center", fontsize=7.5, color="#333333")
+            else:  # the whisker is cut at the edge, whose mark prints its end: the mean goes under it
+                ax.annotate(
+                    f"mean {thousands(mean)}",
+                    (view.high, yi),
+                    xytext=(-6, -3),
+                    textcoords="offset points",
+                    ha="right",
+                    va="top",
+                    fontsize=6.5,
+                    color="#333333",
+                )
     for index, title, colour, total in headings:
         ax.text(
             0,
@@ -148,18 +178,21 @@ def plot_cumulative_by_destination(res: Results) -> Figure:
         )
     ax.set_yticks(y, ["" if row is None else row[0] for row in rows], fontsize=8)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlim(0, (vmax or 1.0) * 1.15)
+    set_view(ax, view)
     ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.xaxis.set_major_formatter(FuncFormatter(thousands))
-    ax.set_xlabel(f"Jobs relocated to the destination, {res.years[0]}–{res.years[-1]} (cumulative)")
+    first, last = res.totals_window
+    ax.set_xlabel(f"Jobs relocated to the destination, total {first}–{last}")
     ax.grid(axis="x", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_title(f"Where relocated jobs went — scenario {res.scenario}", fontsize=11)
+    ax.set_title(f"Where relocated jobs went, {first}–{last} — scenario {res.scenario}", fontsize=11)
     note = (
-        f"Bars: mean over {res.replications} replications; whiskers: 95% confidence interval of the mean."
+        f"Bars: mean over {res.replications} replications of the jobs each destination received in {first}–{last} "
+        f"(the report window of the headline figures); whiskers: 95% confidence interval of the mean. {CUT_NOTE}"
         if res.replications >= 2
-        else "Bars: 1 replication, so no confidence interval."
+        else f"Bars: the jobs each destination received in {first}–{last}; 1 replication, so no confidence interval."
     )
     add_caption(fig, note)
     return fig
@@ -169,16 +202,18 @@ def plot_cumulative_by_destination(res: Results) -> Figure:
 
 
 def plot_north_share(res: Results) -> Figure:
-    """North share of relocated jobs per year; years with no moves have no share and leave a gap."""
+    """North-park share of relocated jobs per year; years with no moves have no share and leave a gap."""
     fig = new_figure(8.0, 4.8)
     ax = fig.add_subplot()
-    mean, lo, hi = mean_band(res.north_share_jobs, CATALOGUE["north_share_jobs"].bounds)
+    share = CATALOGUE["north_share_jobs"]
+    mean, lo, hi = mean_band(res.north_share_jobs, share.bounds)
     label = "Mean across replications" if res.replications >= 2 else "The single replication"
     ax.plot(res.years, mean, color=NORTH_COLOUR, marker="o", markersize=3.5, linewidth=2, label=label)
     if res.replications >= 2:
         ax.fill_between(res.years, lo, hi, color=NORTH_COLOUR, alpha=0.2, linewidth=0, label="95% CI of the mean")
     else:
         ax.plot([], [], " ", label="1 replication: no band")
+    first, last = res.totals_window
     if res.horizon_north_share is not None:
         pooled_over = " (mean over replications)" if res.replications >= 2 else ""
         ax.axhline(
@@ -186,22 +221,26 @@ def plot_north_share(res: Results) -> Figure:
             color="#555555",
             linestyle="--",
             linewidth=1,
-            label=f"All years pooled{pooled_over}: {res.horizon_north_share:.1%}",
+            label=f"{first}–{last} pooled{pooled_over}: {res.horizon_north_share:.1%}",
         )
     empty = np.isnan(mean)
     if empty.any():
         ax.plot(
             res.years[empty], np.zeros(int(empty.sum())), "x", color="#999999", label="No jobs moved (share undefined)"
         )
-    top = np.nanmax(np.concatenate([mean, hi, [res.horizon_north_share or 0.0]])) if not empty.all() else 1.0
-    ax.set_ylim(0, min(1.0, max(0.1, top * 1.2)))
+    view = view_of([*mean, res.horizon_north_share or 0.0], [*lo, *hi], include=[0.0], bounds=share.bounds)
+    view = View(0.0, max(view.high, min(1.0, 0.02)))  # at least 0–2 % when every share is 0
+    set_view(ax, view, "y")
+    cut = band_marks(ax, view, list(res.years), list(lo), list(hi), fmt=share.text, color=NORTH_COLOUR)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-    ax.set_ylabel("Share of relocated jobs going to north parks")
+    ax.set_ylabel(metric_label(share))
     year_axis(ax, res.years)
     ax.grid(alpha=0.3)
     legend_below(ax, *ax.get_legend_handles_labels())
-    ax.set_title(f"North share of relocated jobs per year — scenario {res.scenario}", fontsize=11)
+    ax.set_title(f"{share.label} per year, {res.years[0]}–{res.years[-1]} — scenario {res.scenario}", fontsize=11)
     caption = band_text(res.replications)
+    if cut:
+        caption += " The axis is set by the means: where the band runs beyond it, it is cut and marked (▲ and its end)."
     if res.replications >= 2 and np.any(np.isfinite(mean) & np.isnan(lo)):
         caption += " No band in years where fewer than 2 replications moved any job."
     add_caption(fig, caption)

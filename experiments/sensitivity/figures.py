@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from experiments.sensitivity.read import Sensitivity
 from model.outcomes import Metric, metric
+from report.figures.extent import CUT_NOTE, View, draw_interval, mark_beyond, set_view, view_of
 from report.figures.style import (
     NORTH_COLOUR,
     OUTSIDE_COLOUR,
@@ -55,18 +56,29 @@ def _draw_morris(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor]) ->
     y = np.arange(len(order), dtype=float)
     mu_star, conf = _values(s, outcome, order, "mu_star")
     sigma, _none = _values(s, outcome, order, "sigma")
-    bars = ax.barh(y, mu_star, height=0.6, color=NORTH_COLOUR, xerr=conf, capsize=4)
+    view = view_of([*mu_star, *sigma], [*(mu_star - conf), *(mu_star + conf)], include=[0.0])
+    view = View(0.0, view.high)  # μ* and σ are ≥ 0
+    set_view(ax, view)
+    bars = ax.barh(y, mu_star, height=0.6, color=NORTH_COLOUR)
+
+    def fmt(v: float) -> str:
+        return m.text(v, change=True)
+
+    for yi, mu, half in zip(y, mu_star, conf, strict=True):
+        if half > 0:
+            draw_interval(ax, view, yi, mu - half, mu + half, fmt=fmt, linewidth=1.0, caps=True)
     (diamonds,) = ax.plot(
         sigma, y, linestyle="none", marker="D", markersize=6, markerfacecolor="white", markeredgecolor=OUTSIDE_COLOUR
     )
-    values = [float(v) for v in (*(mu_star + conf), *sigma, 0.0) if math.isfinite(v)]
+    for yi, sd in zip(y, sigma, strict=True):
+        mark_beyond(ax, view, yi, sd, fmt=fmt, color=OUTSIDE_COLOUR)
+    values = [float(v) for v in (*mu_star, *sigma, 0.0) if math.isfinite(v) and view.contains(v)]
     metric_axis(ax.xaxis, m, values=values, nbins=6)
     ax.set_xlabel(metric_label(m, change=True, values=values, what=f"{m.label}: effect per whole factor range"))
-    ax.set_xlim(left=0)
     caption = (
         "Bars: μ*, the mean absolute elementary effect over the Morris trajectories (the change in the outcome per "
         "whole range of the factor); whiskers: its 95% bootstrap interval. Diamonds: σ, the spread of the "
-        "elementary effects (non-linearity or interactions)."
+        f"elementary effects (non-linearity or interactions). {CUT_NOTE}"
     )
     handles = [(bars, "μ*, mean absolute elementary effect (95% CI)"), (diamonds, "σ of the elementary effects")]
     return handles, caption
@@ -77,12 +89,16 @@ def _draw_sobol(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor], sha
     s1, s1c = _resolved(*_values(s, outcome, order, "S1"))
     st, stc = _resolved(*_values(s, outcome, order, "ST"))
     half = 0.18
-    st_bars = ax.barh(y + half, st, height=2 * half, color=NORTH_COLOUR, xerr=stc, capsize=3)
-    s1_bars = ax.barh(y - half, s1, height=2 * half, color=OUTSIDE_COLOUR, xerr=s1c, capsize=3)
+    view = View(0.0, 1.0)  # a share of the variance: estimates outside 0–100% are unresolved, marked at the edge
+    set_view(ax, View(-0.02, 1.02))
+    st_bars = ax.barh(y + half, np.clip(st, 0.0, 1.0), height=2 * half, color=NORTH_COLOUR)
+    s1_bars = ax.barh(y - half, np.clip(s1, 0.0, 1.0), height=2 * half, color=OUTSIDE_COLOUR)
+    for offset, values, conf in ((half, st, stc), (-half, s1, s1c)):
+        for yi, v, c in zip(y + offset, values, conf, strict=True):
+            if c > 0:
+                draw_interval(ax, view, yi, v - c, v + c, fmt=share.text, linewidth=1.0, caps=True)
+            mark_beyond(ax, view, yi, v, fmt=share.text)
     ax.axvline(0.0, color="#444444", linewidth=0.8)
-    lo = min(0.0, float(np.nanmin(np.append(s1 - s1c, 0.0))), float(np.nanmin(np.append(st - stc, 0.0))))
-    hi = max(1.0, float(np.nanmax(np.append(s1 + s1c, 1.0))), float(np.nanmax(np.append(st + stc, 1.0))))
-    ax.set_xlim(lo - 0.02, hi + 0.02)
     for yi, a, b in zip(y, st, s1, strict=True):  # no bar where the estimate is no share of the variance
         for offset, value, which in ((half, a, "ST"), (-half, b, "S1")):
             if math.isnan(value):
@@ -92,7 +108,8 @@ def _draw_sobol(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor], sha
     caption = (
         f"Bars: Sobol' indices from {s.n_points} design points; whiskers: 95% bootstrap intervals. S1: the share "
         "of the variance due to the factor alone; ST: including its interactions. Unresolved: the estimate lies "
-        "outside 0–100% (noise of too small a design; its raw value is in indices.csv)."
+        "outside 0–100% (noise of too small a design; its raw value is in indices.csv); no bar is drawn for it. "
+        f"{CUT_NOTE}"
     )
     return [(st_bars, "ST, total index (95% CI)"), (s1_bars, "S1, first-order index (95% CI)")], caption
 

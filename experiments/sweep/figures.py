@@ -33,6 +33,7 @@ from matplotlib.ticker import FuncFormatter
 
 from experiments.sweep.read import Point, Sweep
 from model.outcomes import Metric, metric
+from report.figures.extent import CUT_NOTE, band_marks, set_view, view_of
 from report.figures.style import (
     NEUTRAL_COLOUR,
     NORTH_COLOUR,
@@ -53,8 +54,7 @@ MAIN_EFFECT_BINS = 10  # a factor with more distinct values (LHS) is binned
 POINTS_PER_BIN = 4
 MISSING_COLOUR = "#FFFFFF"
 NOISE_LABEL = "≈ base"
-VIEW_SPANS = 3.0  # intervals are cut where they reach beyond this many spans of the means
-CUT_NOTE = " Intervals that reach beyond the plotted range are cut at its edge."
+CUT_BAND = " " + CUT_NOTE
 
 
 def _numbers(values: Sequence[float | str]) -> list[float]:
@@ -97,9 +97,10 @@ def _base_line(ax: Axes, s: Sweep, name: str, m: Metric) -> None:
     ax.axhline(base.mean, color=ORIGIN_COLOUR, linestyle="--", linewidth=1)
 
 
-def _base_handles(s: Sweep, name: str, m: Metric) -> tuple[list[Line2D], list[str]]:
+def _base_handles(s: Sweep, name: str, m: Metric, values: Sequence[float]) -> tuple[list[Line2D], list[str]]:
+    """The legend of the base line, its value in the unit the axis shows (`values`: the numbers on the axis)."""
     handles = [Line2D([], [], color=ORIGIN_COLOUR, linestyle="--", linewidth=1)]
-    labels = [f"Base scenario: {m.text(s.base[name].mean)}"]
+    labels = [f"Base scenario: {m.text(s.base[name].mean, scale=m.scale(values))}"]
     if s.judged:
         handles += [Line2D([], [], linestyle="", **_marker_style(True))]
         labels += ["Within noise of the base"]
@@ -121,10 +122,10 @@ def plot_line(s: Sweep, name: str) -> Figure:
     for xi, p in zip(x, pts, strict=True):
         ax.plot([xi], [p.mean.mean], markersize=6, linestyle="", **_marker_style(p.within_noise))
     base = s.base[name]
-    view, cut = y_view([*mean, base.mean], [*lo, *hi, base.low, base.high])
-    values = [v for v in (*mean, *lo, *hi, base.mean) if math.isfinite(v) and view[0] <= v <= view[1]]
-    if cut:
-        ax.set_ylim(*view)
+    view = view_of([*mean, base.mean], [*lo, *hi, base.low, base.high], bounds=m.bounds)
+    set_view(ax, view, "y")
+    cut = band_marks(ax, view, list(x), list(lo), list(hi), fmt=m.text)
+    values = [v for v in (*mean, *lo, *hi, base.mean) if math.isfinite(v) and view.contains(v)]
     metric_axis(ax.yaxis, m, values=values)
     ax.set_ylabel(metric_label(m, values=values))
     if numeric:
@@ -133,31 +134,13 @@ def plot_line(s: Sweep, name: str) -> Figure:
         ax.set_xticks(x, [f.text(p.values[0]) for p in pts])
         ax.set_xlabel(f.heading())
     ax.grid(alpha=0.3)
-    ax.legend(*_base_handles(s, name, m), fontsize=8, loc="best")
+    ax.legend(*_base_handles(s, name, m, values), fontsize=8, loc="best")
     title(ax, f"{m.label} against {f.label}")
     add_caption(
         fig,
-        caption(s, "Line and band: mean and its 95% CI at each value; dashed: the base scenario." + CUT_NOTE * cut),
+        caption(s, "Line and band: mean and its 95% CI at each value; dashed: the base scenario." + CUT_BAND * cut),
     )
     return fig
-
-
-def y_view(means: Sequence[float], ends: Sequence[float]) -> tuple[tuple[float, float], bool]:
-    """The value range to plot: the means, and the intervals' ends unless they reach beyond VIEW_SPANS spans of
-    the means (a few replications' intervals on the log scale can run to 10^4 times the mean); True if cut."""
-    core = [v for v in means if math.isfinite(v)]
-    if not core:
-        return (0.0, 1.0), False
-    low, high = min(core), max(core)
-    span = (high - low) or abs(high) or 1.0
-    room = (low - VIEW_SPANS * span, high + VIEW_SPANS * span)
-    ends = [v for v in ends if math.isfinite(v)]
-    lo, hi = min([low, *ends]), max([high, *ends])
-    if room[0] <= lo and hi <= room[1]:
-        return (lo, hi), False
-    lo, hi = max(lo, room[0]), min(hi, room[1])
-    pad = 0.05 * (hi - lo)
-    return (lo - pad, hi + pad), True
 
 
 def _order_key(value: float | str) -> tuple[int, float, str]:
@@ -207,15 +190,33 @@ def _ticks(f: Factor, values: list[float | str]) -> list[str]:
     return [ticks(v) for v in numbers]
 
 
+def cells(s: Sweep, k: int, values: list[float | str]) -> tuple[np.ndarray, np.ndarray]:
+    """Cell edges and centres of factor k on a grid: numbers at their true spacing (budgets 0, 1, 2, 4 bn are not
+    equally spaced), each cell reaching halfway to its neighbours; categories one unit apart."""
+    if not s.numeric(k):
+        centres = np.arange(len(values), dtype=float)
+        return np.arange(len(values) + 1, dtype=float) - 0.5, centres
+    centres = np.array(values, dtype=float)
+    if len(centres) == 1:
+        half = abs(centres[0]) / 2 or 0.5
+        return np.array([centres[0] - half, centres[0] + half]), centres
+    mids = (centres[:-1] + centres[1:]) / 2
+    first, last = centres[0] - (mids[0] - centres[0]), centres[-1] + (centres[-1] - mids[-1])
+    return np.concatenate([[first], mids, [last]]), centres
+
+
 def plot_heatmap(s: Sweep, name: str) -> Figure:
-    """Two factors on a grid: the difference against the base, within-noise cells grey and labelled ≈ base."""
+    """Two factors on a grid: the difference against the base, within-noise cells grey and labelled ≈ base.
+
+    Numeric factors are at their true spacing (`cells`), so unequal steps read as unequal."""
     m, (fx, fy) = metric(name), s.factors
     g = heat_grid(s, name)
     fig = new_figure(8.0, 5.8)
     ax = fig.add_subplot()
-    ax.imshow(g.colours, origin="lower", aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(len(g.xs)), _ticks(fx, g.xs))
-    ax.set_yticks(range(len(g.ys)), _ticks(fy, g.ys))
+    (xe, xc), (ye, yc) = cells(s, 0, g.xs), cells(s, 1, g.ys)
+    ax.pcolormesh(xe, ye, g.colours)
+    ax.set_xticks(xc, _ticks(fx, g.xs))
+    ax.set_yticks(yc, _ticks(fy, g.ys))
     ax.set_xlabel(fx.heading(_numbers(g.xs)))
     ax.set_ylabel(fy.heading(_numbers(g.ys)))
     finite = [float(v) for v in g.diff[np.isfinite(g.diff)]]
@@ -226,7 +227,7 @@ def plot_heatmap(s: Sweep, name: str) -> Figure:
             ink = "white" if 0.299 * r + 0.587 * gr + 0.114 * b < 0.5 else "black"
             text = m.text(value, change=True, scale=scale if value else None)  # "CNY 0", not "CNY 0 bn"
             label = f"{NOISE_LABEL}\n({text})" if g.noise[j, i] else text
-            ax.text(i, j, label, ha="center", va="center", fontsize=7, color=ink)
+            ax.text(xc[i], yc[j], label, ha="center", va="center", fontsize=7, color=ink)
     bar = fig.colorbar(ScalarMappable(g.norm, g.cmap), ax=ax)
     metric_axis(bar.ax.yaxis, m, change=True, values=finite)
     bar.set_label(metric_label(m, change=True, values=finite, what="Change against the base"))
@@ -296,7 +297,7 @@ def plot_main_effects(s: Sweep, name: str) -> Figure:
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True).ravel()
     means = [p.mean.mean for p in pts]
     base = s.base[name]
-    view, cut = y_view([*means, base.mean], [base.low, base.high])
+    view = view_of([*means, base.mean], [base.low, base.high], bounds=m.bounds)
     values = [v for v in (*means, base.mean) if math.isfinite(v)]
     for k, (ax, f) in enumerate(zip(axes, s.factors, strict=False)):
         x, ticks, groups = _levels(s, pts, k)
@@ -316,11 +317,10 @@ def plot_main_effects(s: Sweep, name: str) -> Figure:
         ax.grid(alpha=0.3)
         if k % cols == 0:
             ax.set_ylabel(metric_label(m, values=values))
-    if cut:
-        axes[0].set_ylim(*view)  # the axes share y
+    set_view(axes[0], view, "y")  # the axes share y
     for ax in axes[len(s.factors) :]:
         ax.set_visible(False)
-    fig.legend(*_base_handles(s, name, m), loc="outside upper right", fontsize=8, frameon=False)
+    fig.legend(*_base_handles(s, name, m, values), loc="outside upper right", fontsize=8, frameon=False)
     fig.suptitle(f"Main effects on {m.label}", fontsize=11)
     add_caption(
         fig,
@@ -328,7 +328,7 @@ def plot_main_effects(s: Sweep, name: str) -> Figure:
             s,
             "Dots: each design point's mean. Line: the mean of those dots at each level of the factor (in "
             f"equal-width bins of about {POINTS_PER_BIN} points when it has more than {MAIN_EFFECT_BINS} values), "
-            "i.e. averaged over the other factors. Dashed: the base scenario; shaded: its 95% CI." + CUT_NOTE * cut,
+            "i.e. averaged over the other factors. Dashed: the base scenario; shaded: its 95% CI (cut at the axis).",
         ),
     )
     return fig

@@ -44,6 +44,10 @@ JIANGSU_KINDS = ("origin", "north_park", "jiangsu_city")
 LABEL_ORDER = {"north_park": 0, "origin": 1, "jiangsu_city": 2, "outside_city": 3}
 NUDGE_ORDER = {"origin": 0, "jiangsu_city": 1, "north_park": 2, "outside_city": 3}
 MAX_WIDTH_PT = 9.0
+# Flows to the north parks are a few per cent of all jobs moved, so at widths proportional to jobs they vanish
+# under the outside flows: they are drawn at least this wide, opaque and on top (the caption says so).
+NORTH_MIN_WIDTH_PT = 1.2
+NORTH_ALPHA = 0.9
 FIG_WIDTH_IN = 14.5
 ZOOM_HEIGHT_IN = 8.6
 NOTES_MIN_IN = 2.6  # under the overview: legends and caption
@@ -121,8 +125,18 @@ def _draw_flows_and_markers(
         if width <= 0:
             continue
         (x0, y0), (x1, y1) = at[o], at[d]
-        colour = _kind_style(res.places[d].kind)[1]
-        ax.plot([x0, x1], [y0, y1], color=colour, linewidth=width, alpha=0.5, solid_capstyle="butt", zorder=2)
+        kind = res.places[d].kind
+        colour = _kind_style(kind)[1]
+        north = kind == "north_park"
+        ax.plot(
+            [x0, x1],
+            [y0, y1],
+            color=colour,
+            linewidth=max(width, NORTH_MIN_WIDTH_PT) if north else width,
+            alpha=NORTH_ALPHA if north else 0.5,
+            solid_capstyle="butt",
+            zorder=3 if north else 2,
+        )
     kinds = [*KIND_STYLE, *sorted({p.kind for p in res.places.values()} - set(KIND_STYLE))]
     for kind in kinds:
         ids = sorted(pid for pid, p in res.places.items() if p.kind == kind)
@@ -324,14 +338,16 @@ def _legends_and_notes(
             alignment="left",
             **common,
         )
+    first, last = res.totals_window
     fig.suptitle(
-        f"Relocation flows {res.years[0]}–{res.years[-1]} (origin → destination), mean of "
+        f"Relocation flows {first}–{last} (origin → destination), mean of "
         f"{res.replications} replication{'s' if res.replications != 1 else ''} — scenario {res.scenario}",
         fontsize=11,
     )
     caption = (
         f"{boundary_source()}. Longitude is scaled by cos(mean latitude) of each panel. Lines are straight, not "
-        "routes; flows are summed over years and industries and divided by the number of replications. "
+        f"routes; flows are summed over {first}–{last} (the report window) and industries and divided by the number "
+        f"of replications. Flows to north parks are drawn on top, at least {NORTH_MIN_WIDTH_PT:g} pt wide. "
         f"Labelled: every Jiangsu place, and the {top_outside} outside-province cities receiving the most jobs "
         "(fewer if fewer receive any). A label away from its marker has a leader line to it. A park located at its "
         "host city's point is drawn just east of the host's marker. Parks are named by their partner pair "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -230,3 +231,19 @@ def interval_caption(replications: int, what: str = "mean", marks: str = "Whiske
     if replications < 2:
         return "One replication, so no confidence interval exists and none is drawn."
     return f"{marks}: 95% confidence interval of the {what} across {replications} replications."
+
+
+SHORT_LABEL_CHARS = 60  # a scenario's short label: at most this many characters of its description
+
+
+def short_label(description: str, fallback: str) -> str:
+    """A scenario as figures name it: its description up to the first ':', ' (', ', ' or '. ' (at most
+    SHORT_LABEL_CHARS, cut at a word, without a trailing year range), or `fallback` (its file id) when it has
+    no description."""
+    text = " ".join(description.split())
+    cuts = [i for i in (text.find(": "), text.find(" ("), text.find(", "), text.find(". ")) if i > 0]
+    text = text[: min(cuts)] if cuts else text.rstrip(".")
+    text = re.sub(r"\s+\d{4}\s*[-–]\s*\d{4}$", "", text)  # "Status quo 2019-2035": figures name their own window
+    if len(text) > SHORT_LABEL_CHARS:
+        text = text[:SHORT_LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+    return text or fallback

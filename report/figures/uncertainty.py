@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D
 from experiments.analysis.posterior_tables import DRAW_FIELDS, DRAWS_EFFECTS_FILE
 from model.csvfile import without
 from model.outcomes import COST_EFFECTIVENESS, metric
+from report.figures.extent import CUT_NOTE, draw_interval, set_view, view_of
 from report.figures.style import (
     NEUTRAL_COLOUR,
     add_caption,
@@ -59,7 +60,23 @@ def _panel(ax: Axes, p: PosteriorReport, name: str, draws: dict, labels: dict[st
     change = name != COST_EFFECTIVENESS
     groups = [g for g in p.groups if (g, name) in p.effects]
     y = np.arange(len(groups))[::-1].astype(float)
-    values: list[float] = [0.0] if change else []
+    estimates: list[float] = []
+    ends: list[float] = []
+    for g in groups:
+        for mean, sd in draws.get((g, name), []):
+            estimates.append(mean)
+            if math.isfinite(sd) and sd > 0:
+                ends += [mean - sd, mean + sd]
+        e = p.effect(g, name)
+        estimates.append(e.value.mean)
+        if e.value.defined:
+            ends += [e.value.low, e.value.high]
+    view = view_of(estimates, ends, include=[0.0] if change else [], bounds=m.change_bounds() if change else m.bounds)
+    set_view(ax, view)
+
+    def fmt(v: float) -> str:
+        return m.text(v, change=change)
+
     for i, (yi, g) in enumerate(zip(y, groups, strict=True)):
         colour = series_colour(i + 1)
         points = draws.get((g, name), [])
@@ -68,19 +85,17 @@ def _panel(ax: Axes, p: PosteriorReport, name: str, draws: dict, labels: dict[st
             if not math.isfinite(mean):
                 continue
             if math.isfinite(sd) and sd > 0:
-                ax.plot([mean - sd, mean + sd], [yi + off] * 2, color=colour, lw=0.7, alpha=0.5)
+                draw_interval(ax, view, yi + off, mean - sd, mean + sd, fmt=fmt, color=colour, linewidth=0.7, alpha=0.5)
             ax.plot(mean, yi + off, "o", color=colour, markersize=3, alpha=0.75)
-            values.append(mean)
         e = p.effect(g, name)
         if e.value.defined:
-            ax.plot([e.value.low, e.value.high], [yi - JITTER - 0.12] * 2, color="#222222", lw=2.0)
-            values += [e.value.low, e.value.high]
+            draw_interval(ax, view, yi - JITTER - 0.12, e.value.low, e.value.high, fmt=fmt, color="#222222")
         if math.isfinite(e.value.mean):
             ax.plot(e.value.mean, yi - JITTER - 0.12, "D", color="#000000", markersize=5)
-            values.append(e.value.mean)
+    values = [v for v in (0.0, *estimates, *ends) if math.isfinite(v) and view.contains(v)]
     if change:
         ax.axvline(0, color=NEUTRAL_COLOUR, linewidth=0.9)
-    ax.set_yticks(y, [wrapped(labels.get(g, g), 20) for g in groups], fontsize=8)
+    ax.set_yticks(y, [wrapped(labels.get(g, g), 22) for g in groups], fontsize=8)
     ax.set_ylim(-0.9, len(groups) - 0.4)
     metric_axis(ax.xaxis, m, change=change, values=values, nbins=5)
     ax.set_xlabel(metric_label(m, change=change, values=values), fontsize=8.5)
@@ -121,7 +136,7 @@ def plot_effects(p: PosteriorReport, group_column: str, labels: dict[str, str]) 
         "Dots: each posterior draw's mean effect over its replications, with ± one Monte-Carlo standard error. "
         "Diamond: the mean over the draws; bar: from the 2.5% to the 97.5% empirical quantile of the draws (with "
         "fewer than 20 draws, the smallest to the largest). Where the dots spread far beyond their own bars the "
-        "parameters, not the noise, make the uncertainty.",
+        f"parameters, not the noise, make the uncertainty. {CUT_NOTE}",
     )
     return fig
 
