@@ -142,7 +142,12 @@ def test_a_run_folder_sums_destinations_and_flows_over_the_report_window(tmp_pat
         f"name: w\nextends: {BASELINE}\nyears: {{start: 2021, end: 2025, hindcast_end: null, report_start: 2024}}\n",
         encoding="utf-8",
     )
-    assert main(["run", str(scenario), "--firms", "300", "--replications", "2", "--out", str(tmp_path), "-q"]) == 0
+    assert (
+        main(
+            ["run", str(scenario), "--firms", "300", "--replications", "2", "--out", str(tmp_path), "--name", "w", "-q"]
+        )
+        == 0
+    )
     res = read_results(tmp_path / "w")
     assert res.window == res.totals_window == (2024, 2025)
     with (tmp_path / "w" / "flows.csv").open(encoding="utf-8") as fh:
