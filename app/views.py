@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from app.session import AppModel
 from model.levers.registry import REGISTRY
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
+from report.figures.names import place_label
 from report.figures.style import (
     JIANGSU_COLOUR,
     NORTH_COLOUR,
@@ -39,7 +40,7 @@ CHART_SIZE = (6.4, 3.9)
 BASELINE_NOTE = "Dashed: baseline (the same scenario, seed and firms with every lever off)."
 
 
-FIRST_YEAR = "Press step or run to simulate the first year."
+FIRST_YEAR = "Press Step or ▶ to simulate the first year."
 
 
 def _chart(m: AppModel, nothing: str | None = None) -> tuple[Figure, Axes | None]:
@@ -132,9 +133,12 @@ def cost_chart(m: AppModel) -> Figure:
     return fig
 
 
-def comparison_rows(m: AppModel) -> list[dict[str, str]]:
-    """The decision quantities over the report window so far: current, baseline and the difference."""
-    cur, base = m.totals("current"), m.totals("baseline")
+def comparison_rows(m: AppModel, *, ahead: bool = False) -> list[dict[str, str]]:
+    """The decision quantities over the report window: current, baseline and the difference.
+
+    Over the years shown so far, or (`ahead`) over every year the model has simulated ahead.
+    """
+    cur, base = m.totals("current", ahead=ahead), m.totals("baseline", ahead=ahead)
     if not cur:
         return []
     rows = []
@@ -165,13 +169,13 @@ def comparison_rows(m: AppModel) -> list[dict[str, str]]:
 def top_destination_rows(m: AppModel, n: int = 5) -> list[dict[str, str]]:
     """One row per southern origin: its top `n` destinations by jobs received so far (current settings).
 
-    Each cell is the destination (English and Chinese name), its kind and its
-    share of the jobs that left the origin.
+    Each cell is the destination (named as the report figures name it), its
+    kind and its share of the jobs that left the origin.
     """
     if m.current is None:
         return []
     d = m.current.data
-    names = {pid: f"{p.name} {p.name_zh}".strip() for pid, p in m.places.items()}
+    names = {pid: place_label(p) for pid, p in m.places.items()}
     kinds = {"north_park": "north park", "jiangsu_city": "Jiangsu", "outside_city": "outside"}
     jobs = metric("relocated_jobs")
     rows = []
