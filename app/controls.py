@@ -22,6 +22,7 @@ from solara.datatypes import ResultState
 
 from app.session import AppModel, Loaded
 
+YEAR_STYLE = "font-size: 1.15em; font-weight: bold; margin-top: 8px"
 PLAY_INTERVAL_S = 0.7  # the pace of play: a little over a year a second, so each year's charts can be read
 
 
@@ -86,8 +87,8 @@ def year_words(model: AppModel | None) -> str:
         return "–"
     first, last = model.settings.years.start, model.settings.years.end
     if model.year is None:
-        return f"Before {first} (the run covers {first}–{last})"
-    return f"Year {model.year}" + (" (the last year)" if model.year == last else f" of {first}–{last}")
+        return f"Before {first} (runs {first}–{last})"
+    return f"Year {model.year}" + (" (the last year)" if model.year == last else f" (runs {first}–{last})")
 
 
 @solara.component
@@ -114,6 +115,6 @@ def Controls(run: Run, blocked: str | None) -> None:
             solara.Text("Building the model and simulating every year ahead…")
             solara.ProgressLinear(True)
         else:
-            solara.Text(year_words(model), style={"font-size": "1.15em", "font-weight": "bold"})
+            solara.v.Html(tag="div", children=[year_words(model)], style_=YEAR_STYLE)
         if blocked is not None:
-            solara.Text(f"Reset waits for {blocked}.", style={"color": "#b00020"})
+            solara.v.Html(tag="div", children=[f"Reset waits for {blocked}."], style_="color: #b00020")
