@@ -51,13 +51,13 @@ def use_run(loaded: Loaded, entered: Mapping[str, Any]) -> Run:
     built = solara.use_thread(lambda: _build(loaded, request[1]), dependencies=[request[0]], intrusive_cancel=False)
     finished = built.state == ResultState.FINISHED
     model = built.value if finished else None
-    shown, set_shown = solara.use_state(0)
+    _tick, set_tick = solara.use_state(0)  # counts the years shown, to redraw the page after each
     playing, set_playing = solara.use_state(False)
 
     def show_next() -> None:
         if model is not None and model.running:
             model.step()
-            set_shown(model.shown)
+            set_tick(lambda t: t + 1)
 
     def play_loop(cancel: threading.Event) -> None:
         if not playing or model is None:
@@ -72,12 +72,12 @@ def use_run(loaded: Loaded, entered: Mapping[str, Any]) -> Run:
 
     def reset() -> None:
         set_playing(False)
-        set_shown(0)
         set_request((request[0] + 1, dict(entered)))
 
     error = None
     if built.state == ResultState.ERROR:
         error = f"the model could not be built: {type(built.error).__name__}: {built.error}"
+    shown = model.shown if model is not None else 0
     return Run(model, error, playing, shown, reset, show_next, lambda: set_playing(not playing))
 
 

@@ -200,6 +200,12 @@ def check(loaded: Loaded, entered: dict[str, Any]) -> BoxProblem | str | None:
     return None
 
 
+def box_words(loaded: Loaded, box: str) -> str:
+    """A box as the controls name it: "relocation aid: annual budget" (the lever, then the box's own label)."""
+    found = next((i for i in loaded.inputs if i.name == box), None)
+    return found.label if found is not None else {"firms": "number of simulated firms", "seed": "seed"}.get(box, box)
+
+
 @solara.component
 def Main(run: Run, problem: BoxProblem | str | None) -> None:
     """The main area: the three named pages, or why there is nothing to show."""
@@ -234,7 +240,7 @@ def Viz(loaded: Loaded) -> None:
     with solara.Sidebar():
         blocked = None
         if isinstance(problem, BoxProblem):
-            blocked = "the value marked below"
+            blocked = f"a valid {box_words(loaded, problem.box)} (marked below)"
         elif problem is not None:
             blocked = "settings that can run"
         Controls(run, blocked)

@@ -88,8 +88,9 @@ def share_chart(m: AppModel) -> Figure:
         return fig
     years = m.years()
     share = metric("north_share_jobs")
+    handles = []
     for which, style, width in (("current", "-", 2.0), ("baseline", "--", 1.2)):
-        ax.plot(
+        (h,) = ax.plot(
             years,
             m.north_share(which),
             color=NORTH_COLOUR,
@@ -97,13 +98,14 @@ def share_chart(m: AppModel) -> Figure:
             linewidth=width,
             marker="o" if which == "current" else "",
         )
+        handles.append(h)
     metric_axis(ax.yaxis, share)
     ax.set_ylabel(metric_label(share))
     ax.set_ylim(bottom=0)
     year_axis(ax, years)
     title(ax, "North-park share of the jobs moved each year")
     plain_spines(ax)
-    fig.text(0.01, 0.005, BASELINE_NOTE, fontsize=7, color="#444444")
+    legend_below(ax, handles, ["Current settings", "Baseline (the same scenario, seed and firms, every lever off)"])
     return fig
 
 
