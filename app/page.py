@@ -1,8 +1,9 @@
 """The browser app (`python run.py app` serves it): a Solara page over the Mesa model `app.session.AppModel`.
 
-The sidebar holds the controls (Reset, play/pause, Step and the year shown;
-`app.controls`), the scenario picker (a shipped scenario, or any file by path)
-and one input per lever key (`app.inputs`). The main area has three named
+The sidebar holds the scenario picker (a shipped scenario, or any file by
+path; it stays mounted whatever the scenario, so that what is typed into it is
+never dropped), the controls (Reset, play/pause, Step and the year shown;
+`app.controls`) and one input per lever key (`app.inputs`). The main area has three named
 pages: "Jobs and costs" (the yearly charts and the side-by-side of the report
 window's totals against the baseline), "Map and destinations" (the flow map
 and the top destinations of each origin; `app.panels`) and "Least-cost
@@ -244,7 +245,6 @@ def Viz(loaded: Loaded) -> None:
         elif problem is not None:
             blocked = "settings that can run"
         Controls(run, blocked)
-        ScenarioPicker(str(loaded.path))
         LeverPanel(
             loaded,
             entered,
@@ -260,9 +260,9 @@ def Page() -> None:
     loaded = solara.use_memo(lambda: load(path), [path])
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
+    with solara.Sidebar():
+        ScenarioPicker(path)
     if loaded.error is not None:
-        with solara.Sidebar():
-            ScenarioPicker(path)
         solara.Error(f"This scenario cannot be run: {loaded.error}")
     else:
         Viz(loaded).key(path)

@@ -1,6 +1,6 @@
 """What the app simulates: the current settings and their baseline, stepped together on common random numbers.
 
-`AppModel` is the Mesa model the SolaraViz page builds, steps and resets.
+`AppModel` is the Mesa model the page builds (in a worker thread), steps and resets.
 It runs two `RelocationModel`s year by year: the scenario with the levers as
 set on the page, and the same scenario with every lever off (the baseline),
 both with the same seed, firms and world tables, so that the difference

@@ -209,7 +209,9 @@ def test_app_loads_runs_and_reacts_to_a_lever(app_page) -> None:
     before = _chart(pg)
     _step(pg, 7)  # to 2026: three years of the policy
     pg.get_by_text("Year 2026 (runs 2019–2035)").wait_for()
-    after = _chart(pg)
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000  # the chart is redrawn in a worker thread: wait for it
+    while (after := _chart(pg)) == before and time.monotonic() < deadline:
+        pg.wait_for_timeout(500)
     assert before != after, "the jobs chart did not change after stepping"
 
     extra = _cell(pg, "Jobs moved to north parks", 3)
