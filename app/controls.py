@@ -13,7 +13,7 @@ another from a second worker thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,23 +34,32 @@ class Run:
     error: str | None  # the build failed without a message of the scenario's (a bug: its one line)
     playing: bool
     shown: int  # years shown: the panels depend on it, so that they redraw at each step
+    working: bool  # the worker is building the model or running it ahead
+    ahead: bool  # every year has been simulated: the panels depend on it, to show the whole window's totals
     reset: Callable[[], None]
     step: Callable[[], None]
     play: Callable[[], None]
 
 
-def _build(loaded: Loaded, entered: Mapping[str, Any]) -> AppModel:
-    model = AppModel(str(loaded.path), entered, loaded)
-    model.run_ahead()
-    return model
-
-
 def use_run(loaded: Loaded, entered: Mapping[str, Any]) -> Run:
-    """The run state of one page (a hook: call it once, at the top of the page's component)."""
+    """The run state of one page (a hook: call it once, at the top of the page's component).
+
+    The worker builds the model and hands it to the page at once (Step and play work from then on), then
+    runs it ahead year by year to the end and hands it over again, so that the totals of the whole window
+    show. A Reset while it works stops it (each hand-over carries its Reset's count, so a late one of an
+    older model is ignored).
+    """
     request, set_request = solara.use_state((0, dict(entered)))  # (reset count, the values entered then)
-    built = solara.use_thread(lambda: _build(loaded, request[1]), dependencies=[request[0]], intrusive_cancel=False)
-    finished = built.state == ResultState.FINISHED
-    model = built.value if finished else None
+
+    def build(cancel: threading.Event) -> Iterator[tuple[int, AppModel]]:
+        model = AppModel(str(loaded.path), request[1], loaded)
+        yield request[0], model
+        while not cancel.is_set() and model.advance():
+            yield request[0], model  # each year run ahead redraws the controls' progress and, at the end, the totals
+
+    built = solara.use_thread(build, dependencies=[request[0]], intrusive_cancel=False)
+    model = built.value[1] if built.value is not None and built.value[0] == request[0] else None
+    working = built.state in (ResultState.INITIAL, ResultState.STARTING, ResultState.WAITING, ResultState.RUNNING)
     _tick, set_tick = solara.use_state(0)  # counts the years shown, to redraw the page after each
     playing, set_playing = solara.use_state(False)
 
@@ -75,10 +84,11 @@ def use_run(loaded: Loaded, entered: Mapping[str, Any]) -> Run:
         set_request((request[0] + 1, dict(entered)))
 
     error = None
-    if built.state == ResultState.ERROR:
+    if built.state == ResultState.ERROR and built.error is not None:
         error = f"the model could not be built: {type(built.error).__name__}: {built.error}"
     shown = model.shown if model is not None else 0
-    return Run(model, error, playing, shown, reset, show_next, lambda: set_playing(not playing))
+    ahead = model is not None and model.ahead()
+    return Run(model, error, playing, shown, working, ahead, reset, show_next, lambda: set_playing(not playing))
 
 
 def year_words(model: AppModel | None) -> str:
@@ -112,9 +122,13 @@ def Controls(run: Run, blocked: str | None) -> None:
                 "Step", color="primary", on_click=run.step, disabled=not usable or run.playing or not model.running
             )
         if model is None and run.error is None:
-            solara.Text("Building the model and simulating every year ahead…")
-            solara.ProgressLinear(True)
+            solara.Text("Building the model…")
         else:
             solara.v.Html(tag="div", children=[year_words(model)], style_=YEAR_STYLE)
+        if run.working and run.error is None:
+            done = model.computed if model is not None else 0
+            ahead = f" (done to {model.settings.years.start + done - 1})" if model is not None and done else ""
+            solara.Text(f"Simulating every year ahead{ahead}…", style={"font-size": "0.85em"})
+            solara.ProgressLinear(True)
         if blocked is not None:
             solara.v.Html(tag="div", children=[f"Reset waits for {blocked}."], style_="color: #b00020")

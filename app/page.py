@@ -223,11 +223,11 @@ def Main(run: Run, problem: BoxProblem | str | None) -> None:
                 elif run.error is not None:
                     solara.Error(run.error)
                 elif model is None:
-                    solara.Info("Building the model and simulating every year ahead…")
+                    solara.Info("Building the model…")
                 elif model.error is not None:
                     solara.Error(model.error)
                 elif name == PAGES[0]:
-                    JobsAndCosts(model, run.shown)
+                    JobsAndCosts(model, run.shown, run.ahead)
                 else:
                     MapAndDestinations(model, run.shown)
 

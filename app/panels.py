@@ -74,8 +74,8 @@ def totals_title(model: AppModel) -> str:
 
 
 @solara.component
-def Comparison(model: AppModel, shown: int) -> None:
-    ahead = model.ahead()
+def Comparison(model: AppModel, shown: int, ahead: bool) -> None:
+    """The side-by-side: over the whole window once the model has run ahead (`ahead`), else so far."""
     with solara.Card(totals_title(model)):
         rows = comparison_rows(model, ahead=ahead)
         if rows:
@@ -95,7 +95,7 @@ def Comparison(model: AppModel, shown: int) -> None:
 
 
 @solara.component
-def JobsAndCosts(model: AppModel, shown: int) -> None:
+def JobsAndCosts(model: AppModel, shown: int, ahead: bool) -> None:
     """The first page: the yearly charts and the side-by-side of the window's totals."""
     with solara.Columns([1, 1]):
         with solara.Column():
@@ -104,7 +104,7 @@ def JobsAndCosts(model: AppModel, shown: int) -> None:
             with solara.Card():
                 Picture(share_chart, model, shown)
         with solara.Column():
-            Comparison(model, shown)
+            Comparison(model, shown, ahead)
             with solara.Card():
                 Picture(cost_chart, model, shown)
 

@@ -6,12 +6,13 @@ set on the page, and the same scenario with every lever off (the baseline),
 both with the same seed, firms and world tables, so that the difference
 between them is the levers' effect and not a different draw of the dice.
 
-The two runs are computed ahead of what is shown: `run_ahead` simulates
-every year at once (a second or so; the page does it in a worker thread), and
-`step` then only shows the next computed year, so that a click takes effect
-at once and the report window's totals to its last year are known at any step
-(`totals(..., ahead=True)`). Computed years never differ from stepped ones:
-the same runs, only seen earlier.
+The two runs are computed ahead of what is shown: `advance` simulates the
+next year without showing it (the page runs every year ahead in a worker
+thread, a second or so on an idle machine), and `step` shows the next year,
+simulating it first only if it has not been run ahead, so that a click takes
+effect at once and the report window's totals to its last year are known
+at any step once the run ahead is done (`totals(..., ahead=True)`).
+Computed years never differ from stepped ones: the same runs, only seen earlier.
 
 A scenario that does not validate does not raise: the model keeps the
 one-line message in `error` (and the `InputError` in `problem`, which the page
@@ -230,7 +231,7 @@ class AppModel(mesa.Model):
     def total_years(self) -> int:
         return 0 if self.current is None else self.settings.years.end - self.settings.years.start + 1
 
-    def _advance(self) -> bool:
+    def advance(self) -> bool:
         """Simulate the next year of both runs, if there is one; whether there was."""
         with self._compute:
             if self.current is None or self.baseline is None or self.computed >= self.total_years:
@@ -241,7 +242,7 @@ class AppModel(mesa.Model):
 
     def run_ahead(self) -> None:
         """Simulate every remaining year without showing it (the page calls this in a worker thread)."""
-        while self._advance():
+        while self.advance():
             pass
 
     def step(self) -> None:
@@ -250,7 +251,7 @@ class AppModel(mesa.Model):
             self.running = False
             return
         if self.shown >= self.computed:
-            self._advance()
+            self.advance()
         self.shown = min(self.shown + 1, self.computed)
         self.running = self.shown < self.total_years
 

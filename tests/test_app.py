@@ -344,3 +344,18 @@ def test_the_page_names_its_pages_and_has_none_of_mesas_interval_controls() -> N
         assert [w.children for w in rc.find(v.Btn).widgets][:3] == [["Reset"], ["▶"], ["Step"]]
     finally:
         page.scenario_path.set(before)
+
+
+def test_the_totals_say_so_far_until_the_model_has_run_ahead() -> None:
+    pytest.importorskip("solara")
+    from app.panels import totals_title
+
+    path = SCENARIOS / "baseline.yaml"
+    m = AppModel(str(path), entered(path))
+    assert totals_title(m).endswith("so far (nothing yet of 2024–2035)")
+    for _ in range(8):
+        m.step()
+    assert totals_title(m).endswith("so far (2024–2026 of 2024–2035)")
+    while m.advance():  # as the page's worker thread runs it ahead
+        pass
+    assert m.year == 2026 and totals_title(m).endswith("totals 2024–2035")

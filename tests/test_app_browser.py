@@ -202,7 +202,9 @@ def test_app_loads_runs_and_reacts_to_a_lever(app_page) -> None:
     # The new run's totals to 2035 show once it is built, before any step: the aid has a cost.
     from playwright.sync_api import expect
 
-    expect(pg.locator("tr", has_text="Fiscal cost").first.locator("td").nth(1)).not_to_have_text("CNY 0")
+    cost = pg.locator("tr", has_text="Fiscal cost").first.locator("td").nth(1)
+    expect(cost).not_to_have_text("CNY 0", timeout=UI_TIMEOUT_MS)
+    pg.get_by_text("Current settings against the baseline, totals 2024–2035").wait_for()
 
     _step(pg, 1)
     pg.get_by_text("Year 2019 (runs 2019–2035)").wait_for()
