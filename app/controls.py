@@ -22,7 +22,8 @@ from solara.datatypes import ResultState
 
 from app.session import AppModel, Loaded
 
-YEAR_STYLE = "font-size: 1.15em; font-weight: bold; margin-top: 8px"
+YEAR_STYLE = "font-size: 1.15em; font-weight: bold; margin-left: 12px"
+NOTE_STYLE = "font-size: 0.9em; color: #555555"
 PLAY_INTERVAL_S = 0.7  # the pace of play: a little over a year a second, so each year's charts can be read
 
 
@@ -103,14 +104,16 @@ def year_words(model: AppModel | None) -> str:
 
 @solara.component
 def Controls(run: Run, blocked: str | None) -> None:
-    """Reset, play/pause and Step, the year shown and whether the page is busy.
+    """Reset, play/pause and Step, the year shown and whether the page is busy: one bar above the pages.
 
-    `blocked`: why Reset cannot build the entered settings (a box holds a bad value), or None.
+    `blocked`: why Reset cannot build the entered settings (a box holds a bad value), or None. The bar is
+    in the main area, not the sidebar: a change in the sidebar redraws all of it, and solara's number
+    boxes drop the text being typed whenever they are drawn again, which would happen at every year shown.
     """
     model = run.model
     usable = model is not None and model.current is not None
-    with solara.Card("Controls"):
-        with solara.Row(justify="space-between"):
+    with solara.Card(style={"padding": "4px 12px", "margin-bottom": "8px"}):
+        with solara.Row(style={"align-items": "center", "gap": "12px"}):
             solara.Button("Reset", color="primary", on_click=run.reset, disabled=blocked is not None)
             solara.Button(
                 "❚❚" if run.playing else "▶",
@@ -121,14 +124,12 @@ def Controls(run: Run, blocked: str | None) -> None:
             solara.Button(
                 "Step", color="primary", on_click=run.step, disabled=not usable or run.playing or not model.running
             )
-        if model is None and run.error is None:
-            solara.Text("Building the model…")
-        else:
-            solara.v.Html(tag="div", children=[year_words(model)], style_=YEAR_STYLE)
-        if run.working and run.error is None:
-            done = model.computed if model is not None else 0
-            ahead = f" (done to {model.settings.years.start + done - 1})" if model is not None and done else ""
-            solara.Text(f"Simulating every year ahead{ahead}…", style={"font-size": "0.85em"})
-            solara.ProgressLinear(True)
-        if blocked is not None:
-            solara.v.Html(tag="div", children=[f"Reset waits for {blocked}."], style_="color: #b00020")
+            words = "Building the model…" if model is None and run.error is None else year_words(model)
+            solara.v.Html(tag="div", children=[words], style_=YEAR_STYLE)
+            if run.working and run.error is None:
+                done = model.computed if model is not None else 0
+                ahead = f" (done to {model.settings.years.start + done - 1})" if model is not None and done else ""
+                solara.v.Html(tag="div", children=[f"Simulating every year ahead{ahead}…"], style_=NOTE_STYLE)
+            if blocked is not None:
+                solara.v.Html(tag="div", children=[f"Reset waits for {blocked}."], style_="color: #b00020")
+        solara.ProgressLinear(run.working and run.error is None)

@@ -2,16 +2,16 @@
 
 The sidebar holds the scenario picker (a shipped scenario, or any file by
 path; it stays mounted whatever the scenario, so that what is typed into it is
-never dropped), the controls (Reset, play/pause, Step and the year shown;
-`app.controls`) and one input per lever key (`app.inputs`). The main area has three named
-pages: "Jobs and costs" (the yearly charts and the side-by-side of the report
-window's totals against the baseline), "Map and destinations" (the flow map
-and the top destinations of each origin; `app.panels`) and "Least-cost
-packages" (the front of an `optimise` result folder, `app.results`, whose
-"Load into levers" buttons make a package's scenario file the current
-scenario). A scenario file that does not validate replaces the page with its
-one-line message; a bad value typed into a box is reported once, under that box.
-"""
+never dropped) and one input per lever key (`app.inputs`). The main area has
+the controls' bar (Reset, play/pause, Step and the year shown; `app.controls`)
+above three named pages: "Jobs and costs" (the yearly charts and the
+side-by-side of the report window's totals against the baseline), "Map and
+destinations" (the flow map and the top destinations of each origin;
+`app.panels`) and "Least-cost packages" (the front of an `optimise` result
+folder, `app.results`, whose "Load into levers" buttons make a package's
+scenario file the current scenario). A scenario file that does not validate
+replaces the page with its one-line message; a bad value typed into a box is
+reported once, under that box."""
 
 from __future__ import annotations
 
@@ -232,26 +232,38 @@ def Main(run: Run, problem: BoxProblem | str | None) -> None:
                     MapAndDestinations(model, run.shown)
 
 
+def blocked_words(loaded: Loaded, problem: BoxProblem | str | None) -> str | None:
+    """What Reset waits for, or None."""
+    if isinstance(problem, BoxProblem):
+        return f"a valid {box_words(loaded, problem.box)} (marked below)"
+    return None if problem is None else "settings that can run"
+
+
+@solara.component
+def RunView(loaded: Loaded, entered: dict[str, Any], problem: BoxProblem | str | None) -> None:
+    """The controls' bar and the pages: all that a step, a play tick or the worker's progress redraws.
+
+    Kept apart from the lever boxes in the sidebar (`Viz`): solara's number box resets the text being
+    typed whenever it is drawn again, so the boxes must not be redrawn at every year shown.
+    """
+    run = use_run(loaded, entered)
+    Controls(run, blocked_words(loaded, problem))
+    Main(run, problem)
+
+
 @solara.component
 def Viz(loaded: Loaded) -> None:
     """The page over a valid scenario; keyed by its path, so a new scenario starts a new page state."""
     entered = solara.use_memo(lambda: initial_values(loaded), [])
-    run = use_run(loaded, entered)
     problem, set_problem = solara.use_state(None)  # checked at every change of a box
+    RunView(loaded, entered, problem)
     with solara.Sidebar():
-        blocked = None
-        if isinstance(problem, BoxProblem):
-            blocked = f"a valid {box_words(loaded, problem.box)} (marked below)"
-        elif problem is not None:
-            blocked = "settings that can run"
-        Controls(run, blocked)
         LeverPanel(
             loaded,
             entered,
             lambda: set_problem(check(loaded, entered)),
             problem if isinstance(problem, BoxProblem) else None,
         )
-    Main(run, problem)
 
 
 @solara.component

@@ -340,7 +340,7 @@ def test_the_page_names_its_pages_and_has_none_of_mesas_interval_controls() -> N
         assert not rc.find(v.Checkbox, label="Use Threads").widgets
         titles = [str(w.children) for w in rc.find(v.CardTitle).widgets]
         assert not any("Model Parameters" in t or "Information" in t for t in titles), titles
-        assert any("Controls" in t for t in titles) and any("Run and levers" in t for t in titles)
+        assert any("Run and levers" in t for t in titles) and any("Scenario" in t for t in titles)
         assert [w.children for w in rc.find(v.Btn).widgets][:3] == [["Reset"], ["▶"], ["Step"]]
     finally:
         page.scenario_path.set(before)
