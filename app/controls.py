@@ -112,7 +112,7 @@ def Controls(run: Run, blocked: str | None) -> None:
     """
     model = run.model
     usable = model is not None and model.current is not None
-    with solara.Card(style={"padding": "4px 12px", "margin-bottom": "8px"}):
+    with solara.Column(gap="0px", style={"margin": "0 0 4px 0"}):
         with solara.Row(style={"align-items": "center", "gap": "12px"}):
             solara.Button("Reset", color="primary", on_click=run.reset, disabled=blocked is not None)
             solara.Button(
