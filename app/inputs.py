@@ -13,6 +13,7 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import solara
+from solara.components.input import use_change
 
 from app.checks import FIRMS, SEED, BoxProblem
 from app.levers import ACTIVE, LeverInput
@@ -35,6 +36,16 @@ def _label(i: LeverInput) -> str:
     return f"{text[:1].upper()}{text[1:]} ({i.unit})" if i.unit else f"{text[:1].upper()}{text[1:]}"
 
 
+def box_text(value: Any, integer: bool) -> str:
+    """A value as its box shows it at first ("30.0", "2024")."""
+    return str(int(value)) if integer else str(float(value))
+
+
+def parse_box(text: str, integer: bool) -> int | float:
+    """What a box's text means; ValueError if it is not a number ("1,500" too: a comma could be either)."""
+    return int(text.strip()) if integer else float(text.strip())
+
+
 @solara.component
 def NumberBox(
     label: str,
@@ -44,21 +55,34 @@ def NumberBox(
     on_change: Callable[[], None],
     problem: BoxProblem | None = None,
 ) -> None:
-    """One number box; a bad value's message (`problem`, when it is this box's) right under it."""
-    value, set_value = solara.use_state(entered[name])
+    """One number box; a bad value's message (`problem`, when it is this box's) right under it.
 
-    def changed(new: Any) -> None:
-        if new is not None:
-            entered[name] = new
-            set_value(new)
+    The text is kept as typed at every keystroke and the number taken at Enter or when the box is left.
+    (solara's InputFloat keeps the typed text only in the browser, and any redraw of the page, e.g. each
+    year shown while playing, put the last taken number back into the box, dropping what was being typed.)
+    """
+    text, set_text = solara.use_state(box_text(entered[name], integer))
+    unreadable, set_unreadable = solara.use_state(False)
+
+    def take(typed: str | None) -> None:
+        try:
+            value = parse_box(typed or "", integer)
+        except ValueError:
+            set_unreadable(True)
+            return
+        set_unreadable(False)
+        if value != entered[name]:
+            entered[name] = value
             on_change()
 
-    if integer:
-        solara.InputInt(label, value=int(value), on_value=changed, continuous_update=False)
-    else:
-        solara.InputFloat(label, value=float(value), on_value=changed, continuous_update=False)
-    if problem is not None and problem.box == name:
-        solara.Error(problem.text, dense=True)
+    # One column whatever follows the box: the box stays the same widget, with its Enter and focus-out handlers.
+    with solara.Column(gap="0px"):
+        field = solara.v.TextField(v_model=text, on_v_model=set_text, label=label, hide_details="auto")
+        use_change(field, take)
+        if unreadable:
+            solara.Error(f"{text!r} is not {'a whole number' if integer else 'a number'}", dense=True)
+        elif problem is not None and problem.box == name:
+            solara.Error(problem.text, dense=True)
 
 
 @solara.component
