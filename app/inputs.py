@@ -52,7 +52,7 @@ def NumberBox(
     name: str,
     entered: MutableMapping[str, Any],
     integer: bool,
-    on_change: Callable[[], None],
+    on_change: Callable[[str | None], None],
     problem: BoxProblem | None = None,
 ) -> None:
     """One number box; a bad value's message (`problem`, when it is this box's) right under it.
@@ -69,11 +69,12 @@ def NumberBox(
             value = parse_box(typed or "", integer)
         except ValueError:
             set_unreadable(True)
+            on_change(name)  # Reset waits for this box
             return
         set_unreadable(False)
-        if value != entered[name]:
+        if value != entered[name] or unreadable:
             entered[name] = value
-            on_change()
+            on_change(None)
 
     # One column whatever follows the box: the box stays the same widget, with its Enter and focus-out handlers.
     with solara.Column(gap="0px"):
@@ -86,20 +87,23 @@ def NumberBox(
 
 
 @solara.component
-def Switch(label: str, name: str, entered: MutableMapping[str, Any], on_change: Callable[[], None]) -> None:
+def Switch(label: str, name: str, entered: MutableMapping[str, Any], on_change: Callable[[str | None], None]) -> None:
     value, set_value = solara.use_state(bool(entered[name]))
 
     def changed(new: bool) -> None:
         entered[name] = bool(new)
         set_value(bool(new))
-        on_change()
+        on_change(None)
 
     solara.Checkbox(label=label, value=value, on_value=changed)
 
 
 @solara.component
 def LeverPanel(
-    loaded: Loaded, entered: MutableMapping[str, Any], on_change: Callable[[], None], problem: BoxProblem | None
+    loaded: Loaded,
+    entered: MutableMapping[str, Any],
+    on_change: Callable[[str | None], None],
+    problem: BoxProblem | None,
 ) -> None:
     """Run size, seed and every lever's inputs, grouped by lever (levers in use open, and the one with a bad value).
 

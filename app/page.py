@@ -258,12 +258,12 @@ def Viz(loaded: Loaded) -> None:
     problem, set_problem = solara.use_state(None)  # checked at every change of a box
     RunView(loaded, entered, problem)
     with solara.Sidebar():
-        LeverPanel(
-            loaded,
-            entered,
-            lambda: set_problem(check(loaded, entered)),
-            problem if isinstance(problem, BoxProblem) else None,
-        )
+
+        def changed(unreadable: str | None) -> None:
+            """A box changed: check the values, or (`unreadable`: its name) note the box whose text is no number."""
+            set_problem(BoxProblem(unreadable, "") if unreadable else check(loaded, entered))
+
+        LeverPanel(loaded, entered, changed, problem if isinstance(problem, BoxProblem) else None)
 
 
 @solara.component

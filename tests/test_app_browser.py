@@ -253,6 +253,7 @@ def test_a_bad_budget_is_reported_once_under_its_box_in_cny_bn(app_page) -> None
     box.fill("1,500")  # a comma could be a decimal or a thousands mark: refused, not guessed
     box.press("Enter")
     panel.get_by_text("'1,500' is not a number").wait_for()
+    assert pg.get_by_role("button", name="Reset", exact=True).is_disabled()
     box.fill("2")
     box.press("Enter")
     panel.get_by_text("'1,500' is not a number").wait_for(state="detached")
