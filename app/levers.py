@@ -9,8 +9,8 @@ of the scenario's value, the largest value any shipped scenario gives the
 key and the schema default (so that a budget is typed as "1.5" CNY bn per
 year, not 1500000000), and multiplied back before validation.
 
-A lever's inputs are names `<lever>__<field>` (Mesa's SolaraViz passes them
-as keyword arguments); `<lever>__active` switches the lever's section on or off.
+A lever's inputs are named `<lever>__<field>` (valid Python names, as keyword arguments
+need); `<lever>__active` switches the lever's section on or off.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def results_of(m: AppModel) -> Results:
         by_dest[t] = by_dest.get(t, np.zeros(1)) + jobs
     row = np.atleast_2d
     return Results(
-        scenario=m.settings.name,
+        scenario=f"{m.settings.name} as set in the app",
         replications=1,
         years=m.years(),
         to_north_jobs=row(m.series("current", "to_north_jobs")),

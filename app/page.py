@@ -1,37 +1,40 @@
-"""The browser app: a Mesa SolaraViz page over `app.session.AppModel` (`python run.py app` serves it).
+"""The browser app (`python run.py app` serves it): a Solara page over the Mesa model `app.session.AppModel`.
 
-The sidebar picks a scenario (a shipped one, or any file by path) and holds
-Mesa's controls (step, play/pause, reset) and one input per lever key
-(`app.levers`). The main area has three pages: the yearly charts with the
-side-by-side against the baseline; the flow map with the top destinations of
-each origin; and the least-cost packages of an `optimise` result folder
-(`app.results`), whose "Load into levers" buttons make a package's scenario
-file the current scenario. A scenario that does not validate replaces the
-page with its one-line message.
-"""
+The sidebar holds the scenario picker (a shipped scenario, or any file by
+path; it stays mounted whatever the scenario, so that what is typed into it is
+never dropped) and one input per lever key (`app.inputs`). The main area has
+the controls' bar (Reset, play/pause, Step and the year shown; `app.controls`)
+above three named pages: "Jobs and costs" (the yearly charts and the
+side-by-side of the report window's totals against the baseline), "Map and
+destinations" (the flow map and the top destinations of each origin;
+`app.panels`) and "Least-cost packages" (the front of an `optimise` result
+folder, `app.results`, whose "Load into levers" buttons make a package's
+scenario file the current scenario). A scenario file that does not validate
+replaces the page with its one-line message; a bad value typed into a box is
+reported once, under that box."""
 
 from __future__ import annotations
 
-import html
-import io
 from pathlib import Path
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
+import solara.lab
 
+from app.checks import BoxProblem, box_problem
+from app.controls import Controls, Run, use_run
 from app.inputs import LeverPanel, initial_values
 from app.levers import scenario_files
-from app.maps import flow_map
+from app.panels import CELL_STYLE, TABLE_STYLE, JobsAndCosts, MapAndDestinations
 from app.results import Package, Results, front_chart, optimise_folders, read_results, table_rows
-from app.session import DEFAULT_SCENARIO, PACKAGES, ROOT, SCENARIOS, AppModel, Loaded, load
-from app.views import comparison_rows, cost_chart, jobs_chart, share_chart, top_destination_rows
+from app.session import DEFAULT_SCENARIO, PACKAGES, ROOT, SCENARIOS, Loaded, load, settings_of
+from model.errors import InputError
 
 TITLE = "relocsim: where do the firms go?"
 OWN_FILE = "Own file…"
 OTHER_FOLDER = "Other folder…"
 LOAD_PACKAGE = "Load into levers"
-MAP_DPI = 150
+PAGES = ("Jobs and costs", "Map and destinations", "Least-cost packages")
 
 scenario_path = solara.reactive(str(DEFAULT_SCENARIO))
 results_path = solara.reactive("")  # the optimise folder the third page shows ("" before one is opened)
@@ -83,71 +86,6 @@ def loaded_words(path: Path) -> str:
     if path.parent.name == PACKAGES:
         return f"{path.name} (a package of {path.parent.parent.name})"
     return path.name
-
-
-def _guard(model: AppModel) -> bool:
-    if model.error is not None:
-        solara.Error(model.error)
-        return False
-    return True
-
-
-def JobsPanel(model: AppModel) -> None:
-    if _guard(model):
-        solara.FigureMatplotlib(jobs_chart(model), format="png")
-
-
-def SharePanel(model: AppModel) -> None:
-    if _guard(model):
-        solara.FigureMatplotlib(share_chart(model), format="png")
-
-
-def CostPanel(model: AppModel) -> None:
-    if _guard(model):
-        solara.FigureMatplotlib(cost_chart(model), format="png")
-
-
-def ComparisonPanel(model: AppModel) -> None:
-    if not _guard(model):
-        return
-    lo, hi = model.window()
-    year = model.year
-    with solara.Card(f"Current settings against the baseline, {lo}–{hi}"):
-        rows = comparison_rows(model)
-        if year is None or year < hi:
-            done = "nothing yet" if year is None or year < lo else f"{lo}–{year}"
-            solara.Info(f"Simulated so far: to {year or '–'}; the sums cover {done} of the window {lo}–{hi}.")
-        if rows:
-            Table(rows)
-        solara.Text(
-            "Both runs share the seed and the firms (common random numbers); the baseline is the same "
-            "scenario with every lever off. One replication, so no confidence interval: `compare` gives those."
-        )
-
-
-def MapPanel(model: AppModel) -> None:
-    if not _guard(model):
-        return
-    if model.year is None:
-        solara.Info("The flow map appears after the first simulated year: press step or play.")
-        return
-    png = io.BytesIO()
-    flow_map(model).savefig(png, format="png", dpi=MAP_DPI, metadata={"Software": None})
-    solara.Image(png.getvalue(), width="100%")
-    label = "Download the map (PNG, full size)"
-    solara.FileDownload(png.getvalue(), filename=f"flow_map_{model.year}.png", label=label)
-
-
-def TopPanel(model: AppModel) -> None:
-    if not _guard(model):
-        return
-    rows = top_destination_rows(model)
-    with solara.Card("Top destinations per origin (current settings, all years so far)"):
-        solara.Text("Each destination with its kind and its share of the jobs that left the origin.")
-        if rows:
-            Table(rows)
-        else:
-            solara.Text("No moves yet.")
 
 
 # --- the third page: the least-cost packages of an optimise folder -----------------------------------------------
@@ -254,61 +192,86 @@ def PackageTable(results: Results, loaded: Path) -> None:
                         solara.v.Html(tag="td", children=[row[h]], **cell)
 
 
-def FrontPanel(model: AppModel) -> None:
-    FrontView()
+def check(loaded: Loaded, entered: dict[str, Any]) -> BoxProblem | str | None:
+    """What is wrong with the entered values: a box's problem, the message of one no box holds, or None."""
+    try:
+        settings_of(loaded, entered)
+    except InputError as exc:
+        return box_problem(exc, loaded.inputs, entered) or exc.message
+    return None
 
 
-def PackagesPanel(model: AppModel) -> None:
-    PackagesView()
-
-
-TABLE_STYLE = "border-collapse: collapse; font-size: 13px; width: 100%"
-CELL_STYLE = "padding: 2px 8px; border-bottom: 1px solid #ddd"
-
-
-def table_html(rows: list[dict[str, str]]) -> str:
-    """Rows as an HTML table, every cell escaped (solara's Markdown would fetch KaTeX from a CDN)."""
-    heads = list(rows[0])
-    head = "".join(f'<th style="{CELL_STYLE}; text-align: left">{html.escape(h)}</th>' for h in heads)
-    body = "".join(
-        "<tr>" + "".join(f'<td style="{CELL_STYLE}">{html.escape(r[h])}</td>' for h in heads) + "</tr>" for r in rows
-    )
-    return f'<table style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def box_words(loaded: Loaded, box: str) -> str:
+    """A box as the controls name it: "relocation aid: annual budget" (the lever, then the box's own label)."""
+    found = next((i for i in loaded.inputs if i.name == box), None)
+    return found.label if found is not None else {"firms": "number of simulated firms", "seed": "seed"}.get(box, box)
 
 
 @solara.component
-def Table(rows: list[dict[str, str]]) -> None:
-    solara.HTML(tag="div", unsafe_innerHTML=table_html(rows))
+def Main(run: Run, problem: BoxProblem | str | None) -> None:
+    """The main area: the three named pages, or why there is nothing to show."""
+    model = run.model
+    tab, set_tab = solara.use_state(0)
+    with solara.lab.Tabs(value=tab, on_value=set_tab, lazy=True):
+        for name in PAGES:
+            with solara.lab.Tab(name):
+                if name == PAGES[2]:
+                    FrontView()
+                    PackagesView()
+                elif isinstance(problem, str):
+                    solara.Error(f"These settings cannot run: {problem}")
+                elif run.error is not None:
+                    solara.Error(run.error)
+                elif model is None:
+                    solara.Info("Building the model…")
+                elif model.error is not None:
+                    solara.Error(model.error)
+                elif name == PAGES[0]:
+                    JobsAndCosts(model, run.shown, run.ahead)
+                else:
+                    MapAndDestinations(model, run.shown)
 
 
-COMPONENTS: list[tuple[Any, int]] = [
-    (JobsPanel, 0),
-    (ComparisonPanel, 0),
-    (SharePanel, 0),
-    (CostPanel, 0),
-    (MapPanel, 1),
-    (TopPanel, 1),
-    (FrontPanel, 2),
-    (PackagesPanel, 2),
-]
+def blocked_words(loaded: Loaded, problem: BoxProblem | str | None) -> str | None:
+    """What Reset waits for, or None."""
+    if isinstance(problem, BoxProblem):
+        return f"a valid {box_words(loaded, problem.box)} (marked below)"
+    return None if problem is None else "settings that can run"
+
+
+@solara.component
+def RunView(loaded: Loaded, entered: dict[str, Any], problem: BoxProblem | str | None) -> None:
+    """The controls' bar and the pages: all that a step, a play tick or the worker's progress redraws.
+
+    Kept apart from the lever boxes in the sidebar (`Viz`): solara's number box resets the text being
+    typed whenever it is drawn again, so the boxes must not be redrawn at every year shown.
+    """
+    run = use_run(loaded, entered)
+    Controls(run, blocked_words(loaded, problem))
+    Main(run, problem)
 
 
 @solara.component
 def Viz(loaded: Loaded) -> None:
-    """SolaraViz over a valid scenario; keyed by its path, so a new scenario starts a new page state."""
+    """The page over a valid scenario; keyed by its path, so a new scenario starts a new page state."""
     entered = solara.use_memo(lambda: initial_values(loaded), [])
-    model = solara.use_memo(lambda: AppModel(str(loaded.path), entered, loaded), [])
-    # Fixed parameters: Mesa's Reset calls AppModel(scenario_file=..., entered=<the mapping as it is then>, loaded=...).
-    params = {"scenario_file": str(loaded.path), "entered": entered, "loaded": loaded}
-    SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE)
-    with solara.Sidebar():  # after SolaraViz's own cards, so its controls stay at the top
-        LeverPanel(loaded, entered)
+    problem, set_problem = solara.use_state(None)  # checked at every change of a box
+    RunView(loaded, entered, problem)
+    with solara.Sidebar():
+
+        def changed(unreadable: str | None) -> None:
+            """A box changed: check the values, or (`unreadable`: its name) note the box whose text is no number."""
+            set_problem(BoxProblem(unreadable, "") if unreadable else check(loaded, entered))
+
+        LeverPanel(loaded, entered, changed, problem if isinstance(problem, BoxProblem) else None)
 
 
 @solara.component
 def Page() -> None:
     path = scenario_path.value
     loaded = solara.use_memo(lambda: load(path), [path])
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
     with solara.Sidebar():
         ScenarioPicker(path)
     if loaded.error is not None:

@@ -2,10 +2,11 @@
 
 An `optimise` folder holds `frontier.csv` (one row per confirmed package:
 its decisions, then for each metric the paired change against the base with
-its 95 % interval) and `packages/<id>.yaml`, each package as a full scenario
-file. The page lists such folders under the results roots (`app.session`),
-reads one into `Results` (or its one-line message), shows the packages
-certified first, by fiscal cost, and loads a package's file as the scenario.
+its 95 % interval; read by `experiments.optimise.read`, the reader `optimise`
+itself uses) and `packages/<id>.yaml`, each package as a full scenario file.
+The page lists such folders under the results roots (`app.session`), reads
+one into `Results` (or its one-line message), shows the packages certified
+first, by fiscal cost, and loads a package's file as the scenario.
 """
 
 from __future__ import annotations
@@ -18,17 +19,15 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from app.session import FRONTIER, PACKAGES, in_results, is_optimise_folder, results_roots
+from experiments.optimise.read import read_frontier
 from model.errors import InputError
 from model.outcomes import metric
 from report.figures.style import NEUTRAL_COLOUR, NORTH_COLOUR, metric_axis, metric_label, new_figure, plain_spines
 from report.figures.style import title as set_title
 from report.package_words import levers_words
-from report.read import header, read_table
 
 NORTH, OUTSIDE, COST = "to_north_jobs", "to_outside_jobs", "fiscal_cost_yuan"
 SHOWN = (NORTH, OUTSIDE, COST)
-NOT_DECISIONS = ("package", "certified", "feasible", "beaten_by", "violations")
-METRIC_SUFFIXES = ("_change", "_low", "_high", "_robust", "_robust_low", "_robust_high")
 SEARCH_DEPTH = 3  # folders below a results root that are looked at (outputs/NAME, outputs/GROUP/NAME, ...)
 CHART_SIZE = (6.4, 4.2)
 
@@ -106,24 +105,19 @@ def read_results(folder: str | Path) -> Results:
 
 
 def _read(folder: Path) -> Results:
-    columns = header(folder, FRONTIER)
-    metrics = [c.removesuffix("_change") for c in columns if c.endswith("_change")]
-    metric_columns = {m + s for m in metrics for s in METRIC_SUFFIXES}
-    decisions = tuple(c for c in columns if c not in NOT_DECISIONS and c not in metric_columns)
-    needed = ["package", "certified", *(f"{m}{s}" for m in SHOWN if m in metrics for s in ("_change", "_low", "_high"))]
+    """The front as `optimise` itself reads frontier.csv back (experiments.optimise.read), with each package's file."""
+    decisions, metrics, front = read_frontier(folder)
     packages, skipped = [], []
-    for row in read_table(folder, FRONTIER, needed, allow_empty=True):
-        key = row.text("package").strip()
+    for p in front:
+        key = p.key.strip()
         file = folder / PACKAGES / f"{key}.yaml"
         if not key or "/" in key or not file.is_file():
             skipped.append(key)
             continue
-        changes = {m: tuple(row.number(f"{m}{s}") for s in ("_change", "_low", "_high")) for m in SHOWN if m in metrics}
-        packages.append(
-            Package(key, row.text("certified").strip() == "true", {d: row.text(d) for d in decisions}, changes, file)
-        )
+        changes = {m: p.values[m] for m in SHOWN if m in metrics}
+        packages.append(Package(key, p.certified, p.decisions, changes, file))
     packages.sort(key=lambda p: (not p.certified, _cost(p), p.key))
-    return Results(folder, tuple(packages), decisions, None, tuple(skipped))
+    return Results(folder, tuple(packages), tuple(decisions), None, tuple(skipped))
 
 
 def _cost(p: Package) -> float:

@@ -1,19 +1,29 @@
 """What the app simulates: the current settings and their baseline, stepped together on common random numbers.
 
-`AppModel` is the Mesa model the SolaraViz page builds, steps and resets.
+`AppModel` is the Mesa model the page builds (in a worker thread), steps and resets.
 It runs two `RelocationModel`s year by year: the scenario with the levers as
 set on the page, and the same scenario with every lever off (the baseline),
 both with the same seed, firms and world tables, so that the difference
 between them is the levers' effect and not a different draw of the dice.
 
+The two runs are computed ahead of what is shown: `advance` simulates the
+next year without showing it (the page runs every year ahead in a worker
+thread, a second or so on an idle machine), and `step` shows the next year,
+simulating it first only if it has not been run ahead, so that a click takes
+effect at once and the report window's totals to its last year are known
+at any step once the run ahead is done (`totals(..., ahead=True)`).
+Computed years never differ from stepped ones: the same runs, only seen earlier.
+
 A scenario that does not validate does not raise: the model keeps the
-one-line message in `error` and does nothing, and the page shows it.
+one-line message in `error` (and the `InputError` in `problem`, which the page
+reports against the box the value came from) and does nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +147,23 @@ def load(path: str | Path) -> Loaded:
     return Loaded(path, raw, scenario, tuple(lever_inputs(raw, years, shipped_maxima())), world)
 
 
+def settings_of(loaded: Loaded, entered: Mapping[str, Any]) -> tuple[Scenario, Scenario]:
+    """The scenario as entered and its baseline (every lever off); InputError names the key of a bad value.
+
+    `entered` holds the lever inputs by name and `firms` (None: the scenario's) and `seed`. Cheap (no
+    model is built), so the page checks every change at once.
+    """
+    assert loaded.world is not None
+    values = dict(entered)
+    firms, seed = values.pop("firms", None), values.pop("seed", DEFAULT_SEED)
+    raw = apply_inputs(loaded.raw, loaded.inputs, values)
+    run = {"seed": seed} if firms is None else {"seed": seed, "firms.count": firms}
+    scenario = variant(raw, run, loaded.path)
+    base = variant(raw, {**run, "policies": {}}, loaded.path)  # every lever off: the page's baseline
+    check_references(scenario, loaded.world, loaded.path)  # e.g. a lever year outside the scenario's
+    return scenario, base
+
+
 def window_sum(records: Sequence[YearRecord], field: str, window: tuple[int, int]) -> float:
     return float(sum(getattr(r, field) for r in records if window[0] <= r.year <= window[1]))
 
@@ -167,23 +194,23 @@ class AppModel(mesa.Model):
         except (TypeError, ValueError):
             seed = -1
         super().__init__(rng=max(seed, 0))
-        self.scenario_file, self.seed, self.error = str(scenario_file), seed, None
+        self.scenario_file, self.seed = str(scenario_file), seed
+        self.error: str | None = None
+        self.problem: InputError | None = None
         self.current: RelocationModel | None = None
         self.baseline: RelocationModel | None = None
         self.running = False
+        self.shown = 0  # the number of computed years shown (the page's "current year")
+        self._compute = threading.Lock()  # one thread at a time advances the two runs
         if loaded is None or loaded.path != Path(scenario_file):
             loaded = load(scenario_file)
         if loaded.error is not None or loaded.world is None:
             self.error = loaded.error
             return
         try:
-            raw = apply_inputs(loaded.raw, loaded.inputs, entered)
-            run = {"seed": seed} if firms is None else {"seed": seed, "firms.count": firms}
-            scenario = variant(raw, run, loaded.path)
-            base = variant(raw, {**run, "policies": {}}, loaded.path)  # every lever off: the page's baseline
-            check_references(scenario, loaded.world, loaded.path)  # e.g. a lever year outside the scenario's
+            scenario, base = settings_of(loaded, {**entered, "firms": firms, "seed": seed})
         except InputError as exc:
-            self.error = exc.message
+            self.error, self.problem = exc.message, exc
             return
         self.settings = scenario
         self.current = RelocationModel(scenario, self.seed, loaded.world)
@@ -192,28 +219,62 @@ class AppModel(mesa.Model):
 
     @property
     def year(self) -> int | None:
-        return None if self.current is None or not self.current.records else self.current.year
+        """The last year shown (None before the first step)."""
+        return None if self.current is None or self.shown == 0 else self.current.records[self.shown - 1].year
+
+    @property
+    def computed(self) -> int:
+        """How many years both runs have simulated (at least `shown`)."""
+        return 0 if self.current is None or self.baseline is None else len(self.baseline.records)
+
+    @property
+    def total_years(self) -> int:
+        return 0 if self.current is None else self.settings.years.end - self.settings.years.start + 1
+
+    def advance(self) -> bool:
+        """Simulate the next year of both runs, if there is one; whether there was."""
+        with self._compute:
+            if self.current is None or self.baseline is None or self.computed >= self.total_years:
+                return False
+            self.current.step()
+            self.baseline.step()
+            return True
+
+    def run_ahead(self) -> None:
+        """Simulate every remaining year without showing it (the page calls this in a worker thread)."""
+        while self.advance():
+            pass
 
     def step(self) -> None:
-        if self.current is None or self.baseline is None or not self.running:
+        """Show the next year (simulating it first if it has not been run ahead)."""
+        if self.current is None or not self.running:
             self.running = False
             return
-        self.current.step()
-        self.baseline.step()
-        self.running = bool(self.current.running)
+        if self.shown >= self.computed:
+            self.advance()
+        self.shown = min(self.shown + 1, self.computed)
+        self.running = self.shown < self.total_years
 
     def run_to_end(self) -> None:
         while self.running:
             self.step()
 
+    def records(self, which: str) -> list[YearRecord]:
+        """The years shown of one run ("current" or "baseline")."""
+        model = self.current if which == "current" else self.baseline
+        return [] if model is None else model.records[: self.shown]
+
+    def ahead(self) -> bool:
+        """Whether every year has been simulated (so the window's totals to its end are known)."""
+        return self.current is not None and self.computed >= self.total_years
+
     # --- what the page shows -------------------------------------------------
 
     def years(self) -> np.ndarray:
-        return np.array([r.year for r in self.current.records] if self.current else [], dtype=int)
+        return np.array([r.year for r in self.records("current")], dtype=int)
 
     def series(self, which: str, field: str) -> np.ndarray:
-        model = self.current if which == "current" else self.baseline
-        return np.array([getattr(r, field) for r in model.records] if model else [], dtype=float)
+        return np.array([getattr(r, field) for r in self.records(which)], dtype=float)
 
     def north_share(self, which: str) -> np.ndarray:
         """The north-park share of the jobs moved in each year so far (NaN in a year without moves)."""
@@ -231,21 +292,20 @@ class AppModel(mesa.Model):
         if self.current is None:
             return {}
         keys = [lever.key for lever in self.current.levers]
-        return {k: np.array([r.fiscal_by_lever.get(k, 0.0) for r in self.current.records]) for k in keys}
+        return {k: np.array([r.fiscal_by_lever.get(k, 0.0) for r in self.records("current")]) for k in keys}
 
     def window(self) -> tuple[int, int]:
         return self.settings.years.report if self.current else (0, 0)
 
-    def totals(self, which: str) -> dict[str, float]:
-        """Decision quantities over the report window, as far as it has been simulated."""
+    def totals(self, which: str, *, ahead: bool = False) -> dict[str, float]:
+        """Decision quantities over the report window: as far as shown, or (`ahead`) over every year computed."""
         model = self.current if which == "current" else self.baseline
         if model is None:
             return {}
+        records = model.records[: self.computed] if ahead else self.records(which)
         w = self.window()
-        out = {field: window_sum(model.records, field, w) for field in SERIES}
-        out["fiscal_cost_yuan"] = float(
-            sum(sum(r.fiscal_by_lever.values()) for r in model.records if w[0] <= r.year <= w[1])
-        )
+        out = {field: window_sum(records, field, w) for field in SERIES}
+        out["fiscal_cost_yuan"] = float(sum(sum(r.fiscal_by_lever.values()) for r in records if w[0] <= r.year <= w[1]))
         moved = out["relocated_jobs"]
         out["north_share_jobs"] = out["to_north_jobs"] / moved if moved > 0 else float("nan")
         return out
@@ -253,7 +313,7 @@ class AppModel(mesa.Model):
     def pair_jobs(self, window: tuple[int, int] | None = None) -> dict[tuple[int, int], float]:
         """(origin, destination) index → jobs moved by the current settings (all years so far, or `window`)."""
         out: dict[tuple[int, int], float] = {}
-        for r in self.current.records if self.current else []:
+        for r in self.records("current"):
             if window is not None and not window[0] <= r.year <= window[1]:
                 continue
             for o, d, jobs in zip(r.flows[0], r.flows[1], r.flows[4], strict=True):

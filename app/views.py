@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from app.session import AppModel
 from model.levers.registry import REGISTRY
 from model.outcomes import COST_EFFECTIVENESS, DECISION, metric
+from report.figures.names import place_label
 from report.figures.style import (
     JIANGSU_COLOUR,
     NORTH_COLOUR,
@@ -35,11 +36,10 @@ KINDS = (
     ("to_jiangsu_jobs", "Other Jiangsu places", JIANGSU_COLOUR),
     ("to_outside_jobs", "Outside the province", OUTSIDE_COLOUR),
 )
-CHART_SIZE = (6.4, 3.9)
-BASELINE_NOTE = "Dashed: baseline (the same scenario, seed and firms with every lever off)."
+CHART_SIZE = (6.4, 3.6)  # two charts and the side-by-side fit one screen (1600×1100) at 100 dpi
 
 
-FIRST_YEAR = "Press step or run to simulate the first year."
+FIRST_YEAR = "Press Step or ▶ to simulate the first year."
 
 
 def _chart(m: AppModel, nothing: str | None = None) -> tuple[Figure, Axes | None]:
@@ -75,8 +75,8 @@ def jobs_chart(m: AppModel) -> Figure:
     year_axis(ax, years)
     title(ax, "Jobs moved per year, by destination")
     plain_spines(ax)
-    legend_below(ax, handles, labels, ncol=3)
-    fig.text(0.01, 0.005, BASELINE_NOTE, fontsize=7, color="#444444")
+    (dashed,) = ax.plot([], [], color="#666666", linewidth=1.2, linestyle="--")
+    legend_below(ax, [*handles, dashed], [*labels, "Baseline (dashed)"], ncol=2)
     return fig
 
 
@@ -87,8 +87,9 @@ def share_chart(m: AppModel) -> Figure:
         return fig
     years = m.years()
     share = metric("north_share_jobs")
+    handles = []
     for which, style, width in (("current", "-", 2.0), ("baseline", "--", 1.2)):
-        ax.plot(
+        (h,) = ax.plot(
             years,
             m.north_share(which),
             color=NORTH_COLOUR,
@@ -96,13 +97,14 @@ def share_chart(m: AppModel) -> Figure:
             linewidth=width,
             marker="o" if which == "current" else "",
         )
+        handles.append(h)
     metric_axis(ax.yaxis, share)
     ax.set_ylabel(metric_label(share))
     ax.set_ylim(bottom=0)
     year_axis(ax, years)
     title(ax, "North-park share of the jobs moved each year")
     plain_spines(ax)
-    fig.text(0.01, 0.005, BASELINE_NOTE, fontsize=7, color="#444444")
+    legend_below(ax, handles, ["Current settings", "Baseline (the same scenario, seed and firms, every lever off)"])
     return fig
 
 
@@ -132,9 +134,12 @@ def cost_chart(m: AppModel) -> Figure:
     return fig
 
 
-def comparison_rows(m: AppModel) -> list[dict[str, str]]:
-    """The decision quantities over the report window so far: current, baseline and the difference."""
-    cur, base = m.totals("current"), m.totals("baseline")
+def comparison_rows(m: AppModel, *, ahead: bool = False) -> list[dict[str, str]]:
+    """The decision quantities over the report window: current, baseline and the difference.
+
+    Over the years shown so far, or (`ahead`) over every year the model has simulated ahead.
+    """
+    cur, base = m.totals("current", ahead=ahead), m.totals("baseline", ahead=ahead)
     if not cur:
         return []
     rows = []
@@ -165,13 +170,13 @@ def comparison_rows(m: AppModel) -> list[dict[str, str]]:
 def top_destination_rows(m: AppModel, n: int = 5) -> list[dict[str, str]]:
     """One row per southern origin: its top `n` destinations by jobs received so far (current settings).
 
-    Each cell is the destination (English and Chinese name), its kind and its
-    share of the jobs that left the origin.
+    Each cell is the destination (named as the report figures name it), its
+    kind and its share of the jobs that left the origin.
     """
     if m.current is None:
         return []
     d = m.current.data
-    names = {pid: f"{p.name} {p.name_zh}".strip() for pid, p in m.places.items()}
+    names = {pid: place_label(p) for pid, p in m.places.items()}
     kinds = {"north_park": "north park", "jiangsu_city": "Jiangsu", "outside_city": "outside"}
     jobs = metric("relocated_jobs")
     rows = []

@@ -76,9 +76,9 @@ def main() -> None:
     print(f"  build the page's model     {build * 1e3:8.0f} ms")
     print(f"  one year (both runs)       {year * 1e3:8.0f} ms   ({year / whole:.1%} of the horizon)")
     print(f"  the whole horizon          {whole * 1e3:8.0f} ms   ({len(done.years())} years, build included)")
-    print(f"  page 0: three charts       {charts * 1e3:8.0f} ms")
+    print(f"  jobs and costs: 3 charts  {charts * 1e3:8.0f} ms")
     print(f"  side-by-side + top table   {tables * 1e3:8.0f} ms")
-    print(f"  page 1: flow map + PNG     {the_map * 1e3:8.0f} ms")
+    print(f"  map page: map + PNG       {the_map * 1e3:8.0f} ms")
 
 
 if __name__ == "__main__":

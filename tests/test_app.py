@@ -245,3 +245,117 @@ def test_a_lever_switched_on_runs_as_shown_from_the_report_window() -> None:
     m.run_to_end()
     spend = m.fiscal_by_lever()["talent"]
     assert np.all(spend[m.years() < 2024] == 0) and np.all(spend[m.years() >= 2024] > 0)
+
+
+def test_running_ahead_shows_no_year_but_knows_the_windows_totals() -> None:
+    """The page runs the model ahead in a worker thread: nothing is shown yet, the 2024–2035 totals are known."""
+    path = SCENARIOS / "article_package.yaml"
+    ahead, stepped = AppModel(str(path), entered(path)), AppModel(str(path), entered(path))
+    ahead.run_ahead()
+    assert ahead.year is None and len(ahead.years()) == 0 and ahead.ahead() and ahead.running
+    assert ahead.totals("current")["to_north_jobs"] == 0  # nothing shown, nothing summed
+    stepped.run_to_end()
+    assert ahead.totals("current", ahead=True) == stepped.totals("current")
+    assert ahead.totals("baseline", ahead=True) == stepped.totals("baseline")
+    for _ in range(8):
+        ahead.step()
+    assert ahead.year == 2026 and list(ahead.years()) == list(range(2019, 2027))
+    for field in RECORD_FIELDS:  # a year shown after running ahead is the year stepping alone gives
+        assert np.array_equal(ahead.series("current", field), stepped.series("current", field)[:8]), field
+    assert comparison_rows(ahead, ahead=True) == comparison_rows(stepped)
+
+
+def test_the_controls_speak_in_years() -> None:
+    from app.controls import year_words
+
+    path = SCENARIOS / "baseline.yaml"
+    m = AppModel(str(path), entered(path))
+    assert year_words(m) == "Before 2019 (runs 2019–2035)"
+    for _ in range(11):
+        m.step()
+    assert year_words(m) == "Year 2029 (runs 2019–2035)"
+    m.run_to_end()
+    assert year_words(m) == "Year 2035 (the last year)" and not m.running
+
+
+def test_a_bad_budget_is_reported_against_its_box_in_the_boxs_unit() -> None:
+    from app.checks import box_problem
+    from app.session import settings_of
+    from model.errors import InputError
+
+    path = SCENARIOS / "relocation_aid.yaml"
+    loaded = load(path)
+    values = entered(path, relocation_aid__annual_budget_yuan=-5.0)
+    with pytest.raises(InputError) as caught:
+        settings_of(loaded, values)
+    problem = box_problem(caught.value, loaded.inputs, values)
+    assert problem is not None and problem.box == "relocation_aid__annual_budget_yuan"
+    assert problem.text == "-5 CNY bn per year is out of range (allowed: ≥ 0 CNY bn per year)"
+    per_job = entered(path, relocation_aid__yuan_per_job=-2.5)
+    with pytest.raises(InputError) as caught:
+        settings_of(loaded, per_job)
+    problem = box_problem(caught.value, loaded.inputs, per_job)
+    assert problem is not None and problem.text.startswith("-2.5 CNY thousand per job is out of range")
+    firms = entered(path, firms=0)
+    with pytest.raises(InputError) as caught:
+        settings_of(loaded, firms)
+    problem = box_problem(caught.value, loaded.inputs, firms)
+    assert problem is not None and (problem.box, problem.text) == ("firms", "0 is out of range (allowed: ≥ 1)")
+
+
+def test_destinations_are_named_as_the_report_figures_name_them() -> None:
+    from report.figures.names import place_label
+
+    path = SCENARIOS / "baseline.yaml"
+    m = AppModel(str(path), entered(path))
+    for _ in range(6):
+        m.step()
+    labels = {place_label(p) for p in m.places.values()}
+    rows = top_destination_rows(m)
+    assert rows and all(r["Origin"] in labels for r in rows)
+    assert all(r["#1"].rsplit(" (", 1)[0] in labels for r in rows)
+
+
+def test_the_page_names_its_pages_and_has_none_of_mesas_interval_controls() -> None:
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from app import page
+
+    @solara.component
+    def WholePage() -> None:  # noqa: N802 (a component, named as solara's are)
+        with solara.AppLayout():
+            page.Page()
+
+    before = page.scenario_path.value
+    try:
+        page.scenario_path.set(str(SCENARIOS / "baseline.yaml"))
+        _box, rc = solara.render(WholePage(), handle_error=False)
+        assert [w.children[0] for w in rc.find(v.Tab).widgets] == list(page.PAGES)
+        assert [w.children[0] for w in rc.find(v.Tab).widgets] == [
+            "Jobs and costs",
+            "Map and destinations",
+            "Least-cost packages",
+        ]
+        assert not rc.find(v.Slider).widgets  # Mesa's play and render intervals
+        assert not rc.find(v.Checkbox, label="Use Threads").widgets
+        titles = [str(w.children) for w in rc.find(v.CardTitle).widgets]
+        assert not any("Model Parameters" in t or "Information" in t for t in titles), titles
+        assert any("Run and levers" in t for t in titles) and any("Scenario" in t for t in titles)
+        assert [w.children for w in rc.find(v.Btn).widgets][:3] == [["Reset"], ["▶"], ["Step"]]
+    finally:
+        page.scenario_path.set(before)
+
+
+def test_the_totals_say_so_far_until_the_model_has_run_ahead() -> None:
+    pytest.importorskip("solara")
+    from app.panels import totals_title
+
+    path = SCENARIOS / "baseline.yaml"
+    m = AppModel(str(path), entered(path))
+    assert totals_title(m).endswith("so far (nothing yet of 2024–2035)")
+    for _ in range(8):
+        m.step()
+    assert totals_title(m).endswith("so far (2024–2026 of 2024–2035)")
+    while m.advance():  # as the page's worker thread runs it ahead
+        pass
+    assert m.year == 2026 and totals_title(m).endswith("totals 2024–2035")

@@ -143,10 +143,12 @@ SHOTS = (
          "(a tiny design here: see the report's note on what it resolves); a cell estimated outside 0–1, which a "
          "share of the variance cannot be, is grey and marked > 1 or < 0 (not resolved)."),
     Shot("app_charts.png", BROWSER, "app-charts.png", "The browser app: charts and the side-by-side",
-         "python run.py app, relocation aid switched on and the model stepped to 2026: jobs moved per year by "
-         "destination, the north share and the fiscal cost, current settings against the baseline."),
+         "python run.py app, relocation aid switched on and the model stepped to 2026 (\"Jobs and costs\"): jobs "
+         "moved per year by destination, the north share and the fiscal cost, and the current settings against the "
+         "baseline over the whole window 2024–2035 (run ahead)."),
     Shot("app_map.png", BROWSER, "app-map.png", "The browser app: flow map and top destinations",
-         "The app's second page: the flow map of the moves so far and each origin's top five destinations."),
+         "The app's \"Map and destinations\" page: the flow map of the moves so far, full width, and each "
+         "origin's top five destinations."),
     Shot("calibrate_fit.png", SHIPPED, "plots/fit.png", "Calibration fit",
          "Each fact at the posterior, the calibrated point, the hand-set defaults and the null model, fitted and "
          "held-out facts apart."),

@@ -19,7 +19,7 @@ from experiments.optimise.columns import (
 )
 from model.errors import InputError
 from model.outcomes import metric
-from report.read import read_table
+from report.read import header, read_table
 
 
 @dataclass
@@ -62,23 +62,29 @@ class Front:
         )
 
 
-def read_front(folder: Path) -> Front:
-    try:
-        problem = yaml.safe_load((folder / PROBLEM_FILE).read_text(encoding="utf-8"))
-        search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            folder, "", f"not a readable optimise folder ({type(exc).__name__})", "a folder optimise wrote"
-        ) from None
-    decisions = list(problem["decisions"])
+METRIC_SUFFIXES = ("_change", "_low", "_high", "_robust", "_robust_low", "_robust_high")
+NOT_DECISIONS = ("package", "certified", "feasible", "beaten_by", "violations")
+
+
+def frontier_columns(columns: list[str]) -> tuple[list[str], list[str]]:
+    """The decisions and the metrics of frontier.csv's header (every column that is neither is a decision)."""
+    metrics = [c.removesuffix("_change") for c in columns if c.endswith("_change")]
+    of_metrics = {m + s for m in metrics for s in METRIC_SUFFIXES}
+    return [c for c in columns if c not in NOT_DECISIONS and c not in of_metrics], metrics
+
+
+def read_frontier(
+    folder: Path, decisions: list[str] | None = None, per_world: dict[str, dict[str, list[float]]] | None = None
+) -> tuple[list[str], list[str], list[Package]]:
+    """frontier.csv alone: its decisions (`decisions`, or read off the header), its metrics and its packages.
+
+    `per_world`: each package's per-world changes (frontier_worlds.csv), if read. The app reads a folder's
+    front with this, without the search's other files.
+    """
+    if decisions is None:
+        decisions = frontier_columns(header(folder, FRONTIER_FILE))[0]
     rows = read_table(folder, FRONTIER_FILE, ["package", "certified", "feasible", *decisions], allow_empty=True)
-    header = rows[0].cells.keys() if rows else []
-    metrics = [c.removesuffix("_change") for c in header if c.endswith("_change")]
-    per_world: dict[str, dict[str, list[float]]] = {}
-    for r in read_table(folder, FRONTIER_WORLDS_FILE, ["package", "world"], allow_empty=True):
-        cell = per_world.setdefault(r.text("package"), {m: [] for m in metrics})
-        for m in metrics:
-            cell[m].append(r.number(f"{m}_change"))
+    metrics = frontier_columns(list(rows[0].cells.keys()) if rows else [])[1]
     packages = []
     for r in rows:
         key = r.text("package")
@@ -95,9 +101,28 @@ def read_front(folder: Path) -> Front:
                 },
                 r.text("beaten_by").split(),
                 r.text("violations"),
-                per_world.get(key, {m: [] for m in metrics}),
+                (per_world or {}).get(key, {m: [] for m in metrics}),
             )
         )
+    return decisions, metrics, packages
+
+
+def read_front(folder: Path) -> Front:
+    try:
+        problem = yaml.safe_load((folder / PROBLEM_FILE).read_text(encoding="utf-8"))
+        search = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            folder, "", f"not a readable optimise folder ({type(exc).__name__})", "a folder optimise wrote"
+        ) from None
+    decisions = list(problem["decisions"])
+    metrics = frontier_columns(header(folder, FRONTIER_FILE))[1]
+    per_world: dict[str, dict[str, list[float]]] = {}
+    for r in read_table(folder, FRONTIER_WORLDS_FILE, ["package", "world"], allow_empty=True):
+        cell = per_world.setdefault(r.text("package"), {m: [] for m in metrics})
+        for m in metrics:
+            cell[m].append(r.number(f"{m}_change"))
+    decisions, metrics, packages = read_frontier(folder, decisions, per_world)
     conv = [
         {
             k: r.number(k)
