@@ -77,7 +77,8 @@ def decision_words(p: PosteriorReport, difference: str) -> str:
     return (
         f"Changes are paired within each draw ({difference} on the same seeds). {interval_words(p, thin=False)} "
         "An interval "
-        "that includes 0 leaves the sign open. The yuan per additional north job is the ratio of the mean changes; "
+        "that includes 0 leaves the sign open. The marginal fiscal cost per extra north-park job"
+        " is the ratio of the mean changes; "
         "its interval (the quantiles of the draws' ratios) exists only when the change in north-park jobs is told "
         "from 0 across the posterior."
     )
@@ -232,7 +233,8 @@ def section(p: PosteriorReport, group_word: str, ran: str, labels: dict[str, str
         *_ranking_lines(p, labels, group_word),
         "",
         "Each draw's order uses its own means over its replications, so Monte-Carlo noise can also reorder two close "
-        "effects; a yuan per additional north job in a draw without a positive change in north-park jobs ranks last.",
+        "effects; a marginal fiscal cost per extra north-park job"
+        " in a draw without a positive change in north-park jobs ranks last.",
         "",
         *image(
             FIGURE,

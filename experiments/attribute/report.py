@@ -2,7 +2,7 @@
 
 attribution.md leads with the decision table per lever (decision.csv,
 levers.csv): its Shapley share of the changes in north-park, outside-province
-and all relocated jobs and in fiscal cost, the yuan per additional north job
+and all relocated jobs and in fiscal cost, the marginal fiscal cost per extra north-park job
 with Fieller's interval, and the lever's own spending, ranked by the change in
 north-park jobs, with whether the lever acts on staying (push) or on
 destinations (pull). Then, per metric, the Shapley table (attribution.csv,
@@ -107,7 +107,7 @@ def _decision(a: Attribution) -> list[str]:
             if a.posterior is None
             else uncertainty.interval_words(a.posterior) + " "
         )
-        + "The yuan per additional north job is the lever's share of the extra fiscal "
+        + "The marginal fiscal cost per extra north-park job is the lever's share of the extra fiscal "
         "cost over its share of the change in north-park jobs, with "
         + ("Fieller's interval" if a.posterior is None else "the quantiles of the draws' ratios")
         + ". Own spending is what the lever itself spent in the full package"
@@ -213,7 +213,8 @@ def sampling_note(a: Attribution) -> list[str]:
         "Monte-Carlo error is the standard error from sampling the orders combined with the one across "
         "replications (√(a² + b²); `sampling.csv`), and its interval is the value ± t of it (Student's t with "
         "Welch–Satterthwaite's degrees of freedom, so few replications widen it as they widen an exact value's); the "
-        "yuan per additional north job counts the replications' error only. More orders shrink the first part; more "
+        "marginal fiscal cost per extra north-park job"
+        " counts the replications' error only. More orders shrink the first part; more "
         "replications the second."
     ]
 

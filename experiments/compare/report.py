@@ -2,7 +2,7 @@
 
 comparison.md leads with the decision table (decision.csv): per scenario the
 paired changes against the baseline in north-park, outside-province and all
-relocated jobs, the extra fiscal cost and the yuan per additional north job
+relocated jobs, the extra fiscal cost and the marginal fiscal cost per extra north-park job
 (Fieller's interval, which does not exist when the change in north jobs cannot
 be told from 0). Then the shares and levels per scenario (comparison.csv),
 what pairing gained, how it was run (scenarios/*.resolved.yaml) and what the
@@ -78,7 +78,8 @@ def _decision(c: Comparison) -> list[str]:
         "",
         f"Changes are paired: scenario minus baseline in the same replication (same seed), averaged over "
         f"{c.replications} replication(s), with 95% confidence intervals (CI). A change whose interval includes 0 "
-        "cannot be told from simulation noise. The yuan per additional north job is the extra fiscal cost divided "
+        "cannot be told from simulation noise. The marginal fiscal cost per extra north-park job"
+        " is the extra fiscal cost divided "
         "by the change in jobs moved to north parks, with Fieller's interval; when that change is not "
         "distinguishable from 0 no interval exists and the ratio says little."
         if c.posterior is None
@@ -245,7 +246,8 @@ def _meaning(c: Comparison) -> list[str]:
         "forecasts of relocations in Jiangsu.",
         "- Shares are of all jobs relocated over the horizon; a lower outside-province share can come with more "
         "outside-province jobs when a package moves more jobs in all (the decision table shows both).",
-        "- Where the yuan per additional north job says that its CI is not defined, the change in north jobs cannot "
+        "- Where the marginal fiscal cost per extra north-park job"
+        " says that its CI is not defined, the change in north jobs cannot "
         "be told from 0: " + ("Fieller's interval" if c.posterior is None else "an interval") + " of the ratio is "
         "then unbounded and the ratio can be anything.",
         "- Files: `decision.csv`, `comparison.csv` (a row per scenario and metric), `timeseries.csv` (per scenario, "
@@ -311,7 +313,7 @@ class CompareReport(Report[Comparison]):
         return markdown(data)
 
     def summary(self, folder: Path) -> list[str]:
-        """The terminal lines: per scenario the paired changes with intervals and the yuan per additional north job."""
+        """The terminal lines: per scenario the paired changes and the marginal cost per north job."""
         c = read_comparison(folder)
         draws = f"{c.posterior.draws} posterior draws × " if c.posterior is not None else ""
         runs = f"{draws}{c.replications} replication(s)"
