@@ -272,6 +272,10 @@ class YearRows:
             self._kept_parts = {n: _part(self.coef, n, ctx, cells) for n in names}
         return cell_tables(self._within, ctx, self._cells(ctx, TERMS), given=self._kept_parts)
 
+    def fixed_rows(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """(n, D) the year's fixed part of the groups `rows`: their cell's row plus their home's (no exclusion)."""
+        return self.fixed[self.cell[rows]] + self.home_rows[self.home_of[rows]]
+
     def utilities(self, rows: np.ndarray, within: Tables) -> np.ndarray:
         """(n, D) utilities of the groups `rows`; each row's own place is excluded (−inf)."""
         c = self.cell[rows]

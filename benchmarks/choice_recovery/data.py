@@ -92,7 +92,7 @@ class RecordingModel(RelocationModel):
         g = groups.members
         members = Movers(g.industry[rows], g.place[rows], g.home[rows], g.jobs[rows])
         x = np.stack(
-            [YearRows(_unit(name), self.nests, ctx, members, frozenset(), whole=True).fixed for name in TERMS],
+            [YearRows(_unit(name), self.nests, ctx, members, frozenset(), whole=True).fixed_rows() for name in TERMS],
             axis=-1,
         )
         assert self._rows is not None, "the push made the year's rows"

@@ -76,11 +76,11 @@ def _draw_morris(ax: Axes, s: Sensitivity, outcome: str, order: list[Factor]) ->
     metric_axis(ax.xaxis, m, values=values, nbins=6)
     ax.set_xlabel(metric_label(m, change=True, values=values, what=f"{m.label}: effect per whole factor range"))
     caption = (
-        "Bars: μ*, the mean absolute elementary effect over the Morris trajectories (the change in the outcome per "
-        "whole range of the factor); whiskers: its 95% bootstrap interval. Diamonds: σ, the spread of the "
-        f"elementary effects (non-linearity or interactions). {CUT_NOTE}"
+        "Bars: the mean absolute effect (Morris μ*), the mean size of the change in the outcome when the factor "
+        "alone moves over its whole range, over the Morris trajectories; whiskers: its 95% bootstrap interval. "
+        f"Diamonds: the spread of those effects (σ; non-linearity or interactions). {CUT_NOTE}"
     )
-    handles = [(bars, "μ*, mean absolute elementary effect (95% CI)"), (diamonds, "σ of the elementary effects")]
+    handles = [(bars, "Mean absolute effect (95% CI)"), (diamonds, "Spread of the effects")]
     return handles, caption
 
 
