@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import importlib.util
 import ipaddress
 import os
 import signal
@@ -21,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from model.errors import InputError
+from model.extras import require
 
 APP_MODULE = "app.page"
 FOLDERS_ENV = "RELOCSIM_APP_FOLDERS"  # the folders the page may open, for the server's process (app.session)
@@ -61,11 +61,7 @@ def solara_command(host: str, port: int) -> list[str]:
 
 
 def check_installed() -> None:
-    for module in ("solara", "mesa.visualization"):
-        if importlib.util.find_spec(module.split(".")[0]) is None:
-            raise InputError(
-                "command line", "app", f"{module} is not installed", 'pip install -e ".[app]" (the app extra)'
-            )
+    require("solara", "the browser app", "app")
 
 
 def check_listen(host: str, port: int) -> None:
