@@ -41,7 +41,7 @@ SECTIONS: tuple[tuple[str, Any, str], ...] = (
     ("push", model.groups.FirmGroups, "group"),
     ("nested logit", model.rows, "nested_logit"),
     ("nested logit", model.rows, "factored_nest_values"),
-    ("nested logit", model.rows, "_inclusive_value_by_columns"),
+    ("nested logit", model.rows, "inclusive_value"),
     ("nested logit", model.model, "sample_choice"),
     ("settlement", model.model, "pay_offers"),
     ("settlement", model.model, "move_shock"),

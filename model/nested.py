@@ -69,20 +69,6 @@ class NestSpec:
 BLOCKWISE_CELLS = 1 << 14
 
 
-def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    """ln Σ exp(x) along an axis, stable, −inf where every entry is −inf.
-
-    Written with the ufuncs' own methods (`np.maximum.reduce`, `np.add.reduce`): the
-    same operations as `np.max` / `np.sum`, without their Python wrappers, which
-    cost more than the arithmetic on the small arrays of a batch.
-    """
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)
-    safe = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.add.reduce(np.exp(x - safe), axis=axis)) + np.squeeze(safe, axis=axis)
-    return np.where(np.isfinite(np.squeeze(m, axis=axis)), out, -np.inf)
-
-
 def _block(cols: np.ndarray) -> slice | np.ndarray:
     """A nest's columns as a slice when they are contiguous (a view, not a copy), else as they are."""
     if len(cols) and cols[-1] - cols[0] + 1 == len(cols):
@@ -90,77 +76,35 @@ def _block(cols: np.ndarray) -> slice | np.ndarray:
     return cols
 
 
-def nest_values(v: np.ndarray, spec: NestSpec) -> np.ndarray:
-    """(n, G) inclusive value IV_g of every nest for every row of utilities v (n, D).
+def _exponentials(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """e = exp(V/λ_g − m_g) in each nest's columns (0 where V = −inf), m_g where finite (else 0), whether
+    it is finite, and S_g = Σ_{j∈g} e_j: (e (n, D), safe (n, G), finite (n, G), sums (n, G)).
 
-    When the nests are consecutive column blocks (`spec.starts`), all nests are
-    done at once: one maximum per nest by `reduceat` (a maximum is exact in any
-    order), one exp over all columns, one sum per nest over its block. Every
-    element goes through the same operations as in the nest-by-nest loop, and
-    each nest's sum is the same reduction over the same row segment, so the
-    values are the same bit for bit (tests/test_choice.py checks both ways).
+    When the nests are consecutive column blocks (`spec.starts`), one maximum per nest by `reduceat` (a
+    maximum is exact in any order); small arrays (a batch's rows) then get one subtraction and one exp over
+    all columns (fewest calls), large ones (a year's groups) go nest by nest, without gathering each column's
+    maximum into an (n, D) array. Every element goes through the same operations either way, and each
+    nest's sum is the same reduction over the same row segment, so the values are the same bit for bit
+    (tests/test_choice.py checks both ways).
     """
-    scaled = v / spec.column_lambdas[None, :]
-    if spec.starts is None or not v.shape[0]:
-        iv_g = np.full((v.shape[0], len(spec.names)), -np.inf)
+    e = v / spec.column_lambdas[None, :]
+    n = v.shape[0]
+    sums = np.zeros((n, len(spec.names)))
+    if spec.starts is not None and n:
+        m = np.maximum.reduceat(e, spec.starts, axis=1)
+    else:
+        m = np.full((n, len(spec.names)), -np.inf)
         for g, block in enumerate(spec.blocks):
-            iv_g[:, g] = _logsumexp(scaled[:, block], axis=1)
-        return iv_g
-    m = np.maximum.reduceat(scaled, spec.starts, axis=1)
+            if n:
+                m[:, g] = np.maximum.reduce(e[:, block], axis=1)
     finite = np.isfinite(m)
     safe = np.where(finite, m, 0.0)
-    sums = np.empty(m.shape)
-    if scaled.size < BLOCKWISE_CELLS:
-        # Small (a batch's rows): fewest calls. In place: `scaled` is this function's own.
-        e = np.subtract(scaled, safe[:, spec.nest_of], out=scaled)
+    if spec.starts is not None and e.size < BLOCKWISE_CELLS and n:
+        np.subtract(e, safe[:, spec.nest_of], out=e)
         np.exp(e, out=e)
         for g, block in enumerate(spec.blocks):
             np.add.reduce(e[:, block], axis=1, out=sums[:, g])
     else:
-        # Large (a year's groups): nest by nest, without gathering each column's maximum into a
-        # (n, D) array; the same operations on every element, so the same values.
-        for g, block in enumerate(spec.blocks):
-            e = scaled[:, block]
-            np.subtract(e, safe[:, g : g + 1], out=e)
-            np.exp(e, out=e)
-            np.add.reduce(e, axis=1, out=sums[:, g])
-    with np.errstate(divide="ignore"):
-        out = np.log(sums) + safe
-    return np.where(finite, out, -np.inf)
-
-
-def inclusive_value(iv_g: np.ndarray, spec: NestSpec) -> np.ndarray:
-    """(n,) IV = ln Σ_g exp(λ_g IV_g), the value of moving at all."""
-    return _logsumexp(spec.lambdas[None, :] * iv_g, axis=1)
-
-
-def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]:
-    """(P(j) of every row and column (n, D), IV of every row (n,)) for utilities v (n, D).
-
-    With e_j = exp(V_j/λ_g − m_g) (m_g the nest's largest V/λ) and S_g = Σ_{j∈g} e_j,
-    IV_g = m_g + ln S_g and P(j) = P(j | g) P(g) = (e_j / S_g) · exp(λ_g IV_g − IV): the
-    exponentials of `nest_values` serve the probabilities too, so a batch's rows are
-    divided, exponentiated and summed once (the formula in the module docstring, to rounding).
-    """
-    e = v / spec.column_lambdas[None, :]
-    n_nests = len(spec.names)
-    if spec.starts is not None and v.shape[0]:
-        m = np.maximum.reduceat(e, spec.starts, axis=1)
-    else:
-        m = np.full((v.shape[0], n_nests), -np.inf)
-        for g, block in enumerate(spec.blocks):
-            if v.shape[0]:
-                m[:, g] = np.maximum.reduce(e[:, block], axis=1)
-    finite = np.isfinite(m)
-    safe = np.where(finite, m, 0.0)
-    # Small (a batch's rows) with consecutive nests: whole-array operations, fewest calls; else nest by nest.
-    whole = spec.starts is not None and e.size < BLOCKWISE_CELLS and v.shape[0]
-    if whole:
-        np.subtract(e, safe[:, spec.nest_of], out=e)
-        np.exp(e, out=e)
-        sums = np.add.reduceat(e, spec.starts, axis=1)
-    else:
-        sums = np.empty(m.shape)
         for g, block in enumerate(spec.blocks):
             part = e[:, block]  # a view for a slice; a copy for an index array, written back
             np.subtract(part, safe[:, g : g + 1], out=part)
@@ -168,6 +112,44 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
             np.add.reduce(part, axis=1, out=sums[:, g])
             if not isinstance(block, slice):
                 e[:, block] = part
+    return e, safe, finite, sums
+
+
+def nest_values(v: np.ndarray, spec: NestSpec) -> np.ndarray:
+    """(n, G) inclusive value IV_g = m_g + ln S_g of every nest for every row of utilities v (n, D)."""
+    _e, safe, finite, sums = _exponentials(v, spec)
+    with np.errstate(divide="ignore"):
+        return np.where(finite, np.log(sums) + safe, -np.inf)
+
+
+def inclusive_value(iv_g: np.ndarray, spec: NestSpec) -> np.ndarray:
+    """(n,) IV = ln Σ_g exp(λ_g IV_g), the value of moving at all, −inf for a row with no nest at all.
+
+    A nest (column) at a time: numpy reduces a short last axis row by row, which on thousands of rows of
+    3 nests cost more than the sums. Each row still gets its maximum, exps and a sum from 0 in nest order,
+    so the values are those of a row-wise log-sum-exp bit for bit.
+    """
+    x = [spec.lambdas[g] * iv_g[:, g] for g in range(iv_g.shape[1])]
+    m = x[0]
+    for column in x[1:]:
+        m = np.maximum(m, column)
+    finite = np.isfinite(m)
+    safe = np.where(finite, m, 0.0)
+    total = np.zeros(len(m))
+    for column in x:
+        total += np.exp(column - safe)
+    with np.errstate(divide="ignore"):
+        return np.where(finite, np.log(total) + safe, -np.inf)
+
+
+def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(P(j) of every row and column (n, D), IV of every row (n,)) for utilities v (n, D).
+
+    P(j) = P(j | g) P(g) = (e_j / S_g) · exp(λ_g IV_g − IV) with `_exponentials`' e and S: the exponentials
+    of the nest values serve the probabilities too, so a batch's rows are divided, exponentiated and summed
+    once (the formula in the module docstring, to rounding).
+    """
+    e, safe, finite, sums = _exponentials(v, spec)
     with np.errstate(divide="ignore"):
         iv_g = np.where(finite, np.log(sums) + safe, -np.inf)
     iv = inclusive_value(iv_g, spec)
@@ -175,11 +157,8 @@ def nested_logit(v: np.ndarray, spec: NestSpec) -> tuple[np.ndarray, np.ndarray]
         # P(g) / S_g: 0 for an empty nest (S_g = 0) and for a row with no destination at all (IV = −inf)
         weight = np.exp(spec.lambdas[None, :] * iv_g - iv[:, None]) / sums
     weight[~(finite & np.isfinite(iv)[:, None])] = 0.0
-    if whole:
-        e *= weight[:, spec.nest_of]
-    else:
-        for g, block in enumerate(spec.blocks):
-            e[:, block] *= weight[:, g : g + 1]  # in place through the view, or by index
+    for g, block in enumerate(spec.blocks):
+        e[:, block] *= weight[:, g : g + 1]  # in place through the view, or by index
     return e, iv
 
 

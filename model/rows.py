@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from model.choice import TERMS, Context, Movers, NestSpec, Tables, Term, nested_logit
+from model.choice import TERMS, Context, Movers, NestSpec, Tables, Term, inclusive_value, nested_logit
 
 if TYPE_CHECKING:
     from model.config import Choice
@@ -160,7 +160,7 @@ def factored_nest_values(f: np.ndarray, h: np.ndarray, spec: NestSpec) -> np.nda
     each factor scaled by its row's maximum (m_c, n_k), so that no exp overflows
     and the largest term of each factor is 1. f may hold −inf (a place excluded);
     h is finite. The same values as the nested logit's IV on the summed rows,
-    to rounding (tests/test_rows.py). The IV of each row is `_inclusive_value_by_columns` of its IV_g.
+    to rounding (tests/test_rows.py). The IV of each row is `model.nested.inclusive_value` of its IV_g.
     """
     n_cells, n_homes = f.shape[0], h.shape[0]
     iv_g = np.empty((n_cells, n_homes, len(spec.names)))
@@ -179,26 +179,6 @@ def factored_nest_values(f: np.ndarray, h: np.ndarray, spec: NestSpec) -> np.nda
             out = np.log(fs @ hs.T) + mf[:, None] + mh[None, :]
         iv_g[:, :, g] = np.where(finite[:, None], out, -np.inf)
     return iv_g
-
-
-def _inclusive_value_by_columns(iv_g: np.ndarray, spec: NestSpec) -> np.ndarray:
-    """(n,) IV = ln Σ_g exp(λ_g IV_g) of (n, G) rows, a nest (column) at a time.
-
-    The same value as `model.nested.inclusive_value`, to rounding; numpy reduces a
-    short last axis row by row, which on thousands of rows of 3 nests cost more
-    than the whole sum: here every operation is on a whole column.
-    """
-    x = [spec.lambdas[g] * iv_g[:, g] for g in range(iv_g.shape[1])]
-    m = x[0]
-    for column in x[1:]:
-        m = np.maximum(m, column)
-    finite = np.isfinite(m)
-    safe = np.where(finite, m, 0.0)
-    total = np.zeros(len(m))
-    for column in x:
-        total += np.exp(column - safe)
-    with np.errstate(divide="ignore"):
-        return np.where(finite, np.log(total) + safe, -np.inf)
 
 
 def _needs_offered(coef: Choice, names: Any) -> bool:
@@ -294,7 +274,7 @@ class YearRows:
         has = np.flatnonzero(self.cell_own >= 0)
         f[has, self.cell_own[has]] = -np.inf
         iv_g = factored_nest_values(f, self.home_rows, self.nests)[self.cell, self.home_of]
-        return _inclusive_value_by_columns(iv_g, self.nests)
+        return inclusive_value(iv_g, self.nests)
 
     def probabilities(self, ctx: Context, rows: np.ndarray) -> np.ndarray:
         """(n, D) P(destination) of the nested logit for the groups `rows`, at this moment."""
