@@ -20,10 +20,9 @@ them, and the line says so.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from experiments.analysis.stats import NORMAL_975, t_quantile_975
+from experiments.analysis.stats import NORMAL_975, mean_ci95, t_quantile_975
 
 CLIPPED = "held inside its bounds: too few replications"
 
@@ -86,10 +85,7 @@ def clipped(values: Sequence[float], bounds: tuple[float, float]) -> bool:
     or log scale, pressed against the bound: it says more about the few replications than about the model, and
     is marked (`CLIPPED`).
     """
-    xs = [float(v) for v in values if math.isfinite(float(v))]
-    if len(xs) < 2:
+    _m, low, high = mean_ci95([float(v) for v in values])
+    if low is None or high is None:
         return False
-    m = math.fsum(xs) / len(xs)
-    se = math.sqrt(math.fsum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs))
-    half = t_quantile_975(len(xs) - 1) * se
-    return m - half < bounds[0] or m + half > bounds[1]
+    return low < bounds[0] or high > bounds[1]
