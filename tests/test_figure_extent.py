@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from cli import main
 from experiments.facts.hindcast_figure import plot_destinations
 from experiments.facts.hindcast_report import Destination, OriginTop
-from experiments.run.figures import plot_cumulative_by_destination
+from experiments.run.figures import plot_cumulative_by_destination, plot_north_share
 from experiments.validation.figures import symlog_threshold
 from report.figures.extent import View, band_marks, draw_interval, mark_beyond, view_of
 from report.figures.flow_map import draw_flow_map
@@ -156,6 +156,40 @@ def test_a_run_folder_sums_destinations_and_flows_over_the_report_window(tmp_pat
     every_year = sum(float(r["jobs"]) for r in rows)
     assert sum(res.jobs_by_pair.values()) == pytest.approx(in_window)
     assert in_window < every_year
+
+
+def test_the_north_share_axis_writes_each_tick_once_with_the_decimals_it_needs(tmp_path: Path) -> None:
+    """Shares near 1 % tick every 0.5 %: whole percents would read "0, 0, 1, 1, 2, 2"."""
+    scenario = tmp_path / "w.yaml"
+    scenario.write_text(f"name: w\nextends: {BASELINE}\n", encoding="utf-8")
+    assert (
+        main(
+            [
+                "run",
+                str(scenario),
+                "--firms",
+                "2000",
+                "--replications",
+                "2",
+                "--out",
+                str(tmp_path),
+                "--name",
+                "w",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    res = read_results(tmp_path / "w")
+    # the calibrated model's shares: about 1 %, replications 0.5 to 2 % apart (ticks every 0.5 %)
+    shares = np.where(np.arange(res.north_share_jobs.shape[0])[:, None] % 2 == 0, 0.006, 0.018)
+    fig = plot_north_share(dataclasses.replace(res, north_share_jobs=shares * np.ones_like(res.north_share_jobs)))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+    low, high = ax.get_ylim()
+    assert low >= 0.0 and high <= 1.0
 
 
 def test_one_lever_that_dwarfs_the_others_puts_the_statics_on_a_symmetric_log_axis() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from experiments.analysis.stats import Interval
 from model.outcomes import CATALOGUE
@@ -30,6 +30,7 @@ from report.figures.style import (
     band_text,
     legend_below,
     mean_band,
+    metric_axis,
     metric_label,
     new_figure,
     thousands,
@@ -232,7 +233,7 @@ def plot_north_share(res: Results) -> Figure:
     view = View(0.0, max(view.high, min(1.0, 0.02)))  # at least 0–2 % when every share is 0
     set_view(ax, view, "y")
     cut = band_marks(ax, view, list(res.years), list(lo), list(hi), fmt=share.text, color=NORTH_COLOUR)
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    metric_axis(ax.yaxis, share)  # as many decimals as the ticks need (0.5% steps do not read 0%, 0%, 1%)
     ax.set_ylabel(metric_label(share))
     year_axis(ax, res.years)
     ax.grid(alpha=0.3)
